@@ -1,0 +1,248 @@
+"""History events, named and shaped as Temporal's.
+
+A run's history is a dense sequence of events from id 1. Each event's ``attributes`` carry a
+``type`` field naming the event; ``HistoryEvent.event_type`` reads it. Events written while
+a workflow task is in flight are buffered by the server and appended after that task's
+``WorkflowTaskCompleted`` (or failure), so a workflow task's events always end with
+``WorkflowTaskStarted`` and nothing but the task's own outcome stands between it and the
+next task's events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+
+from legato.api.common import Failure, Payload, Payloads, RetryPolicy, RetryState, TimeoutType, WireModel
+
+
+class WorkflowExecutionStarted(WireModel):
+    type: Literal["WorkflowExecutionStarted"] = "WorkflowExecutionStarted"
+    workflow_type: str
+    task_queue: str
+    input: Payloads = Field(default_factory=list)
+    workflow_execution_timeout: float | None = None
+    workflow_run_timeout: float | None = None
+    workflow_task_timeout: float = 10.0
+    retry_policy: RetryPolicy | None = None
+    attempt: int = 1
+    identity: str = ""
+    # Seeds workflow.random() and workflow.uuid4(), the same on every replay.
+    randomness_seed: int = 0
+
+
+class WorkflowTaskScheduled(WireModel):
+    type: Literal["WorkflowTaskScheduled"] = "WorkflowTaskScheduled"
+    task_queue: str
+    start_to_close_timeout: float
+    attempt: int = 1
+
+
+class WorkflowTaskStarted(WireModel):
+    type: Literal["WorkflowTaskStarted"] = "WorkflowTaskStarted"
+    scheduled_event_id: int
+    identity: str = ""
+
+
+class WorkflowTaskCompleted(WireModel):
+    type: Literal["WorkflowTaskCompleted"] = "WorkflowTaskCompleted"
+    scheduled_event_id: int
+    started_event_id: int
+    identity: str = ""
+
+
+class WorkflowTaskFailed(WireModel):
+    type: Literal["WorkflowTaskFailed"] = "WorkflowTaskFailed"
+    scheduled_event_id: int
+    started_event_id: int
+    cause: str
+    failure: Failure | None = None
+    identity: str = ""
+
+
+class WorkflowTaskTimedOut(WireModel):
+    type: Literal["WorkflowTaskTimedOut"] = "WorkflowTaskTimedOut"
+    scheduled_event_id: int
+    started_event_id: int
+    timeout_type: TimeoutType = TimeoutType.START_TO_CLOSE
+
+
+class ActivityTaskScheduled(WireModel):
+    type: Literal["ActivityTaskScheduled"] = "ActivityTaskScheduled"
+    activity_id: str
+    activity_type: str
+    task_queue: str
+    input: Payloads = Field(default_factory=list)
+    schedule_to_close_timeout: float | None = None
+    schedule_to_start_timeout: float | None = None
+    start_to_close_timeout: float | None = None
+    heartbeat_timeout: float | None = None
+    retry_policy: RetryPolicy
+    workflow_task_completed_event_id: int
+
+
+class ActivityTaskStarted(WireModel):
+    """Written when the attempt closes, as Temporal does: ``attempt`` is the last one."""
+
+    type: Literal["ActivityTaskStarted"] = "ActivityTaskStarted"
+    scheduled_event_id: int
+    attempt: int
+    identity: str = ""
+    last_failure: Failure | None = None
+
+
+class ActivityTaskCompleted(WireModel):
+    type: Literal["ActivityTaskCompleted"] = "ActivityTaskCompleted"
+    scheduled_event_id: int
+    started_event_id: int
+    result: Payload = None
+    identity: str = ""
+
+
+class ActivityTaskFailed(WireModel):
+    type: Literal["ActivityTaskFailed"] = "ActivityTaskFailed"
+    scheduled_event_id: int
+    started_event_id: int
+    failure: Failure
+    retry_state: RetryState
+    identity: str = ""
+
+
+class ActivityTaskTimedOut(WireModel):
+    type: Literal["ActivityTaskTimedOut"] = "ActivityTaskTimedOut"
+    scheduled_event_id: int
+    started_event_id: int
+    failure: Failure
+    retry_state: RetryState
+
+
+class ActivityTaskCancelRequested(WireModel):
+    type: Literal["ActivityTaskCancelRequested"] = "ActivityTaskCancelRequested"
+    scheduled_event_id: int
+    workflow_task_completed_event_id: int
+
+
+class ActivityTaskCanceled(WireModel):
+    type: Literal["ActivityTaskCanceled"] = "ActivityTaskCanceled"
+    scheduled_event_id: int
+    started_event_id: int = 0
+    details: Payloads = Field(default_factory=list)
+
+
+class TimerStarted(WireModel):
+    type: Literal["TimerStarted"] = "TimerStarted"
+    timer_id: str
+    start_to_fire_timeout: float
+    workflow_task_completed_event_id: int
+
+
+class TimerFired(WireModel):
+    type: Literal["TimerFired"] = "TimerFired"
+    timer_id: str
+    started_event_id: int
+
+
+class TimerCanceled(WireModel):
+    type: Literal["TimerCanceled"] = "TimerCanceled"
+    timer_id: str
+    started_event_id: int
+    workflow_task_completed_event_id: int
+
+
+class WorkflowExecutionCompleted(WireModel):
+    type: Literal["WorkflowExecutionCompleted"] = "WorkflowExecutionCompleted"
+    result: Payload = None
+    workflow_task_completed_event_id: int
+
+
+class WorkflowExecutionFailed(WireModel):
+    type: Literal["WorkflowExecutionFailed"] = "WorkflowExecutionFailed"
+    failure: Failure
+    retry_state: RetryState = RetryState.RETRY_POLICY_NOT_SET
+    workflow_task_completed_event_id: int
+
+
+class WorkflowExecutionTimedOut(WireModel):
+    type: Literal["WorkflowExecutionTimedOut"] = "WorkflowExecutionTimedOut"
+    retry_state: RetryState = RetryState.TIMEOUT
+
+
+class WorkflowExecutionSignaled(WireModel):
+    type: Literal["WorkflowExecutionSignaled"] = "WorkflowExecutionSignaled"
+    signal_name: str
+    input: Payloads = Field(default_factory=list)
+    identity: str = ""
+
+
+class WorkflowExecutionCancelRequested(WireModel):
+    type: Literal["WorkflowExecutionCancelRequested"] = "WorkflowExecutionCancelRequested"
+    cause: str = ""
+    identity: str = ""
+
+
+class WorkflowExecutionCanceled(WireModel):
+    type: Literal["WorkflowExecutionCanceled"] = "WorkflowExecutionCanceled"
+    details: Payloads = Field(default_factory=list)
+    workflow_task_completed_event_id: int
+
+
+class WorkflowExecutionTerminated(WireModel):
+    type: Literal["WorkflowExecutionTerminated"] = "WorkflowExecutionTerminated"
+    reason: str = ""
+    identity: str = ""
+
+
+EventAttributes = Annotated[
+    Union[
+        WorkflowExecutionStarted,
+        WorkflowTaskScheduled,
+        WorkflowTaskStarted,
+        WorkflowTaskCompleted,
+        WorkflowTaskFailed,
+        WorkflowTaskTimedOut,
+        ActivityTaskScheduled,
+        ActivityTaskStarted,
+        ActivityTaskCompleted,
+        ActivityTaskFailed,
+        ActivityTaskTimedOut,
+        ActivityTaskCancelRequested,
+        ActivityTaskCanceled,
+        TimerStarted,
+        TimerFired,
+        TimerCanceled,
+        WorkflowExecutionCompleted,
+        WorkflowExecutionFailed,
+        WorkflowExecutionTimedOut,
+        WorkflowExecutionSignaled,
+        WorkflowExecutionCancelRequested,
+        WorkflowExecutionCanceled,
+        WorkflowExecutionTerminated,
+    ],
+    Field(discriminator="type"),
+]
+
+# Events that close a run; nothing may follow them.
+CLOSE_EVENT_TYPES = frozenset(
+    {
+        "WorkflowExecutionCompleted",
+        "WorkflowExecutionFailed",
+        "WorkflowExecutionTimedOut",
+        "WorkflowExecutionCanceled",
+        "WorkflowExecutionTerminated",
+    }
+)
+
+
+class HistoryEvent(WireModel):
+    """One event of a run's history."""
+
+    event_id: int = Field(ge=1)
+    event_time: datetime
+    attributes: EventAttributes
+
+    @property
+    def event_type(self) -> str:
+        """The event's Temporal name, e.g. ``ActivityTaskScheduled``."""
+        return self.attributes.type
