@@ -1,0 +1,59 @@
+"""What the examples share: run one workflow with an in-process worker, print its history."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from legato.client import Client, WorkflowHandle
+from legato.worker import Worker
+
+
+def describe_event(event: Any) -> str:
+    """One line for one history event: its id, type and the attributes that matter."""
+    a = event.attributes
+    detail = ""
+    if event.event_type == "ActivityTaskScheduled":
+        detail = f"{a.activity_type}"
+    elif event.event_type == "ActivityTaskStarted":
+        detail = f"attempt {a.attempt}"
+        if a.last_failure is not None:
+            detail += f" (previous attempt failed: {a.last_failure.message})"
+    elif event.event_type == "ActivityTaskCompleted":
+        detail = f"-> {a.result!r}"
+    elif event.event_type in ("ActivityTaskFailed", "WorkflowExecutionFailed"):
+        detail = f"{a.failure.message}"
+    elif event.event_type == "TimerStarted":
+        detail = f"{a.start_to_fire_timeout:g}s"
+    elif event.event_type == "WorkflowExecutionStarted":
+        detail = f"{a.workflow_type} on {a.task_queue} with {a.input!r}"
+    elif event.event_type == "WorkflowExecutionCompleted":
+        detail = f"-> {a.result!r}"
+    return f"  {event.event_id:>3}  {event.event_type:<32} {detail}".rstrip()
+
+
+async def print_outcome(handle: WorkflowHandle[Any, Any], result: Any) -> None:
+    """Print the result, then the history, skipping the workflow-task bookkeeping events."""
+    print(f"\nWorkflow {handle.id} completed with result: {result!r}\n")
+    history = await handle.fetch_history()
+    print(f"History ({len(history.events)} events; workflow-task events hidden):")
+    for event in history.events:
+        if not event.event_type.startswith("WorkflowTask"):
+            print(describe_event(event))
+
+
+async def run_example(
+    workflow_run: Any, arg: Any, *, workflow_id: str, task_queue: str, workflows: list[type], activities: list[Any]
+) -> Any:
+    """Start a worker in this process, run one workflow to its end and print the outcome.
+
+    The server address comes from LEGATO_ADDRESS (`legato-operator dev` sets it), else
+    localhost:7233.
+    """
+    client = await Client.connect(os.environ.get("LEGATO_ADDRESS", "localhost:7233"))
+    async with Worker(client, task_queue=task_queue, workflows=workflows, activities=activities):
+        handle = await client.start_workflow(workflow_run, arg, id=workflow_id, task_queue=task_queue)
+        print(f"Started {handle.id} on task queue {task_queue!r}")
+        result = await handle.result()
+    await print_outcome(handle, result)
+    return result

@@ -1,0 +1,33 @@
+"""Fixtures of the end-to-end tests: a server process per test, on its own database."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from legato.client import Client
+from tests.e2e.harness import ServerProcess
+
+
+@pytest.fixture
+def server(pg_dsn: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A started server process on this test's own database."""
+    proc = ServerProcess(dsn=pg_dsn, log_path=tmp_path / "server.log")
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+async def client(server: ServerProcess) -> AsyncIterator[Client]:
+    c = await Client.connect(server.address)
+    yield c
+    with contextlib.suppress(Exception):
+        await c.close()
+
+
