@@ -43,7 +43,13 @@ async def print_outcome(handle: WorkflowHandle[Any, Any], result: Any) -> None:
 
 
 async def run_example(
-    workflow_run: Any, arg: Any, *, workflow_id: str, task_queue: str, workflows: list[type], activities: list[Any]
+    workflow_run: Any,
+    arg: Any,
+    *,
+    workflow_id: str,
+    task_queue: str,
+    workflows: list[type],
+    activities: list[Any],
 ) -> Any:
     """Start a worker in this process, run one workflow to its end and print the outcome.
 

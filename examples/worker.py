@@ -15,14 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from legato.client import Client  # noqa: E402
-from legato.worker import Worker  # noqa: E402
+from legato.client import Client
+from legato.worker import Worker
 
 
 async def main(example: str) -> None:
     module = importlib.import_module(f"{example}.workflows")
     client = await Client.connect(
-        os.environ.get("LEGATO_ADDRESS", "localhost:7233"), namespace=os.environ.get("LEGATO_NAMESPACE", "default")
+        os.environ.get("LEGATO_ADDRESS", "localhost:7233"),
+        namespace=os.environ.get("LEGATO_NAMESPACE", "default"),
     )
     worker = Worker(
         client,

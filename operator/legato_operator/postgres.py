@@ -21,8 +21,8 @@ import pwd
 import shutil
 import socket
 import subprocess
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def _major_version(path: str) -> int:
 
 def _pgserver_bindirs() -> list[Path]:
     try:
-        import pgserver  # type: ignore[import-not-found]  # optional: the 'embedded' extra
+        import pgserver  # optional: the "embedded" extra
     except ImportError:
         return []
     return [Path(pgserver.__file__).parent / "pginstall" / "bin"]
@@ -108,8 +108,19 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._chown(self.data_dir)
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "-A", "trust",
-                      "-E", "UTF8", "--locale", "C")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale",
+                "C",
+            )
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         log_file = self.data_dir / "server.log"
         self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(log_file), "-w", "start")

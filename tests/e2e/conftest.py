@@ -29,5 +29,3 @@ async def client(server: ServerProcess) -> AsyncIterator[Client]:
     yield c
     with contextlib.suppress(Exception):
         await c.close()
-
-

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import io
+import json
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+
 from legato.client import Client
 from legato.worker import Worker
 from legato_operator import postgres
@@ -49,9 +51,20 @@ class ServerProcess:
         return f"http://{self.address}"
 
     def start(self) -> None:
-        args = [str(SERVER_BIN), "run", "--no-kubernetes", "--database-url", self.dsn,
-                "--host", "127.0.0.1", "--port", str(self.port),
-                "--clock-offset", str(self.clock_offset), *self.extra_args]
+        args = [
+            str(SERVER_BIN),
+            "run",
+            "--no-kubernetes",
+            "--database-url",
+            self.dsn,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--clock-offset",
+            str(self.clock_offset),
+            *self.extra_args,
+        ]
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -73,7 +86,9 @@ class ServerProcess:
 
     def _ready(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(f"server exited with {self.proc.returncode}; log:\n{self.log_path.read_text()}")
+            raise RuntimeError(
+                f"server exited with {self.proc.returncode}; log:\n{self.log_path.read_text()}"
+            )
         import urllib.request
 
         try:
@@ -92,34 +107,43 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> N
         time.sleep(0.05)
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float, what: str) -> T:
+async def eventually(check: Callable[[], Awaitable[T | None]], *, within: float, what: str) -> T:
     """Await ``check`` until it returns something truthy; fail naming ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         value = await check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager
 async def running_worker(
-    client: Client, *, task_queue: str, workflows: Sequence[type] = (), activities: Sequence[Callable[..., Any]] = (),
+    client: Client,
+    *,
+    task_queue: str,
+    workflows: Sequence[type] = (),
+    activities: Sequence[Callable[..., Any]] = (),
     **options: Any,
 ) -> AsyncIterator[Worker]:
     """A real worker polling ``task_queue`` for the duration of the block."""
-    worker = Worker(client, task_queue=task_queue, workflows=list(workflows), activities=list(activities), **options)
+    worker = Worker(
+        client, task_queue=task_queue, workflows=list(workflows), activities=list(activities), **options
+    )
     async with worker:
         yield worker
 
 
 async def http_json(method: str, url: str, body: Any = None) -> tuple[int, Any]:
     """A raw HTTP call, for tests that must send what the SDK never would."""
-    async with aiohttp.ClientSession() as session, session.request(method, url, json=body) as response:
-        text = await response.text()
-        import json
-
-        return response.status, (json.loads(text) if text else None)
-
+    # A stream, not bytes: aiohttp warns on large raw bodies, and warnings are errors here.
+    data = None if body is None else io.BytesIO(json.dumps(body).encode())
+    headers = {"Content-Type": "application/json"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url, data=data, headers=headers) as r,
+    ):
+        text = await r.text()
+        return r.status, (json.loads(text) if text else None)

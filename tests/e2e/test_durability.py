@@ -35,7 +35,7 @@ async def has_event(client: Client, workflow_id: str, event_type: str) -> bool:
 async def test_one_hour_timer_fires_after_server_restart(server: ServerProcess, client: Client) -> None:
     async with running_worker(client, task_queue="naps", workflows=[NapWorkflow]):
         handle = await client.start_workflow(NapWorkflow.run, 1, id="nap-1", task_queue="naps")
-        await eventually(lambda: has_event(client, "nap-1", "TimerStarted"), timeout=20, what="TimerStarted")
+        await eventually(lambda: has_event(client, "nap-1", "TimerStarted"), within=20, what="TimerStarted")
         server.kill()
         # The restarted server's clock runs an hour and a second ahead: the timer is due.
         server.clock_offset = 3601
@@ -82,7 +82,9 @@ async def recorded_attempts(client: Client, workflow_id: str) -> dict[str, tuple
     for e in events:
         if e.event_type == "ActivityTaskStarted":
             a = e.attributes
-            last = a.last_failure.timeout_type.value if a.last_failure and a.last_failure.timeout_type else None  # type: ignore[union-attr]
+            last = (
+                a.last_failure.timeout_type.value if a.last_failure and a.last_failure.timeout_type else None
+            )  # type: ignore[union-attr]
             attempts[step_of[a.scheduled_event_id]] = (a.attempt, last)  # type: ignore[union-attr]
     return attempts
 
@@ -94,7 +96,7 @@ async def test_fifty_workflows_complete_after_server_is_killed_mid_run(
     ids = [f"crash-{i}" for i in range(50)]
     async with running_worker(client, task_queue="crash", workflows=[CrashWorkflow], activities=[crash_step]):
         handles = [await client.start_workflow(CrashWorkflow.run, i, id=i, task_queue="crash") for i in ids]
-        await eventually(lambda: _some_done(side_effects, 20), timeout=60, what="20 activities done")
+        await eventually(lambda: _some_done(side_effects, 20), within=60, what="20 activities done")
         server.kill()
         server.start()
         results = await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), timeout=240)

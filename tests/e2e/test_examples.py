@@ -18,9 +18,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 async def run_example(server: ServerProcess, name: str, *args: str) -> str:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(EXAMPLES / name / "run.py"), *args,
+        sys.executable,
+        str(EXAMPLES / name / "run.py"),
+        *args,
         env={**os.environ, "LEGATO_ADDRESS": server.address},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
     text = out.decode()

@@ -52,18 +52,22 @@ async def test_incompatible_code_gets_nondeterminism_error_and_fixed_code_resume
     async with running_worker(client, task_queue="parcels", workflows=[ParcelV1], activities=[pack]):
         handle = await client.start_workflow("Parcel", "o-1", id="parcel-1", task_queue="parcels")
         await eventually(
-            lambda: _has(client, "parcel-1", "TimerStarted"), timeout=20, what="the run waiting on its timer"
+            lambda: _has(client, "parcel-1", "TimerStarted"), within=20, what="the run waiting on its timer"
         )
     # The timer fires while only the incompatible worker polls.
-    async with running_worker(client, task_queue="parcels", workflows=[ParcelIncompatible], activities=[pack, label]):
-        await eventually(lambda: _nondeterminism_failed(client), timeout=30, what="a NON_DETERMINISTIC_ERROR task")
+    async with running_worker(
+        client, task_queue="parcels", workflows=[ParcelIncompatible], activities=[pack, label]
+    ):
+        await eventually(
+            lambda: _nondeterminism_failed(client), within=30, what="a NON_DETERMINISTIC_ERROR task"
+        )
         description = await handle.describe()
         assert description.status == WorkflowExecutionStatus.RUNNING
     async with running_worker(client, task_queue="parcels", workflows=[ParcelV1], activities=[pack]):
         assert await handle.result() == "packed o-1"
     events = await events_of(client, "parcel-1")
     assert events.count("ActivityTaskScheduled") == 1
-    assert "WorkflowExecutionCompleted" == events[-1]
+    assert events[-1] == "WorkflowExecutionCompleted"
 
 
 async def _has(client: Client, workflow_id: str, event_type: str) -> bool:

@@ -11,8 +11,10 @@ from legato_operator.k8s import builders, models
 
 def queue(**scaling: object) -> models.TaskQueueSpec:
     return models.TaskQueueSpec.model_validate(
-        {"worker": {"image": "shop/orders-worker:1.0", "env": [{"name": "MODE", "value": "prod"}]},
-         "scaling": scaling}
+        {
+            "worker": {"image": "shop/orders-worker:1.0", "env": [{"name": "MODE", "value": "prod"}]},
+            "scaling": scaling,
+        }
     )
 
 
@@ -33,7 +35,9 @@ def test_worker_deployment_carries_server_namespace_queue_and_token() -> None:
 
 
 def test_external_scaling_leaves_replicas_out_of_the_deployment() -> None:
-    deployment = builders.worker_deployment(name="q", namespace="n", queue=queue(), address="a:1", replicas=None)
+    deployment = builders.worker_deployment(
+        name="q", namespace="n", queue=queue(), address="a:1", replicas=None
+    )
     assert "replicas" not in deployment["spec"]
 
 
@@ -48,15 +52,21 @@ def test_external_scaling_leaves_replicas_out_of_the_deployment() -> None:
         (0, 3, 301, 0),  # idle past scaleDownDelay: down to min
     ],
 )
-def test_desired_replicas_follow_backlog_within_bounds(backlog: int, current: int, idle: int, expected: int) -> None:
-    scaling = models.ScalingSpec(min_replicas=0, max_replicas=20, target_backlog_per_replica=5, scale_down_delay="5m")
-    observed = builders.ScaleInput(backlog=backlog, pollers=current, current_replicas=current,
-                                   idle_for=timedelta(seconds=idle))
+def test_desired_replicas_follow_backlog_within_bounds(
+    backlog: int, current: int, idle: int, expected: int
+) -> None:
+    scaling = models.ScalingSpec(
+        min_replicas=0, max_replicas=20, target_backlog_per_replica=5, scale_down_delay="5m"
+    )
+    observed = builders.ScaleInput(
+        backlog=backlog, pollers=current, current_replicas=current, idle_for=timedelta(seconds=idle)
+    )
     assert builders.desired_replicas(scaling, observed) == expected
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400), ("2d", 172800),
-                                               ("250ms", 0.25)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400), ("2d", 172800), ("250ms", 0.25)]
+)
 def test_durations_parse_as_people_write_them(text: str, seconds: float) -> None:
     assert builders.parse_duration(text).total_seconds() == seconds
 

@@ -24,4 +24,6 @@ def test_workflow_schema_is_structural_with_nullable_optionals() -> None:
     assert spec["properties"]["onDelete"]["enum"] == ["Cancel", "Terminate", "Abandon"]
     assert spec["properties"]["args"]["items"]["x-kubernetes-preserve-unknown-fields"] is True
     text = crdgen.render(crd)
-    assert "$ref" not in text and "anyOf" not in text and "title" not in text
+    assert "$ref" not in text
+    assert "anyOf" not in text
+    assert "title" not in text

@@ -83,7 +83,8 @@ def worker_container(*, name: str, namespace: str, worker: models.WorkerSpec, ad
     theirs = [e for e in container.get("env", []) if e.get("name") not in {o["name"] for o in ours}]
     container["env"] = ours + theirs
     mounts = container.get("volumeMounts", [])
-    container["volumeMounts"] = [*mounts, {"name": "legato-token", "mountPath": "/var/run/secrets/legato", "readOnly": True}]
+    token_mount = {"name": "legato-token", "mountPath": "/var/run/secrets/legato", "readOnly": True}
+    container["volumeMounts"] = [*mounts, token_mount]
     return container
 
 

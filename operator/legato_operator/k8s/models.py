@@ -7,7 +7,7 @@ resources' camelCase; Python code uses snake_case through aliases.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,7 +27,7 @@ class ResourceModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
-class OnDelete(str, Enum):
+class OnDelete(StrEnum):
     """What deleting a Workflow does to its run."""
 
     CANCEL = "Cancel"
@@ -35,7 +35,7 @@ class OnDelete(str, Enum):
     ABANDON = "Abandon"
 
 
-class IdReusePolicy(str, Enum):
+class IdReusePolicy(StrEnum):
     ALLOW_DUPLICATE = "AllowDuplicate"
     ALLOW_DUPLICATE_FAILED_ONLY = "AllowDuplicateFailedOnly"
     REJECT_DUPLICATE = "RejectDuplicate"
@@ -63,7 +63,9 @@ class WorkflowSpec(ResourceModel):
     """Intent: which workflow to run, where, with what input. Immutable after start but for signals."""
 
     workflow_type: str = Field(min_length=1, max_length=1000, description="The workflow's registered name.")
-    task_queue: str = Field(min_length=1, max_length=63, pattern=DNS_LABEL, description="A TaskQueue in this namespace.")
+    task_queue: str = Field(
+        min_length=1, max_length=63, pattern=DNS_LABEL, description="A TaskQueue in this namespace."
+    )
     args: list[Any] = Field(default_factory=list, max_length=20, description="JSON arguments of the run.")
     workflow_id: str | None = Field(default=None, min_length=1, max_length=1000, description="Default: metadata.name.")
     execution_timeout: str | None = Field(default=None, pattern=DURATION, description="Limit for the whole run.")
@@ -73,7 +75,7 @@ class WorkflowSpec(ResourceModel):
     on_delete: OnDelete = Field(default=OnDelete.CANCEL, description="Cancel, Terminate or Abandon the run on delete.")
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     PENDING = "Pending"
     RUNNING = "Running"
     COMPLETED = "Completed"
@@ -119,7 +121,7 @@ class WorkflowStatus(ResourceModel):
     observed_generation: int | None = None
 
 
-class ScalingMode(str, Enum):
+class ScalingMode(StrEnum):
     BACKLOG = "Backlog"
     EXTERNAL = "External"
 

@@ -6,7 +6,7 @@ matches the commands the code produces against those events, in order.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -63,14 +63,12 @@ class CancelWorkflowExecution(WireModel):
 
 
 Command = Annotated[
-    Union[
-        ScheduleActivityTask,
-        RequestCancelActivityTask,
-        StartTimer,
-        CancelTimer,
-        CompleteWorkflowExecution,
-        FailWorkflowExecution,
-        CancelWorkflowExecution,
-    ],
+    ScheduleActivityTask
+    | RequestCancelActivityTask
+    | StartTimer
+    | CancelTimer
+    | CompleteWorkflowExecution
+    | FailWorkflowExecution
+    | CancelWorkflowExecution,
     Field(discriminator="type"),
 ]

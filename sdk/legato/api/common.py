@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +21,7 @@ class WireModel(BaseModel):
 class RetryPolicy(WireModel):
     """How the server retries an activity (or a workflow); Temporal's defaults.
 
-    ``maximum_interval`` defaults to 100 × ``initial_interval`` when omitted and
+    ``maximum_interval`` defaults to 100 times ``initial_interval`` when omitted and
     ``maximum_attempts`` 0 means unlimited.
     """
 
@@ -32,7 +32,7 @@ class RetryPolicy(WireModel):
     non_retryable_error_types: list[str] = Field(default_factory=list)
 
 
-class TimeoutType(str, Enum):
+class TimeoutType(StrEnum):
     """Which limit ran out, as Temporal names them."""
 
     START_TO_CLOSE = "START_TO_CLOSE"
@@ -41,7 +41,7 @@ class TimeoutType(str, Enum):
     HEARTBEAT = "HEARTBEAT"
 
 
-class RetryState(str, Enum):
+class RetryState(StrEnum):
     """Why retrying stopped (or that it goes on), reported with a final failure."""
 
     IN_PROGRESS = "IN_PROGRESS"
@@ -53,7 +53,7 @@ class RetryState(str, Enum):
     CANCEL_REQUESTED = "CANCEL_REQUESTED"
 
 
-class FailureKind(str, Enum):
+class FailureKind(StrEnum):
     """The ``failure_info`` case of a Temporal Failure."""
 
     APPLICATION = "application"
@@ -90,11 +90,13 @@ class Failure(WireModel):
     non_retryable: bool = False
     details: Payloads = Field(default_factory=list)
     timeout_type: TimeoutType | None = None
+    # Seconds before the next retry, overriding the policy's backoff (ApplicationError's).
+    next_retry_delay: float | None = Field(default=None, ge=0)
     activity: ActivityFailureInfo | None = None
     cause: Failure | None = None
 
 
-class WorkflowExecutionStatus(str, Enum):
+class WorkflowExecutionStatus(StrEnum):
     """Status of a run; matches Temporal's names."""
 
     RUNNING = "RUNNING"

@@ -11,7 +11,7 @@ next task's events.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -195,31 +195,29 @@ class WorkflowExecutionTerminated(WireModel):
 
 
 EventAttributes = Annotated[
-    Union[
-        WorkflowExecutionStarted,
-        WorkflowTaskScheduled,
-        WorkflowTaskStarted,
-        WorkflowTaskCompleted,
-        WorkflowTaskFailed,
-        WorkflowTaskTimedOut,
-        ActivityTaskScheduled,
-        ActivityTaskStarted,
-        ActivityTaskCompleted,
-        ActivityTaskFailed,
-        ActivityTaskTimedOut,
-        ActivityTaskCancelRequested,
-        ActivityTaskCanceled,
-        TimerStarted,
-        TimerFired,
-        TimerCanceled,
-        WorkflowExecutionCompleted,
-        WorkflowExecutionFailed,
-        WorkflowExecutionTimedOut,
-        WorkflowExecutionSignaled,
-        WorkflowExecutionCancelRequested,
-        WorkflowExecutionCanceled,
-        WorkflowExecutionTerminated,
-    ],
+    WorkflowExecutionStarted
+    | WorkflowTaskScheduled
+    | WorkflowTaskStarted
+    | WorkflowTaskCompleted
+    | WorkflowTaskFailed
+    | WorkflowTaskTimedOut
+    | ActivityTaskScheduled
+    | ActivityTaskStarted
+    | ActivityTaskCompleted
+    | ActivityTaskFailed
+    | ActivityTaskTimedOut
+    | ActivityTaskCancelRequested
+    | ActivityTaskCanceled
+    | TimerStarted
+    | TimerFired
+    | TimerCanceled
+    | WorkflowExecutionCompleted
+    | WorkflowExecutionFailed
+    | WorkflowExecutionTimedOut
+    | WorkflowExecutionSignaled
+    | WorkflowExecutionCancelRequested
+    | WorkflowExecutionCanceled
+    | WorkflowExecutionTerminated,
     Field(discriminator="type"),
 ]
 

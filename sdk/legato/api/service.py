@@ -8,7 +8,7 @@ the caller simply polls again. Errors are ``ErrorBody`` with a 4xx/5xx status.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import Field
 
@@ -33,14 +33,15 @@ FAIL_ACTIVITY_TASK = PREFIX + "/activity-tasks/fail"  # POST
 HEARTBEAT_ACTIVITY_TASK = PREFIX + "/activity-tasks/heartbeat"  # POST
 DESCRIBE_TASK_QUEUE = PREFIX + "/task-queues/{task_queue}"  # GET backlog and pollers
 
-class IdConflictPolicy(str, Enum):
+
+class IdConflictPolicy(StrEnum):
     """What starting a workflow id that is already running does (Temporal's names)."""
 
     FAIL = "FAIL"
     USE_EXISTING = "USE_EXISTING"
 
 
-class IdReusePolicy(str, Enum):
+class IdReusePolicy(StrEnum):
     """Whether a closed workflow id may start again (Temporal's names)."""
 
     ALLOW_DUPLICATE = "ALLOW_DUPLICATE"
@@ -225,4 +226,3 @@ class Ack(WireModel):
     """The answer to a call that returns nothing but success."""
 
     ok: bool = True
-

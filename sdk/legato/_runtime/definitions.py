@@ -1,0 +1,243 @@
+"""Workflow and activity definitions, read from what the decorators attach.
+
+``@workflow.defn`` and ``@activity.defn`` store a definition on the class or function; the
+worker registers them, the client reads a workflow's name and result type from its run
+method, and the runtime decodes arguments by the parameter annotations recorded here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Attribute names the decorators set; the same names mark run, signal and query methods.
+_WORKFLOW_ATTR = "__legato_workflow_definition"
+_RUN_ATTR = "__legato_workflow_run"
+_SIGNAL_ATTR = "__legato_signal_definition"
+_QUERY_ATTR = "__legato_query_definition"
+_INIT_ATTR = "__legato_workflow_init"
+_ACTIVITY_ATTR = "__legato_activity_definition"
+
+
+def param_types(fn: Callable[..., Any], *, skip_self: bool) -> list[Any]:
+    """The annotations of ``fn``'s positional parameters, ``Any`` where there is none."""
+    try:
+        hints = typing.get_type_hints(fn)
+    # A forward reference that does not resolve leaves values undecoded rather than failing.
+    except Exception:
+        hints = {}
+    params = list(inspect.signature(fn).parameters.values())
+    if skip_self and params:
+        params = params[1:]
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [hints.get(p.name, Any) for p in params if p.kind in positional]
+
+
+def return_type(fn: Callable[..., Any]) -> Any:
+    """The return annotation of ``fn``, ``Any`` when there is none."""
+    try:
+        return typing.get_type_hints(fn).get("return", Any)
+    except Exception:
+        return Any
+
+
+@dataclass(frozen=True)
+class ActivityDefinition:
+    """An activity as the worker runs it."""
+
+    name: str
+    fn: Callable[..., Any]
+    is_async: bool
+    arg_types: list[Any]
+    result_type: Any
+
+    @staticmethod
+    def from_callable(fn: Callable[..., Any]) -> ActivityDefinition | None:
+        """The definition ``@activity.defn`` attached, if any."""
+        defn = getattr(fn, _ACTIVITY_ATTR, None)
+        return defn if isinstance(defn, ActivityDefinition) else None
+
+    @staticmethod
+    def must_from_callable(fn: Callable[..., Any]) -> ActivityDefinition:
+        """The definition ``@activity.defn`` attached.
+
+        Raises:
+            TypeError: ``fn`` is not decorated with ``@activity.defn``.
+        """
+        defn = ActivityDefinition.from_callable(fn)
+        if defn is None:
+            name = getattr(fn, "__qualname__", repr(fn))
+            raise TypeError(f"Activity {name} is missing @activity.defn")
+        return defn
+
+
+def define_activity(fn: Callable[..., Any], name: str | None) -> None:
+    """Attach an activity definition to ``fn`` (what ``@activity.defn`` does)."""
+    if not callable(fn):
+        raise TypeError("@activity.defn must decorate a function")
+    defn = ActivityDefinition(
+        name=name or str(getattr(fn, "__name__", "")),
+        fn=fn,
+        is_async=inspect.iscoroutinefunction(fn),
+        arg_types=param_types(fn, skip_self=False),
+        result_type=return_type(fn),
+    )
+    setattr(fn, _ACTIVITY_ATTR, defn)
+
+
+@dataclass(frozen=True)
+class SignalDefinition:
+    """A signal handler method."""
+
+    name: str
+    fn: Callable[..., Any]
+    arg_types: list[Any]
+
+
+@dataclass(frozen=True)
+class QueryDefinition:
+    """A query handler method (registered; not served yet)."""
+
+    name: str
+    fn: Callable[..., Any]
+
+
+def mark_run(fn: Callable[..., Any]) -> None:
+    """Mark ``fn`` as a workflow's run method."""
+    if not inspect.iscoroutinefunction(fn):
+        raise TypeError(f"@workflow.run method {fn.__qualname__} must be an async def")
+    setattr(fn, _RUN_ATTR, True)
+
+
+def mark_init(fn: Callable[..., Any]) -> None:
+    """Mark ``fn`` (an ``__init__``) as taking the workflow's arguments."""
+    setattr(fn, _INIT_ATTR, True)
+
+
+def mark_signal(fn: Callable[..., Any], name: str | None) -> None:
+    """Attach a signal definition to a method."""
+    setattr(fn, _SIGNAL_ATTR, SignalDefinition(name or fn.__name__, fn, []))
+
+
+def mark_query(fn: Callable[..., Any], name: str | None) -> None:
+    """Attach a query definition to a method."""
+    setattr(fn, _QUERY_ATTR, QueryDefinition(name or fn.__name__, fn))
+
+
+@dataclass(frozen=True)
+class WorkflowDefinition:
+    """A workflow class as the worker runs it."""
+
+    name: str
+    cls: type
+    run_fn: Callable[..., Any]
+    arg_types: list[Any]
+    result_type: Any
+    init_takes_args: bool
+    signals: dict[str, SignalDefinition] = field(default_factory=dict)
+    queries: dict[str, QueryDefinition] = field(default_factory=dict)
+    failure_exception_types: tuple[type[BaseException], ...] = ()
+
+    @staticmethod
+    def from_class(cls: type) -> WorkflowDefinition | None:
+        """The definition ``@workflow.defn`` attached to ``cls``, if any."""
+        defn = cls.__dict__.get(_WORKFLOW_ATTR)
+        return defn if isinstance(defn, WorkflowDefinition) else None
+
+    @staticmethod
+    def must_from_class(cls: type) -> WorkflowDefinition:
+        """The definition of a ``@workflow.defn`` class.
+
+        Raises:
+            TypeError: ``cls`` is not decorated with ``@workflow.defn``.
+        """
+        defn = WorkflowDefinition.from_class(cls)
+        if defn is None:
+            raise TypeError(f"Workflow class {cls.__qualname__} is missing @workflow.defn")
+        return defn
+
+    @staticmethod
+    def must_from_run_fn(fn: Callable[..., Any]) -> WorkflowDefinition:
+        """The definition of the class whose run method ``fn`` is.
+
+        Raises:
+            TypeError: ``fn`` is not the run method of a ``@workflow.defn`` class.
+        """
+        defn = getattr(fn, _WORKFLOW_ATTR, None)
+        if not isinstance(defn, WorkflowDefinition):
+            name = getattr(fn, "__qualname__", repr(fn))
+            raise TypeError(f"{name} is not the @workflow.run method of a @workflow.defn class")
+        return defn
+
+
+def define_workflow(
+    cls: type, name: str | None, failure_exception_types: Sequence[type[BaseException]]
+) -> WorkflowDefinition:
+    """Build and attach the definition of a workflow class (what ``@workflow.defn`` does).
+
+    Raises:
+        TypeError: The class has no ``@workflow.run`` method, or more than one.
+    """
+    run_fns, signals, queries = _scan_members(cls)
+    if len(run_fns) != 1:
+        found = "none" if not run_fns else ", ".join(f.__name__ for f in run_fns)
+        raise TypeError(f"Workflow {cls.__qualname__} must have exactly one @workflow.run method ({found})")
+    run_fn = run_fns[0]
+    defn = WorkflowDefinition(
+        name=name or cls.__name__,
+        cls=cls,
+        run_fn=run_fn,
+        arg_types=param_types(run_fn, skip_self=True),
+        result_type=return_type(run_fn),
+        init_takes_args=_init_takes_args(cls),
+        signals=signals,
+        queries=queries,
+        failure_exception_types=tuple(failure_exception_types),
+    )
+    setattr(cls, _WORKFLOW_ATTR, defn)
+    setattr(run_fn, _WORKFLOW_ATTR, defn)
+    return defn
+
+
+def _init_takes_args(cls: type) -> bool:
+    init = next((vars(k)["__init__"] for k in cls.__mro__ if "__init__" in vars(k)), None)
+    return bool(getattr(init, _INIT_ATTR, False))
+
+
+def _scan_members(
+    cls: type,
+) -> tuple[list[Callable[..., Any]], dict[str, SignalDefinition], dict[str, QueryDefinition]]:
+    run_fns: list[Callable[..., Any]] = []
+    signals: dict[str, SignalDefinition] = {}
+    queries: dict[str, QueryDefinition] = {}
+    seen: set[str] = set()
+    # Walk the MRO so handlers inherited from a base class count; the subclass's win.
+    for klass in cls.__mro__:
+        for attr, member in vars(klass).items():
+            if attr in seen or not callable(member):
+                continue
+            seen.add(attr)
+            if getattr(member, _RUN_ATTR, False):
+                run_fns.append(member)
+            if isinstance(sig := getattr(member, _SIGNAL_ATTR, None), SignalDefinition):
+                signals[sig.name] = SignalDefinition(sig.name, member, param_types(member, skip_self=True))
+            if isinstance(query := getattr(member, _QUERY_ATTR, None), QueryDefinition):
+                queries[query.name] = query
+    return run_fns, signals, queries
+
+
+def signal_name(signal: str | Callable[..., Any]) -> str:
+    """The name of a signal given as a string or as a ``@workflow.signal`` method.
+
+    Raises:
+        TypeError: A method without ``@workflow.signal``.
+    """
+    if isinstance(signal, str):
+        return signal
+    defn = getattr(signal, _SIGNAL_ATTR, None)
+    if not isinstance(defn, SignalDefinition):
+        raise TypeError(f"{getattr(signal, '__qualname__', signal)!r} is not a @workflow.signal method")
+    return defn.name

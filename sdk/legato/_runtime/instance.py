@@ -1,0 +1,407 @@
+"""One workflow run as an event loop: history in, commands out.
+
+``activate`` takes one ``replay.Activation``: it first matches the command events that
+open it against the commands the previous activation produced (a mismatch raises
+``NondeterminismError``), then sets the workflow's time to the activation's
+``WorkflowTaskStarted``, feeds the jobs to the code (start, signals, then results, fired
+timers and cancellation), runs the loop until nothing is ready and returns the commands.
+
+An exception from workflow code that is a ``FailureError`` (or a type the definition names
+in ``failure_exception_types``) fails the run; any other one is raised out of ``activate``
+so the worker fails the workflow *task*, which the server retries: a bug or a
+nondeterminism never fails the run, as in Temporal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import random
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVarTuple
+
+from legato import exceptions
+from legato.api import command as cmd
+from legato.api import history as hist
+from legato.api.history import HistoryEvent
+from legato.common import RetryPolicy
+from legato.converter import DataConverter
+
+from . import activities, replay
+from .definitions import SignalDefinition, WorkflowDefinition
+from .info import WorkflowInfo
+from .loop import DeterministicLoop, NotInWorkflowEventLoopError, current_loop
+
+logger = logging.getLogger(__name__)
+_Ts = TypeVarTuple("_Ts")
+
+# Jobs the code sees before the others, as Temporal orders them: start, then signals.
+_FIRST_JOBS = frozenset({"WorkflowExecutionStarted", "WorkflowExecutionSignaled"})
+
+
+class _TimerHandle(asyncio.TimerHandle):
+    """A durable timer: its id names it in StartTimer, TimerFired and CancelTimer."""
+
+    def __init__(
+        self,
+        timer_id: str,
+        when: float,
+        callback: Callable[..., object],
+        args: Sequence[Any],
+        loop: WorkflowInstance,
+        context: contextvars.Context | None,
+    ) -> None:
+        super().__init__(when, callback, args, loop, context)
+        self.timer_id = timer_id
+
+
+class WorkflowInstance(DeterministicLoop):
+    """The state of one run between workflow tasks (what the worker caches)."""
+
+    def __init__(
+        self,
+        definition: WorkflowDefinition,
+        *,
+        namespace: str,
+        workflow_id: str,
+        run_id: str,
+        data_converter: DataConverter | None = None,
+        failure_exception_types: Sequence[type[BaseException]] = (),
+    ) -> None:
+        super().__init__()
+        self.definition = definition
+        self.namespace, self.workflow_id, self.run_id = namespace, workflow_id, run_id
+        self.converter = data_converter or DataConverter.default
+        self._failure_types = tuple(definition.failure_exception_types) + tuple(failure_exception_types)
+        self.last_event_id = 0
+        self.replaying = False
+        self.completed = False
+        self._info: WorkflowInfo | None = None
+        self._object: Any = None
+        self._args: list[Any] = []
+        self._main: asyncio.Task[None] | None = None
+        self._now = datetime.fromtimestamp(0, UTC)
+        self._random = random.Random(0)
+        self._cancel_requested = False
+        self._task_failure: BaseException | None = None
+        self._commands: list[cmd.Command] = []
+        self._sent: list[cmd.Command] = []
+        self._seq = {"activity": 0, "timer": 0}
+        self._activities_by_id: dict[str, activities.ActivityState] = {}
+        self._activities_by_event: dict[int, activities.ActivityState] = {}
+        self._timers: dict[str, _TimerHandle] = {}
+
+    # --- activation ---
+
+    def activate(self, activation: replay.Activation, *, replaying: bool) -> list[cmd.Command]:
+        """Apply one activation and return the commands the code produced.
+
+        Raises:
+            NondeterminismError: The code's previous commands differ from the history.
+            Exception: Workflow code raised something that must fail the task, not the run.
+        """
+        self._match(activation)
+        if activation.started is None:
+            return []
+        self._now = activation.started.event_time.astimezone(UTC)
+        self._time = self._now.timestamp()
+        self.replaying = replaying
+        first = [e for e in activation.jobs if e.event_type in _FIRST_JOBS]
+        rest = [e for e in activation.jobs if e.event_type not in _FIRST_JOBS]
+        with self.running():
+            self._apply_first_jobs(first)
+            self._run()
+            for event in rest:
+                self._apply_job(event)
+            self._run()
+        self.last_event_id = activation.started.event_id
+        self._sent, self._commands = self._commands, []
+        return list(self._sent)
+
+    def _run(self) -> None:
+        self.run_until_quiescent()
+        if self._task_failure is not None:
+            raise self._task_failure
+
+    def _match(self, activation: replay.Activation) -> None:
+        pending, self._sent = self._sent, []
+        events = activation.command_events
+        for i, event in enumerate(events):
+            if i >= len(pending):
+                raise self._nondeterminism(
+                    f"history has {replay.describe_event(event)} but the code produced no command for it"
+                )
+            if not replay.matches(pending[i], event):
+                raise self._nondeterminism(
+                    f"history has {replay.describe_event(event)} where the code "
+                    f"produced {replay.describe_command(pending[i])}"
+                )
+            self._on_matched(pending[i], event)
+        # A task that never completed (failed, timed out, run terminated) recorded no commands.
+        if activation.after_completed_task and len(pending) > len(events):
+            after = events[-1].event_id if events else self.last_event_id
+            raise self._nondeterminism(
+                f"the code produced {replay.describe_command(pending[len(events)])} "
+                f"which history does not have after event {after}"
+            )
+
+    def _nondeterminism(self, detail: str) -> exceptions.NondeterminismError:
+        return exceptions.NondeterminismError(
+            f"Workflow {self.definition.name!r} (id {self.workflow_id!r}, run {self.run_id!r}) "
+            f"replayed differently from its history: {detail}"
+        )
+
+    def _on_matched(self, command: cmd.Command, event: HistoryEvent) -> None:
+        if isinstance(command, cmd.ScheduleActivityTask):
+            state = self._activities_by_id[command.activity_id]
+            state.scheduled_event_id = event.event_id
+            self._activities_by_event[event.event_id] = state
+
+    # --- jobs ---
+
+    def _apply_first_jobs(self, jobs: list[HistoryEvent]) -> None:
+        started = False
+        for event in jobs:
+            if isinstance(event.attributes, hist.WorkflowExecutionStarted):
+                started = self._start(event, event.attributes)
+            elif isinstance(event.attributes, hist.WorkflowExecutionSignaled):
+                self._signal(event.attributes)
+        # After the signals: handlers delivered with the start run before the run method.
+        if started:
+            self._main = self.create_task(self._run_main(), name=f"workflow {self.definition.name}")
+
+    def _apply_job(self, event: HistoryEvent) -> None:
+        a = event.attributes
+        if isinstance(a, hist.WorkflowExecutionCancelRequested):
+            self._cancel_requested = True
+            if self._main is not None and not self._main.done():
+                self._main.cancel()
+        elif isinstance(a, hist.TimerFired):
+            handle = self._timers.pop(a.timer_id, None)
+            if handle is not None and not handle.cancelled():
+                self._ready.append(handle)
+        elif isinstance(
+            a,
+            hist.ActivityTaskCompleted
+            | hist.ActivityTaskFailed
+            | hist.ActivityTaskTimedOut
+            | hist.ActivityTaskCanceled,
+        ):
+            state = self._activities_by_event.get(a.scheduled_event_id)
+            if state is None:
+                raise self._nondeterminism(
+                    f"{event.event_type} at event {event.event_id} is for scheduled event "
+                    f"{a.scheduled_event_id}, which the code never scheduled"
+                )
+            activities.resolve(state, event, self.converter)
+
+    def _start(self, event: HistoryEvent, a: hist.WorkflowExecutionStarted) -> bool:
+        self._info = self._build_info(event, a)
+        self._random = random.Random(a.randomness_seed)
+        try:
+            self._args = self.converter.payload_converter.from_payloads(a.input, self.definition.arg_types)
+            cls = self.definition.cls
+            self._object = cls(*self._args) if self.definition.init_takes_args else cls()
+        except Exception as e:
+            self._on_top_level_error(e)
+            return False
+        return True
+
+    def _build_info(self, event: HistoryEvent, a: hist.WorkflowExecutionStarted) -> WorkflowInfo:
+        def seconds(value: float | None) -> timedelta | None:
+            return timedelta(seconds=value) if value is not None else None
+
+        return WorkflowInfo(
+            attempt=a.attempt,
+            namespace=self.namespace,
+            workflow_id=self.workflow_id,
+            run_id=self.run_id,
+            workflow_type=a.workflow_type,
+            task_queue=a.task_queue,
+            start_time=self._now,
+            workflow_start_time=event.event_time.astimezone(UTC),
+            execution_timeout=seconds(a.workflow_execution_timeout),
+            run_timeout=seconds(a.workflow_run_timeout),
+            task_timeout=timedelta(seconds=a.workflow_task_timeout),
+            retry_policy=RetryPolicy.from_api(a.retry_policy) if a.retry_policy else None,
+        )
+
+    def _signal(self, a: hist.WorkflowExecutionSignaled) -> None:
+        handler = self.definition.signals.get(a.signal_name)
+        if handler is None:
+            if not self.replaying:
+                logger.warning(
+                    "Workflow %r (id %r) has no handler for signal %r; dropped it",
+                    self.definition.name,
+                    self.workflow_id,
+                    a.signal_name,
+                )
+            return
+        try:
+            args = self.converter.payload_converter.from_payloads(a.input, handler.arg_types)
+        except TypeError:
+            logger.warning(
+                "Signal %r to workflow %r has input that does not fit the handler; dropped it",
+                a.signal_name,
+                self.workflow_id,
+                exc_info=True,
+            )
+            return
+        self.create_task(self._run_signal(handler, args), name=f"signal {a.signal_name}")
+
+    # --- top-level code ---
+
+    async def _run_main(self) -> None:
+        try:
+            result = await self.definition.run_fn(self._object, *self._args)
+        except (Exception, asyncio.CancelledError) as e:
+            self._on_top_level_error(e)
+            return
+        try:
+            payload = self.converter.payload_converter.to_payload(result)
+        except TypeError as e:
+            self._task_failure = e
+            return
+        self._close(cmd.CompleteWorkflowExecution(result=payload))
+
+    async def _run_signal(self, handler: SignalDefinition, args: list[Any]) -> None:
+        try:
+            outcome = handler.fn(self._object, *args)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+        except (Exception, asyncio.CancelledError) as e:
+            self._on_top_level_error(e)
+
+    def _on_top_level_error(self, err: BaseException) -> None:
+        # Every asyncio cancellation is a Temporal cancellation.
+        if isinstance(err, asyncio.CancelledError):
+            err = exceptions.CancelledError(str(err) or "Workflow cancelled")
+        if self._cancel_requested and exceptions.is_cancelled_exception(err):
+            self._close(cmd.CancelWorkflowExecution())
+        elif isinstance(err, (exceptions.FailureError, *self._failure_types)):
+            failure = self.converter.failure_converter.to_failure(err, self.converter.payload_converter)
+            self._close(cmd.FailWorkflowExecution(failure=failure))
+        else:
+            self._task_failure = err
+
+    def _close(self, command: cmd.Command) -> None:
+        self.add_command(command)
+        self.completed = True
+
+    # --- commands (activities.CommandSink) ---
+
+    def add_command(self, command: cmd.Command) -> None:
+        """Append a command to this activation's, unless the run already closed."""
+        if self.completed:
+            return
+        self._commands.append(command)
+
+    def remove_unsent(self, command: cmd.Command) -> bool:
+        """Drop a command produced in this activation; False if it was sent earlier."""
+        for i, c in enumerate(self._commands):
+            if c is command:
+                del self._commands[i]
+                return True
+        return False
+
+    def next_seq(self, kind: str) -> int:
+        """The next sequence number of ``kind`` ("activity", "timer") in this run."""
+        self._seq[kind] += 1
+        return self._seq[kind]
+
+    # --- durable timers (the loop's call_later) ---
+
+    def call_later(
+        self,
+        delay: float,
+        callback: Callable[[*_Ts], object],
+        *args: *_Ts,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """A durable timer: a StartTimer command whose TimerFired runs ``callback``."""
+        if delay < 0:
+            raise RuntimeError("Attempting to schedule timer with negative delay")
+        timer_id = str(self.next_seq("timer"))
+        handle = _TimerHandle(timer_id, self.time() + delay, callback, args, self, context)
+        # A zero timer is a yield, not a durable timer: the server refuses zero durations.
+        if delay == 0:
+            self._ready.append(handle)
+            return handle
+        self._timers[timer_id] = handle
+        command = cmd.StartTimer(timer_id=timer_id, start_to_fire_timeout=delay)
+        handle.start_command = command  # type: ignore[attr-defined]  # found again on cancel
+        self.add_command(command)
+        return handle
+
+    def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:
+        # asyncio.sleep cancels its handle even after it fired; only pending timers count.
+        if not isinstance(handle, _TimerHandle) or self._timers.pop(handle.timer_id, None) is None:
+            return
+        if not self.remove_unsent(handle.start_command):  # type: ignore[attr-defined]
+            self.add_command(cmd.CancelTimer(timer_id=handle.timer_id))
+
+    # --- what workflow code asks of its instance (legato.workflow) ---
+
+    def info(self) -> WorkflowInfo:
+        """The run's information."""
+        assert self._info is not None, "info is set by the first activation"
+        return self._info
+
+    def now(self) -> datetime:
+        """The workflow's current time (UTC)."""
+        return self._now
+
+    def random(self) -> random.Random:
+        """The run's deterministic random generator."""
+        return self._random
+
+    def start_activity(
+        self,
+        command: cmd.ScheduleActivityTask,
+        *,
+        result_type: Any,
+        cancellation_type: activities.ActivityCancellationType,
+    ) -> activities.ActivityHandle[Any]:
+        """Schedule an activity and return its handle."""
+        if command.activity_id in self._activities_by_id:
+            raise ValueError(f"Activity id {command.activity_id!r} is already used in this workflow")
+        state = activities.ActivityState(command, result_type, cancellation_type, self.create_future())
+        self._activities_by_id[command.activity_id] = state
+        self.add_command(command)
+        return activities.ActivityHandle(activities.run_handle(state, self), loop=self)
+
+
+def current_instance() -> WorkflowInstance:
+    """The workflow instance whose code is running.
+
+    Raises:
+        NotInWorkflowEventLoopError: Not called from workflow code.
+    """
+    loop = current_loop()
+    if not isinstance(loop, WorkflowInstance):
+        raise NotInWorkflowEventLoopError("Not in workflow event loop")
+    return loop
+
+
+def new_instance(
+    definition: WorkflowDefinition,
+    *,
+    namespace: str,
+    workflow_id: str,
+    run_id: str,
+    data_converter: DataConverter | None = None,
+    failure_exception_types: Sequence[type[BaseException]] = (),
+) -> WorkflowInstance:
+    """A fresh instance of a run, before its first activation."""
+    # asyncio's stubs declare every loop method abstract; the ones a workflow never
+    # calls (sockets, subprocesses, signals) stay unimplemented on purpose.
+    return WorkflowInstance(  # type: ignore[abstract]
+        definition,
+        namespace=namespace,
+        workflow_id=workflow_id,
+        run_id=run_id,
+        data_converter=data_converter,
+        failure_exception_types=failure_exception_types,
+    )

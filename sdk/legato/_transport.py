@@ -1,0 +1,170 @@
+"""HTTP transport to the Legato server, shared by the client and the worker.
+
+Speaks exactly ``legato.api.service``: JSON bodies are ``model_dump(mode="json")``,
+``204`` is an empty long poll (returned as None), and 4xx/5xx bodies are ``ErrorBody``,
+raised as ``RPCError`` with a gRPC-style status as Temporal's client does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+import pydantic
+
+from legato.api.common import WireModel
+from legato.api.service import ErrorBody
+from legato.exceptions import RPCError, RPCStatusCode
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+T = TypeVar("T")
+
+_STATUS_BY_HTTP = {
+    400: RPCStatusCode.INVALID_ARGUMENT,
+    401: RPCStatusCode.UNAUTHENTICATED,
+    403: RPCStatusCode.PERMISSION_DENIED,
+    404: RPCStatusCode.NOT_FOUND,
+    409: RPCStatusCode.ALREADY_EXISTS,
+    410: RPCStatusCode.NOT_FOUND,
+    412: RPCStatusCode.FAILED_PRECONDITION,
+    413: RPCStatusCode.INVALID_ARGUMENT,
+    422: RPCStatusCode.INVALID_ARGUMENT,
+    429: RPCStatusCode.RESOURCE_EXHAUSTED,
+    501: RPCStatusCode.UNIMPLEMENTED,
+    503: RPCStatusCode.UNAVAILABLE,
+    504: RPCStatusCode.DEADLINE_EXCEEDED,
+}
+
+
+def base_url(target: str, *, tls: bool) -> str:
+    """``localhost:7233`` → ``http://localhost:7233``; a full URL is kept."""
+    if target.startswith(("http://", "https://")):
+        return target.rstrip("/")
+    return f"{'https' if tls else 'http'}://{target}"
+
+
+def is_transient(error: RPCError) -> bool:
+    """Whether a retry of the same call may succeed (server down, restarting or overloaded)."""
+    return error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED) or (
+        error.http_status >= 500 and error.http_status != 501
+    )
+
+
+class Transport:
+    """One aiohttp session to one server and namespace."""
+
+    def __init__(self, target: str, *, namespace: str, api_key: str | None = None, tls: bool = False) -> None:
+        self.base_url = base_url(target, tls=tls)
+        self.namespace = namespace
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._session: aiohttp.ClientSession | None = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        # Created on first use: a session must be made inside the running loop.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers=self._headers)
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session; a later call opens a new one."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def url(self, path: str, **path_args: str) -> str:
+        """The URL of an API path with its placeholders filled in (quoted)."""
+        quoted = {k: quote(v, safe="") for k, v in path_args.items()}
+        return self.base_url + path.format(namespace=quote(self.namespace, safe=""), **quoted)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: WireModel | None = None,
+        params: Mapping[str, Any] | None = None,
+        http_timeout: float = 30.0,
+        **path_args: str,
+    ) -> Any:
+        """Make one call; returns the JSON answer, or None for 204.
+
+        Raises:
+            RPCError: The server could not be reached, timed out, or answered 4xx/5xx.
+        """
+        url = self.url(path, **path_args)
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        payload = body.model_dump(mode="json") if body is not None else None
+        try:
+            async with self._get_session().request(
+                method, url, json=payload, params=query, timeout=aiohttp.ClientTimeout(total=http_timeout)
+            ) as response:
+                text = await response.text()
+                status = response.status
+        except aiohttp.ClientError as e:
+            raise RPCError(
+                f"Cannot reach the Legato server at {self.base_url}: {e}", status=RPCStatusCode.UNAVAILABLE
+            ) from e
+        except TimeoutError as e:
+            raise RPCError(
+                f"{method} {url} timed out after {http_timeout}s", status=RPCStatusCode.DEADLINE_EXCEEDED
+            ) from e
+        if status == 204:
+            return None
+        if status >= 400:
+            raise _error(status, text, f"{method} {path}")
+        return json.loads(text) if text else None
+
+    async def call_model(self, response_model: type[M], method: str, path: str, **kwargs: Any) -> M | None:
+        """``call`` and validate the answer into ``response_model`` (None for 204)."""
+        data = await self.call(method, path, **kwargs)
+        return None if data is None else response_model.model_validate(data)
+
+
+def _error(status: int, text: str, what: str) -> RPCError:
+    try:
+        body = ErrorBody.model_validate_json(text)
+    except pydantic.ValidationError:
+        return RPCError(
+            f"{what} failed with HTTP {status}: {text[:500]}",
+            status=_STATUS_BY_HTTP.get(status, _fallback_status(status)),
+            http_status=status,
+        )
+    return RPCError(
+        body.message,
+        status=_STATUS_BY_HTTP.get(status, _fallback_status(status)),
+        http_status=status,
+        error=body.error,
+        field=body.field,
+        workflow_id=body.workflow_id,
+        run_id=body.run_id,
+    )
+
+
+def _fallback_status(status: int) -> RPCStatusCode:
+    return RPCStatusCode.INTERNAL if status >= 500 else RPCStatusCode.UNKNOWN
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], *, deadline: float, what: str) -> T:
+    """Retry ``call`` on transient errors with backoff until ``deadline`` (loop time).
+
+    A worker's answer must survive a server restart: the server is a peer that comes
+    back, and the answer (a completed activity) must not be lost meanwhile.
+    """
+    loop = asyncio.get_running_loop()
+    delay = 0.1
+    while True:
+        try:
+            return await call()
+        except RPCError as e:
+            if not is_transient(e) or loop.time() + delay > deadline:
+                raise
+            logger.info("%s failed (%s); retrying in %.1fs", what, e.message, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)

@@ -1,0 +1,224 @@
+"""Activity tasks: run the function, heartbeat while it runs, report its outcome.
+
+Async activities run as tasks on the worker's loop; sync ones run in the thread pool with
+the activity context copied in. The outcome is retried through a server restart, so a
+completed activity is not run again because its answer was lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import logging
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from datetime import timedelta
+from typing import Any
+
+from legato import _transport
+from legato._runtime import activity_context
+from legato._runtime.definitions import ActivityDefinition
+from legato._runtime.info import ActivityInfo
+from legato.api import service as api
+from legato.api.common import Failure
+from legato.converter import DataConverter
+from legato.exceptions import ApplicationError, CancelledError, RPCError
+
+from .heartbeat import Heartbeater
+
+logger = logging.getLogger(__name__)
+
+_POLL_WAIT = 30.0
+# How long a finished activity's answer is retried while the server is unreachable.
+_RESPOND_RETRY_SECONDS = 120.0
+
+
+class ActivityWorker:
+    """Polls a task queue's activity tasks and runs them."""
+
+    def __init__(
+        self,
+        transport: _transport.Transport,
+        *,
+        task_queue: str,
+        activities: Sequence[Any],
+        identity: str,
+        data_converter: DataConverter,
+        executor: Executor | None,
+    ) -> None:
+        self._transport = transport
+        self._task_queue = task_queue
+        self._identity = identity
+        self._converter = data_converter
+        self._executor = executor
+        self._definitions: dict[str, ActivityDefinition] = {}
+        for fn in activities:
+            defn = ActivityDefinition.must_from_callable(fn)
+            if defn.name in self._definitions:
+                raise ValueError(f"More than one activity named {defn.name!r}")
+            if not defn.is_async and executor is None:
+                raise ValueError(
+                    f"Activity {defn.name!r} is not async: the worker needs an activity_executor"
+                )
+            self._definitions[defn.name] = defn
+        self._running: dict[str, tuple[asyncio.Future[Any], activity_context.ActivityContext]] = {}
+        self.shutting_down = False
+
+    async def poll(self) -> api.ActivityTask | None:
+        """One long poll; None when nothing came."""
+        return await self._transport.call_model(
+            api.ActivityTask,
+            "POST",
+            api.POLL_ACTIVITY_TASK,
+            body=api.PollRequest(identity=self._identity, wait=_POLL_WAIT),
+            http_timeout=_POLL_WAIT + 15,
+            task_queue=self._task_queue,
+        )
+
+    def cancel_all(self) -> None:
+        """Cancel every running activity (the worker's grace period ran out)."""
+        for future, context in self._running.values():
+            context.cancelled.set()
+            future.cancel()
+
+    async def process(self, task: api.ActivityTask) -> None:
+        """Run one activity task and report its outcome."""
+        answer = await self.handle(task)
+        try:
+            await self._send(answer)
+        except RPCError as e:
+            if e.http_status == 410:
+                logger.info(
+                    "Activity %r's task was no longer current (%s); dropped", task.activity_id, e.message
+                )
+            else:
+                logger.warning("Could not report activity %r: %s", task.activity_id, e.message)
+
+    async def handle(
+        self, task: api.ActivityTask
+    ) -> api.CompleteActivityTaskRequest | api.FailActivityTaskRequest:
+        """Run the activity; the request reporting its outcome."""
+        defn = self._definitions.get(task.activity_type)
+        if defn is None:
+            return self._fail(task, self._not_registered(task))
+        context = activity_context.ActivityContext(info=self._info(task), heartbeat=lambda details: None)
+        heartbeater = Heartbeater(
+            self._transport,
+            task,
+            self._converter,
+            interval=_throttle(task),
+            on_cancel=lambda: self._cancel(task),
+        )
+        context.heartbeat = heartbeater.record
+        try:
+            result = await self._run(task, defn, context)
+        # Cancelled on the server's request, or by the worker's shutdown.
+        except asyncio.CancelledError:
+            return self._fail(task, self._failure(self._cancellation()))
+        except Exception as e:
+            logger.warning("Activity %r (id %r) failed: %s", task.activity_type, task.activity_id, e)
+            return self._fail(task, self._failure(e))
+        finally:
+            await heartbeater.close()
+        try:
+            payload = self._converter.payload_converter.to_payload(result)
+        except TypeError as e:
+            return self._fail(task, self._failure(e))
+        return api.CompleteActivityTaskRequest(
+            task_token=task.task_token, result=payload, identity=self._identity
+        )
+
+    async def _run(
+        self, task: api.ActivityTask, defn: ActivityDefinition, context: activity_context.ActivityContext
+    ) -> Any:
+        args = self._converter.payload_converter.from_payloads(task.input, defn.arg_types)
+        with activity_context.bound(context):
+            ctx = contextvars.copy_context()
+        future: asyncio.Future[Any]
+        loop = asyncio.get_running_loop()
+        if defn.is_async:
+            future = loop.create_task(defn.fn(*args), context=ctx)
+        else:
+            future = loop.run_in_executor(self._executor, functools.partial(ctx.run, defn.fn, *args))
+        self._running[task.task_token] = (future, context)
+        try:
+            return await future
+        finally:
+            del self._running[task.task_token]
+
+    def _cancel(self, task: api.ActivityTask) -> None:
+        running = self._running.get(task.task_token)
+        if running is None:
+            return
+        future, context = running
+        context.cancelled.set()
+        # Async activities see asyncio cancellation; a thread cannot be interrupted, so sync
+        # activities poll is_cancelled().
+        if isinstance(future, asyncio.Task):
+            future.cancel()
+
+    def _cancellation(self) -> BaseException:
+        if self.shutting_down:
+            return ApplicationError("Worker shutdown", type="WorkerShutdown")
+        return CancelledError("Activity cancelled")
+
+    def _info(self, task: api.ActivityTask) -> ActivityInfo:
+        def seconds(value: float | None) -> timedelta | None:
+            return timedelta(seconds=value) if value is not None else None
+
+        return ActivityInfo(
+            activity_id=task.activity_id,
+            activity_type=task.activity_type,
+            attempt=task.attempt,
+            heartbeat_details=self._converter.payload_converter.from_payloads(task.heartbeat_details),
+            heartbeat_timeout=seconds(task.heartbeat_timeout),
+            schedule_to_close_timeout=seconds(task.schedule_to_close_timeout),
+            start_to_close_timeout=seconds(task.start_to_close_timeout),
+            scheduled_time=task.scheduled_time,
+            current_attempt_scheduled_time=task.scheduled_time,
+            started_time=task.started_time,
+            task_queue=self._task_queue,
+            task_token=task.task_token,
+            workflow_id=task.workflow_id,
+            workflow_namespace=self._transport.namespace,
+            workflow_run_id=task.run_id,
+            workflow_type=task.workflow_type,
+        )
+
+    def _not_registered(self, task: api.ActivityTask) -> Failure:
+        registered = ", ".join(sorted(self._definitions)) or "none"
+        error = ApplicationError(
+            f"Activity function {task.activity_type} is not registered on this worker, "
+            f"available activities: {registered}",
+            type="NotFoundError",
+        )
+        return self._failure(error)
+
+    def _failure(self, error: BaseException) -> Failure:
+        return self._converter.failure_converter.to_failure(error, self._converter.payload_converter)
+
+    def _fail(self, task: api.ActivityTask, failure: Failure) -> api.FailActivityTaskRequest:
+        return api.FailActivityTaskRequest(
+            task_token=task.task_token, failure=failure, identity=self._identity
+        )
+
+    async def _send(self, answer: api.CompleteActivityTaskRequest | api.FailActivityTaskRequest) -> None:
+        path = (
+            api.COMPLETE_ACTIVITY_TASK
+            if isinstance(answer, api.CompleteActivityTaskRequest)
+            else api.FAIL_ACTIVITY_TASK
+        )
+        deadline = asyncio.get_running_loop().time() + _RESPOND_RETRY_SECONDS
+
+        async def send() -> Any:
+            return await self._transport.call("POST", path, body=answer)
+
+        await _transport.with_retries(send, deadline=deadline, what="Reporting an activity")
+
+
+def _throttle(task: api.ActivityTask) -> float:
+    """Temporal's heartbeat throttle: 80% of the heartbeat timeout, 30s without one, 60s at most."""
+    if task.heartbeat_timeout:
+        return min(task.heartbeat_timeout * 0.8, 60.0)
+    return 30.0

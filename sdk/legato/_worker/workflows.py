@@ -1,0 +1,216 @@
+"""Workflow tasks: find or rebuild the run's instance, activate it, answer with commands.
+
+The instance of each run is cached (LRU). A task that continues exactly where the cached
+instance stopped applies only its new events; anything else (a miss, a gap, a task after
+a failed one) replays the full history from scratch. A nondeterminism or a bug in workflow
+code fails the *task* and evicts the instance; the server retries the task, so the run
+and its history stay intact until fixed code picks it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+from legato import _transport
+from legato._runtime import replay
+from legato._runtime.definitions import WorkflowDefinition
+from legato._runtime.instance import WorkflowInstance, new_instance
+from legato.api import command as cmd
+from legato.api import service as api
+from legato.api.common import Failure
+from legato.api.history import HistoryEvent
+from legato.converter import DataConverter
+from legato.exceptions import NondeterminismError, RPCError
+
+logger = logging.getLogger(__name__)
+
+_POLL_WAIT = 30.0
+_RESPOND_RETRY_SECONDS = 10.0
+
+WorkflowTaskAnswer = api.CompleteWorkflowTaskRequest | api.FailWorkflowTaskRequest
+
+
+class WorkflowWorker:
+    """Polls a task queue's workflow tasks and answers them."""
+
+    def __init__(
+        self,
+        transport: _transport.Transport,
+        *,
+        task_queue: str,
+        workflows: Sequence[type],
+        identity: str,
+        data_converter: DataConverter,
+        max_cached_workflows: int,
+        executor: Executor | None,
+        failure_exception_types: Sequence[type[BaseException]] = (),
+    ) -> None:
+        self._transport = transport
+        self._task_queue = task_queue
+        self._identity = identity
+        self._converter = data_converter
+        self._max_cached = max_cached_workflows
+        self._executor = executor
+        self._failure_types = tuple(failure_exception_types)
+        self._definitions: dict[str, WorkflowDefinition] = {}
+        for cls in workflows:
+            defn = WorkflowDefinition.must_from_class(cls)
+            if defn.name in self._definitions:
+                raise ValueError(f"More than one workflow named {defn.name!r}")
+            self._definitions[defn.name] = defn
+        self.cache: collections.OrderedDict[str, WorkflowInstance] = collections.OrderedDict()
+
+    async def poll(self) -> api.WorkflowTask | None:
+        """One long poll; None when nothing came."""
+        return await self._transport.call_model(
+            api.WorkflowTask,
+            "POST",
+            api.POLL_WORKFLOW_TASK,
+            body=api.PollRequest(identity=self._identity, wait=_POLL_WAIT),
+            http_timeout=_POLL_WAIT + 15,
+            task_queue=self._task_queue,
+        )
+
+    async def process(self, task: api.WorkflowTask) -> None:
+        """Handle a task and send the answer (a stale token is logged and dropped)."""
+        answer = await self.handle(task)
+        try:
+            await self._send(answer)
+        except RPCError as e:
+            self._evict(task.run_id)
+            if e.http_status == 410:
+                logger.info(
+                    "Workflow task of %r was no longer current (%s); dropped", task.workflow_id, e.message
+                )
+            else:
+                logger.warning("Could not answer the workflow task of %r: %s", task.workflow_id, e.message)
+
+    async def handle(self, task: api.WorkflowTask) -> WorkflowTaskAnswer:
+        """The answer to a workflow task: its commands, or a task failure."""
+        defn = self._definitions.get(task.workflow_type)
+        if defn is None:
+            return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._not_registered(task))
+        instance, events = await self._instance_and_events(task, defn)
+        try:
+            commands = await self._activate(instance, events)
+        except NondeterminismError as e:
+            self._evict(task.run_id)
+            logger.error("%s", e.message)
+            return self._fail(task, "NON_DETERMINISTIC_ERROR", self._failure(e))
+        except Exception as e:
+            self._evict(task.run_id)
+            logger.exception("Workflow %r (id %r) failed its task", task.workflow_type, task.workflow_id)
+            return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(e))
+        self._keep(task.run_id, instance)
+        return api.CompleteWorkflowTaskRequest(
+            task_token=task.task_token, commands=commands, identity=self._identity
+        )
+
+    async def _instance_and_events(
+        self, task: api.WorkflowTask, defn: WorkflowDefinition
+    ) -> tuple[WorkflowInstance, list[HistoryEvent]]:
+        instance = self.cache.get(task.run_id)
+        if instance is not None and _continues(instance, task):
+            return instance, list(task.history)
+        # A miss or a gap: start over from the whole history.
+        self._evict(task.run_id)
+        instance = new_instance(
+            defn,
+            namespace=self._transport.namespace,
+            workflow_id=task.workflow_id,
+            run_id=task.run_id,
+            data_converter=self._converter,
+            failure_exception_types=self._failure_types,
+        )
+        return instance, await self._full_history(task)
+
+    async def _full_history(self, task: api.WorkflowTask) -> list[HistoryEvent]:
+        if task.first_event_id <= 1:
+            return list(task.history)
+        earlier: list[HistoryEvent] = []
+        token: str | None = None
+        while True:
+            page = await self._transport.call_model(
+                api.HistoryPage,
+                "GET",
+                api.WORKFLOW_HISTORY,
+                params={"run_id": task.run_id, "page_token": token},
+                workflow_id=task.workflow_id,
+            )
+            assert page is not None, "history answers 200 with a body"
+            earlier.extend(e for e in page.events if e.event_id < task.first_event_id)
+            token = page.next_page_token
+            if not token:
+                return earlier + list(task.history)
+
+    async def _activate(self, instance: WorkflowInstance, events: list[HistoryEvent]) -> list[cmd.Command]:
+        # Replaying a long history is CPU work; a thread keeps the worker's loop responsive.
+        if self._executor is None:
+            return activate(instance, events)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, activate, instance, events)
+
+    def _keep(self, run_id: str, instance: WorkflowInstance) -> None:
+        if instance.completed:
+            self._evict(run_id)
+            return
+        self.cache[run_id] = instance
+        self.cache.move_to_end(run_id)
+        while len(self.cache) > self._max_cached:
+            self.cache.popitem(last=False)
+
+    def _evict(self, run_id: str) -> None:
+        self.cache.pop(run_id, None)
+
+    def _not_registered(self, task: api.WorkflowTask) -> Failure:
+        registered = ", ".join(sorted(self._definitions)) or "none"
+        return Failure(
+            message=f"Workflow class {task.workflow_type} is not registered on this worker "
+            f"(task queue {self._task_queue!r}), available workflows: {registered}",
+            type="NotFoundError",
+        )
+
+    def _failure(self, error: BaseException) -> Failure:
+        return self._converter.failure_converter.to_failure(error, self._converter.payload_converter)
+
+    def _fail(self, task: api.WorkflowTask, cause: str, failure: Failure) -> api.FailWorkflowTaskRequest:
+        return api.FailWorkflowTaskRequest(
+            task_token=task.task_token, cause=cause, failure=failure, identity=self._identity
+        )
+
+    async def _send(self, answer: WorkflowTaskAnswer) -> None:
+        path = (
+            api.COMPLETE_WORKFLOW_TASK
+            if isinstance(answer, api.CompleteWorkflowTaskRequest)
+            else api.FAIL_WORKFLOW_TASK
+        )
+        deadline = asyncio.get_running_loop().time() + _RESPOND_RETRY_SECONDS
+
+        async def send() -> Any:
+            return await self._transport.call("POST", path, body=answer)
+
+        await _transport.with_retries(send, deadline=deadline, what="Answering a workflow task")
+
+
+def _continues(instance: WorkflowInstance, task: api.WorkflowTask) -> bool:
+    """Whether the task starts right after what the instance applied, with its own completion."""
+    first = task.history[0] if task.history else None
+    return (
+        task.first_event_id == instance.last_event_id + 1
+        and first is not None
+        and first.event_id == task.first_event_id
+        and first.event_type == "WorkflowTaskCompleted"
+    )
+
+
+def activate(instance: WorkflowInstance, events: Sequence[HistoryEvent]) -> list[cmd.Command]:
+    """Apply events to an instance; the last activation is live, the earlier ones replay."""
+    activations = replay.split(events)
+    commands: list[cmd.Command] = []
+    for i, activation in enumerate(activations):
+        commands = instance.activate(activation, replaying=i < len(activations) - 1)
+    return commands

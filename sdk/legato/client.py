@@ -1,0 +1,420 @@
+"""Starting and following workflows from outside, as ``temporalio.client``.
+
+``Client.connect("localhost:7233")`` talks HTTP to the server (``legato.api.service``);
+``start_workflow`` returns a ``WorkflowHandle`` whose ``result()`` long-polls until the run
+closes and raises ``WorkflowFailureError`` (with the failure as its cause) unless it
+completed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from legato import _transport
+from legato._runtime.definitions import WorkflowDefinition, signal_name
+from legato.api import service as api
+from legato.api.common import WorkflowExecutionStatus
+from legato.api.history import HistoryEvent
+from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from legato.converter import DataConverter
+from legato.exceptions import (
+    CancelledError,
+    RPCError,
+    RPCStatusCode,
+    TerminatedError,
+    TimeoutError,
+    TimeoutType,
+    WorkflowAlreadyStartedError,
+    WorkflowFailureError,
+)
+
+__all__ = [
+    "Client",
+    "WorkflowExecutionDescription",
+    "WorkflowExecutionStatus",
+    "WorkflowFailureError",
+    "WorkflowHandle",
+    "WorkflowHistory",
+]
+
+SelfType = TypeVar("SelfType")
+ReturnType = TypeVar("ReturnType")
+
+# How long the server may hold a result long poll; the HTTP timeout adds a margin.
+_RESULT_WAIT = 30.0
+_UNSET: Any = object()
+
+
+class Client:
+    """A connection to a Legato server and namespace."""
+
+    def __init__(
+        self, transport: _transport.Transport, *, data_converter: DataConverter, identity: str
+    ) -> None:
+        """Use ``Client.connect``."""
+        self._transport = transport
+        self._data_converter = data_converter
+        self._identity = identity
+
+    @staticmethod
+    async def connect(
+        target_host: str,
+        *,
+        namespace: str = "default",
+        api_key: str | None = None,
+        data_converter: DataConverter = DataConverter.default,
+        identity: str | None = None,
+        tls: bool = False,
+    ) -> Client:
+        """Make a client for the server at ``target_host`` (``host:port`` or a URL).
+
+        The connection is opened on first use, so a worker started before its server
+        simply waits for it.
+
+        Args:
+            target_host: ``localhost:7233``, or ``http(s)://...``.
+            namespace: The namespace every call acts in.
+            api_key: A token sent as ``Authorization: Bearer``.
+            data_converter: Converts arguments and results.
+            identity: Recorded with what this client does; ``pid@host`` by default.
+            tls: Use https for a bare ``host:port``.
+        """
+        transport = _transport.Transport(target_host, namespace=namespace, api_key=api_key, tls=tls)
+        return Client(
+            transport,
+            data_converter=data_converter,
+            identity=identity or f"{os.getpid()}@{socket.gethostname()}",
+        )
+
+    @property
+    def namespace(self) -> str:
+        """The namespace every call acts in."""
+        return self._transport.namespace
+
+    @property
+    def identity(self) -> str:
+        """The identity recorded with what this client does."""
+        return self._identity
+
+    @property
+    def data_converter(self) -> DataConverter:
+        """The converter of arguments and results."""
+        return self._data_converter
+
+    async def close(self) -> None:
+        """Close the HTTP session (Legato's addition; Temporal's client has nothing to close)."""
+        await self._transport.close()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start_workflow(
+        self,
+        workflow: str | Callable[..., Any],
+        arg: Any = _UNSET,
+        *,
+        id: str,
+        task_queue: str,
+        args: Sequence[Any] = (),
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        retry_policy: RetryPolicy | None = None,
+        request_id: str | None = None,
+    ) -> WorkflowHandle[Any, Any]:
+        """Start a workflow and return its handle.
+
+        Args:
+            workflow: The ``@workflow.run`` method of a workflow class, or a type name.
+            arg: The single argument (or use ``args``).
+            id: The workflow id.
+            task_queue: The task queue its workers poll.
+            args: The arguments.
+            result_type: Type ``result()`` decodes into; the run method's hint by default.
+            execution_timeout: Limit on the whole execution.
+            run_timeout: Limit on one run.
+            task_timeout: Limit on each workflow task.
+            id_reuse_policy: Whether a closed id may start again.
+            id_conflict_policy: What a running id does.
+            retry_policy: How the server retries the workflow.
+            request_id: Makes a retried call return the run it already started.
+
+        Raises:
+            WorkflowAlreadyStartedError: The id is taken (by the policies above).
+            RPCError: The server refused or could not be reached.
+        """
+        name, hinted = _workflow_name_and_result_type(workflow)
+        request = api.StartWorkflowRequest(
+            workflow_id=id,
+            workflow_type=name,
+            task_queue=task_queue,
+            args=await self._data_converter.encode(_arg_or_args(arg, args)),
+            id_conflict_policy=id_conflict_policy.to_api(),
+            id_reuse_policy=id_reuse_policy.to_api(),
+            execution_timeout=_seconds(execution_timeout),
+            run_timeout=_seconds(run_timeout),
+            task_timeout=_seconds(task_timeout),
+            retry_policy=retry_policy.to_api() if retry_policy else None,
+            request_id=request_id or str(uuid.uuid4()),
+            identity=self._identity,
+        )
+        try:
+            response = await self._transport.call_model(
+                api.StartWorkflowResponse, "POST", api.START_WORKFLOW, body=request
+            )
+        except RPCError as e:
+            # The server names it; a bare 409 without an ErrorBody is taken to mean the same.
+            if e.error == "WorkflowAlreadyStarted" or (
+                e.status is RPCStatusCode.ALREADY_EXISTS and not e.error
+            ):
+                raise WorkflowAlreadyStartedError(id, name, run_id=e.run_id) from e
+            raise
+        assert response is not None, "start answers 200 with a body"
+        return WorkflowHandle(
+            self,
+            id,
+            result_run_id=response.run_id,
+            first_execution_run_id=response.run_id,
+            result_type=result_type or hinted,
+        )
+
+    async def execute_workflow(
+        self, workflow: str | Callable[..., Any], arg: Any = _UNSET, **options: Any
+    ) -> Any:
+        """Start a workflow and wait for its result; options as ``start_workflow``.
+
+        Raises:
+            WorkflowFailureError: The run did not complete.
+        """
+        handle = await self.start_workflow(workflow, arg, **options)
+        return await handle.result()
+
+    def get_workflow_handle(
+        self,
+        workflow_id: str,
+        *,
+        run_id: str | None = None,
+        first_execution_run_id: str | None = None,
+        result_type: type | None = None,
+    ) -> WorkflowHandle[Any, Any]:
+        """A handle to an existing workflow (its latest run unless ``run_id`` is given)."""
+        return WorkflowHandle(
+            self,
+            workflow_id,
+            run_id=run_id,
+            result_run_id=run_id,
+            first_execution_run_id=first_execution_run_id,
+            result_type=result_type,
+        )
+
+    def get_workflow_handle_for(
+        self,
+        workflow: Callable[..., Any],
+        workflow_id: str,
+        *,
+        run_id: str | None = None,
+        first_execution_run_id: str | None = None,
+    ) -> WorkflowHandle[Any, Any]:
+        """A handle typed by a workflow's run method (its result type decodes ``result()``)."""
+        defn = WorkflowDefinition.must_from_run_fn(workflow)
+        return self.get_workflow_handle(
+            workflow_id,
+            run_id=run_id,
+            first_execution_run_id=first_execution_run_id,
+            result_type=defn.result_type,
+        )
+
+
+@dataclass(frozen=True)
+class WorkflowExecutionDescription:
+    """What ``WorkflowHandle.describe()`` returns."""
+
+    id: str
+    run_id: str
+    workflow_type: str
+    task_queue: str
+    status: WorkflowExecutionStatus
+    start_time: datetime
+    close_time: datetime | None
+    history_length: int
+    pending_activities: list[api.PendingActivity]
+    raw_description: api.DescribeWorkflowResponse
+
+
+@dataclass(frozen=True)
+class WorkflowHistory:
+    """A run's history, as ``fetch_history()`` returns it."""
+
+    workflow_id: str
+    events: list[HistoryEvent] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The history as JSON (a golden history for replay tests)."""
+        return api.HistoryPage(events=self.events).model_dump_json(indent=2)
+
+    @staticmethod
+    def from_json(workflow_id: str, text: str) -> WorkflowHistory:
+        """A history saved by ``to_json``."""
+        return WorkflowHistory(workflow_id, api.HistoryPage.model_validate_json(text).events)
+
+
+class WorkflowHandle(Generic[SelfType, ReturnType]):
+    """A workflow, for following, signalling, cancelling and terminating it."""
+
+    def __init__(
+        self,
+        client: Client,
+        id: str,
+        *,
+        run_id: str | None = None,
+        result_run_id: str | None = None,
+        first_execution_run_id: str | None = None,
+        result_type: type | None = None,
+    ) -> None:
+        """Use ``Client.start_workflow`` or ``Client.get_workflow_handle``."""
+        self._client = client
+        self._transport = client._transport
+        self.id = id
+        self.run_id = run_id
+        self.result_run_id = result_run_id
+        self.first_execution_run_id = first_execution_run_id
+        self._result_type = result_type
+
+    async def result(self) -> ReturnType:
+        """Wait for the run to close and return its result.
+
+        Raises:
+            WorkflowFailureError: The run failed, was cancelled, terminated or timed out;
+                ``cause`` is the failure (e.g. an ApplicationError or ActivityError).
+        """
+        while True:
+            response = await self._transport.call_model(
+                api.WorkflowResultResponse,
+                "GET",
+                api.WORKFLOW_RESULT,
+                params={"run_id": self.result_run_id, "wait": _RESULT_WAIT},
+                http_timeout=_RESULT_WAIT + 15,
+                workflow_id=self.id,
+            )
+            # 204: still running after the wait; ask again.
+            if response is not None:
+                return await self._outcome(response)
+
+    async def _outcome(self, response: api.WorkflowResultResponse) -> ReturnType:
+        converter = self._client.data_converter
+        if response.status is WorkflowExecutionStatus.COMPLETED:
+            decoded = await converter.decode([response.result], [self._result_type])
+            return decoded[0]  # type: ignore[no-any-return]  # typed by the run method's hint
+        if response.failure is not None:
+            raise WorkflowFailureError(cause=await converter.decode_failure(response.failure))
+        raise WorkflowFailureError(cause=_close_error(response.status))
+
+    async def describe(self) -> WorkflowExecutionDescription:
+        """The run's status, times and pending activities."""
+        d = await self._transport.call_model(
+            api.DescribeWorkflowResponse,
+            "GET",
+            api.DESCRIBE_WORKFLOW,
+            params={"run_id": self.run_id},
+            workflow_id=self.id,
+        )
+        assert d is not None, "describe answers 200 with a body"
+        return WorkflowExecutionDescription(
+            id=d.workflow_id,
+            run_id=d.run_id,
+            workflow_type=d.workflow_type,
+            task_queue=d.task_queue,
+            status=d.status,
+            start_time=d.start_time,
+            close_time=d.close_time,
+            history_length=d.history_length,
+            pending_activities=list(d.pending_activities),
+            raw_description=d,
+        )
+
+    async def signal(
+        self, signal: str | Callable[..., Any], arg: Any = _UNSET, *, args: Sequence[Any] = ()
+    ) -> None:
+        """Send a signal (a ``@workflow.signal`` method or its name) with its arguments."""
+        request = api.SignalWorkflowRequest(
+            signal_name=signal_name(signal),
+            args=await self._client.data_converter.encode(_arg_or_args(arg, args)),
+            run_id=self.run_id,
+            request_id=str(uuid.uuid4()),
+            identity=self._client.identity,
+        )
+        await self._transport.call("POST", api.SIGNAL_WORKFLOW, body=request, workflow_id=self.id)
+
+    async def cancel(self) -> None:
+        """Ask the workflow to cancel; its code sees asyncio cancellation and may clean up."""
+        request = api.CancelWorkflowRequest(run_id=self.run_id, identity=self._client.identity)
+        await self._transport.call("POST", api.CANCEL_WORKFLOW, body=request, workflow_id=self.id)
+
+    async def terminate(self, *args: Any, reason: str | None = None) -> None:
+        """End the run at once; no workflow code runs."""
+        request = api.TerminateWorkflowRequest(
+            run_id=self.run_id, reason=reason or "", identity=self._client.identity
+        )
+        await self._transport.call("POST", api.TERMINATE_WORKFLOW, body=request, workflow_id=self.id)
+
+    async def fetch_history(self) -> WorkflowHistory:
+        """The run's whole history."""
+        return WorkflowHistory(self.id, [e async for e in self.fetch_history_events()])
+
+    async def fetch_history_events(self, *, page_size: int | None = None) -> AsyncIterator[HistoryEvent]:
+        """The run's history events, page by page."""
+        token: str | None = None
+        while True:
+            page = await self._transport.call_model(
+                api.HistoryPage,
+                "GET",
+                api.WORKFLOW_HISTORY,
+                params={"run_id": self.run_id, "page_token": token, "page_size": page_size},
+                workflow_id=self.id,
+            )
+            assert page is not None, "history answers 200 with a body"
+            for event in page.events:
+                yield event
+            token = page.next_page_token
+            if not token:
+                return
+
+
+def _close_error(status: WorkflowExecutionStatus) -> BaseException:
+    """The cause Temporal's client gives a run that closed without a recorded failure."""
+    if status is WorkflowExecutionStatus.CANCELED:
+        return CancelledError("Workflow cancelled")
+    if status is WorkflowExecutionStatus.TERMINATED:
+        return TerminatedError("Workflow terminated")
+    if status is WorkflowExecutionStatus.TIMED_OUT:
+        return TimeoutError("Workflow timed out", type=TimeoutType.START_TO_CLOSE, last_heartbeat_details=[])
+    return RPCError(f"Workflow closed with status {status.value}", status=RPCStatusCode.UNKNOWN)
+
+
+def _workflow_name_and_result_type(workflow: str | Callable[..., Any]) -> tuple[str, Any]:
+    if isinstance(workflow, str):
+        return workflow, None
+    defn = WorkflowDefinition.must_from_run_fn(workflow)
+    return defn.name, defn.result_type
+
+
+def _arg_or_args(arg: Any, args: Sequence[Any]) -> list[Any]:
+    if arg is not _UNSET and args:
+        raise ValueError("Cannot have arg and args")
+    return [arg] if arg is not _UNSET else list(args)
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return value.total_seconds() if value is not None else None

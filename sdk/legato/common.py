@@ -1,0 +1,148 @@
+"""Options shared by workflows, activities and the client, as ``temporalio.common``.
+
+``RetryPolicy`` is the user-facing dataclass (timedeltas); ``legato.api.common.RetryPolicy``
+is its wire form (seconds). The id policies keep Temporal's names; the members the server
+does not support yet are refused when a workflow is started with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import IntEnum
+
+from legato.api import common as api_common
+from legato.api import service as api_service
+
+__all__ = [
+    "RetryPolicy",
+    "WorkflowIDConflictPolicy",
+    "WorkflowIDReusePolicy",
+]
+
+
+@dataclass(init=False)
+class RetryPolicy:
+    """How failed activities (or workflows) are retried; Temporal's defaults.
+
+    Attributes:
+        initial_interval: Backoff before the first retry.
+        backoff_coefficient: Multiplier of the backoff for each further retry.
+        maximum_interval: Cap on the backoff; 100 x initial_interval when None.
+        maximum_attempts: Attempts in all, the first included; 0 means unlimited.
+        non_retryable_error_types: ApplicationError types that are never retried.
+    """
+
+    initial_interval: timedelta
+    backoff_coefficient: float
+    maximum_interval: timedelta | None
+    maximum_attempts: int
+    non_retryable_error_types: Sequence[str] | None
+
+    def __init__(
+        self,
+        initial_interval: timedelta = timedelta(seconds=1),
+        backoff_coefficient: float = 2.0,
+        maximum_interval: timedelta | None = None,
+        maximum_attempts: int = 0,
+        non_retryable_error_types: Sequence[str] | None = None,
+        *,
+        max_attempts: int | None = None,
+    ) -> None:
+        """Initialize; ``max_attempts`` is accepted as an alias of ``maximum_attempts``.
+
+        Raises:
+            TypeError: Both ``max_attempts`` and a non-default ``maximum_attempts`` given.
+        """
+        # People write max_attempts (other SDKs' spelling); taking it beats a TypeError.
+        if max_attempts is not None:
+            if maximum_attempts not in (0, max_attempts):
+                raise TypeError("RetryPolicy got both max_attempts and maximum_attempts")
+            maximum_attempts = max_attempts
+        self.initial_interval = initial_interval
+        self.backoff_coefficient = backoff_coefficient
+        self.maximum_interval = maximum_interval
+        self.maximum_attempts = maximum_attempts
+        self.non_retryable_error_types = non_retryable_error_types
+
+    def to_api(self) -> api_common.RetryPolicy:
+        """The wire form of this policy.
+
+        Raises:
+            ValueError: A field is out of range (named in the message).
+        """
+        self._validate()
+        return api_common.RetryPolicy(
+            initial_interval=self.initial_interval.total_seconds(),
+            backoff_coefficient=self.backoff_coefficient,
+            maximum_interval=self.maximum_interval.total_seconds() if self.maximum_interval else None,
+            maximum_attempts=self.maximum_attempts,
+            non_retryable_error_types=list(self.non_retryable_error_types or []),
+        )
+
+    @staticmethod
+    def from_api(policy: api_common.RetryPolicy) -> RetryPolicy:
+        """The user-facing form of a wire retry policy."""
+        return RetryPolicy(
+            initial_interval=timedelta(seconds=policy.initial_interval),
+            backoff_coefficient=policy.backoff_coefficient,
+            maximum_interval=(
+                timedelta(seconds=policy.maximum_interval) if policy.maximum_interval else None
+            ),
+            maximum_attempts=policy.maximum_attempts,
+            non_retryable_error_types=list(policy.non_retryable_error_types) or None,
+        )
+
+    def _validate(self) -> None:
+        if self.initial_interval <= timedelta(0):
+            raise ValueError("RetryPolicy.initial_interval must be positive")
+        if self.backoff_coefficient < 1.0:
+            raise ValueError("RetryPolicy.backoff_coefficient must be at least 1.0")
+        if self.maximum_interval is not None and self.maximum_interval < self.initial_interval:
+            raise ValueError("RetryPolicy.maximum_interval must not be less than initial_interval")
+        if self.maximum_attempts < 0:
+            raise ValueError("RetryPolicy.maximum_attempts must not be negative")
+
+
+class WorkflowIDReusePolicy(IntEnum):
+    """Whether a closed workflow id may be started again (Temporal's names and values)."""
+
+    ALLOW_DUPLICATE = 1
+    ALLOW_DUPLICATE_FAILED_ONLY = 2
+    REJECT_DUPLICATE = 3
+    TERMINATE_IF_RUNNING = 4
+
+    def to_api(self) -> api_service.IdReusePolicy:
+        """The wire form.
+
+        Raises:
+            ValueError: The server does not support this policy yet.
+        """
+        if self is WorkflowIDReusePolicy.TERMINATE_IF_RUNNING:
+            raise ValueError(
+                "WorkflowIDReusePolicy.TERMINATE_IF_RUNNING is not supported by Legato; "
+                "use id_conflict_policy instead"
+            )
+        return api_service.IdReusePolicy[self.name]
+
+
+class WorkflowIDConflictPolicy(IntEnum):
+    """What starting an id that is already running does (Temporal's names and values)."""
+
+    UNSPECIFIED = 0
+    FAIL = 1
+    USE_EXISTING = 2
+    TERMINATE_EXISTING = 3
+
+    def to_api(self) -> api_service.IdConflictPolicy:
+        """The wire form; UNSPECIFIED is the server's default, FAIL.
+
+        Raises:
+            ValueError: The server does not support this policy yet.
+        """
+        if self is WorkflowIDConflictPolicy.TERMINATE_EXISTING:
+            raise ValueError("WorkflowIDConflictPolicy.TERMINATE_EXISTING is not supported by Legato yet")
+        if self is WorkflowIDConflictPolicy.UNSPECIFIED:
+            return api_service.IdConflictPolicy.FAIL
+        return api_service.IdConflictPolicy[self.name]

@@ -1,0 +1,468 @@
+"""Writing workflows, as ``temporalio.workflow``: decorators and the calls workflow code makes.
+
+Each call here is a line or two into the running workflow instance (``legato._runtime``),
+which is the asyncio event loop the code runs on: plain ``asyncio.sleep`` is a durable
+timer, and ``asyncio.gather``/``wait``/``Event`` are deterministic.
+
+Not yet supported: serving queries (``@workflow.query`` registers the handler only),
+patching (``patched``/``deprecate_patch`` raise NotImplementedError), child workflows,
+continue-as-new and updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random as _random
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, TypedDict, TypeVar, overload
+
+from typing_extensions import Unpack
+
+from legato._runtime import definitions
+from legato._runtime.activities import ActivityCancellationType, ActivityHandle
+from legato._runtime.info import WorkflowInfo as Info
+from legato._runtime.instance import current_instance
+from legato._runtime.loop import NotInWorkflowEventLoopError
+from legato.api import command as cmd
+from legato.common import RetryPolicy
+from legato.exceptions import NondeterminismError
+
+__all__ = [
+    "ActivityCancellationType",
+    "ActivityHandle",
+    "Info",
+    "LoggerAdapter",
+    "NondeterminismError",
+    "defn",
+    "deprecate_patch",
+    "execute_activity",
+    "execute_activity_method",
+    "in_workflow",
+    "info",
+    "init",
+    "logger",
+    "now",
+    "patched",
+    "query",
+    "random",
+    "run",
+    "signal",
+    "sleep",
+    "start_activity",
+    "start_activity_method",
+    "time",
+    "time_ns",
+    "unsafe",
+    "uuid4",
+    "wait_condition",
+]
+
+ClassType = TypeVar("ClassType", bound=type)
+CallableType = TypeVar("CallableType", bound=Callable[..., Any])
+ReturnType = TypeVar("ReturnType")
+
+
+# --- decorators ---
+
+
+@overload
+def defn(cls: ClassType) -> ClassType: ...
+
+
+@overload
+def defn(
+    *,
+    name: str | None = None,
+    sandboxed: bool = True,
+    dynamic: bool = False,
+    failure_exception_types: Sequence[type[BaseException]] = (),
+) -> Callable[[ClassType], ClassType]: ...
+
+
+def defn(
+    cls: ClassType | None = None,
+    *,
+    name: str | None = None,
+    sandboxed: bool = True,
+    dynamic: bool = False,
+    failure_exception_types: Sequence[type[BaseException]] = (),
+) -> ClassType | Callable[[ClassType], ClassType]:
+    """Mark a class as a workflow; it needs exactly one ``@workflow.run`` method.
+
+    Args:
+        cls: The class (when used without parentheses).
+        name: The workflow type name; the class name by default.
+        sandboxed: Accepted for compatibility and ignored: Legato has no sandbox.
+        dynamic: Not supported yet.
+        failure_exception_types: Exception types that fail the run instead of the task.
+    """
+    if dynamic:
+        raise NotImplementedError("Dynamic workflows are not supported by Legato yet")
+
+    def decorate(c: ClassType) -> ClassType:
+        definitions.define_workflow(c, name, failure_exception_types)
+        return c
+
+    return decorate(cls) if cls is not None else decorate
+
+
+def run(fn: CallableType) -> CallableType:
+    """Mark the async method that runs the workflow."""
+    definitions.mark_run(fn)
+    return fn
+
+
+def init(fn: CallableType) -> CallableType:
+    """Mark ``__init__`` as taking the workflow's arguments, as the run method does."""
+    definitions.mark_init(fn)
+    return fn
+
+
+@overload
+def signal(fn: CallableType) -> CallableType: ...
+
+
+@overload
+def signal(
+    *, name: str | None = None, dynamic: bool = False, description: str | None = None
+) -> Callable[[CallableType], CallableType]: ...
+
+
+def signal(
+    fn: CallableType | None = None,
+    *,
+    name: str | None = None,
+    dynamic: bool = False,
+    description: str | None = None,
+) -> CallableType | Callable[[CallableType], CallableType]:
+    """Mark a method (sync or async) as the handler of a signal; the method name by default."""
+    if dynamic:
+        raise NotImplementedError("Dynamic signal handlers are not supported by Legato yet")
+
+    def decorate(f: CallableType) -> CallableType:
+        definitions.mark_signal(f, name)
+        return f
+
+    return decorate(fn) if fn is not None else decorate
+
+
+@overload
+def query(fn: CallableType) -> CallableType: ...
+
+
+@overload
+def query(
+    *, name: str | None = None, dynamic: bool = False, description: str | None = None
+) -> Callable[[CallableType], CallableType]: ...
+
+
+def query(
+    fn: CallableType | None = None,
+    *,
+    name: str | None = None,
+    dynamic: bool = False,
+    description: str | None = None,
+) -> CallableType | Callable[[CallableType], CallableType]:
+    """Mark a method as a query handler. Registered only: the server does not serve queries yet."""
+
+    def decorate(f: CallableType) -> CallableType:
+        definitions.mark_query(f, name)
+        return f
+
+    return decorate(fn) if fn is not None else decorate
+
+
+# --- activities ---
+
+
+class _ActivityOptions(TypedDict, total=False):
+    args: Sequence[Any]
+    task_queue: str | None
+    result_type: type | None
+    schedule_to_close_timeout: timedelta | None
+    schedule_to_start_timeout: timedelta | None
+    start_to_close_timeout: timedelta | None
+    heartbeat_timeout: timedelta | None
+    retry_policy: RetryPolicy | None
+    cancellation_type: ActivityCancellationType
+    activity_id: str | None
+
+
+_UNSET: Any = object()
+
+
+@overload
+def start_activity(
+    activity: Callable[..., Awaitable[ReturnType]], arg: Any = _UNSET, **options: Unpack[_ActivityOptions]
+) -> ActivityHandle[ReturnType]: ...
+
+
+@overload
+def start_activity(
+    activity: Callable[..., ReturnType], arg: Any = _UNSET, **options: Unpack[_ActivityOptions]
+) -> ActivityHandle[ReturnType]: ...
+
+
+@overload
+def start_activity(
+    activity: str, arg: Any = _UNSET, **options: Unpack[_ActivityOptions]
+) -> ActivityHandle[Any]: ...
+
+
+def start_activity(
+    activity: Callable[..., Any] | str,
+    arg: Any = _UNSET,
+    *,
+    args: Sequence[Any] = (),
+    task_queue: str | None = None,
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+) -> ActivityHandle[Any]:
+    """Schedule an activity and return its handle (await it for the result, cancel() it).
+
+    Args:
+        activity: An ``@activity.defn`` function, or an activity type name.
+        arg: The single argument (or use ``args``).
+        args: The arguments.
+        task_queue: Where the activity runs; the workflow's task queue by default.
+        result_type: Type the result is decoded into; the function's return hint by default.
+        schedule_to_close_timeout: Limit on the activity, retries included.
+        schedule_to_start_timeout: Limit on waiting in the queue.
+        start_to_close_timeout: Limit on one attempt.
+        heartbeat_timeout: Longest time between heartbeats.
+        retry_policy: How the server retries; its default policy when None.
+        cancellation_type: What cancelling the handle does.
+        activity_id: The activity's id; the next sequence number ("1", "2", ...) by default.
+
+    Raises:
+        ValueError: Neither start_to_close_timeout nor schedule_to_close_timeout is set.
+    """
+    if start_to_close_timeout is None and schedule_to_close_timeout is None:
+        raise ValueError("Activity must have start_to_close_timeout or schedule_to_close_timeout")
+    name, hinted = _activity_name_and_result_type(activity)
+    instance = current_instance()
+    # Temporal's default id is the activity's sequence number in the run, so replay agrees.
+    seq = instance.next_seq("activity")
+    command = cmd.ScheduleActivityTask(
+        activity_id=activity_id or str(seq),
+        activity_type=name,
+        task_queue=task_queue or instance.info().task_queue,
+        input=instance.converter.payload_converter.to_payloads(_arg_or_args(arg, args)),
+        schedule_to_close_timeout=_seconds(schedule_to_close_timeout),
+        schedule_to_start_timeout=_seconds(schedule_to_start_timeout),
+        start_to_close_timeout=_seconds(start_to_close_timeout),
+        heartbeat_timeout=_seconds(heartbeat_timeout),
+        retry_policy=retry_policy.to_api() if retry_policy else None,
+    )
+    return instance.start_activity(
+        command, result_type=result_type or hinted, cancellation_type=cancellation_type
+    )
+
+
+@overload
+async def execute_activity(
+    activity: Callable[..., Awaitable[ReturnType]], arg: Any = _UNSET, **options: Unpack[_ActivityOptions]
+) -> ReturnType: ...
+
+
+@overload
+async def execute_activity(
+    activity: Callable[..., ReturnType], arg: Any = _UNSET, **options: Unpack[_ActivityOptions]
+) -> ReturnType: ...
+
+
+@overload
+async def execute_activity(activity: str, arg: Any = _UNSET, **options: Unpack[_ActivityOptions]) -> Any: ...
+
+
+async def execute_activity(activity: Any, arg: Any = _UNSET, **options: Any) -> Any:
+    """Run an activity and return its result; see ``start_activity`` for the options.
+
+    Raises:
+        ActivityError: The activity failed for good; ``cause`` says why.
+    """
+    return await start_activity(activity, arg, **options)
+
+
+# Temporal's names for activities that are methods; the definition is on the function either way.
+start_activity_method = start_activity
+execute_activity_method = execute_activity
+
+
+def _activity_name_and_result_type(activity: Callable[..., Any] | str) -> tuple[str, Any]:
+    if isinstance(activity, str):
+        return activity, None
+    defn = definitions.ActivityDefinition.must_from_callable(activity)
+    return defn.name, defn.result_type
+
+
+def _arg_or_args(arg: Any, args: Sequence[Any]) -> list[Any]:
+    if arg is not _UNSET and args:
+        raise ValueError("Cannot have arg and args")
+    return [arg] if arg is not _UNSET else list(args)
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return value.total_seconds() if value is not None else None
+
+
+# --- time, randomness and the run's information ---
+
+
+def info() -> Info:
+    """Information about the running workflow."""
+    return current_instance().info()
+
+
+def now() -> datetime:
+    """Current workflow time (UTC); the same value on every replay of this point."""
+    return current_instance().now()
+
+
+def time() -> float:
+    """Current workflow time in seconds since the epoch, as ``loop.time()``."""
+    return current_instance().time()
+
+
+def time_ns() -> int:
+    """Current workflow time in nanoseconds since the epoch."""
+    return int(current_instance().time() * 1e9)
+
+
+def random() -> _random.Random:
+    """The run's random generator, seeded from its history: the same on every replay."""
+    return current_instance().random()
+
+
+def uuid4() -> uuid.UUID:
+    """A version-4 UUID from the run's random generator: the same on every replay."""
+    return uuid.UUID(int=random().getrandbits(128), version=4)
+
+
+def in_workflow() -> bool:
+    """Whether the caller is workflow code."""
+    try:
+        current_instance()
+    except NotInWorkflowEventLoopError:
+        return False
+    return True
+
+
+async def sleep(duration: float | timedelta, *, summary: str | None = None) -> None:
+    """Sleep durably (a server-side timer); the same as ``asyncio.sleep`` in a workflow."""
+    await asyncio.sleep(duration.total_seconds() if isinstance(duration, timedelta) else duration)
+
+
+# Temporal's signature takes timeout=, so ported code keeps working.
+async def wait_condition(
+    fn: Callable[[], bool],
+    *,
+    timeout: timedelta | float | None = None,  # noqa: ASYNC109
+    timeout_summary: str | None = None,
+) -> None:
+    """Wait until ``fn()`` is true; it is checked each time the workflow's tasks settle.
+
+    Raises:
+        asyncio.TimeoutError: ``timeout`` passed first (a durable timer).
+    """
+    future = current_instance().wait_condition(fn)
+    if timeout is None:
+        await future
+        return
+    seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout
+    await asyncio.wait_for(future, seconds)
+
+
+def patched(id: str) -> bool:
+    """Not supported yet: patching needs marker events the history does not have."""
+    raise NotImplementedError("workflow.patched is not supported by Legato yet")
+
+
+def deprecate_patch(id: str) -> None:
+    """Not supported yet: patching needs marker events the history does not have."""
+    raise NotImplementedError("workflow.deprecate_patch is not supported by Legato yet")
+
+
+class unsafe:  # Temporal's name: ported code calls workflow.unsafe.is_replaying()
+    """Escape hatches, as ``temporalio.workflow.unsafe``."""
+
+    @staticmethod
+    def is_replaying() -> bool:
+        """Whether the code is replaying history rather than making progress."""
+        return current_instance().replaying
+
+    @staticmethod
+    @contextmanager
+    def imports_passed_through() -> Iterator[None]:
+        """Does nothing: Legato has no sandbox, so every import already passes through."""
+        yield
+
+    @staticmethod
+    @contextmanager
+    def sandbox_unrestricted() -> Iterator[None]:
+        """Does nothing: Legato has no sandbox."""
+        yield
+
+
+# --- logging ---
+
+
+class LoggerAdapter(logging.LoggerAdapter[logging.Logger]):
+    """A logger for workflow code: silent while replaying, tagged with the run.
+
+    Attributes:
+        workflow_info_on_message: Append the run's ids to each message.
+        workflow_info_on_extra: Put them in the record's ``legato_workflow`` extra.
+        log_during_replay: Log while replaying too (off, so replays do not repeat logs).
+    """
+
+    def __init__(self, logger: logging.Logger, extra: Mapping[str, Any] | None) -> None:
+        super().__init__(logger, extra or {})
+        self.workflow_info_on_message = True
+        self.workflow_info_on_extra = True
+        self.log_during_replay = False
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        """Add the run's ids to the message and the record."""
+        try:
+            i = current_instance().info()
+        except (NotInWorkflowEventLoopError, AssertionError):
+            return msg, kwargs
+        details = {
+            "workflow_id": i.workflow_id,
+            "run_id": i.run_id,
+            "workflow_type": i.workflow_type,
+            "namespace": i.namespace,
+            "task_queue": i.task_queue,
+            "attempt": i.attempt,
+        }
+        if self.workflow_info_on_extra:
+            kwargs["extra"] = {**(self.extra or {}), **kwargs.get("extra", {}), "legato_workflow": details}
+        if self.workflow_info_on_message:
+            msg = f"{msg} ({details})"
+        return msg, kwargs
+
+    def isEnabledFor(self, level: int) -> bool:
+        """False while replaying (unless log_during_replay), so a replay logs nothing twice."""
+        if not self.log_during_replay and in_workflow() and current_instance().replaying:
+            return False
+        return super().isEnabledFor(level)
+
+    @property
+    def base_logger(self) -> logging.Logger:
+        """The logger underneath."""
+        return self.logger
+
+
+logger = LoggerAdapter(logging.getLogger(__name__), None)
+"""The logger for workflow code: silent while replaying, tagged with the run's ids."""

@@ -1,0 +1,113 @@
+"""Each public module's names are pinned: a change to them is a change to the ported API."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+PUBLIC = {
+    "legato.workflow": [
+        "ActivityCancellationType",
+        "ActivityHandle",
+        "Info",
+        "LoggerAdapter",
+        "NondeterminismError",
+        "defn",
+        "deprecate_patch",
+        "execute_activity",
+        "execute_activity_method",
+        "in_workflow",
+        "info",
+        "init",
+        "logger",
+        "now",
+        "patched",
+        "query",
+        "random",
+        "run",
+        "signal",
+        "sleep",
+        "start_activity",
+        "start_activity_method",
+        "time",
+        "time_ns",
+        "unsafe",
+        "uuid4",
+        "wait_condition",
+    ],
+    "legato.activity": [
+        "Info",
+        "LoggerAdapter",
+        "defn",
+        "heartbeat",
+        "in_activity",
+        "info",
+        "is_cancelled",
+        "logger",
+    ],
+    "legato.client": [
+        "Client",
+        "WorkflowExecutionDescription",
+        "WorkflowExecutionStatus",
+        "WorkflowFailureError",
+        "WorkflowHandle",
+        "WorkflowHistory",
+    ],
+    "legato.worker": ["Replayer", "Worker", "WorkflowReplayResult"],
+    "legato.common": ["RetryPolicy", "WorkflowIDConflictPolicy", "WorkflowIDReusePolicy"],
+    "legato.exceptions": [
+        "ActivityError",
+        "ApplicationError",
+        "CancelledError",
+        "ChildWorkflowError",
+        "FailureError",
+        "LegatoError",
+        "NondeterminismError",
+        "RPCError",
+        "RPCStatusCode",
+        "RetryState",
+        "ServerError",
+        "TemporalError",
+        "TerminatedError",
+        "TimeoutError",
+        "TimeoutType",
+        "WorkflowAlreadyStartedError",
+        "WorkflowFailureError",
+        "is_cancelled_exception",
+    ],
+    "legato.converter": [
+        "DataConverter",
+        "DefaultFailureConverter",
+        "DefaultPayloadConverter",
+        "FailureConverter",
+        "PayloadConverter",
+        "default",
+    ],
+    "legato.testing": ["ActivityEnvironment"],
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC))
+def test_public_module_exports_exactly_its_pinned_names(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert sorted(module.__all__) == sorted(PUBLIC[module_name])
+    for name in module.__all__:
+        assert hasattr(module, name), f"{module_name}.{name} is in __all__ but missing"
+
+
+def test_nondeterminism_error_is_the_same_class_in_workflow_and_exceptions() -> None:
+    from legato import exceptions, workflow
+
+    assert workflow.NondeterminismError is exceptions.NondeterminismError
+    assert exceptions.TemporalError is exceptions.LegatoError
+
+
+def test_sdk_never_imports_the_server_or_its_dependencies() -> None:
+    package = Path(importlib.import_module("legato.workflow").__file__ or "").parent
+    for source in package.rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        for forbidden in ("asyncpg", "kopf", "kubernetes", "legato_operator"):
+            assert f"import {forbidden}" not in text, (source, forbidden)
+            assert f"from {forbidden}" not in text, (source, forbidden)
