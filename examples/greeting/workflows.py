@@ -18,9 +18,7 @@ async def compose_greeting(name: str) -> str:
 class GreetingWorkflow:
     @workflow.run
     async def run(self, name: str) -> str:
-        return await workflow.execute_activity(
-            compose_greeting, name, start_to_close_timeout=timedelta(seconds=10)
-        )
+        return await workflow.execute_activity(compose_greeting, name, start_to_close_timeout=timedelta(seconds=10))
 
 
 WORKFLOWS = [GreetingWorkflow]

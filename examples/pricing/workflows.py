@@ -25,9 +25,7 @@ class PriceSumWorkflow:
     async def run(self, items: list[str]) -> int:
         total = 0
         for item in items:
-            total += await workflow.execute_activity(
-                lookup_price, item, start_to_close_timeout=timedelta(seconds=10)
-            )
+            total += await workflow.execute_activity(lookup_price, item, start_to_close_timeout=timedelta(seconds=10))
             workflow.logger.info("After %s the total is %d", item, total)
         return total
 

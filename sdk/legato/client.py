@@ -54,9 +54,7 @@ _UNSET: Any = object()
 class Client:
     """A connection to a Legato server and namespace."""
 
-    def __init__(
-        self, transport: _transport.Transport, *, data_converter: DataConverter, identity: str
-    ) -> None:
+    def __init__(self, transport: _transport.Transport, *, data_converter: DataConverter, identity: str) -> None:
         """Use ``Client.connect``."""
         self._transport = transport
         self._data_converter = data_converter
@@ -176,9 +174,7 @@ class Client:
             )
         except RPCError as e:
             # The server names it; a bare 409 without an ErrorBody is taken to mean the same.
-            if e.error == "WorkflowAlreadyStarted" or (
-                e.status is RPCStatusCode.ALREADY_EXISTS and not e.error
-            ):
+            if e.error == "WorkflowAlreadyStarted" or (e.status is RPCStatusCode.ALREADY_EXISTS and not e.error):
                 raise WorkflowAlreadyStartedError(id, name, run_id=e.run_id) from e
             raise
         assert response is not None, "start answers 200 with a body"
@@ -190,9 +186,7 @@ class Client:
             result_type=result_type or hinted,
         )
 
-    async def execute_workflow(
-        self, workflow: str | Callable[..., Any], arg: Any = _UNSET, **options: Any
-    ) -> Any:
+    async def execute_workflow(self, workflow: str | Callable[..., Any], arg: Any = _UNSET, **options: Any) -> Any:
         """Start a workflow and wait for its result; options as ``start_workflow``.
 
         Raises:
@@ -344,9 +338,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             raw_description=d,
         )
 
-    async def signal(
-        self, signal: str | Callable[..., Any], arg: Any = _UNSET, *, args: Sequence[Any] = ()
-    ) -> None:
+    async def signal(self, signal: str | Callable[..., Any], arg: Any = _UNSET, *, args: Sequence[Any] = ()) -> None:
         """Send a signal (a ``@workflow.signal`` method or its name) with its arguments."""
         request = api.SignalWorkflowRequest(
             signal_name=signal_name(signal),
@@ -364,9 +356,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
 
     async def terminate(self, *args: Any, reason: str | None = None) -> None:
         """End the run at once; no workflow code runs."""
-        request = api.TerminateWorkflowRequest(
-            run_id=self.run_id, reason=reason or "", identity=self._client.identity
-        )
+        request = api.TerminateWorkflowRequest(run_id=self.run_id, reason=reason or "", identity=self._client.identity)
         await self._transport.call("POST", api.TERMINATE_WORKFLOW, body=request, workflow_id=self.id)
 
     async def fetch_history(self) -> WorkflowHistory:

@@ -87,9 +87,7 @@ class RetryPolicy:
         return RetryPolicy(
             initial_interval=timedelta(seconds=policy.initial_interval),
             backoff_coefficient=policy.backoff_coefficient,
-            maximum_interval=(
-                timedelta(seconds=policy.maximum_interval) if policy.maximum_interval else None
-            ),
+            maximum_interval=(timedelta(seconds=policy.maximum_interval) if policy.maximum_interval else None),
             maximum_attempts=policy.maximum_attempts,
             non_retryable_error_types=list(policy.non_retryable_error_types) or None,
         )
@@ -121,8 +119,7 @@ class WorkflowIDReusePolicy(IntEnum):
         """
         if self is WorkflowIDReusePolicy.TERMINATE_IF_RUNNING:
             raise ValueError(
-                "WorkflowIDReusePolicy.TERMINATE_IF_RUNNING is not supported by Legato; "
-                "use id_conflict_policy instead"
+                "WorkflowIDReusePolicy.TERMINATE_IF_RUNNING is not supported by Legato; use id_conflict_policy instead"
             )
         return api_service.IdReusePolicy[self.name]
 

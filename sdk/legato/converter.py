@@ -80,9 +80,7 @@ class PayloadConverter:
         except pydantic.ValidationError as e:
             raise TypeError(f"Payload does not fit {type_hint!r}: {e}") from e
 
-    def from_payloads(
-        self, payloads: Sequence[Payload], type_hints: Sequence[Any] | None = None
-    ) -> list[Any]:
+    def from_payloads(self, payloads: Sequence[Payload], type_hints: Sequence[Any] | None = None) -> list[Any]:
         """Decode each payload by the type hint in its position (raw JSON past the hints)."""
         hints = list(type_hints or [])
         return [self.from_payload(p, hints[i] if i < len(hints) else None) for i, p in enumerate(payloads)]

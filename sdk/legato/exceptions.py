@@ -162,9 +162,7 @@ class TimeoutType(IntEnum):
 class TimeoutError(FailureError):
     """A workflow or activity timed out."""
 
-    def __init__(
-        self, message: str, *, type: TimeoutType | None, last_heartbeat_details: Sequence[Any]
-    ) -> None:
+    def __init__(self, message: str, *, type: TimeoutType | None, last_heartbeat_details: Sequence[Any]) -> None:
         """Initialize with the timeout's type and the activity's last heartbeat details."""
         super().__init__(message)
         self._type = type
@@ -363,6 +361,5 @@ def is_cancelled_exception(exception: BaseException) -> bool:
     ChildWorkflowError whose cause is a ``CancelledError``.
     """
     return isinstance(exception, asyncio.CancelledError | CancelledError) or (
-        isinstance(exception, ActivityError | ChildWorkflowError)
-        and isinstance(exception.cause, CancelledError)
+        isinstance(exception, ActivityError | ChildWorkflowError) and isinstance(exception.cause, CancelledError)
     )

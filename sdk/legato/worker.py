@@ -91,8 +91,7 @@ class Worker:
                 identity=self._identity,
                 data_converter=client.data_converter,
                 max_cached_workflows=max_cached_workflows,
-                executor=workflow_task_executor
-                or self._own(max_concurrent_workflow_tasks, "legato-workflow"),
+                executor=workflow_task_executor or self._own(max_concurrent_workflow_tasks, "legato-workflow"),
                 failure_exception_types=workflow_failure_exception_types,
             )
             if workflows

@@ -208,9 +208,7 @@ def start_activity(
 
 
 @overload
-def start_activity(
-    activity: str, arg: Any = _UNSET, **options: Unpack[_ActivityOptions]
-) -> ActivityHandle[Any]: ...
+def start_activity(activity: str, arg: Any = _UNSET, **options: Unpack[_ActivityOptions]) -> ActivityHandle[Any]: ...
 
 
 def start_activity(
@@ -264,9 +262,7 @@ def start_activity(
         heartbeat_timeout=_seconds(heartbeat_timeout),
         retry_policy=retry_policy.to_api() if retry_policy else None,
     )
-    return instance.start_activity(
-        command, result_type=result_type or hinted, cancellation_type=cancellation_type
-    )
+    return instance.start_activity(command, result_type=result_type or hinted, cancellation_type=cancellation_type)
 
 
 @overload

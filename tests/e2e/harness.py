@@ -86,9 +86,7 @@ class ServerProcess:
 
     def _ready(self) -> bool:
         if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(
-                f"server exited with {self.proc.returncode}; log:\n{self.log_path.read_text()}"
-            )
+            raise RuntimeError(f"server exited with {self.proc.returncode}; log:\n{self.log_path.read_text()}")
         import urllib.request
 
         try:
@@ -129,9 +127,7 @@ async def running_worker(
     **options: Any,
 ) -> AsyncIterator[Worker]:
     """A real worker polling ``task_queue`` for the duration of the block."""
-    worker = Worker(
-        client, task_queue=task_queue, workflows=list(workflows), activities=list(activities), **options
-    )
+    worker = Worker(client, task_queue=task_queue, workflows=list(workflows), activities=list(activities), **options)
     async with worker:
         yield worker
 

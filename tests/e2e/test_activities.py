@@ -92,19 +92,13 @@ async def activity_started_attempts(client: Client, workflow_id: str) -> list[in
 
 async def test_workflow_returns_its_activity_result(client: Client) -> None:
     async with running_worker(client, task_queue="greet", workflows=[GreetingWorkflow], activities=[greet]):
-        result = await client.execute_workflow(
-            GreetingWorkflow.run, "Ada", id="greet-ada", task_queue="greet"
-        )
+        result = await client.execute_workflow(GreetingWorkflow.run, "Ada", id="greet-ada", task_queue="greet")
     assert result == "Hello, Ada!"
 
 
 async def test_activity_failing_twice_then_succeeding_records_three_attempts(client: Client) -> None:
-    async with running_worker(
-        client, task_queue="charge", workflows=[ChargeWorkflow], activities=[flaky_charge]
-    ):
-        result = await client.execute_workflow(
-            ChargeWorkflow.run, "order-3x", id="charge-3x", task_queue="charge"
-        )
+    async with running_worker(client, task_queue="charge", workflows=[ChargeWorkflow], activities=[flaky_charge]):
+        result = await client.execute_workflow(ChargeWorkflow.run, "order-3x", id="charge-3x", task_queue="charge")
     assert result == "charged order-3x"
     assert attempts_seen["order-3x"] == [1, 2, 3]
     assert await activity_started_attempts(client, "charge-3x") == [3]
@@ -116,9 +110,7 @@ async def test_hung_activity_times_out_and_is_retried(client: Client) -> None:
     async with running_worker(
         client, task_queue="hung", workflows=[HungActivityWorkflow], activities=[hangs_first_time]
     ):
-        result = await client.execute_workflow(
-            HungActivityWorkflow.run, "hung-1", id="hung-1", task_queue="hung"
-        )
+        result = await client.execute_workflow(HungActivityWorkflow.run, "hung-1", id="hung-1", task_queue="hung")
     assert result == "done on attempt 2"
     history = await client.get_workflow_handle("hung-1").fetch_history()
     started = next(e for e in history.events if e.event_type == "ActivityTaskStarted")
@@ -127,12 +119,8 @@ async def test_hung_activity_times_out_and_is_retried(client: Client) -> None:
 
 
 async def test_non_retryable_error_stops_retries(client: Client) -> None:
-    async with running_worker(
-        client, task_queue="stolen", workflows=[StolenCardWorkflow], activities=[rejects_card]
-    ):
-        handle = await client.start_workflow(
-            StolenCardWorkflow.run, "order-st", id="stolen-1", task_queue="stolen"
-        )
+    async with running_worker(client, task_queue="stolen", workflows=[StolenCardWorkflow], activities=[rejects_card]):
+        handle = await client.start_workflow(StolenCardWorkflow.run, "order-st", id="stolen-1", task_queue="stolen")
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
     assert attempts_seen["order-st"] == [1]

@@ -82,9 +82,7 @@ async def recorded_attempts(client: Client, workflow_id: str) -> dict[str, tuple
     for e in events:
         if e.event_type == "ActivityTaskStarted":
             a = e.attributes
-            last = (
-                a.last_failure.timeout_type.value if a.last_failure and a.last_failure.timeout_type else None
-            )  # type: ignore[union-attr]
+            last = a.last_failure.timeout_type.value if a.last_failure and a.last_failure.timeout_type else None  # type: ignore[union-attr]
             attempts[step_of[a.scheduled_event_id]] = (a.attempt, last)  # type: ignore[union-attr]
     return attempts
 

@@ -55,12 +55,8 @@ async def test_incompatible_code_gets_nondeterminism_error_and_fixed_code_resume
             lambda: _has(client, "parcel-1", "TimerStarted"), within=20, what="the run waiting on its timer"
         )
     # The timer fires while only the incompatible worker polls.
-    async with running_worker(
-        client, task_queue="parcels", workflows=[ParcelIncompatible], activities=[pack, label]
-    ):
-        await eventually(
-            lambda: _nondeterminism_failed(client), within=30, what="a NON_DETERMINISTIC_ERROR task"
-        )
+    async with running_worker(client, task_queue="parcels", workflows=[ParcelIncompatible], activities=[pack, label]):
+        await eventually(lambda: _nondeterminism_failed(client), within=30, what="a NON_DETERMINISTIC_ERROR task")
         description = await handle.describe()
         assert description.status == WorkflowExecutionStatus.RUNNING
     async with running_worker(client, task_queue="parcels", workflows=[ParcelV1], activities=[pack]):

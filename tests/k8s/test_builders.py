@@ -35,9 +35,7 @@ def test_worker_deployment_carries_server_namespace_queue_and_token() -> None:
 
 
 def test_external_scaling_leaves_replicas_out_of_the_deployment() -> None:
-    deployment = builders.worker_deployment(
-        name="q", namespace="n", queue=queue(), address="a:1", replicas=None
-    )
+    deployment = builders.worker_deployment(name="q", namespace="n", queue=queue(), address="a:1", replicas=None)
     assert "replicas" not in deployment["spec"]
 
 
@@ -52,12 +50,8 @@ def test_external_scaling_leaves_replicas_out_of_the_deployment() -> None:
         (0, 3, 301, 0),  # idle past scaleDownDelay: down to min
     ],
 )
-def test_desired_replicas_follow_backlog_within_bounds(
-    backlog: int, current: int, idle: int, expected: int
-) -> None:
-    scaling = models.ScalingSpec(
-        min_replicas=0, max_replicas=20, target_backlog_per_replica=5, scale_down_delay="5m"
-    )
+def test_desired_replicas_follow_backlog_within_bounds(backlog: int, current: int, idle: int, expected: int) -> None:
+    scaling = models.ScalingSpec(min_replicas=0, max_replicas=20, target_backlog_per_replica=5, scale_down_delay="5m")
     observed = builders.ScaleInput(
         backlog=backlog, pollers=current, current_replicas=current, idle_for=timedelta(seconds=idle)
     )

@@ -46,9 +46,7 @@ class HistoryBuilder:
 
     def workflow_task(self, *, after: timedelta = timedelta(seconds=1)) -> HistoryEvent:
         """Schedule and start a workflow task; returns its WorkflowTaskStarted."""
-        scheduled = self.add(
-            hist.WorkflowTaskScheduled(task_queue="q", start_to_close_timeout=10), after=after
-        )
+        scheduled = self.add(hist.WorkflowTaskScheduled(task_queue="q", start_to_close_timeout=10), after=after)
         started = self.add(hist.WorkflowTaskStarted(scheduled_event_id=scheduled.event_id))
         self._last_started = started.event_id
         return started
@@ -56,9 +54,7 @@ class HistoryBuilder:
     def complete_task(self, commands: Sequence[cmd.Command]) -> list[HistoryEvent]:
         """Record the task's completion and the events its commands become."""
         completed = self.add(
-            hist.WorkflowTaskCompleted(
-                scheduled_event_id=self._last_started - 1, started_event_id=self._last_started
-            )
+            hist.WorkflowTaskCompleted(scheduled_event_id=self._last_started - 1, started_event_id=self._last_started)
         )
         return [self.add(_event_for(c, completed.event_id)) for c in commands]
 
@@ -130,13 +126,9 @@ def _event_for(command: cmd.Command, completed_id: int) -> Any:
             scheduled_event_id=command.scheduled_event_id, workflow_task_completed_event_id=completed_id
         )
     if isinstance(command, cmd.CompleteWorkflowExecution):
-        return hist.WorkflowExecutionCompleted(
-            result=command.result, workflow_task_completed_event_id=completed_id
-        )
+        return hist.WorkflowExecutionCompleted(result=command.result, workflow_task_completed_event_id=completed_id)
     if isinstance(command, cmd.FailWorkflowExecution):
-        return hist.WorkflowExecutionFailed(
-            failure=command.failure, workflow_task_completed_event_id=completed_id
-        )
+        return hist.WorkflowExecutionFailed(failure=command.failure, workflow_task_completed_event_id=completed_id)
     assert isinstance(command, cmd.CancelWorkflowExecution)
     return hist.WorkflowExecutionCanceled(workflow_task_completed_event_id=completed_id)
 

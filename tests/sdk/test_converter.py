@@ -104,9 +104,7 @@ def test_plain_exception_becomes_application_failure_named_after_its_class() -> 
 
 def test_cause_chain_survives_the_round_trip() -> None:
     """A client sees WorkflowFailureError → ApplicationError → ActivityError → TimeoutError."""
-    timeout = TimeoutError(
-        "activity timed out", type=PyTimeoutType.START_TO_CLOSE, last_heartbeat_details=[7]
-    )
+    timeout = TimeoutError("activity timed out", type=PyTimeoutType.START_TO_CLOSE, last_heartbeat_details=[7])
     activity = ActivityError(
         "Activity task timed out",
         scheduled_event_id=5,

@@ -121,9 +121,10 @@ def test_gather_schedules_both_activities_in_one_task() -> None:
     instance = new_instance(GatherWorkflow)
     h.workflow_task()
     commands = run_task(instance, h.events)
-    assert [
-        (c.activity_type, c.activity_id) for c in commands if isinstance(c, cmd.ScheduleActivityTask)
-    ] == [("reserve", "1"), ("charge", "2")]
+    assert [(c.activity_type, c.activity_id) for c in commands if isinstance(c, cmd.ScheduleActivityTask)] == [
+        ("reserve", "1"),
+        ("charge", "2"),
+    ]
     assert len(commands) == 2
 
 
@@ -226,9 +227,7 @@ def test_failed_activity_raises_activity_error_caused_by_the_application_error()
     h.workflow_task()
     instance = new_instance(FailingActivityWorkflow)
     scheduled = h.complete_task(run_task(instance, h.events))
-    h.activity_failed(
-        scheduled[0].event_id, Failure(message="card stolen", type="StolenCard", non_retryable=True)
-    )
+    h.activity_failed(scheduled[0].event_id, Failure(message="card stolen", type="StolenCard", non_retryable=True))
     h.workflow_task()
     [command] = run_task(instance, h.since(instance.last_event_id))
     assert isinstance(command, cmd.FailWorkflowExecution)
@@ -266,9 +265,7 @@ class NoTimeoutWorkflow:
 def test_activity_without_timeouts_raises_value_error_in_the_workflow() -> None:
     h = HistoryBuilder("NoTimeoutWorkflow")
     h.workflow_task()
-    with pytest.raises(
-        ValueError, match="Activity must have start_to_close_timeout or schedule_to_close_timeout"
-    ):
+    with pytest.raises(ValueError, match="Activity must have start_to_close_timeout or schedule_to_close_timeout"):
         run_task(new_instance(NoTimeoutWorkflow), h.events)
 
 
@@ -338,9 +335,7 @@ def test_signals_reach_their_handler_and_wake_a_wait_condition() -> None:
     h.complete_task([])
     h.add(hist.WorkflowExecutionSignaled(signal_name="approve", input=["bob"]))
     h.workflow_task()
-    assert run_task(instance, h.since(instance.last_event_id)) == [
-        cmd.CompleteWorkflowExecution(result=["ada", "bob"])
-    ]
+    assert run_task(instance, h.since(instance.last_event_id)) == [cmd.CompleteWorkflowExecution(result=["ada", "bob"])]
 
 
 def test_cancel_request_cancels_the_run_when_the_code_lets_it() -> None:
@@ -376,7 +371,5 @@ def test_extra_command_not_in_history_raises_nondeterminism() -> None:
     h.workflow_task()
     h.complete_task([])
     h.workflow_task()
-    with pytest.raises(
-        NondeterminismError, match=r"produced ScheduleActivityTask.*which history does not have"
-    ):
+    with pytest.raises(NondeterminismError, match=r"produced ScheduleActivityTask.*which history does not have"):
         run_task(new_instance(OrderWorkflow), h.events)

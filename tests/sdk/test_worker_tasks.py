@@ -169,8 +169,7 @@ async def test_unknown_activity_type_fails_the_attempt_naming_the_registered_one
     assert isinstance(answer, api.FailActivityTaskRequest)
     assert answer.failure.type == "NotFoundError"
     assert answer.failure.message == (
-        "Activity function charge is not registered on this worker, "
-        "available activities: count-letters, greet, refuse"
+        "Activity function charge is not registered on this worker, available activities: count-letters, greet, refuse"
     )
 
 

@@ -74,8 +74,16 @@ def printer_column(name: str, json_path: str, kind: str = "string", **extra: Any
     return {"name": name, "type": kind, "jsonPath": json_path, **extra}
 
 
-def crd(kind: str, plural: str, short: str, spec: type[BaseModel], status: type[BaseModel],
-        columns: list[dict[str, Any]], *, scale: bool = False) -> dict[str, Any]:
+def crd(
+    kind: str,
+    plural: str,
+    short: str,
+    spec: type[BaseModel],
+    status: type[BaseModel],
+    columns: list[dict[str, Any]],
+    *,
+    scale: bool = False,
+) -> dict[str, Any]:
     """A complete CustomResourceDefinition for one kind."""
     subresources: dict[str, Any] = {"status": {}}
     if scale:
@@ -95,14 +103,24 @@ def crd(kind: str, plural: str, short: str, spec: type[BaseModel], status: type[
         "spec": {
             "group": GROUP,
             "scope": "Namespaced",
-            "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural, "singular": kind.lower(),
-                      "shortNames": [short], "categories": ["legato"]},
-            "versions": [{
-                "name": VERSION, "served": True, "storage": True,
-                "schema": {"openAPIV3Schema": root},
-                "subresources": subresources,
-                "additionalPrinterColumns": columns,
-            }],
+            "names": {
+                "kind": kind,
+                "listKind": f"{kind}List",
+                "plural": plural,
+                "singular": kind.lower(),
+                "shortNames": [short],
+                "categories": ["legato"],
+            },
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": root},
+                    "subresources": subresources,
+                    "additionalPrinterColumns": columns,
+                }
+            ],
         },
     }
 
@@ -110,19 +128,34 @@ def crd(kind: str, plural: str, short: str, spec: type[BaseModel], status: type[
 def all_crds() -> dict[str, dict[str, Any]]:
     """File name → CRD, for every resource Legato defines."""
     age = printer_column("Age", ".metadata.creationTimestamp", "date")
-    workflow = crd("Workflow", "workflows", "wf", models.WorkflowSpec, models.WorkflowStatus, [
-        printer_column("Type", ".spec.workflowType"),
-        printer_column("Queue", ".spec.taskQueue"),
-        printer_column("Phase", ".status.phase"),
-        age,
-        printer_column("Message", ".status.message", priority=0),
-    ])
-    task_queue = crd("TaskQueue", "taskqueues", "tq", models.TaskQueueSpec, models.TaskQueueStatus, [
-        printer_column("Replicas", ".status.replicas", "integer"),
-        printer_column("Backlog", ".status.backlog.activityTasks", "integer"),
-        printer_column("Pollers", ".status.pollers", "integer"),
-        age,
-    ], scale=True)
+    workflow = crd(
+        "Workflow",
+        "workflows",
+        "wf",
+        models.WorkflowSpec,
+        models.WorkflowStatus,
+        [
+            printer_column("Type", ".spec.workflowType"),
+            printer_column("Queue", ".spec.taskQueue"),
+            printer_column("Phase", ".status.phase"),
+            age,
+            printer_column("Message", ".status.message", priority=0),
+        ],
+    )
+    task_queue = crd(
+        "TaskQueue",
+        "taskqueues",
+        "tq",
+        models.TaskQueueSpec,
+        models.TaskQueueStatus,
+        [
+            printer_column("Replicas", ".status.replicas", "integer"),
+            printer_column("Backlog", ".status.backlog.activityTasks", "integer"),
+            printer_column("Pollers", ".status.pollers", "integer"),
+            age,
+        ],
+        scale=True,
+    )
     return {"workflows.legato.dev.yaml": workflow, "taskqueues.legato.dev.yaml": task_queue}
 
 

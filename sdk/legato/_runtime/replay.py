@@ -130,10 +130,7 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
     if isinstance(command, cmd.CancelTimer):
         return isinstance(a, hist.TimerCanceled) and a.timer_id == command.timer_id
     if isinstance(command, cmd.RequestCancelActivityTask):
-        return (
-            isinstance(a, hist.ActivityTaskCancelRequested)
-            and a.scheduled_event_id == command.scheduled_event_id
-        )
+        return isinstance(a, hist.ActivityTaskCancelRequested) and a.scheduled_event_id == command.scheduled_event_id
     closing = {
         "CompleteWorkflowExecution": "WorkflowExecutionCompleted",
         "FailWorkflowExecution": "WorkflowExecutionFailed",

@@ -58,9 +58,7 @@ class ActivityWorker:
             if defn.name in self._definitions:
                 raise ValueError(f"More than one activity named {defn.name!r}")
             if not defn.is_async and executor is None:
-                raise ValueError(
-                    f"Activity {defn.name!r} is not async: the worker needs an activity_executor"
-                )
+                raise ValueError(f"Activity {defn.name!r} is not async: the worker needs an activity_executor")
             self._definitions[defn.name] = defn
         self._running: dict[str, tuple[asyncio.Future[Any], activity_context.ActivityContext]] = {}
         self.shutting_down = False
@@ -89,15 +87,11 @@ class ActivityWorker:
             await self._send(answer)
         except RPCError as e:
             if e.http_status == 410:
-                logger.info(
-                    "Activity %r's task was no longer current (%s); dropped", task.activity_id, e.message
-                )
+                logger.info("Activity %r's task was no longer current (%s); dropped", task.activity_id, e.message)
             else:
                 logger.warning("Could not report activity %r: %s", task.activity_id, e.message)
 
-    async def handle(
-        self, task: api.ActivityTask
-    ) -> api.CompleteActivityTaskRequest | api.FailActivityTaskRequest:
+    async def handle(self, task: api.ActivityTask) -> api.CompleteActivityTaskRequest | api.FailActivityTaskRequest:
         """Run the activity; the request reporting its outcome."""
         defn = self._definitions.get(task.activity_type)
         if defn is None:
@@ -125,9 +119,7 @@ class ActivityWorker:
             payload = self._converter.payload_converter.to_payload(result)
         except TypeError as e:
             return self._fail(task, self._failure(e))
-        return api.CompleteActivityTaskRequest(
-            task_token=task.task_token, result=payload, identity=self._identity
-        )
+        return api.CompleteActivityTaskRequest(task_token=task.task_token, result=payload, identity=self._identity)
 
     async def _run(
         self, task: api.ActivityTask, defn: ActivityDefinition, context: activity_context.ActivityContext
@@ -199,9 +191,7 @@ class ActivityWorker:
         return self._converter.failure_converter.to_failure(error, self._converter.payload_converter)
 
     def _fail(self, task: api.ActivityTask, failure: Failure) -> api.FailActivityTaskRequest:
-        return api.FailActivityTaskRequest(
-            task_token=task.task_token, failure=failure, identity=self._identity
-        )
+        return api.FailActivityTaskRequest(task_token=task.task_token, failure=failure, identity=self._identity)
 
     async def _send(self, answer: api.CompleteActivityTaskRequest | api.FailActivityTaskRequest) -> None:
         path = (

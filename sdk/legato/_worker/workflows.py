@@ -84,9 +84,7 @@ class WorkflowWorker:
         except RPCError as e:
             self._evict(task.run_id)
             if e.http_status == 410:
-                logger.info(
-                    "Workflow task of %r was no longer current (%s); dropped", task.workflow_id, e.message
-                )
+                logger.info("Workflow task of %r was no longer current (%s); dropped", task.workflow_id, e.message)
             else:
                 logger.warning("Could not answer the workflow task of %r: %s", task.workflow_id, e.message)
 
@@ -107,9 +105,7 @@ class WorkflowWorker:
             logger.exception("Workflow %r (id %r) failed its task", task.workflow_type, task.workflow_id)
             return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(e))
         self._keep(task.run_id, instance)
-        return api.CompleteWorkflowTaskRequest(
-            task_token=task.task_token, commands=commands, identity=self._identity
-        )
+        return api.CompleteWorkflowTaskRequest(task_token=task.task_token, commands=commands, identity=self._identity)
 
     async def _instance_and_events(
         self, task: api.WorkflowTask, defn: WorkflowDefinition

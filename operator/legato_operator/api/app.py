@@ -1,0 +1,110 @@
+"""The aiohttp application: routes, the error mapping, health, readiness, metrics, OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from legato.api import service as api
+from legato_operator import errors, metrics
+from legato_operator.api import bodies, handlers, openapi, routes
+from legato_operator.engine import gauges, runtime
+
+log = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+_STATUS: list[tuple[type[errors.OperatorError], int]] = [
+    (errors.NotFound, 404),
+    (errors.AlreadyStarted, 409),
+    (errors.Conflict, 409),
+    (errors.InvalidArgument, 400),
+    (errors.PayloadTooLarge, 413),
+    (errors.TaskNotFound, 410),
+]
+
+
+def status_of(error: errors.OperatorError) -> int:
+    """The HTTP status of an error of the tree."""
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def error_body(error: errors.OperatorError) -> api.ErrorBody:
+    """The ErrorBody of an error of the tree, with its structured attributes."""
+    return api.ErrorBody(
+        error=error.code,
+        message=error.message,
+        field=getattr(error, "field", None),
+        workflow_id=getattr(error, "workflow_id", None),
+        run_id=getattr(error, "run_id", None),
+    )
+
+
+@web.middleware
+async def _errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except errors.OperatorError as e:
+        return bodies.json_response(error_body(e), status=status_of(e))
+    # aiohttp's own refusals (unknown path, body over client_max_size) get an ErrorBody too.
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        body = api.ErrorBody(error=type(e).__name__, message=e.text or e.reason)
+        return bodies.json_response(body, status=e.status)
+    except Exception:
+        log.exception("Unexpected error in %s %s", request.method, request.path)
+        return bodies.json_response(api.ErrorBody(error="Internal", message="Internal server error"), status=500)
+
+
+def create(rt: runtime.Runtime, settings: handlers.Settings | None = None) -> web.Application:
+    """The application for one process."""
+    settings = settings or handlers.Settings()
+    # Room for a request carrying several payloads each just under the limit; a single
+    # payload over it is refused by bodies.check_payloads, naming its field.
+    app = web.Application(middlewares=[_errors], client_max_size=4 * settings.max_payload_bytes + 1024 * 1024)
+    app[handlers.RUNTIME] = rt
+    app[handlers.SETTINGS] = settings
+    for route in routes.ROUTES:
+        app.router.add_route(route.method, route.path, route.handler)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_get("/openapi.json", openapi_endpoint)
+    return app
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """The process is alive (it answers)."""
+    return web.json_response({"ok": True})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """The database answers and has every migration this server needs."""
+    try:
+        missing = await gauges.pending_migrations(request.app[handlers.RUNTIME])
+    except Exception as e:
+        return web.json_response({"ok": False, "reason": f"database unreachable: {e}"}, status=503)
+    if missing:
+        return web.json_response({"ok": False, "reason": f"migrations not applied: {missing}"}, status=503)
+    return web.json_response({"ok": True})
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    """Prometheus metrics; the backlog and due-timer gauges are refreshed from the database."""
+    await gauges.refresh(request.app[handlers.RUNTIME])
+    response = web.Response(body=generate_latest(metrics.REGISTRY))
+    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    return response
+
+
+async def openapi_endpoint(_request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 document."""
+    return web.json_response(openapi.document(VERSION))

@@ -1,0 +1,109 @@
+"""One server process: pool, migrations, LISTEN connection, timer loop and HTTP site.
+
+All state is in Postgres, so the process may be killed at any moment; ``serve`` only
+makes a clean exit (SIGTERM) quick: long polls are cancelled and answered by the client's
+next poll elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from legato_operator import clock
+from legato_operator.api import app, handlers
+from legato_operator.engine import runtime, timer_loop
+from legato_operator.store import db, listener
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run the server."""
+
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 7233
+    max_payload_bytes: int = handlers.Settings().max_payload_bytes
+    clock_offset: float = 0.0
+    migrate: bool = True
+
+
+@dataclass(frozen=True)
+class Server:
+    """A serving process: its engine runtime and the address it listens on."""
+
+    runtime: runtime.Runtime
+    host: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        """host:port, as workers and clients are given it (LEGATO_ADDRESS)."""
+        return f"{self.host}:{self.port}"
+
+
+@contextlib.asynccontextmanager
+async def serve(options: Options) -> AsyncIterator[Server]:
+    """Serve until the block exits; then stop the site, the timer loop and the pool."""
+    pool = await db.connect(options.database_url)
+    try:
+        if options.migrate:
+            applied = await db.migrate(pool)
+            log.info("Migrations applied now: %s", applied or "none (up to date)")
+        rt = runtime.Runtime(pool=pool, clock=clock.Clock(options.clock_offset))
+        async with _listening(options.database_url, rt), _timers(rt), _site(rt, options) as port:
+            log.info("Legato server listening on %s:%d", options.host, port)
+            yield Server(rt, options.host, port)
+    finally:
+        await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def _listening(dsn: str, rt: runtime.Runtime) -> AsyncIterator[None]:
+    notifications = listener.Listener(dsn, rt.hub.wake, rt.hub.wake_all)
+    await notifications.start()
+    try:
+        yield
+    finally:
+        await notifications.stop()
+
+
+@contextlib.asynccontextmanager
+async def _timers(rt: runtime.Runtime) -> AsyncIterator[None]:
+    task = asyncio.create_task(timer_loop.TimerLoop(rt).run(), name="legato-timers")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def _site(rt: runtime.Runtime, options: Options) -> AsyncIterator[int]:
+    settings = handlers.Settings(max_payload_bytes=options.max_payload_bytes)
+    # Long polls are cut at shutdown rather than waited for: their clients just poll again.
+    # A poll whose client went away is cancelled, so it cannot claim a task nobody receives.
+    runner = web.AppRunner(app.create(rt, settings), shutdown_timeout=1.0, access_log=None, handler_cancellation=True)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, options.host, options.port)
+        await site.start()
+        yield _bound_port(runner, options.port)
+    finally:
+        await runner.cleanup()
+
+
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    # Port 0 asks the OS for a free one (tests); report the one it gave.
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return requested

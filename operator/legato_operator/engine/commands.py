@@ -1,0 +1,245 @@
+"""Applying a workflow task's commands, in order, to a batch.
+
+Each command becomes its history event and its side effects (an activity task, a timer,
+closing the run). A command the server cannot carry out is a ``Problem``: the whole
+completion is then refused and recorded as a WorkflowTaskFailed with Temporal's cause,
+and the workflow task is retried — the worker process never crashes the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from legato.api import command as cmd
+from legato.api import history as wire
+from legato.api.common import Failure, FailureKind, WorkflowExecutionStatus
+from legato_operator.engine import batch, retry, wakeup
+from legato_operator.store import rows
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a command was refused: Temporal's WorkflowTaskFailed cause and a message."""
+
+    cause: str
+    message: str
+
+
+@dataclass
+class Context:
+    """What applying commands needs to know of the run beyond its execution row.
+
+    ``buffered``: events that arrived while the task was in flight (taken from the store);
+    ``user_timers``: pending timer id → TimerStarted id (loaded only when a command needs it);
+    ``activities``: pending activity tasks by scheduled event id (likewise).
+    """
+
+    execution: rows.Execution
+    buffered: list[wire.EventAttributes] = field(default_factory=list)
+    user_timers: dict[str, int] = field(default_factory=dict)
+    activities: dict[int, rows.Task] = field(default_factory=dict)
+
+
+_CLOSE_COMMANDS = (cmd.CompleteWorkflowExecution, cmd.FailWorkflowExecution, cmd.CancelWorkflowExecution)
+NEEDS_TIMERS = (cmd.StartTimer, cmd.CancelTimer)
+NEEDS_ACTIVITIES = (cmd.RequestCancelActivityTask,)
+
+
+def is_close(command: cmd.Command) -> bool:
+    """Whether the command closes the run."""
+    return isinstance(command, _CLOSE_COMMANDS)
+
+
+class Applier:
+    """Applies one completion's commands to ``b``, whose WorkflowTaskCompleted is ``completed_id``."""
+
+    def __init__(self, b: batch.Batch, ctx: Context, completed_id: int) -> None:
+        self.b = b
+        self.ctx = ctx
+        self.completed_id = completed_id
+        self.buffered = list(ctx.buffered)
+        # Something happened that the workflow must see in a new workflow task.
+        self.needs_workflow_task = False
+        self._new_activities: dict[int, str] = {}
+        # Pending timers as this completion goes: started ones added, canceled ones removed.
+        self._timers = dict(ctx.user_timers)
+
+    def apply(self, command: cmd.Command) -> Problem | None:
+        """Apply one command; a Problem refuses the whole completion."""
+        if isinstance(command, cmd.ScheduleActivityTask):
+            return self._schedule_activity(command)
+        if isinstance(command, cmd.StartTimer):
+            return self._start_timer(command)
+        if isinstance(command, cmd.CancelTimer):
+            return self._cancel_timer(command)
+        if isinstance(command, cmd.RequestCancelActivityTask):
+            return self._request_cancel_activity(command)
+        self._close(command)
+        return None
+
+    def _schedule_activity(self, c: cmd.ScheduleActivityTask) -> Problem | None:
+        if c.start_to_close_timeout is None and c.schedule_to_close_timeout is None:
+            return Problem(
+                "BAD_SCHEDULE_ACTIVITY_ATTRIBUTES",
+                "Either start_to_close_timeout or schedule_to_close_timeout is required",
+            )
+        if c.activity_id in self._new_activities.values():
+            return Problem("BAD_SCHEDULE_ACTIVITY_ATTRIBUTES", f"Activity ID '{c.activity_id}' is already in use")
+        b, ex = self.b, self.b.execution
+        attributes = wire.ActivityTaskScheduled(
+            activity_id=c.activity_id,
+            activity_type=c.activity_type,
+            task_queue=c.task_queue or ex.task_queue,
+            input=c.input,
+            schedule_to_close_timeout=c.schedule_to_close_timeout,
+            schedule_to_start_timeout=c.schedule_to_start_timeout,
+            # An attempt always has a limit: without its own, it is the whole activity's.
+            start_to_close_timeout=c.start_to_close_timeout or c.schedule_to_close_timeout,
+            heartbeat_timeout=c.heartbeat_timeout,
+            retry_policy=retry.effective_policy(c.retry_policy),
+            workflow_task_completed_event_id=self.completed_id,
+        )
+        scheduled_id = b.append(attributes)
+        self._new_activities[scheduled_id] = c.activity_id
+        self._add_activity_task(scheduled_id, attributes)
+        return None
+
+    def _add_activity_task(self, scheduled_id: int, a: wire.ActivityTaskScheduled) -> None:
+        b, ex = self.b, self.b.execution
+        info: dict[str, Any] = {
+            **batch.dump(a),
+            "workflow_id": ex.workflow_id,
+            "workflow_type": ex.workflow_type,
+        }
+        b.new_tasks.append(
+            rows.NewTask(
+                namespace=ex.namespace,
+                task_queue=a.task_queue,
+                kind="activity",
+                run_id=ex.run_id,
+                scheduled_event_id=scheduled_id,
+                attempt=1,
+                state="ready",
+                visible_at=b.now,
+                scheduled_at=b.now,
+                info=info,
+            )
+        )
+        b.notify.add(wakeup.task_key(ex.namespace, a.task_queue, "activity"))
+        self._arm_activity_limits(scheduled_id, a)
+
+    def _arm_activity_limits(self, scheduled_id: int, a: wire.ActivityTaskScheduled) -> None:
+        # The whole activity's limits; each attempt's are armed when a poll starts it.
+        b = self.b
+        if a.schedule_to_close_timeout is not None:
+            due = b.now + timedelta(seconds=a.schedule_to_close_timeout)
+            b.arm("activity_schedule_to_close", due, ref=scheduled_id)
+        if a.schedule_to_start_timeout is not None:
+            due = b.now + timedelta(seconds=a.schedule_to_start_timeout)
+            b.arm("activity_schedule_to_start", due, ref=scheduled_id, attempt=1)
+
+    def _start_timer(self, c: cmd.StartTimer) -> Problem | None:
+        if c.timer_id in self._timers:
+            return Problem("BAD_START_TIMER_ATTRIBUTES", f"Timer ID '{c.timer_id}' is already in use")
+        b = self.b
+        started_id = b.append(
+            wire.TimerStarted(
+                timer_id=c.timer_id,
+                start_to_fire_timeout=c.start_to_fire_timeout,
+                workflow_task_completed_event_id=self.completed_id,
+            )
+        )
+        self._timers[c.timer_id] = started_id
+        b.arm("user", b.now + timedelta(seconds=c.start_to_fire_timeout), ref=started_id, timer_id=c.timer_id)
+        return None
+
+    def _cancel_timer(self, c: cmd.CancelTimer) -> Problem | None:
+        started_id = self._timers.pop(c.timer_id, None)
+        if started_id is not None:
+            self.b.disarm(("user",), started_id)
+            self.b.new_timers = [t for t in self.b.new_timers if not (t.kind == "user" and t.ref == started_id)]
+        else:
+            # It fired while the task was in flight: the firing never reaches history.
+            fired = self._take_buffered_fired(c.timer_id)
+            if fired is None:
+                return Problem("BAD_CANCEL_TIMER_ATTRIBUTES", f"Timer '{c.timer_id}' is not pending")
+            started_id = fired.started_event_id
+        self.b.append(
+            wire.TimerCanceled(
+                timer_id=c.timer_id,
+                started_event_id=started_id,
+                workflow_task_completed_event_id=self.completed_id,
+            )
+        )
+        return None
+
+    def _take_buffered_fired(self, timer_id: str) -> wire.TimerFired | None:
+        for i, event in enumerate(self.buffered):
+            if isinstance(event, wire.TimerFired) and event.timer_id == timer_id:
+                del self.buffered[i]
+                return event
+        return None
+
+    def _request_cancel_activity(self, c: cmd.RequestCancelActivityTask) -> Problem | None:
+        scheduled_id = c.scheduled_event_id
+        task = self.ctx.activities.get(scheduled_id)
+        known = task is not None or scheduled_id in self._new_activities or self._buffered_close(scheduled_id)
+        if not known:
+            return Problem(
+                "BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES",
+                f"No pending activity was scheduled by event {scheduled_id}",
+            )
+        self.b.append(
+            wire.ActivityTaskCancelRequested(
+                scheduled_event_id=scheduled_id, workflow_task_completed_event_id=self.completed_id
+            )
+        )
+        # Started: the worker learns it from its next heartbeat and reports the cancel.
+        if task is not None and task.state == "started":
+            self.b.task_updates.append(_cancel_requested(task))
+        # Never started (or between attempts): canceled at once.
+        elif task is not None or scheduled_id in self._new_activities:
+            self._cancel_unstarted(scheduled_id, task)
+        return None
+
+    def _buffered_close(self, scheduled_id: int) -> bool:
+        closes = (wire.ActivityTaskCompleted, wire.ActivityTaskFailed, wire.ActivityTaskTimedOut)
+        return any(isinstance(e, closes) and e.scheduled_event_id == scheduled_id for e in self.buffered)
+
+    def _cancel_unstarted(self, scheduled_id: int, task: rows.Task | None) -> None:
+        b = self.b
+        b.new_tasks = [t for t in b.new_tasks if t.scheduled_event_id != scheduled_id]
+        b.new_timers = [t for t in b.new_timers if t.ref != scheduled_id or t.kind == "user"]
+        b.deleted_tasks.append(scheduled_id)
+        b.disarm(batch.ACTIVITY_TIMER_KINDS, scheduled_id)
+        b.append(wire.ActivityTaskCanceled(scheduled_event_id=scheduled_id))
+        if task is not None:
+            b.activity_outcomes.append((str(task.info.get("activity_type", "")), "canceled"))
+        self.needs_workflow_task = True
+
+    def _close(self, c: cmd.Command) -> None:
+        b, completed = self.b, self.completed_id
+        if isinstance(c, cmd.CompleteWorkflowExecution):
+            b.append(wire.WorkflowExecutionCompleted(result=c.result, workflow_task_completed_event_id=completed))
+            b.close(WorkflowExecutionStatus.COMPLETED, result=c.result)
+        elif isinstance(c, cmd.FailWorkflowExecution):
+            b.append(wire.WorkflowExecutionFailed(failure=c.failure, workflow_task_completed_event_id=completed))
+            b.close(WorkflowExecutionStatus.FAILED, failure=c.failure)
+        elif isinstance(c, cmd.CancelWorkflowExecution):
+            b.append(wire.WorkflowExecutionCanceled(details=c.details, workflow_task_completed_event_id=completed))
+            canceled = Failure(message="Workflow canceled", kind=FailureKind.CANCELED, details=c.details)
+            b.close(WorkflowExecutionStatus.CANCELED, failure=canceled)
+
+
+def _cancel_requested(task: rows.Task) -> rows.TaskUpdate:
+    return rows.TaskUpdate(
+        run_id=task.run_id,
+        scheduled_event_id=task.scheduled_event_id,
+        attempt=task.attempt,
+        state=task.state,
+        visible_at=task.visible_at,
+        last_failure=task.last_failure,
+        cancel_requested=True,
+    )

@@ -1,0 +1,108 @@
+"""What the engine's services share: the pool, the clock, the wake-up hub, the pollers,
+and ``Runtime.run``, which runs one change in one transaction and retries it on conflict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from legato_operator import clock, errors, metrics
+from legato_operator.engine import batch, wakeup
+from legato_operator.store import db
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# A conflict (two writers on one run, a start racing a start) resolves on a re-read.
+MAX_TRANSACTION_ATTEMPTS = 8
+
+
+class Pollers:
+    """How many long polls wait on each (namespace, task queue, kind), for autoscaling."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, str, str]] = Counter()
+
+    @contextlib.contextmanager
+    def polling(self, namespace: str, task_queue: str, kind: str) -> Iterator[None]:
+        """Count a poll for the duration of the block."""
+        key = (namespace, task_queue, kind)
+        self._counts[key] += 1
+        try:
+            yield
+        finally:
+            self._counts[key] -= 1
+            if self._counts[key] <= 0:
+                del self._counts[key]
+
+    def count(self, namespace: str, task_queue: str, kind: str | None = None) -> int:
+        """Polls waiting now on the queue (of one kind, or both)."""
+        kinds = (kind,) if kind else ("workflow", "activity")
+        return sum(self._counts[(namespace, task_queue, k)] for k in kinds)
+
+
+@dataclass
+class Tx:
+    """One transaction: its connection, the batches written and the keys to wake after commit."""
+
+    conn: db.Connection
+    batches: list[batch.Batch] = field(default_factory=list)
+    wake: set[str] = field(default_factory=set)
+
+    async def notify(self, keys: set[str]) -> None:
+        """NOTIFY other replicas at commit, and wake this process's waiters after it."""
+        if keys:
+            await db.notify(self.conn, keys)
+            self.wake |= keys
+
+
+@dataclass
+class Runtime:
+    """The engine's shared state in one process."""
+
+    pool: db.Pool
+    clock: clock.Clock
+    hub: wakeup.Hub = field(default_factory=wakeup.Hub)
+    pollers: Pollers = field(default_factory=Pollers)
+
+    async def run(self, operation: str, change: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run ``change`` in one transaction; on a conflict, run it again from a fresh read."""
+        for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+            try:
+                async with db.transaction(self.pool, operation) as conn:
+                    tx = Tx(conn)
+                    value = await change(tx)
+            except errors.StaleVersion as e:
+                error: Exception = e
+            except Exception as e:
+                if not db.is_retryable(e):
+                    raise
+                error = e
+            else:
+                self._after_commit(tx)
+                return value
+            log.debug("%s conflicted (attempt %d): %s", operation, attempt, error)
+            await asyncio.sleep(0.005 * attempt)
+        raise errors.Conflict(f"{operation} kept conflicting with concurrent changes; try again")
+
+    def _after_commit(self, tx: Tx) -> None:
+        for key in tx.wake:
+            self.hub.wake(key)
+        for b in tx.batches:
+            _count(b)
+
+
+def _count(b: batch.Batch) -> None:
+    ex = b.execution
+    if b.new_run:
+        metrics.WORKFLOWS_STARTED.labels(ex.namespace, ex.workflow_type).inc()
+    if b.closed:
+        metrics.WORKFLOWS_CLOSED.labels(ex.namespace, ex.workflow_type, ex.status).inc()
+    for activity_type, outcome in b.activity_outcomes:
+        metrics.ACTIVITY_ATTEMPTS.labels(ex.namespace, activity_type, outcome).inc()

@@ -1,0 +1,137 @@
+"""The timer loop: fires due timers — user timers, retries, every timeout — exactly once.
+
+Any number of replicas run it on one database. Each leases a batch of due rows
+(``FOR UPDATE SKIP LOCKED``, so replicas take different rows) and fires each in its own
+transaction, which deletes the row along with recording its effect: a row fires once even
+if its lease runs out under a slow replica. Between batches the loop sleeps until the next
+due time, or until a wake-up says a sooner timer was armed (this process's own commits,
+or NOTIFY from another replica), re-checking at least every few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from legato.api.common import WorkflowExecutionStatus
+from legato_operator.engine import (
+    activities,
+    batch,
+    commands,
+    external,
+    runtime,
+    wakeup,
+    workflow_tasks,
+    workflows,
+    writer,
+)
+from legato_operator.store import executions, rows, tasks, timers
+
+log = logging.getLogger(__name__)
+
+# Long enough to fire a batch; short enough that the timers a killed replica leased are
+# soon taken up by another (or by it, restarted).
+LEASE = timedelta(seconds=15)
+
+
+class TimerLoop:
+    """Fires due timers until stopped; ``fire_due`` fires one round (tests call it directly)."""
+
+    def __init__(self, rt: runtime.Runtime, *, batch_size: int = 100, concurrency: int = 8) -> None:
+        self._rt = rt
+        self._batch_size = batch_size
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def run(self) -> None:
+        """Loop until cancelled; a database error is logged and retried after a pause."""
+        while True:
+            try:
+                await self._round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Timer loop failed; retrying in 1s")
+                await asyncio.sleep(1.0)
+
+    async def _round(self) -> None:
+        # Watch before looking: a timer armed after the look still wakes this round's sleep.
+        with self._rt.hub.watching(wakeup.TIMERS) as woken:
+            fired = await self.fire_due()
+            if fired >= self._batch_size:
+                return
+            await wakeup.wait(woken, await self._sleep_seconds())
+
+    async def _sleep_seconds(self) -> float:
+        now = self._rt.clock.now()
+        async with self._rt.pool.acquire() as conn:
+            next_due = await timers.next_due(conn, now)
+        if next_due is None:
+            return writer.TIMER_RECHECK_SECONDS
+        return min(max((next_due - now).total_seconds(), 0.0), writer.TIMER_RECHECK_SECONDS)
+
+    async def fire_due(self) -> int:
+        """Lease the due timers (one batch) and fire them; returns how many were leased."""
+        now = self._rt.clock.now()
+
+        async def lease(tx: runtime.Tx) -> list[rows.Timer]:
+            return await timers.claim_due(tx.conn, now, limit=self._batch_size, lease=LEASE)
+
+        due = await self._rt.run("lease_timers", lease)
+        await asyncio.gather(*(self._fire_bounded(t) for t in due))
+        return len(due)
+
+    async def _fire_bounded(self, timer: rows.Timer) -> None:
+        async with self._slots:
+            try:
+                await fire(self._rt, timer)
+            # One bad timer must not stop the others; its lease runs out and it is retried.
+            except Exception:
+                log.exception("Firing timer %s (%s) of run %s failed", timer.id, timer.kind, timer.run_id)
+
+
+async def fire(rt: runtime.Runtime, timer: rows.Timer) -> None:
+    """Fire one leased timer in one transaction (nothing, if it already fired or was disarmed)."""
+
+    async def change(tx: runtime.Tx) -> None:
+        # The run first, then the timer row: every writer locks in this order.
+        ex = await _load_running(tx, timer.run_id)
+        taken = await timers.take(tx.conn, timer.id)
+        if taken is None or ex is None:
+            return
+        if taken.kind == "task_ready":
+            await _make_ready(tx, taken)
+            return
+        b = await _apply(tx, ex, taken, rt.clock.now())
+        if b is not None and b.changed:
+            await writer.write(tx, b)
+
+    await rt.run("fire_timer", change)
+
+
+async def _load_running(tx: runtime.Tx, run_id: str) -> rows.Execution | None:
+    ex = await executions.load(tx.conn, run_id, lock=True)
+    return ex if ex is not None and ex.status == WorkflowExecutionStatus.RUNNING.value else None
+
+
+async def _make_ready(tx: runtime.Tx, timer: rows.Timer) -> None:
+    task = await tasks.get(tx.conn, timer.run_id, int(timer.ref), lock=True)
+    change = None if task is None else activities.ready(task, timer)
+    if task is not None and change is not None:
+        await tasks.update(tx.conn, change)
+        await tx.notify({activities.ready_key(task)})
+
+
+async def _apply(tx: runtime.Tx, ex: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch | None:
+    if timer.kind == "user":
+        return external.timer_fired(ex, timer, now)
+    if timer.kind == "workflow_task_timeout":
+        ctx = commands.Context(execution=ex, buffered=await workflows.load_buffered(tx.conn, ex))
+        return workflow_tasks.timed_out(ctx, int(timer.ref), now)
+    if timer.kind == "workflow_execution_timeout":
+        return external.execution_timed_out(ex, await workflows.load_buffered(tx.conn, ex), now)
+    if timer.kind in activities.TIMEOUT_OF:
+        task = await tasks.get(tx.conn, ex.run_id, int(timer.ref), lock=True)
+        return None if task is None else activities.timed_out(ex, task, timer, now)
+    log.warning("Unknown timer kind %r (timer %s) dropped", timer.kind, timer.id)
+    return None

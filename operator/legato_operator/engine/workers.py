@@ -1,0 +1,257 @@
+"""What workers call: long polls for tasks, task completions and failures, heartbeats.
+
+A poll waits on the hub for its queue's key (woken by this process's commits and by
+NOTIFY from other replicas) and re-checks the database at least every few seconds; it
+never sleeps in a loop. Each completion is one transaction that first checks the task
+token still holds the task, so a late or repeated answer changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from legato.api import service as api
+from legato_operator import metrics
+from legato_operator.engine import (
+    activities,
+    batch,
+    commands,
+    runtime,
+    tokens,
+    wakeup,
+    workflow_tasks,
+    workflows,
+    writer,
+)
+from legato_operator.store import db, executions, history, rows, tasks, timers
+
+T = TypeVar("T")
+# A waiting poll re-checks the database at least this often, in case a wake-up was lost.
+RECHECK_SECONDS = 5.0
+
+
+async def _long_poll(
+    rt: runtime.Runtime,
+    namespace: str,
+    task_queue: str,
+    kind: str,
+    wait: float,
+    attempt: Callable[[], Awaitable[T | None]],
+) -> T | None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    key = wakeup.task_key(namespace, task_queue, kind)
+    with rt.pollers.polling(namespace, task_queue, kind):
+        while True:
+            # Watch before trying: a task made ready between the try and the wait wakes us.
+            with rt.hub.watching(key) as woken:
+                got = await attempt()
+                if got is not None:
+                    return got
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return None
+                await wakeup.wait(woken, min(remaining, RECHECK_SECONDS))
+
+
+def _observe_wait(task: rows.Task, rt: runtime.Runtime) -> None:
+    waited = (rt.clock.now() - task.visible_at).total_seconds()
+    metrics.TASK_SCHEDULE_TO_START.labels(task.kind).observe(max(waited, 0.0))
+
+
+async def poll_workflow_task(
+    rt: runtime.Runtime, namespace: str, task_queue: str, request: api.PollRequest
+) -> api.WorkflowTask | None:
+    """The next workflow task of the queue, with the events the worker lacks; None after ``wait``."""
+    return await _long_poll(
+        rt,
+        namespace,
+        task_queue,
+        "workflow",
+        request.wait,
+        lambda: _take_workflow_task(rt, namespace, task_queue, request.identity),
+    )
+
+
+async def _take_workflow_task(
+    rt: runtime.Runtime, namespace: str, task_queue: str, identity: str
+) -> api.WorkflowTask | None:
+    async def change(tx: runtime.Tx) -> api.WorkflowTask | None:
+        claimed = await _claim_current(tx, namespace, task_queue, identity, rt.clock.now())
+        if claimed is None:
+            return None
+        task, b = claimed
+        await writer.write(tx, b)
+        _observe_wait(task, rt)
+        ex = b.execution
+        first = workflow_tasks.first_event_id(ex)
+        events = await history.read(tx.conn, ex.run_id, first_event_id=first)
+        return api.WorkflowTask(
+            task_token=tokens.encode(workflow_tasks.token_for(ex)),
+            workflow_id=ex.workflow_id,
+            run_id=ex.run_id,
+            workflow_type=ex.workflow_type,
+            attempt=ex.wft_attempt,
+            first_event_id=first,
+            history=events,
+        )
+
+    return await rt.run("poll_workflow_task", change)
+
+
+async def _claim_current(
+    tx: runtime.Tx, namespace: str, task_queue: str, identity: str, now: datetime
+) -> tuple[rows.Task, batch.Batch] | None:
+    """Claim the queue's next workflow task that its run still expects, and start it."""
+    while True:
+        task = await tasks.claim(tx.conn, namespace, task_queue, "workflow", now)
+        if task is None:
+            return None
+        ex = await executions.load(tx.conn, task.run_id, lock=True)
+        b = None if ex is None else workflow_tasks.start(ex, task, identity, now)
+        if b is not None:
+            return task, b
+        # A leftover of a run that closed or moved on: drop it and look further.
+        await tasks.delete(tx.conn, task.run_id, [task.scheduled_event_id])
+
+
+async def _held_workflow_task(conn: db.Connection, namespace: str, token: tokens.WorkflowTaskToken) -> rows.Execution:
+    ex = await executions.load(conn, token.run_id, lock=True)
+    if ex is not None and ex.namespace != namespace:
+        ex = None
+    return workflow_tasks.check_token(ex, token)
+
+
+async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[Any]) -> commands.Context:
+    # Read only what the commands need: most completions need nothing beyond the row.
+    ctx = commands.Context(execution=ex, buffered=await workflows.load_buffered(conn, ex))
+    if any(isinstance(c, commands.NEEDS_TIMERS) for c in command_list):
+        ctx.user_timers = await timers.user_timers(conn, ex.run_id)
+    if any(isinstance(c, commands.NEEDS_ACTIVITIES) for c in command_list):
+        ctx.activities = {t.scheduled_event_id: t for t in await tasks.for_run(conn, ex.run_id, "activity")}
+    return ctx
+
+
+async def complete_workflow_task(rt: runtime.Runtime, namespace: str, request: api.CompleteWorkflowTaskRequest) -> None:
+    """Apply the commands of a workflow task; TaskNotFound if the token no longer holds it."""
+    token = tokens.decode_workflow(request.task_token)
+
+    async def change(tx: runtime.Tx) -> None:
+        ex = await _held_workflow_task(tx.conn, namespace, token)
+        ctx = await _context(tx.conn, ex, request.commands)
+        b = workflow_tasks.complete(ctx, request.commands, request.identity, rt.clock.now())
+        await writer.write(tx, b)
+
+    await rt.run("complete_workflow_task", change)
+
+
+async def fail_workflow_task(rt: runtime.Runtime, namespace: str, request: api.FailWorkflowTaskRequest) -> None:
+    """Record a failed workflow task (e.g. nondeterminism) and retry it after a backoff."""
+    token = tokens.decode_workflow(request.task_token)
+
+    async def change(tx: runtime.Tx) -> None:
+        ex = await _held_workflow_task(tx.conn, namespace, token)
+        ctx = commands.Context(execution=ex, buffered=await workflows.load_buffered(tx.conn, ex))
+        b = workflow_tasks.fail(ctx, request.cause, request.failure, request.identity, rt.clock.now())
+        await writer.write(tx, b)
+
+    await rt.run("fail_workflow_task", change)
+
+
+async def poll_activity_task(
+    rt: runtime.Runtime, namespace: str, task_queue: str, request: api.PollRequest
+) -> api.ActivityTask | None:
+    """The next activity task of the queue; None after ``wait``. Writes no history event."""
+    return await _long_poll(
+        rt,
+        namespace,
+        task_queue,
+        "activity",
+        request.wait,
+        lambda: _take_activity_task(rt, namespace, task_queue),
+    )
+
+
+async def _take_activity_task(rt: runtime.Runtime, namespace: str, task_queue: str) -> api.ActivityTask | None:
+    async def change(tx: runtime.Tx) -> api.ActivityTask | None:
+        now = rt.clock.now()
+        task = await tasks.claim(tx.conn, namespace, task_queue, "activity", now)
+        if task is None:
+            return None
+        armed = activities.attempt_timers(task, now)
+        await timers.insert(tx.conn, armed)
+        await tx.notify(writer.timer_wakeups(armed, now))
+        _observe_wait(task, rt)
+        return activities.to_wire(task)
+
+    return await rt.run("poll_activity_task", change)
+
+
+async def _held_activity(
+    conn: db.Connection, namespace: str, token: tokens.ActivityTaskToken
+) -> tuple[rows.Execution, rows.Task]:
+    # The run first, then the task: every writer locks in this order.
+    ex = await executions.load(conn, token.run_id, lock=True)
+    task = None if ex is None else await tasks.get(conn, token.run_id, token.scheduled_event_id, lock=True)
+    holds = task is not None and task.state == "started" and task.attempt == token.attempt
+    if ex is None or ex.namespace != namespace or task is None or not holds:
+        raise activities.not_held(token)
+    return ex, task
+
+
+async def complete_activity_task(rt: runtime.Runtime, namespace: str, request: api.CompleteActivityTaskRequest) -> None:
+    """Record the activity's result, once; TaskNotFound for an attempt that no longer holds it."""
+    token = tokens.decode_activity(request.task_token)
+
+    async def change(tx: runtime.Tx) -> None:
+        ex, task = await _held_activity(tx.conn, namespace, token)
+        await writer.write(tx, activities.completed(ex, task, request.result, request.identity, rt.clock.now()))
+
+    await rt.run("complete_activity_task", change)
+
+
+async def fail_activity_task(rt: runtime.Runtime, namespace: str, request: api.FailActivityTaskRequest) -> None:
+    """Retry the activity per its policy, or record its failure."""
+    token = tokens.decode_activity(request.task_token)
+
+    async def change(tx: runtime.Tx) -> None:
+        ex, task = await _held_activity(tx.conn, namespace, token)
+        await writer.write(tx, activities.failed(ex, task, request.failure, request.identity, rt.clock.now()))
+
+    await rt.run("fail_activity_task", change)
+
+
+async def heartbeat_activity_task(
+    rt: runtime.Runtime, namespace: str, request: api.HeartbeatActivityTaskRequest
+) -> api.HeartbeatActivityTaskResponse:
+    """Record progress and push the heartbeat timeout on; says whether a cancel was requested."""
+    token = tokens.decode_activity(request.task_token)
+
+    async def change(tx: runtime.Tx) -> api.HeartbeatActivityTaskResponse:
+        task = await tasks.heartbeat(tx.conn, token.run_id, token.scheduled_event_id, token.attempt, request.details)
+        if task is None or task.namespace != namespace:
+            raise activities.not_held(token)
+        for timer in activities.attempt_timers(task, rt.clock.now()):
+            if timer.kind == "activity_heartbeat":
+                await timers.extend(tx.conn, task.run_id, timer.kind, task.scheduled_event_id, timer.due_at)
+        return api.HeartbeatActivityTaskResponse(cancel_requested=task.cancel_requested)
+
+    return await rt.run("heartbeat_activity_task", change)
+
+
+async def describe_task_queue(rt: runtime.Runtime, namespace: str, task_queue: str) -> api.TaskQueueBacklog:
+    """Ready tasks of the queue, the age of the oldest, and the polls waiting on it."""
+    async with rt.pool.acquire() as conn:
+        backlog = await tasks.backlog(conn, namespace, task_queue)
+    counts = {kind: n for _, _, kind, n, _ in backlog}
+    oldest = min((b[4] for b in backlog), default=None)
+    age = 0.0 if oldest is None else max((rt.clock.now() - oldest).total_seconds(), 0.0)
+    return api.TaskQueueBacklog(
+        workflow_tasks=counts.get("workflow", 0),
+        activity_tasks=counts.get("activity", 0),
+        oldest_task_age=age,
+        pollers=rt.pollers.count(namespace, task_queue),
+    )

@@ -1,0 +1,176 @@
+"""The workflow task's life: started by a poll, then completed, failed or timed out.
+
+At most one workflow task per run is outstanding (the execution row holds its scheduled
+and started event ids). Whatever ends it — completion, failure, timeout — appends the
+events buffered while it was in flight and, if anything is left for the workflow to see,
+schedules the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from legato.api import command as cmd
+from legato.api import history as wire
+from legato.api.common import Failure, TimeoutType, WorkflowExecutionStatus
+from legato_operator import errors
+from legato_operator.engine import batch, commands, retry, tokens
+from legato_operator.store import rows
+
+_RUNNING = WorkflowExecutionStatus.RUNNING.value
+
+
+def start(execution: rows.Execution, task: rows.Task, identity: str, now: datetime) -> batch.Batch | None:
+    """A poll took ``task``: append WorkflowTaskStarted and arm its start_to_close timeout.
+
+    None when the task row is stale (the run closed or moved on); the caller drops it.
+    """
+    current = (
+        execution.status == _RUNNING
+        and execution.wft_scheduled_id == task.scheduled_event_id
+        and execution.wft_started_id == 0
+    )
+    if not current:
+        return None
+    b = batch.Batch(execution=execution, now=now)
+    started_id = b.append(wire.WorkflowTaskStarted(scheduled_event_id=task.scheduled_event_id, identity=identity))
+    b.update(wft_started_id=started_id)
+    due = now + timedelta(seconds=execution.workflow_task_timeout)
+    b.arm("workflow_task_timeout", due, ref=task.scheduled_event_id, attempt=execution.wft_attempt)
+    return b
+
+
+def first_event_id(execution: rows.Execution) -> int:
+    """Where a task's history starts: after the last completed task's WorkflowTaskStarted."""
+    return execution.last_wft_started_id + 1
+
+
+def token_for(execution: rows.Execution) -> tokens.WorkflowTaskToken:
+    """The token of the run's started workflow task."""
+    return tokens.WorkflowTaskToken(
+        execution.run_id, execution.wft_scheduled_id, execution.wft_started_id, execution.wft_attempt
+    )
+
+
+def check_token(execution: rows.Execution | None, token: tokens.WorkflowTaskToken) -> rows.Execution:
+    """The execution, if the token's task is the run's started workflow task; else TaskNotFound."""
+    holds = (
+        execution is not None
+        and execution.status == _RUNNING
+        and execution.wft_scheduled_id == token.scheduled_event_id
+        and execution.wft_started_id == token.started_event_id
+        and execution.wft_started_id != 0
+    )
+    if not holds:
+        raise errors.TaskNotFound(
+            f"Workflow task (scheduled {token.scheduled_event_id}, started {token.started_event_id}) of run "
+            f"{token.run_id} is no longer outstanding: it was answered, timed out, or the run closed"
+        )
+    assert execution is not None
+    return execution
+
+
+def complete(ctx: commands.Context, command_list: Sequence[cmd.Command], identity: str, now: datetime) -> batch.Batch:
+    """Apply a completion: WorkflowTaskCompleted, the commands' events, buffered events,
+    and a new workflow task when the workflow has something new to see."""
+    problem = _sequence_problem(ctx, command_list)
+    if problem is not None:
+        return _refuse(ctx, problem, identity, now)
+    ex = ctx.execution
+    b = batch.Batch(execution=ex, now=now)
+    completed_id = b.append(
+        wire.WorkflowTaskCompleted(
+            scheduled_event_id=ex.wft_scheduled_id, started_event_id=ex.wft_started_id, identity=identity
+        )
+    )
+    b.end_workflow_task()
+    b.update(last_wft_started_id=ex.wft_started_id, wft_attempt=0)
+    applier = commands.Applier(b, ctx, completed_id)
+    for command in command_list:
+        problem = applier.apply(command)
+        if problem is not None:
+            return _refuse(ctx, problem, identity, now)
+    if b.closed:
+        return b
+    # Flush even when commands consumed every buffered event: the store's copies go too.
+    flushed = b.flush(applier.buffered) if ctx.buffered else 0
+    if flushed or applier.needs_workflow_task:
+        b.schedule_workflow_task()
+    return b
+
+
+def _sequence_problem(ctx: commands.Context, command_list: Sequence[cmd.Command]) -> commands.Problem | None:
+    closes = [i for i, c in enumerate(command_list) if commands.is_close(c)]
+    if closes and closes[0] != len(command_list) - 1:
+        return commands.Problem(
+            "BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES",
+            "A command that closes the workflow must be the last command",
+        )
+    # Temporal's UnhandledCommand: the workflow would close without seeing new events.
+    if closes and ctx.buffered:
+        return commands.Problem(
+            "UNHANDLED_COMMAND",
+            "Events arrived while the workflow task ran; the workflow must see them first",
+        )
+    return None
+
+
+def _refuse(ctx: commands.Context, problem: commands.Problem, identity: str, now: datetime) -> batch.Batch:
+    # An unhandled command is not the code's fault: the next task is a fresh first attempt.
+    attempt = 1 if problem.cause == "UNHANDLED_COMMAND" else ctx.execution.wft_attempt + 1
+    failure = Failure(message=problem.message, type=problem.cause, source="server")
+    return fail(ctx, problem.cause, failure, identity, now, next_attempt=attempt)
+
+
+def fail(
+    ctx: commands.Context,
+    cause: str,
+    failure: Failure | None,
+    identity: str,
+    now: datetime,
+    *,
+    next_attempt: int | None = None,
+) -> batch.Batch:
+    """WorkflowTaskFailed, then a retried task after a short backoff; the run and its
+    history stay as they are, so a worker with fixed code picks the run up again."""
+    ex = ctx.execution
+    b = batch.Batch(execution=ex, now=now)
+    b.append(
+        wire.WorkflowTaskFailed(
+            scheduled_event_id=ex.wft_scheduled_id,
+            started_event_id=ex.wft_started_id,
+            cause=cause,
+            failure=failure,
+            identity=identity,
+        )
+    )
+    attempt = next_attempt or ex.wft_attempt + 1
+    _retry(b, ctx, attempt=attempt, delay=retry.workflow_task_backoff(attempt))
+    return b
+
+
+def timed_out(ctx: commands.Context, scheduled_event_id: int, now: datetime) -> batch.Batch | None:
+    """The start_to_close timeout of a started workflow task fired: WorkflowTaskTimedOut and
+    a new attempt. None when that task already ended."""
+    ex = ctx.execution
+    if ex.status != _RUNNING or ex.wft_scheduled_id != scheduled_event_id or ex.wft_started_id == 0:
+        return None
+    b = batch.Batch(execution=ex, now=now)
+    b.append(
+        wire.WorkflowTaskTimedOut(
+            scheduled_event_id=ex.wft_scheduled_id,
+            started_event_id=ex.wft_started_id,
+            timeout_type=TimeoutType.START_TO_CLOSE,
+        )
+    )
+    # A worker that died holding the task: offer it again at once.
+    _retry(b, ctx, attempt=ex.wft_attempt + 1, delay=0.0)
+    return b
+
+
+def _retry(b: batch.Batch, ctx: commands.Context, *, attempt: int, delay: float) -> None:
+    b.end_workflow_task()
+    if ctx.buffered or b.buffered:
+        b.flush(ctx.buffered)
+    b.schedule_workflow_task(attempt=attempt, delay=delay)

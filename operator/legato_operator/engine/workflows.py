@@ -1,0 +1,224 @@
+"""What clients call: start, describe, result, history, signal, cancel, terminate.
+
+Each call is one transaction (``Runtime.run``); the pure functions of ``start`` and
+``external`` decide, ``writer`` writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import uuid
+from typing import Any
+
+from legato.api import service as api
+from legato.api.common import Failure, WorkflowExecutionStatus
+from legato_operator import errors
+from legato_operator.engine import batch, external, runtime, start, wakeup, writer
+from legato_operator.store import db, executions, history, rows, tasks
+
+MAX_PAGE_SIZE = 1000
+# A waiting result call re-reads the run at least this often, in case a wake-up was lost.
+RECHECK_SECONDS = 5.0
+_PENDING_STATE = {"ready": "SCHEDULED", "started": "STARTED", "backoff": "BACKOFF"}
+
+
+async def start_workflow(
+    rt: runtime.Runtime, namespace: str, request: api.StartWorkflowRequest
+) -> api.StartWorkflowResponse:
+    """Start a run, or answer with the one the id already has (per the request's policies)."""
+
+    async def change(tx: runtime.Tx) -> api.StartWorkflowResponse:
+        latest = await executions.latest(tx.conn, namespace, request.workflow_id)
+        existing = start.decide(request, latest)
+        if existing is not None:
+            return api.StartWorkflowResponse(run_id=existing.run_id, started=False)
+        b = start.new_run(namespace, request, rt.clock.now())
+        await writer.write(tx, b, new_run=True)
+        return api.StartWorkflowResponse(run_id=b.execution.run_id, started=True)
+
+    # A concurrent start of the same id violates the one-running-run index: the retry sees it.
+    return await rt.run("start_workflow", change)
+
+
+def _check_run_id(run_id: str) -> None:
+    try:
+        uuid.UUID(run_id)
+    except ValueError:
+        raise errors.InvalidArgument("run_id", f"run_id '{run_id}' is not a UUID") from None
+
+
+async def resolve(
+    conn: db.Connection, namespace: str, workflow_id: str, run_id: str | None, *, lock: bool = False
+) -> rows.Execution:
+    """The run named by (workflow id, run id), or the id's latest run; NotFound otherwise."""
+    if run_id:
+        _check_run_id(run_id)
+        found = await executions.find(conn, namespace, workflow_id, run_id)
+        if found is not None and lock:
+            found = await executions.load(conn, run_id, lock=True)
+    else:
+        found = await executions.latest(conn, namespace, workflow_id, lock=lock)
+    if found is None:
+        where = f" run {run_id}" if run_id else ""
+        raise errors.NotFound(
+            f"Workflow '{workflow_id}'{where} not found in namespace '{namespace}'",
+            workflow_id=workflow_id,
+            run_id=run_id,
+        )
+    return found
+
+
+async def describe(
+    rt: runtime.Runtime, namespace: str, workflow_id: str, run_id: str | None
+) -> api.DescribeWorkflowResponse:
+    """The run's status, outcome and pending activities."""
+    async with rt.pool.acquire() as conn:
+        ex = await resolve(conn, namespace, workflow_id, run_id)
+        pending = await tasks.for_run(conn, ex.run_id, "activity")
+    return api.DescribeWorkflowResponse(
+        workflow_id=ex.workflow_id,
+        run_id=ex.run_id,
+        workflow_type=ex.workflow_type,
+        task_queue=ex.task_queue,
+        status=WorkflowExecutionStatus(ex.status),
+        start_time=ex.start_time,
+        close_time=ex.close_time,
+        history_length=ex.next_event_id - 1,
+        pending_activities=[_pending(t) for t in pending],
+        result=ex.result,
+        failure=_failure(ex.failure),
+    )
+
+
+def _pending(task: rows.Task) -> api.PendingActivity:
+    return api.PendingActivity(
+        activity_id=str(task.info.get("activity_id", "")),
+        activity_type=str(task.info.get("activity_type", "")),
+        state=_PENDING_STATE[task.state],
+        attempt=task.attempt,
+        scheduled_event_id=task.scheduled_event_id,
+        last_failure=_failure(task.last_failure),
+        next_attempt_time=task.visible_at if task.state == "backoff" else None,
+    )
+
+
+def _failure(stored: dict[str, Any] | None) -> Failure | None:
+    return None if stored is None else Failure.model_validate(stored)
+
+
+def _outcome(ex: rows.Execution) -> api.WorkflowResultResponse:
+    return api.WorkflowResultResponse(
+        run_id=ex.run_id,
+        status=WorkflowExecutionStatus(ex.status),
+        result=ex.result,
+        failure=_failure(ex.failure),
+    )
+
+
+async def result(
+    rt: runtime.Runtime, namespace: str, workflow_id: str, run_id: str | None, wait: float
+) -> api.WorkflowResultResponse | None:
+    """The run's outcome once it closes; None if it is still running after ``wait`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    async with rt.pool.acquire() as conn:
+        ex = await resolve(conn, namespace, workflow_id, run_id)
+    while True:
+        # Watch before re-reading: a close between the read and the wait still wakes us.
+        with rt.hub.watching(wakeup.closed_key(ex.run_id)) as woken:
+            async with rt.pool.acquire() as conn:
+                ex = await executions.load(conn, ex.run_id) or ex
+            if ex.status != WorkflowExecutionStatus.RUNNING.value:
+                return _outcome(ex)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            await wakeup.wait(woken, min(remaining, RECHECK_SECONDS))
+
+
+def _page_token(next_event_id: int) -> str:
+    return base64.urlsafe_b64encode(f"e{next_event_id}".encode()).decode()
+
+
+def _first_event_id(page_token: str | None) -> int:
+    if not page_token:
+        return 1
+    try:
+        text = base64.urlsafe_b64decode(page_token.encode()).decode()
+        if text.startswith("e") and int(text[1:]) >= 1:
+            return int(text[1:])
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        pass
+    raise errors.InvalidArgument("page_token", "page_token is not one this server issued")
+
+
+async def history_page(
+    rt: runtime.Runtime,
+    namespace: str,
+    workflow_id: str,
+    run_id: str | None,
+    page_token: str | None,
+    page_size: int,
+) -> api.HistoryPage:
+    """One page of the run's history; ``next_page_token`` is None on the last page."""
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise errors.InvalidArgument("page_size", f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+    first = _first_event_id(page_token)
+    async with rt.pool.acquire() as conn:
+        ex = await resolve(conn, namespace, workflow_id, run_id)
+        events = await history.read(conn, ex.run_id, first_event_id=first, limit=page_size + 1)
+    more = len(events) > page_size
+    events = events[:page_size]
+    token = _page_token(events[-1].event_id + 1) if more else None
+    return api.HistoryPage(events=events, next_page_token=token)
+
+
+async def signal(rt: runtime.Runtime, namespace: str, workflow_id: str, request: api.SignalWorkflowRequest) -> None:
+    """Deliver a signal once (a repeated request id is a no-op)."""
+
+    async def change(tx: runtime.Tx) -> None:
+        ex = await resolve(tx.conn, namespace, workflow_id, request.run_id, lock=True)
+        external.require_running(ex)
+        if request.request_id and not await executions.remember_signal(tx.conn, ex.run_id, request.request_id):
+            return
+        b = external.signal(ex, request.signal_name, request.args, request.identity, rt.clock.now())
+        await writer.write(tx, b)
+
+    await rt.run("signal_workflow", change)
+
+
+async def request_cancel(
+    rt: runtime.Runtime, namespace: str, workflow_id: str, request: api.CancelWorkflowRequest
+) -> None:
+    """Ask the workflow to cancel; its code decides what that means."""
+
+    async def change(tx: runtime.Tx) -> None:
+        ex = await resolve(tx.conn, namespace, workflow_id, request.run_id, lock=True)
+        b = external.request_cancel(ex, request.reason, request.identity, rt.clock.now())
+        if b.changed:
+            await writer.write(tx, b)
+
+    await rt.run("cancel_workflow", change)
+
+
+async def terminate(
+    rt: runtime.Runtime, namespace: str, workflow_id: str, request: api.TerminateWorkflowRequest
+) -> None:
+    """Close the run now, without its code's say."""
+
+    async def change(tx: runtime.Tx) -> None:
+        ex = await resolve(tx.conn, namespace, workflow_id, request.run_id, lock=True)
+        buffered = await load_buffered(tx.conn, ex)
+        b = external.terminate(ex, buffered, request.reason, request.identity, rt.clock.now())
+        await writer.write(tx, b)
+
+    await rt.run("terminate_workflow", change)
+
+
+async def load_buffered(conn: db.Connection, ex: rows.Execution) -> list[Any]:
+    """The run's buffered events, read only when the execution row says there are some."""
+    if not ex.wft_needed:
+        return []
+    return batch.parse_buffered(await history.peek_buffered(conn, ex.run_id))

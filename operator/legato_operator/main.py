@@ -1,0 +1,156 @@
+"""The ``legato-operator`` command line: run, dev, migrate.
+
+::
+
+    legato-operator run --no-kubernetes [--database-url URL] [--host H] [--port P]
+                        [--max-payload-bytes N] [--clock-offset SECONDS]
+    legato-operator migrate [--database-url URL]
+    legato-operator dev [--port P] [--host H] [--data-dir DIR] [--then CMD] [--keep-running]
+
+``--database-url`` defaults to ``LEGATO_DATABASE_URL`` and ``--port`` to ``LEGATO_PORT``
+(else 7233). SIGTERM and SIGINT stop the process cleanly; all state is in Postgres, so
+``kill -9`` at any moment loses nothing either.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from legato_operator import postgres
+from legato_operator.api import bodies, server
+from legato_operator.store import db
+
+log = logging.getLogger("legato_operator")
+
+DEFAULT_PORT = 7233
+DEV_DATABASE = "legato"
+# What `run` without --no-kubernetes says until the k8s layer exists.
+NO_K8S_MESSAGE = "legato-operator: the Kubernetes layer is not built yet; run with --no-kubernetes"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="legato-operator", description="Legato's server and operator.")
+    parser.add_argument("--log-level", default=os.environ.get("LEGATO_LOG_LEVEL", "INFO"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="serve the API and fire timers (and, later, run the operator)")
+    _server_options(run, host="0.0.0.0")
+    run.add_argument("--no-kubernetes", action="store_true", help="serve without the Kubernetes operator")
+    run.add_argument("--database-url", default=os.environ.get("LEGATO_DATABASE_URL"))
+    migrate = commands.add_parser("migrate", help="apply the database migrations and exit")
+    migrate.add_argument("--database-url", default=os.environ.get("LEGATO_DATABASE_URL"))
+    dev = commands.add_parser("dev", help="embedded Postgres + server, for a laptop")
+    _server_options(dev, host="127.0.0.1")
+    dev.add_argument("--data-dir", type=lambda p: Path(p).absolute(), default=Path(".legato-dev").absolute())
+    dev.add_argument("--then", metavar="CMD", help="run this shell command with LEGATO_ADDRESS set, then exit")
+    dev.add_argument("--keep-running", action="store_true", help="keep serving after --then's command ends")
+    return parser
+
+
+def _server_options(parser: argparse.ArgumentParser, *, host: str) -> None:
+    parser.add_argument("--host", default=host)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("LEGATO_PORT", DEFAULT_PORT)))
+    parser.add_argument("--max-payload-bytes", type=int, default=bodies.DEFAULT_MAX_PAYLOAD_BYTES)
+    parser.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="run the server's clock ahead by this much (tests)",
+    )
+
+
+def cli(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``legato-operator`` script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sys.exit(asyncio.run(_main(args)))
+
+
+async def _main(args: argparse.Namespace) -> int:
+    if args.command == "migrate":
+        return await _migrate(args.database_url)
+    if args.command == "run":
+        if not args.no_kubernetes:
+            print(NO_K8S_MESSAGE, file=sys.stderr)
+            return 2
+        if not args.database_url:
+            print("legato-operator: --database-url or LEGATO_DATABASE_URL is required", file=sys.stderr)
+            return 2
+        return await _run(_options(args, args.database_url))
+    return await _dev(args)
+
+
+def _options(args: argparse.Namespace, database_url: str) -> server.Options:
+    return server.Options(
+        database_url=database_url,
+        host=args.host,
+        port=args.port,
+        max_payload_bytes=args.max_payload_bytes,
+        clock_offset=args.clock_offset,
+    )
+
+
+async def _migrate(database_url: str | None) -> int:
+    if not database_url:
+        print("legato-operator: --database-url or LEGATO_DATABASE_URL is required", file=sys.stderr)
+        return 2
+    pool = await db.connect(database_url, min_size=1, max_size=1)
+    try:
+        applied = await db.migrate(pool)
+    finally:
+        await pool.close()
+    print(f"Applied {len(applied)} migration(s): {', '.join(applied) or 'none, up to date'}")
+    return 0
+
+
+async def _run(options: server.Options) -> int:
+    async with server.serve(options):
+        await _until_signal()
+    return 0
+
+
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("Stopping")
+
+
+async def _dev(args: argparse.Namespace) -> int:
+    data_dir: Path = args.data_dir
+    async with postgres.EmbeddedPostgres(data_dir / "postgres") as pg:
+        await db.ensure_database(pg.dsn, DEV_DATABASE)
+        async with server.serve(_options(args, pg.dsn_for(DEV_DATABASE))) as serving:
+            print(f"Legato dev server on {serving.address} (Postgres {pg.dsn_for(DEV_DATABASE)})", flush=True)
+            if args.then is None:
+                await _until_signal()
+                return 0
+            status = await _then(args.then, serving.address)
+            if args.keep_running:
+                await _until_signal()
+            return status
+
+
+async def _then(command: str, address: str) -> int:
+    env = {**os.environ, "LEGATO_ADDRESS": address}
+    child = await asyncio.create_subprocess_shell(command, env=env)
+    waiting = asyncio.ensure_future(child.wait())
+    stopping = asyncio.ensure_future(_until_signal())
+    await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    # Stopped before the command ended: take it down with us.
+    if not waiting.done():
+        with contextlib.suppress(ProcessLookupError):
+            child.terminate()
+        await waiting
+    stopping.cancel()
+    return child.returncode if child.returncode is not None else 1

@@ -1,0 +1,55 @@
+"""The server's Prometheus instruments, in one registry that ``/metrics`` exposes.
+
+Names are ``legato_<thing>_<unit>``; labels are bounded (namespace, task queue, type,
+outcome, status, kind, operation) and never a workflow or run id.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+WORKFLOWS_STARTED = Counter(
+    "legato_workflows_started_total",
+    "Runs started.",
+    ["namespace", "workflow_type"],
+    registry=REGISTRY,
+)
+WORKFLOWS_CLOSED = Counter(
+    "legato_workflows_closed_total",
+    "Runs closed, by final status.",
+    ["namespace", "workflow_type", "status"],
+    registry=REGISTRY,
+)
+ACTIVITY_ATTEMPTS = Counter(
+    "legato_activity_attempts_total",
+    "Activity attempts that ended, by outcome (completed, failed, retried, timed_out, canceled).",
+    ["namespace", "activity_type", "outcome"],
+    registry=REGISTRY,
+)
+TASK_SCHEDULE_TO_START = Histogram(
+    "legato_task_schedule_to_start_seconds",
+    "Time a task waited between becoming ready and a poller taking it.",
+    ["kind"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    registry=REGISTRY,
+)
+STORE_TRANSACTION = Histogram(
+    "legato_store_transaction_seconds",
+    "Duration of one store transaction, by operation.",
+    ["operation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+    registry=REGISTRY,
+)
+TASK_BACKLOG = Gauge(
+    "legato_task_backlog",
+    "Tasks ready and waiting for a poller (refreshed on scrape).",
+    ["namespace", "task_queue", "kind"],
+    registry=REGISTRY,
+)
+TIMERS_DUE = Gauge(
+    "legato_timers_due",
+    "Timers whose due time has passed and that no replica has fired yet (refreshed on scrape).",
+    registry=REGISTRY,
+)

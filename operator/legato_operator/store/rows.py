@@ -1,0 +1,121 @@
+"""Row types of the store's tables, as frozen dataclasses the engine computes with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One run (a row of ``executions``)."""
+
+    run_id: str
+    namespace: str
+    workflow_id: str
+    workflow_type: str
+    task_queue: str
+    status: str
+    start_time: datetime
+    next_event_id: int
+    version: int
+    workflow_task_timeout: float
+    randomness_seed: int
+    close_time: datetime | None = None
+    wft_scheduled_id: int = 0
+    wft_started_id: int = 0
+    wft_attempt: int = 0
+    wft_needed: bool = False
+    last_wft_started_id: int = 0
+    execution_timeout: float | None = None
+    request_id: str | None = None
+    cancel_requested: bool = False
+    result: Any = None
+    failure: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    """A workflow or activity task (a row of ``tasks``)."""
+
+    id: int
+    namespace: str
+    task_queue: str
+    kind: str
+    run_id: str
+    scheduled_event_id: int
+    attempt: int
+    state: str
+    visible_at: datetime
+    scheduled_at: datetime
+    started_at: datetime | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    heartbeat_details: list[Any] | None = None
+    last_failure: dict[str, Any] | None = None
+    cancel_requested: bool = False
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A task to insert."""
+
+    namespace: str
+    task_queue: str
+    kind: str
+    run_id: str
+    scheduled_event_id: int
+    attempt: int
+    state: str
+    visible_at: datetime
+    scheduled_at: datetime
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    """New values of a task's mutable columns, for the task (run_id, scheduled_event_id)."""
+
+    run_id: str
+    scheduled_event_id: int
+    attempt: int
+    state: str
+    visible_at: datetime
+    last_failure: dict[str, Any] | None
+    cancel_requested: bool
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A due-time row of ``timers``."""
+
+    id: int
+    namespace: str
+    run_id: str
+    kind: str
+    ref: int
+    attempt: int
+    timer_id: str | None
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class NewTimer:
+    """A timer to insert."""
+
+    namespace: str
+    run_id: str
+    kind: str
+    due_at: datetime
+    ref: int = 0
+    attempt: int = 0
+    timer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TimerSelector:
+    """Which of a run's timers to delete: of these kinds, with this ref."""
+
+    run_id: str
+    kinds: tuple[str, ...]
+    ref: int

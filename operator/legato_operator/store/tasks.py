@@ -1,0 +1,158 @@
+"""Queries on ``tasks``: insert, claim with SKIP LOCKED, update, delete, backlog."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from legato_operator.store import db, rows
+
+_COLUMNS = [f.name for f in fields(rows.Task)]
+_RETURNING = " RETURNING " + ", ".join(_COLUMNS)
+_NEW_COLUMNS = [f.name for f in fields(rows.NewTask)]
+
+
+def _row(record: Any) -> rows.Task:
+    values = dict(record)
+    values["run_id"] = str(values["run_id"])
+    return rows.Task(**values)
+
+
+async def insert(conn: db.Connection, new: Sequence[rows.NewTask]) -> None:
+    """Insert tasks (usually one) in one statement."""
+    if not new:
+        return
+    columns = ", ".join(_NEW_COLUMNS)
+    types = [
+        "text",
+        "text",
+        "text",
+        "uuid",
+        "integer",
+        "integer",
+        "text",
+        "timestamptz",
+        "timestamptz",
+        "jsonb",
+    ]
+    unnests = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
+    arrays = [[getattr(t, c) for t in new] for c in _NEW_COLUMNS]
+    await conn.execute(f"INSERT INTO tasks ({columns}) SELECT * FROM unnest({unnests})", *arrays)
+
+
+async def claim(conn: db.Connection, namespace: str, task_queue: str, kind: str, now: datetime) -> rows.Task | None:
+    """Take the oldest ready task of the queue and mark it started; None when there is none.
+
+    SKIP LOCKED lets concurrent pollers pass over each other's candidate rows instead of
+    queueing behind them.
+    """
+    record = await conn.fetchrow(
+        "UPDATE tasks SET state = 'started', started_at = $4 WHERE id = ("
+        " SELECT id FROM tasks WHERE namespace = $1 AND task_queue = $2 AND kind = $3"
+        " AND state = 'ready' AND visible_at <= $4 ORDER BY visible_at LIMIT 1 FOR UPDATE SKIP LOCKED)" + _RETURNING,
+        namespace,
+        task_queue,
+        kind,
+        now,
+    )
+    return None if record is None else _row(record)
+
+
+async def take_started(conn: db.Connection, run_id: str, scheduled_event_id: int, attempt: int) -> rows.Task | None:
+    """Delete and return the task if this attempt still holds it (state started)."""
+    record = await conn.fetchrow(
+        "DELETE FROM tasks WHERE run_id = $1 AND scheduled_event_id = $2 AND attempt = $3"
+        " AND state = 'started'" + _RETURNING,
+        run_id,
+        scheduled_event_id,
+        attempt,
+    )
+    return None if record is None else _row(record)
+
+
+async def get(conn: db.Connection, run_id: str, scheduled_event_id: int, *, lock: bool = False) -> rows.Task | None:
+    """The run's task for this scheduled event, if it is still pending."""
+    suffix = " FOR UPDATE" if lock else ""
+    record = await conn.fetchrow(
+        "SELECT " + ", ".join(_COLUMNS) + " FROM tasks WHERE run_id = $1 AND scheduled_event_id = $2" + suffix,
+        run_id,
+        scheduled_event_id,
+    )
+    return None if record is None else _row(record)
+
+
+async def for_run(conn: db.Connection, run_id: str, kind: str) -> list[rows.Task]:
+    """The run's pending tasks of one kind, in scheduling order."""
+    records = await conn.fetch(
+        "SELECT " + ", ".join(_COLUMNS) + " FROM tasks WHERE run_id = $1 AND kind = $2 ORDER BY scheduled_event_id",
+        run_id,
+        kind,
+    )
+    return [_row(r) for r in records]
+
+
+async def update(conn: db.Connection, change: rows.TaskUpdate) -> None:
+    """Rewrite a task's attempt, state and visibility (a retry, a cancel request, readiness)."""
+    await conn.execute(
+        "UPDATE tasks SET attempt = $3, state = $4, visible_at = $5, last_failure = $6,"
+        " cancel_requested = $7,"
+        " started_at = CASE WHEN $4 = 'started' THEN started_at END"
+        " WHERE run_id = $1 AND scheduled_event_id = $2",
+        change.run_id,
+        change.scheduled_event_id,
+        change.attempt,
+        change.state,
+        change.visible_at,
+        change.last_failure,
+        change.cancel_requested,
+    )
+
+
+async def heartbeat(
+    conn: db.Connection, run_id: str, scheduled_event_id: int, attempt: int, details: list[Any]
+) -> rows.Task | None:
+    """Record heartbeat details if this attempt still holds the task; returns the task."""
+    record = await conn.fetchrow(
+        "UPDATE tasks SET heartbeat_details = $4"
+        " WHERE run_id = $1 AND scheduled_event_id = $2 AND attempt = $3 AND state = 'started'" + _RETURNING,
+        run_id,
+        scheduled_event_id,
+        attempt,
+        details,
+    )
+    return None if record is None else _row(record)
+
+
+async def delete(conn: db.Connection, run_id: str, scheduled_event_ids: Sequence[int]) -> None:
+    """Delete the run's tasks for these scheduled events."""
+    if scheduled_event_ids:
+        await conn.execute(
+            "DELETE FROM tasks WHERE run_id = $1 AND scheduled_event_id = ANY($2::integer[])",
+            run_id,
+            list(scheduled_event_ids),
+        )
+
+
+async def delete_for_run(conn: db.Connection, run_id: str) -> None:
+    """Delete every pending task of a run (it closed)."""
+    await conn.execute("DELETE FROM tasks WHERE run_id = $1", run_id)
+
+
+async def backlog(
+    conn: db.Connection, namespace: str | None = None, task_queue: str | None = None
+) -> list[tuple[str, str, str, int, datetime]]:
+    """Ready tasks per (namespace, task queue, kind): count and oldest visible_at.
+
+    Both filters given, the claim index answers it; none, it counts every ready task
+    (the metrics scrape).
+    """
+    records = await conn.fetch(
+        "SELECT namespace, task_queue, kind, count(*) AS n, min(visible_at) AS oldest FROM tasks"
+        " WHERE state = 'ready' AND ($1::text IS NULL OR namespace = $1)"
+        " AND ($2::text IS NULL OR task_queue = $2) GROUP BY 1, 2, 3",
+        namespace,
+        task_queue,
+    )
+    return [(r["namespace"], r["task_queue"], r["kind"], int(r["n"]), r["oldest"]) for r in records]

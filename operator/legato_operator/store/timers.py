@@ -1,0 +1,105 @@
+"""Queries on ``timers``: arm, claim due rows under a lease, take one to fire, disarm."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from legato_operator.store import db, rows
+
+_COLUMNS = "id, namespace, run_id, kind, ref, attempt, timer_id, due_at"
+
+
+def _row(record: Any) -> rows.Timer:
+    values = dict(record)
+    values["run_id"] = str(values["run_id"])
+    return rows.Timer(**values)
+
+
+async def insert(conn: db.Connection, new: Sequence[rows.NewTimer]) -> None:
+    """Arm timers in one statement."""
+    if not new:
+        return
+    await conn.execute(
+        "INSERT INTO timers (namespace, run_id, kind, ref, attempt, timer_id, due_at)"
+        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::integer[],"
+        " $6::text[], $7::timestamptz[])",
+        [t.namespace for t in new],
+        [t.run_id for t in new],
+        [t.kind for t in new],
+        [t.ref for t in new],
+        [t.attempt for t in new],
+        [t.timer_id for t in new],
+        [t.due_at for t in new],
+    )
+
+
+async def claim_due(conn: db.Connection, now: datetime, *, limit: int, lease: timedelta) -> list[rows.Timer]:
+    """Lease up to ``limit`` due timers no live replica holds; SKIP LOCKED passes over others' rows.
+
+    The lease only keeps replicas from working on the same row at once; firing deletes
+    the row in the transaction that records its effect, so a timer fires once even when
+    a lease runs out under a slow replica.
+    """
+    records = await conn.fetch(
+        "UPDATE timers SET lease_until = $3 WHERE id IN ("
+        " SELECT id FROM timers WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)"
+        " ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING " + _COLUMNS,
+        now,
+        limit,
+        now + lease,
+    )
+    return sorted((_row(r) for r in records), key=lambda t: t.due_at)
+
+
+async def take(conn: db.Connection, timer_id: int) -> rows.Timer | None:
+    """Delete the timer row to fire it; None when another replica fired or someone disarmed it."""
+    record = await conn.fetchrow("DELETE FROM timers WHERE id = $1 RETURNING " + _COLUMNS, timer_id)
+    return None if record is None else _row(record)
+
+
+async def next_due(conn: db.Connection, after: datetime) -> datetime | None:
+    """The earliest due time later than ``after``, for the loop's sleep."""
+    value = await conn.fetchval("SELECT due_at FROM timers WHERE due_at > $1 ORDER BY due_at LIMIT 1", after)
+    return value if isinstance(value, datetime) else None
+
+
+async def count_due(conn: db.Connection, now: datetime) -> int:
+    """How many timers are due now and not yet fired."""
+    return int(await conn.fetchval("SELECT count(*) FROM timers WHERE due_at <= $1", now))
+
+
+async def user_timers(conn: db.Connection, run_id: str) -> dict[str, int]:
+    """The run's pending user timers: timer id → TimerStarted event id."""
+    records = await conn.fetch("SELECT timer_id, ref FROM timers WHERE run_id = $1 AND kind = 'user'", run_id)
+    return {r["timer_id"]: int(r["ref"]) for r in records}
+
+
+async def delete(conn: db.Connection, selectors: Sequence[rows.TimerSelector]) -> None:
+    """Disarm timers: per selector, the run's timers of those kinds with that ref (one statement)."""
+    flat = [(s.run_id, kind, s.ref) for s in selectors for kind in s.kinds]
+    if flat:
+        await conn.execute(
+            "DELETE FROM timers t USING unnest($1::uuid[], $2::text[], $3::bigint[]) AS s(run_id, kind, ref)"
+            " WHERE t.run_id = s.run_id AND t.kind = s.kind AND t.ref = s.ref",
+            [f[0] for f in flat],
+            [f[1] for f in flat],
+            [f[2] for f in flat],
+        )
+
+
+async def delete_for_run(conn: db.Connection, run_id: str) -> None:
+    """Disarm every timer of a run (it closed)."""
+    await conn.execute("DELETE FROM timers WHERE run_id = $1", run_id)
+
+
+async def extend(conn: db.Connection, run_id: str, kind: str, ref: int, due_at: datetime) -> None:
+    """Move a timer later (a heartbeat pushes the heartbeat timeout on)."""
+    await conn.execute(
+        "UPDATE timers SET due_at = $4 WHERE run_id = $1 AND kind = $2 AND ref = $3",
+        run_id,
+        kind,
+        ref,
+        due_at,
+    )

@@ -1,0 +1,180 @@
+"""The HTTP API on a real server process-in-a-task and a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from legato.api import service as api
+from legato_operator.api import server
+from legato_operator.engine import tokens
+
+LIMIT = 1024
+
+
+@pytest.fixture
+async def base_url(pg_dsn: str) -> AsyncIterator[str]:
+    options = server.Options(database_url=pg_dsn, port=0, max_payload_bytes=LIMIT)
+    async with server.serve(options) as serving:
+        yield f"http://{serving.address}"
+
+
+async def call(method: str, url: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as session:
+        kwargs: dict[str, Any] = {"data": raw} if raw is not None else {"json": body}
+        async with session.request(method, url, **kwargs) as response:
+            text = await response.text()
+            is_json = response.content_type == "application/json" and text
+            return response.status, (await response.json() if is_json else text)
+
+
+def ns(base: str) -> str:
+    return base + "/api/v1/namespaces/default"
+
+
+START = {"workflow_id": "wf-1", "workflow_type": "Orders", "task_queue": "orders"}
+
+
+async def test_a_start_without_a_task_queue_gets_400_naming_the_field_and_stores_nothing(
+    base_url: str,
+) -> None:
+    status, body = await call("POST", ns(base_url) + "/workflows", {"workflow_id": "wf-1", "workflow_type": "O"})
+    assert (status, body["field"], body["error"]) == (400, "task_queue", "InvalidArgument")
+    status, _ = await call("GET", ns(base_url) + "/workflows/wf-1")
+    assert status == 404
+
+
+async def test_a_body_that_is_not_json_gets_400(base_url: str) -> None:
+    status, body = await call("POST", ns(base_url) + "/workflows", raw=b"{nope")
+    assert status == 400
+    assert body["error"] == "InvalidArgument"
+
+
+async def test_a_bad_command_names_its_path_in_the_list(base_url: str) -> None:
+    body = {
+        "task_token": "x",
+        "commands": [{"type": "StartTimer", "timer_id": "t", "start_to_fire_timeout": -1}],
+    }
+    status, answer = await call("POST", ns(base_url) + "/workflow-tasks/complete", body)
+    assert (status, answer["field"]) == (400, "commands.0.start_to_fire_timeout")
+
+
+async def test_oversized_args_get_413_naming_field_size_and_limit_and_store_nothing(base_url: str) -> None:
+    status, body = await call("POST", ns(base_url) + "/workflows", {**START, "args": ["x" * LIMIT]})
+    assert status == 413
+    assert body["field"] == "args"
+    assert "args" in body["message"]
+    assert str(LIMIT) in body["message"]
+    status, _ = await call("GET", ns(base_url) + "/workflows/wf-1")
+    assert status == 404
+
+
+async def test_an_oversized_command_input_is_refused_naming_the_command(base_url: str) -> None:
+    command = {
+        "type": "ScheduleActivityTask",
+        "activity_id": "a",
+        "activity_type": "t",
+        "start_to_close_timeout": 1,
+        "input": ["y" * LIMIT],
+    }
+    status, body = await call(
+        "POST", ns(base_url) + "/workflow-tasks/complete", {"task_token": "x", "commands": [command]}
+    )
+    assert (status, body["field"]) == (413, "commands.0.input")
+
+
+async def test_start_then_describe_then_an_empty_poll_answers_204(base_url: str) -> None:
+    status, started = await call("POST", ns(base_url) + "/workflows", START)
+    assert status == 200
+    assert started["started"] is True
+    status, again = await call("POST", ns(base_url) + "/workflows", START)
+    assert (status, again["error"], again["run_id"]) == (409, "WorkflowAlreadyStarted", started["run_id"])
+    status, described = await call("GET", ns(base_url) + "/workflows/wf-1")
+    assert (status, described["status"], described["history_length"]) == (200, "RUNNING", 2)
+    status, _ = await call("POST", ns(base_url) + "/task-queues/other/workflow-tasks/poll", {"wait": 0.1})
+    assert status == 204
+    status, _ = await call("GET", ns(base_url) + "/workflows/wf-1/result?wait=0.1")
+    assert status == 204
+
+
+async def test_a_whole_run_over_http_and_a_stale_token_gets_410(base_url: str) -> None:
+    await call("POST", ns(base_url) + "/workflows", START)
+    status, task = await call("POST", ns(base_url) + "/task-queues/orders/workflow-tasks/poll", {"wait": 5})
+    assert status == 200
+    assert task["first_event_id"] == 1
+    result = asyncio.create_task(call("GET", ns(base_url) + "/workflows/wf-1/result?wait=10"))
+    complete = {
+        "task_token": task["task_token"],
+        "commands": [{"type": "CompleteWorkflowExecution", "result": 7}],
+    }
+    assert (await call("POST", ns(base_url) + "/workflow-tasks/complete", complete))[0] == 200
+    status, body = await call("POST", ns(base_url) + "/workflow-tasks/complete", complete)
+    assert (status, body["error"]) == (410, "TaskNotFound")
+    status, outcome = await asyncio.wait_for(result, 5)
+    assert (status, outcome["status"], outcome["result"]) == (200, "COMPLETED", 7)
+
+
+async def test_history_pages_with_an_opaque_token(base_url: str) -> None:
+    await call("POST", ns(base_url) + "/workflows", START)
+    status, first = await call("GET", ns(base_url) + "/workflows/wf-1/history?page_size=1")
+    assert status == 200
+    assert [e["event_id"] for e in first["events"]] == [1]
+    token = first["next_page_token"]
+    status, second = await call("GET", ns(base_url) + f"/workflows/wf-1/history?page_size=5&page_token={token}")
+    assert [e["event_id"] for e in second["events"]] == [2]
+    assert second["next_page_token"] is None
+    status, body = await call("GET", ns(base_url) + "/workflows/wf-1/history?page_token=zzz")
+    assert (status, body["field"]) == (400, "page_token")
+
+
+async def test_an_activity_token_of_a_missing_run_gets_410(base_url: str) -> None:
+    token = tokens.encode(tokens.ActivityTaskToken("00000000-0000-0000-0000-000000000000", 5, 1))
+    status, body = await call("POST", ns(base_url) + "/activity-tasks/complete", {"task_token": token})
+    assert (status, body["error"]) == (410, "TaskNotFound")
+
+
+async def test_health_readiness_openapi_and_metrics(base_url: str) -> None:
+    assert (await call("GET", base_url + "/healthz"))[0] == 200
+    assert (await call("GET", base_url + "/readyz"))[0] == 200
+    status, document = await call("GET", base_url + "/openapi.json")
+    assert status == 200
+    assert document["openapi"] == "3.1.0"
+    assert set(document["paths"]) >= {api.START_WORKFLOW, api.POLL_ACTIVITY_TASK}
+    assert "StartWorkflowRequest" in document["components"]["schemas"]
+    await call("POST", ns(base_url) + "/workflows", START)
+    status, text = await call("GET", base_url + "/metrics")
+    assert status == 200
+    assert 'legato_task_backlog{kind="workflow",namespace="default",task_queue="orders"} 1.0' in text
+    assert "legato_workflows_started_total" in text
+    assert "wf-1" not in text
+
+
+async def test_a_task_queue_reports_its_backlog_and_waiting_pollers(base_url: str) -> None:
+    await call("POST", ns(base_url) + "/workflows", START)
+    poll = asyncio.create_task(call("POST", ns(base_url) + "/task-queues/orders/activity-tasks/poll", {"wait": 0.5}))
+    await asyncio.sleep(0.2)
+    status, backlog = await call("GET", ns(base_url) + "/task-queues/orders")
+    assert status == 200
+    assert (backlog["workflow_tasks"], backlog["activity_tasks"], backlog["pollers"]) == (1, 0, 1)
+    assert (await poll)[0] == 204
+
+
+async def test_signal_cancel_and_terminate_over_http(base_url: str) -> None:
+    await call("POST", ns(base_url) + "/workflows", START)
+    signal = {"signal_name": "go", "args": [1], "request_id": "s-1"}
+    assert (await call("POST", ns(base_url) + "/workflows/wf-1/signal", signal))[0] == 200
+    assert (await call("POST", ns(base_url) + "/workflows/wf-1/cancel", {"reason": "enough"}))[0] == 200
+    assert (await call("POST", ns(base_url) + "/workflows/wf-1/terminate", {"reason": "bye"}))[0] == 200
+    status, body = await call("POST", ns(base_url) + "/workflows/wf-1/signal", signal | {"request_id": "s-2"})
+    assert (status, body["error"]) == (404, "NotFound")
+    status, page = await call("GET", ns(base_url) + "/workflows/wf-1/history")
+    types = [e["attributes"]["type"] for e in page["events"]]
+    assert types[2:] == [
+        "WorkflowExecutionSignaled",
+        "WorkflowExecutionCancelRequested",
+        "WorkflowExecutionTerminated",
+    ]

@@ -1,0 +1,212 @@
+"""The engine's services on a real Postgres: idempotency, stale answers, retries, signals."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from legato.api import command as cmd
+from legato.api import service as api
+from legato.api.common import Failure, FailureKind, RetryPolicy
+from legato_operator import clock, errors
+from legato_operator.engine import runtime, timer_loop, workers, workflows
+from legato_operator.store import executions
+from tests.server import flows
+
+
+async def version_of(rt: runtime.Runtime, run_id: str) -> int:
+    async with rt.pool.acquire() as conn:
+        ex = await executions.load(conn, run_id)
+    assert ex is not None
+    return ex.version
+
+
+async def test_starting_a_running_id_again_is_refused_with_its_run(rt: runtime.Runtime) -> None:
+    first = await flows.start(rt)
+    with pytest.raises(errors.AlreadyStarted) as caught:
+        await flows.start(rt)
+    assert caught.value.run_id == first.run_id
+
+
+async def test_a_repeated_request_id_returns_the_same_run(rt: runtime.Runtime) -> None:
+    first = await flows.start(rt, request_id="req-1")
+    again = await flows.start(rt, request_id="req-1")
+    assert (again.run_id, again.started) == (first.run_id, False)
+
+
+async def test_use_existing_returns_the_running_run(rt: runtime.Runtime) -> None:
+    first = await flows.start(rt)
+    again = await flows.start(rt, id_conflict_policy=api.IdConflictPolicy.USE_EXISTING)
+    assert (again.run_id, again.started) == (first.run_id, False)
+
+
+async def test_concurrent_starts_of_one_id_start_one_run(rt: runtime.Runtime) -> None:
+    results = await asyncio.gather(
+        *(flows.start(rt, id_conflict_policy=api.IdConflictPolicy.USE_EXISTING) for _ in range(8))
+    )
+    assert len({r.run_id for r in results}) == 1
+    assert sum(r.started for r in results) == 1
+
+
+async def test_a_duplicate_workflow_task_completion_changes_nothing(rt: runtime.Runtime) -> None:
+    run = await flows.start(rt)
+    task = await flows.workflow_task(rt)
+    await flows.answer(rt, task, flows.schedule())
+    before = (await flows.event_types(rt, run.run_id), await version_of(rt, run.run_id))
+    with pytest.raises(errors.TaskNotFound):
+        await flows.answer(rt, task, flows.schedule("a2"))
+    assert (await flows.event_types(rt, run.run_id), await version_of(rt, run.run_id)) == before
+
+
+async def test_a_duplicate_activity_completion_is_recorded_once(rt: runtime.Runtime) -> None:
+    run = await flows.start(rt)
+    await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
+    activity = await flows.activity_task(rt)
+    request = api.CompleteActivityTaskRequest(task_token=activity.task_token, result="first")
+    await workers.complete_activity_task(rt, flows.NS, request)
+    with pytest.raises(errors.TaskNotFound):
+        await workers.complete_activity_task(rt, flows.NS, request.model_copy(update={"result": "second"}))
+    assert (await flows.event_types(rt, run.run_id)).count("ActivityTaskCompleted") == 1
+
+
+async def test_concurrent_completions_of_one_activity_record_one(rt: runtime.Runtime) -> None:
+    run = await flows.start(rt)
+    await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
+    activity = await flows.activity_task(rt)
+    request = api.CompleteActivityTaskRequest(task_token=activity.task_token)
+    outcomes = await asyncio.gather(
+        *(workers.complete_activity_task(rt, flows.NS, request) for _ in range(5)), return_exceptions=True
+    )
+    assert sum(o is None for o in outcomes) == 1
+    assert all(isinstance(o, errors.TaskNotFound) for o in outcomes if o is not None)
+    assert (await flows.event_types(rt, run.run_id)).count("ActivityTaskCompleted") == 1
+
+
+async def test_a_failed_activity_is_retried_by_the_server_and_history_shows_only_the_outcome(
+    rt: runtime.Runtime, test_clock: clock.Clock
+) -> None:
+    run = await flows.start(rt)
+    policy = RetryPolicy(initial_interval=1.0)
+    await flows.answer(rt, await flows.workflow_task(rt), flows.schedule(retry_policy=policy))
+    first = await flows.activity_task(rt)
+    await workers.fail_activity_task(
+        rt,
+        flows.NS,
+        api.FailActivityTaskRequest(task_token=first.task_token, failure=Failure(message="flaky")),
+    )
+    assert await workers.poll_activity_task(rt, flows.NS, flows.QUEUE, api.PollRequest(wait=0)) is None
+    test_clock.advance(1.5)
+    await timer_loop.TimerLoop(rt).fire_due()
+    second = await flows.activity_task(rt)
+    assert second.attempt == 2
+    await workers.complete_activity_task(rt, flows.NS, api.CompleteActivityTaskRequest(task_token=second.task_token))
+    history = await flows.events(rt, run.run_id)
+    started = [e.attributes for e in history if e.event_type == "ActivityTaskStarted"]
+    assert [(s.attempt, s.last_failure.message) for s in started] == [(2, "flaky")]  # type: ignore[union-attr]
+    assert "ActivityTaskFailed" not in [e.event_type for e in history]
+
+
+async def test_the_late_answer_of_a_timed_out_attempt_is_refused(rt: runtime.Runtime, test_clock: clock.Clock) -> None:
+    run = await flows.start(rt)
+    await flows.answer(rt, await flows.workflow_task(rt), flows.schedule(start_to_close_timeout=2.0))
+    attempt_one = await flows.activity_task(rt)
+    test_clock.advance(2.5)
+    await timer_loop.TimerLoop(rt).fire_due()
+    with pytest.raises(errors.TaskNotFound):
+        await workers.complete_activity_task(
+            rt, flows.NS, api.CompleteActivityTaskRequest(task_token=attempt_one.task_token)
+        )
+    assert "ActivityTaskCompleted" not in await flows.event_types(rt, run.run_id)
+
+
+async def test_a_failed_workflow_task_keeps_the_run_and_fixed_code_resumes_it(rt: runtime.Runtime) -> None:
+    run = await flows.start(rt)
+    task = await flows.workflow_task(rt)
+    await workers.fail_workflow_task(
+        rt,
+        flows.NS,
+        api.FailWorkflowTaskRequest(
+            task_token=task.task_token,
+            cause="NON_DETERMINISTIC_ERROR",
+            failure=Failure(message="replay diverged"),
+        ),
+    )
+    retried = await flows.workflow_task(rt)
+    assert retried.attempt == 2
+    assert retried.first_event_id == 1
+    await flows.answer(rt, retried, cmd.CompleteWorkflowExecution(result="fixed"))
+    outcome = await workflows.result(rt, flows.NS, "wf-1", None, 0)
+    assert outcome is not None
+    assert outcome.result == "fixed"
+    assert "WorkflowTaskFailed" in await flows.event_types(rt, run.run_id)
+
+
+async def test_a_task_after_a_completed_one_carries_only_the_new_events(rt: runtime.Runtime) -> None:
+    await flows.start(rt)
+    await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
+    activity = await flows.activity_task(rt)
+    await workers.complete_activity_task(rt, flows.NS, api.CompleteActivityTaskRequest(task_token=activity.task_token))
+    second = await flows.workflow_task(rt)
+    assert second.first_event_id == 4
+    assert second.history[0].event_id == 4
+    assert second.history[-1].event_type == "WorkflowTaskStarted"
+
+
+async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: runtime.Runtime) -> None:
+    await flows.start(rt)
+    task = await flows.workflow_task(rt)
+    signal = api.SignalWorkflowRequest(signal_name="go", args=[1], request_id="s-1")
+    await workflows.signal(rt, flows.NS, "wf-1", signal)
+    await workflows.signal(rt, flows.NS, "wf-1", signal)
+    await flows.answer(rt, task)
+    following = await flows.workflow_task(rt)
+    assert [e.event_type for e in following.history].count("WorkflowExecutionSignaled") == 1
+
+
+async def test_terminate_closes_the_run_and_leaves_nothing_to_poll(rt: runtime.Runtime) -> None:
+    await flows.start(rt)
+    await workflows.terminate(rt, flows.NS, "wf-1", api.TerminateWorkflowRequest(reason="bye"))
+    outcome = await workflows.result(rt, flows.NS, "wf-1", None, 0)
+    assert outcome is not None
+    assert outcome.status.value == "TERMINATED"
+    assert await workers.poll_workflow_task(rt, flows.NS, flows.QUEUE, api.PollRequest(wait=0)) is None
+
+
+async def test_a_waiting_poll_is_woken_by_a_start_at_once(rt: runtime.Runtime) -> None:
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    poll = asyncio.create_task(workers.poll_workflow_task(rt, flows.NS, flows.QUEUE, api.PollRequest(wait=10)))
+    await asyncio.sleep(0.05)
+    assert rt.pollers.count(flows.NS, flows.QUEUE) == 1
+    await flows.start(rt)
+    assert (await asyncio.wait_for(poll, 5)) is not None
+    assert loop.time() - began < 2
+    assert rt.hub.watched == 0
+
+
+async def test_a_cancel_request_reaches_a_running_activity_through_its_heartbeat(rt: runtime.Runtime) -> None:
+    run = await flows.start(rt)
+    await flows.answer(rt, await flows.workflow_task(rt), flows.schedule(heartbeat_timeout=30))
+    activity = await flows.activity_task(rt)
+    heartbeat = api.HeartbeatActivityTaskRequest(task_token=activity.task_token, details=["50%"])
+    assert not (await workers.heartbeat_activity_task(rt, flows.NS, heartbeat)).cancel_requested
+    await flows.answer(rt, await _signal_task(rt), cmd.RequestCancelActivityTask(scheduled_event_id=5))
+    assert (await workers.heartbeat_activity_task(rt, flows.NS, heartbeat)).cancel_requested
+    described = await workflows.describe(rt, flows.NS, "wf-1", None)
+    assert [(p.activity_id, p.state) for p in described.pending_activities] == [("a1", "STARTED")]
+    canceled = Failure(message="cancelled", kind=FailureKind.CANCELED)
+    await workers.fail_activity_task(
+        rt, flows.NS, api.FailActivityTaskRequest(task_token=activity.task_token, failure=canceled)
+    )
+    assert (await flows.event_types(rt, run.run_id))[-3:] == [
+        "ActivityTaskStarted",
+        "ActivityTaskCanceled",
+        "WorkflowTaskScheduled",
+    ]
+
+
+async def _signal_task(rt: runtime.Runtime) -> api.WorkflowTask:
+    # A signal gives the workflow a task in which to request the cancel.
+    await workflows.signal(rt, flows.NS, "wf-1", api.SignalWorkflowRequest(signal_name="stop"))
+    return await flows.workflow_task(rt)

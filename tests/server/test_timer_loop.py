@@ -1,0 +1,89 @@
+"""The timer loop: timers fire once even with several loops on one database."""
+
+from __future__ import annotations
+
+import asyncio
+
+from legato.api import command as cmd
+from legato.api import service as api
+from legato_operator import clock
+from legato_operator.engine import runtime, timer_loop, workers, workflows
+from legato_operator.store import db, executions
+from tests.server import flows
+
+
+async def test_two_timer_loops_on_one_database_fire_each_timer_once(
+    rt: runtime.Runtime, pool: db.Pool, test_clock: clock.Clock
+) -> None:
+    runs = []
+    for i in range(12):
+        runs.append(await flows.start(rt, workflow_id=f"wf-{i}"))
+        await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=60))
+    test_clock.advance(61)
+    other = runtime.Runtime(pool=pool, clock=test_clock)
+    loops = [timer_loop.TimerLoop(rt, batch_size=3), timer_loop.TimerLoop(other, batch_size=3)]
+    # Both loops race round after round until nothing is due.
+    while sum(await asyncio.gather(*(loop.fire_due() for loop in loops))):
+        pass
+    for run in runs:
+        assert (await flows.event_types(rt, run.run_id)).count("TimerFired") == 1
+
+
+async def test_a_running_loop_fires_a_short_timer_without_waiting_for_its_recheck(
+    rt: runtime.Runtime,
+) -> None:
+    loop = asyncio.create_task(timer_loop.TimerLoop(rt).run())
+    try:
+        run = await flows.start(rt)
+        await asyncio.sleep(0.1)  # let the loop settle into its long sleep
+        await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=0.2))
+        started = asyncio.get_running_loop().time()
+        task = await flows.workflow_task(rt, wait=4)
+        assert asyncio.get_running_loop().time() - started < 2
+        assert "TimerFired" in [e.event_type for e in task.history]
+        assert run.started
+    finally:
+        loop.cancel()
+
+
+async def test_the_execution_timeout_times_the_run_out(rt: runtime.Runtime, test_clock: clock.Clock) -> None:
+    await flows.start(rt, execution_timeout=30)
+    await flows.workflow_task(rt)
+    test_clock.advance(31)
+    await timer_loop.TimerLoop(rt).fire_due()
+    outcome = await workflows.result(rt, flows.NS, "wf-1", None, 0)
+    assert outcome is not None
+    assert outcome.status.value == "TIMED_OUT"
+
+
+async def test_a_workflow_task_whose_worker_vanished_times_out_and_is_offered_again(
+    rt: runtime.Runtime, test_clock: clock.Clock
+) -> None:
+    run = await flows.start(rt, task_timeout=5)
+    await flows.workflow_task(rt)
+    test_clock.advance(6)
+    await timer_loop.TimerLoop(rt).fire_due()
+    again = await flows.workflow_task(rt)
+    assert again.attempt == 2
+    assert "WorkflowTaskTimedOut" in await flows.event_types(rt, run.run_id)
+
+
+async def test_a_timer_cancelled_after_it_fired_during_the_task_never_reaches_history(
+    rt: runtime.Runtime, test_clock: clock.Clock
+) -> None:
+    run = await flows.start(rt)
+    await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=10))
+    # A signal makes a workflow task; while a worker holds it, the timer fires (buffered).
+    await workflows.signal(rt, flows.NS, "wf-1", api.SignalWorkflowRequest(signal_name="go"))
+    holding = await flows.workflow_task(rt)
+    test_clock.advance(6)  # past the timer, not the workflow task's 10 s timeout
+    await timer_loop.TimerLoop(rt).fire_due()
+    await flows.answer(rt, holding, cmd.CancelTimer(timer_id="t"))
+    types = await flows.event_types(rt, run.run_id)
+    assert "TimerFired" not in types
+    assert types[-1] == "TimerCanceled"
+    assert await workers.poll_workflow_task(rt, flows.NS, flows.QUEUE, api.PollRequest(wait=0)) is None
+    async with rt.pool.acquire() as conn:
+        ex = await executions.load(conn, run.run_id)
+    assert ex is not None
+    assert not ex.wft_needed
