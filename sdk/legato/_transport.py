@@ -57,6 +57,19 @@ def is_transient(error: RPCError) -> bool:
     )
 
 
+async def _close_at_loop_exit(session: aiohttp.ClientSession) -> None:
+    """Close ``session`` when this task is cancelled.
+
+    Temporal's client has no close(), so ported code never calls ours; asyncio.run()
+    cancels every task still pending when the program ends, which closes the session
+    here instead of leaving aiohttp to warn about it.
+    """
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await session.close()
+
+
 class Transport:
     """One aiohttp session to one server and namespace."""
 
@@ -65,15 +78,20 @@ class Transport:
         self.namespace = namespace
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._session: aiohttp.ClientSession | None = None
+        self._closer: asyncio.Task[None] | None = None
 
     def _get_session(self) -> aiohttp.ClientSession:
         # Created on first use: a session must be made inside the running loop.
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(headers=self._headers)
+            self._closer = asyncio.get_running_loop().create_task(_close_at_loop_exit(self._session))
         return self._session
 
     async def close(self) -> None:
         """Close the session; a later call opens a new one."""
+        if self._closer is not None:
+            self._closer.cancel()
+            self._closer = None
         if self._session is not None:
             await self._session.close()
             self._session = None
