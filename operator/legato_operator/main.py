@@ -2,8 +2,9 @@
 
 ::
 
-    legato-operator run --no-kubernetes [--database-url URL] [--host H] [--port P]
+    legato-operator run [--no-kubernetes] [--database-url URL] [--host H] [--port P]
                         [--max-payload-bytes N] [--clock-offset SECONDS]
+                        [--kubeconfig FILE] [--lease-namespace NS] [--advertise-address HOST:PORT]
     legato-operator migrate [--database-url URL]
     legato-operator dev [--port P] [--host H] [--data-dir DIR] [--then CMD] [--keep-running]
 
@@ -20,20 +21,20 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from legato_operator import postgres
 from legato_operator.api import bodies, server
+from legato_operator.k8s import context, kube, leader, operator
 from legato_operator.store import db
 
 log = logging.getLogger("legato_operator")
 
 DEFAULT_PORT = 7233
 DEV_DATABASE = "legato"
-# What `run` without --no-kubernetes says until the k8s layer exists.
-NO_K8S_MESSAGE = "legato-operator: the Kubernetes layer is not built yet; run with --no-kubernetes"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="serve the API and fire timers (and, later, run the operator)")
     _server_options(run, host="0.0.0.0")
     run.add_argument("--no-kubernetes", action="store_true", help="serve without the Kubernetes operator")
+    run.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"), help="default: in-cluster, else ~/.kube")
+    run.add_argument(
+        "--lease-namespace",
+        default=os.environ.get("LEGATO_OPERATOR_NAMESPACE", "default"),
+        help="namespace of the Lease that elects the replica running the reconcilers",
+    )
+    run.add_argument(
+        "--advertise-address",
+        default=os.environ.get("LEGATO_ADVERTISE_ADDRESS"),
+        help="host:port workers are given as LEGATO_ADDRESS (default: --host:--port)",
+    )
+    run.add_argument("--identity", default=f"{socket.gethostname()}-{os.getpid()}", help="this replica's name")
     run.add_argument("--database-url", default=os.environ.get("LEGATO_DATABASE_URL"))
     migrate = commands.add_parser("migrate", help="apply the database migrations and exit")
     migrate.add_argument("--database-url", default=os.environ.get("LEGATO_DATABASE_URL"))
@@ -78,13 +91,10 @@ async def _main(args: argparse.Namespace) -> int:
     if args.command == "migrate":
         return await _migrate(args.database_url)
     if args.command == "run":
-        if not args.no_kubernetes:
-            print(NO_K8S_MESSAGE, file=sys.stderr)
-            return 2
         if not args.database_url:
             print("legato-operator: --database-url or LEGATO_DATABASE_URL is required", file=sys.stderr)
             return 2
-        return await _run(_options(args, args.database_url))
+        return await _run(_options(args, args.database_url), args)
     return await _dev(args)
 
 
@@ -111,17 +121,44 @@ async def _migrate(database_url: str | None) -> int:
     return 0
 
 
-async def _run(options: server.Options) -> int:
-    async with server.serve(options):
-        await _until_signal()
+async def _run(options: server.Options, args: argparse.Namespace) -> int:
+    async with server.serve(options) as serving:
+        if args.no_kubernetes:
+            await _until_signal()
+            return 0
+        client = kube.Kube(kube.load_api_client(args.kubeconfig))
+        try:
+            await _operate(serving, args, client)
+        finally:
+            client.close()
     return 0
+
+
+async def _operate(serving: server.Server, args: argparse.Namespace, client: kube.Kube) -> None:
+    """Reconcile while leading, until SIGTERM/SIGINT (or kopf stops by itself)."""
+    ctx = context.OperatorContext(
+        runtime=serving.runtime, kube=client, server_address=args.advertise_address or serving.address
+    )
+    elector = leader.LeaderElector(client, namespace=args.lease_namespace, identity=args.identity)
+    stop = asyncio.Event()
+    _install_signal_handlers(stop)
+    reconciling = asyncio.create_task(operator.run(ctx, elector, on_ready=lambda: _install_signal_handlers(stop)))
+    await asyncio.wait({reconciling, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    log.info("Stopping")
+    reconciling.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reconciling
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
 
 
 async def _until_signal() -> None:
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    _install_signal_handlers(stop)
     await stop.wait()
     log.info("Stopping")
 

@@ -40,6 +40,9 @@ class ServerProcess:
     port: int = field(default_factory=postgres.free_port)
     clock_offset: float = 0.0
     extra_args: Sequence[str] = ()
+    # With a kubeconfig the process also campaigns for the Lease and runs the reconcilers.
+    kubeconfig: Path | None = None
+    identity: str = "replica-0"
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -54,7 +57,8 @@ class ServerProcess:
         args = [
             str(SERVER_BIN),
             "run",
-            "--no-kubernetes",
+            *([] if self.kubeconfig else ["--no-kubernetes"]),
+            *(["--kubeconfig", str(self.kubeconfig), "--identity", self.identity] if self.kubeconfig else []),
             "--database-url",
             self.dsn,
             "--host",

@@ -35,8 +35,13 @@ class TestBin:
     @classmethod
     def in_folder(cls, folder: Path, kubernetes_version: str = "") -> TestBin:
         """The binaries under their usual names in one folder."""
-        return cls(folder / "kube-apiserver", folder / "etcd", folder / "kubectl", folder / "helm",
-                   kubernetes_version or folder.name)
+        return cls(
+            folder / "kube-apiserver",
+            folder / "etcd",
+            folder / "kubectl",
+            folder / "helm",
+            kubernetes_version or folder.name,
+        )
 
     def complete(self) -> bool:
         """Whether every binary exists and is executable."""

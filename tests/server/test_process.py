@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -104,7 +105,8 @@ def test_sigterm_stops_the_server_cleanly(server: Process) -> None:
     assert server.signal(signal.SIGTERM) == 0
 
 
-def test_run_without_no_kubernetes_exits_2_saying_why() -> None:
-    done = subprocess.run([str(SERVER_BIN), "run"], capture_output=True, text=True, timeout=30)
+def test_run_without_a_database_url_exits_2_saying_why() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "LEGATO_DATABASE_URL"}
+    done = subprocess.run([str(SERVER_BIN), "run"], capture_output=True, text=True, timeout=30, env=env)
     assert done.returncode == 2
-    assert "Kubernetes layer is not built yet" in done.stderr
+    assert "--database-url or LEGATO_DATABASE_URL is required" in done.stderr

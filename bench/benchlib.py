@@ -1,0 +1,103 @@
+"""What the benchmark's halves share: timing N concurrent workflows and counting commits."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import asyncpg
+
+# Idle backends flush their statistics within this long (PG 15: at most once a second while
+# busy, PGSTAT_IDLE_INTERVAL = 10 s when idle; exiting backends flush at once).
+STATS_SETTLE_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class Result:
+    """One system's figures for one run of N workflows."""
+
+    system: str
+    workflows: int
+    seconds: float
+    wf_per_s: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    commits: int
+    commits_per_wf: float
+
+    def line(self) -> str:
+        """A human-readable one-line summary."""
+        return (
+            f"{self.system}: {self.workflows} workflows in {self.seconds:.2f}s = {self.wf_per_s:.1f} wf/s; "
+            f"latency p50 {self.p50_ms:.0f} ms, p99 {self.p99_ms:.0f} ms, max {self.max_ms:.0f} ms; "
+            f"{self.commits} commits = {self.commits_per_wf:.1f} per workflow"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures as JSON-ready values."""
+        return asdict(self)
+
+
+async def run_concurrently(n: int, one: Callable[[int], Awaitable[object]]) -> tuple[float, list[float]]:
+    """Run ``one(i)`` for i in 0..n-1 all at once; (wall seconds, per-call latencies in ms)."""
+
+    async def timed(i: int) -> float:
+        began = time.perf_counter()
+        await one(i)
+        return (time.perf_counter() - began) * 1000
+
+    began = time.perf_counter()
+    latencies = await asyncio.gather(*(timed(i) for i in range(n)))
+    return time.perf_counter() - began, list(latencies)
+
+
+def summarize(system: str, seconds: float, latencies_ms: list[float], commits: int) -> Result:
+    """Throughput, nearest-rank percentiles and commits per workflow."""
+    n = len(latencies_ms)
+    ordered = sorted(latencies_ms)
+    return Result(
+        system=system,
+        workflows=n,
+        seconds=seconds,
+        wf_per_s=n / seconds,
+        p50_ms=percentile(ordered, 50),
+        p99_ms=percentile(ordered, 99),
+        max_ms=ordered[-1],
+        commits=commits,
+        commits_per_wf=commits / n,
+    )
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+async def committed_transactions(admin_dsn: str, database: str) -> int:
+    """``xact_commit`` of one database, read from another so the reading does not count.
+
+    Every transaction counts, read-only ones included: pollers' SELECTs are part of a
+    system's cost on the database.
+    """
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute("SELECT pg_stat_clear_snapshot()")
+        value = await conn.fetchval("SELECT xact_commit FROM pg_stat_database WHERE datname = $1", database)
+        return int(value or 0)
+    finally:
+        await conn.close()
+
+
+async def create_database(admin_dsn: str, database: str) -> None:
+    """Create an empty database (dropping an old one of that name)."""
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()

@@ -1,0 +1,160 @@
+"""The one module that talks to the Kubernetes API (besides kopf's own watching).
+
+A thin async face over the official `kubernetes` client: its calls block, so each runs in
+a worker thread. Every other module builds manifests with `builders` and hands them here.
+Writes use server-side apply with the field manager ``legato`` so that fields other
+managers own (an HPA's replicas, a user's labels) are left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import kubernetes
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+
+log = logging.getLogger(__name__)
+
+GROUP = "legato.dev"
+VERSION = "v1alpha1"
+FIELD_MANAGER = "legato"
+APPLY_PATCH = "application/apply-patch+yaml"
+MERGE_PATCH = "application/merge-patch+json"
+
+
+class KubeError(RuntimeError):
+    """A Kubernetes API call failed; ``status`` is the HTTP status (0 when unreachable)."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class TokenIdentity:
+    """Who a ServiceAccount token belongs to, as a TokenReview answers."""
+
+    username: str
+    groups: tuple[str, ...]
+
+    @property
+    def service_account_namespace(self) -> str | None:
+        """``system:serviceaccount:<ns>:<name>`` → ``<ns>``; None for other users."""
+        parts = self.username.split(":")
+        if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"]:
+            return parts[2]
+        return None
+
+
+def load_api_client(kubeconfig: str | None = None) -> ApiClient:
+    """An API client from ``kubeconfig``, else in-cluster config, else the default kubeconfig."""
+    configuration = kubernetes.client.Configuration()
+    if kubeconfig:
+        kubernetes.config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
+    else:
+        try:
+            kubernetes.config.load_incluster_config(client_configuration=configuration)
+        except kubernetes.config.ConfigException:
+            kubernetes.config.load_kube_config(client_configuration=configuration)
+    return ApiClient(configuration)
+
+
+class Kube:
+    """The calls Legato makes, each async and each raising `KubeError` on failure."""
+
+    def __init__(self, api_client: ApiClient) -> None:
+        self.api_client = api_client
+        self._core = kubernetes.client.CoreV1Api(api_client)
+        self._apps = kubernetes.client.AppsV1Api(api_client)
+        self._custom = kubernetes.client.CustomObjectsApi(api_client)
+        self._auth = kubernetes.client.AuthenticationV1Api(api_client)
+        self._coordination = kubernetes.client.CoordinationV1Api(api_client)
+
+    def close(self) -> None:
+        """Close the client's connection pool."""
+        self.api_client.close()
+
+    async def apply_deployment(self, deployment: dict[str, Any]) -> dict[str, Any]:
+        """Server-side apply of a Deployment; returns the stored object."""
+        meta = deployment["metadata"]
+        return await self._call(
+            self._apps.patch_namespaced_deployment,
+            meta["name"],
+            meta["namespace"],
+            deployment,
+            field_manager=FIELD_MANAGER,
+            force=True,
+            _content_type=APPLY_PATCH,
+        )
+
+    async def get_deployment(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The Deployment, or None when there is none."""
+        return await self._get(self._apps.read_namespaced_deployment, name, namespace)
+
+    async def get_custom(self, plural: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """One of our resources, or None when it is gone."""
+        return await self._get(self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name)
+
+    async def patch_custom_status(self, plural: str, namespace: str, name: str, status: dict[str, Any]) -> None:
+        """Merge ``status`` into the resource's status subresource; a vanished resource is fine."""
+        body = {"status": status}
+        try:
+            await self._call(
+                self._custom.patch_namespaced_custom_object_status, GROUP, VERSION, namespace, plural, name, body
+            )
+        except KubeError as e:
+            if e.status != 404:
+                raise
+
+    async def review_token(self, token: str, audiences: list[str] | None = None) -> TokenIdentity | None:
+        """Ask the API server whose token this is; None when it is not valid."""
+        spec: dict[str, Any] = {"token": token}
+        if audiences:
+            spec["audiences"] = audiences
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": spec}
+        review = await self._call(self._auth.create_token_review, body)
+        status = review.get("status") or {}
+        if not status.get("authenticated"):
+            return None
+        user = status.get("user") or {}
+        return TokenIdentity(username=user.get("username", ""), groups=tuple(user.get("groups") or ()))
+
+    async def get_lease(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return await self._get(self._coordination.read_namespaced_lease, name, namespace)
+
+    async def create_lease(self, namespace: str, lease: dict[str, Any]) -> dict[str, Any]:
+        return await self._call(self._coordination.create_namespaced_lease, namespace, lease)
+
+    async def replace_lease(self, namespace: str, name: str, lease: dict[str, Any]) -> dict[str, Any]:
+        """Replace conditionally: ``lease.metadata.resourceVersion`` must still be current (else 409)."""
+        return await self._call(self._coordination.replace_namespaced_lease, name, namespace, lease)
+
+    async def _get(self, method: Any, *args: Any) -> dict[str, Any] | None:
+        try:
+            return await self._call(method, *args)
+        except KubeError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    async def _call(self, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            result = await asyncio.to_thread(method, *args, **kwargs)
+        except ApiException as e:
+            raise KubeError(f"{method.__name__}: {e.status} {e.reason}: {e.body}", status=e.status or 0) from e
+        except OSError as e:
+            raise KubeError(f"{method.__name__}: Kubernetes API unreachable: {e}") from e
+        if isinstance(result, dict):
+            return result
+        serialized: dict[str, Any] = self.api_client.sanitize_for_serialization(result)
+        return serialized
+
+
+def now_rfc3339() -> str:
+    """The current time as Kubernetes writes timestamps (microsecond precision, UTC)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,1 @@
+"""Placeholder: the taskqueues reconciler lands here."""

@@ -1,0 +1,1 @@
+"""Placeholder: the workflows reconciler lands here."""

@@ -1,0 +1,76 @@
+"""Fixtures of the realapi tests: one etcd + kube-apiserver per session, a namespace per test.
+
+The control plane comes from `make testbin` (see `testbin.py`); without it these tests
+skip with the reason, except in CI where ``LEGATO_REQUIRE_TESTBIN=1`` makes that an error.
+The CRDs in `crds/` are applied once, as a user would apply them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from legato_operator.k8s import kube
+from tests.e2e.harness import ServerProcess
+from tests.k8s import testbin
+from tests.k8s.apiserver import APIServer
+
+CRDS = Path(__file__).resolve().parents[2] / "crds"
+_namespace_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def apiserver() -> Iterator[APIServer]:
+    """The session's kube-apiserver, with Legato's CRDs established."""
+    binaries = testbin.find()
+    if binaries is None:
+        pytest.skip(testbin.MISSING_REASON)
+    with APIServer(binaries) as server:
+        server.kubectl("apply", "--server-side", "-f", str(CRDS))
+        for crd in ("workflows.legato.dev", "taskqueues.legato.dev"):
+            server.kubectl("wait", "--for=condition=Established", "--timeout=60s", f"crd/{crd}")
+        yield server
+
+
+@pytest.fixture
+def namespace(apiserver: APIServer) -> str:
+    """A fresh namespace for this test (namespaces never finish deleting here: no controllers)."""
+    name = f"t{next(_namespace_numbers)}"
+    apiserver.kubectl("create", "namespace", name)
+    return name
+
+
+@pytest.fixture
+def kube_client(apiserver: APIServer) -> Iterator[kube.Kube]:
+    api_client = kube.load_api_client(str(apiserver.kubeconfig))
+    try:
+        yield kube.Kube(api_client)
+    finally:
+        api_client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that starts the control plane is a realapi test."""
+    for item in items:
+        if "apiserver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.realapi)
+
+
+@pytest.fixture
+def operator_process(pg_dsn: str, apiserver: APIServer, tmp_path: Path) -> Iterator[ServerProcess]:
+    """`legato-operator run` with the reconcilers, on this test's database and the API server."""
+    apiserver.kubectl("create", "namespace", "legato-system", check=False)
+    proc = ServerProcess(
+        dsn=pg_dsn,
+        log_path=tmp_path / "operator-0.log",
+        kubeconfig=apiserver.kubeconfig,
+        extra_args=["--lease-namespace", "legato-system"],
+    )
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()

@@ -1,0 +1,52 @@
+"""Helpers of the realapi tests: operator processes, resources, polling the API server."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from tests.k8s.apiserver import APIServer
+
+T = TypeVar("T")
+
+
+def apply(apiserver: APIServer, manifest: dict[str, Any]) -> tuple[int, str]:
+    """`kubectl apply` one manifest; (exit code, output)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(manifest, f)
+        f.flush()
+        result = apiserver.kubectl("apply", "-f", f.name, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+def get(apiserver: APIServer, kind: str, name: str, namespace: str) -> dict[str, Any] | None:
+    """The object as JSON, or None when it does not exist."""
+    result = apiserver.kubectl("get", kind, name, "-n", namespace, "-o", "json", check=False)
+    if result.returncode != 0:
+        return None
+    found: dict[str, Any] = json.loads(result.stdout)
+    return found
+
+
+def poll(check: Callable[[], T | None], *, within: float, what: str, interval: float = 0.2) -> T:
+    """Call ``check`` until it returns something truthy; fail naming ``what`` at the deadline."""
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
+        time.sleep(interval)
+
+
+def workflow_manifest(name: str, namespace: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "legato.dev/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"workflowType": "OrderWorkflow", "taskQueue": "orders", **spec},
+    }

@@ -1,0 +1,54 @@
+"""The CRDs as a real API server enforces them: what `kubectl apply` accepts and refuses."""
+
+from __future__ import annotations
+
+import json
+
+from tests.k8s.apiserver import APIServer
+from tests.k8s.harness import apply
+
+
+def workflow(namespace: str, **spec: object) -> dict[str, object]:
+    return {
+        "apiVersion": "legato.dev/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "order-1", "namespace": namespace},
+        "spec": {"workflowType": "OrderWorkflow", "taskQueue": "orders", **spec},
+    }
+
+
+def test_a_valid_workflow_is_stored_with_defaults(apiserver: APIServer, namespace: str) -> None:
+    code, out = apply(apiserver, workflow(namespace, args=["order-1", {"qty": 2}]))
+    assert code == 0, out
+    stored = json.loads(apiserver.kubectl("get", "wf", "order-1", "-n", namespace, "-o", "json").stdout)
+    assert stored["spec"]["onDelete"] == "Cancel"
+    assert stored["spec"]["args"] == ["order-1", {"qty": 2}]
+
+
+def test_a_workflow_without_type_is_rejected_naming_the_field(apiserver: APIServer, namespace: str) -> None:
+    manifest = workflow(namespace)
+    del manifest["spec"]["workflowType"]  # type: ignore[attr-defined]
+    code, out = apply(apiserver, manifest)
+    assert code != 0
+    assert "spec.workflowType: Required value" in out
+
+
+def test_a_bad_task_queue_name_and_on_delete_policy_are_rejected(apiserver: APIServer, namespace: str) -> None:
+    code, out = apply(apiserver, workflow(namespace, taskQueue="Orders_Queue", onDelete="Explode"))
+    assert code != 0
+    assert "spec.taskQueue" in out
+    assert 'spec.onDelete: Unsupported value: "Explode"' in out
+
+
+def test_a_malformed_duration_is_rejected(apiserver: APIServer, namespace: str) -> None:
+    code, out = apply(apiserver, workflow(namespace, executionTimeout="one day"))
+    assert code != 0
+    assert "spec.executionTimeout" in out
+
+
+def test_get_shows_the_printer_columns_and_short_names_work(apiserver: APIServer, namespace: str) -> None:
+    apply(apiserver, workflow(namespace))
+    out = apiserver.kubectl("get", "wf", "-n", namespace).stdout
+    assert out.split()[:6] == ["NAME", "TYPE", "QUEUE", "PHASE", "AGE", "MESSAGE"]
+    assert "OrderWorkflow" in out
+    assert apiserver.kubectl("get", "legato", "-n", namespace).returncode == 0
