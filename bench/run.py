@@ -112,11 +112,33 @@ async def run_legato(pg: postgres.EmbeddedPostgres, n: int) -> benchlib.Result:
             await one(-1)  # warm-up: the worker is polling, connections are open
             await asyncio.sleep(benchlib.STATS_SETTLE_SECONDS)
             before = await benchlib.committed_transactions(pg.dsn, LEGATO_DB)
+            before_ops = transactions_by_operation(f"http://{target}/metrics")
             seconds, latencies = await benchlib.run_concurrently(n, one)
+            print_transactions_per_workflow(before_ops, transactions_by_operation(f"http://{target}/metrics"), n)
     # Both processes have exited: their backends are gone and have flushed their counts.
     await asyncio.sleep(0.5)
     after = await benchlib.committed_transactions(pg.dsn, LEGATO_DB)
     return benchlib.summarize("legato", seconds, latencies, after - before)
+
+
+def transactions_by_operation(metrics_url: str) -> dict[str, float]:
+    """The server's store transactions so far, by operation, from its /metrics."""
+    with urllib.request.urlopen(metrics_url, timeout=10) as response:
+        text = response.read().decode()
+    counts: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("legato_store_transaction_seconds_count{"):
+            labels, value = line.rsplit(" ", 1)
+            operation = labels.split('operation="', 1)[1].split('"', 1)[0]
+            counts[operation] = counts.get(operation, 0.0) + float(value)
+    return counts
+
+
+def print_transactions_per_workflow(before: dict[str, float], after: dict[str, float], n: int) -> None:
+    """Where the commits go: the server's transactions per workflow, by operation."""
+    per_workflow = {op: (after[op] - before.get(op, 0.0)) / n for op in after}
+    shown = ", ".join(f"{op} {v:.1f}" for op, v in sorted(per_workflow.items(), key=lambda kv: -kv[1]) if v)
+    print(f"legato: store transactions per workflow: {shown}")
 
 
 @contextlib.asynccontextmanager

@@ -67,7 +67,7 @@ async def serve(options: Options) -> AsyncIterator[Server]:
 
 @contextlib.asynccontextmanager
 async def _listening(dsn: str, rt: runtime.Runtime) -> AsyncIterator[None]:
-    notifications = listener.Listener(dsn, rt.hub.wake, rt.hub.wake_all)
+    notifications = listener.Listener(dsn, rt.on_notify, rt.hub.wake_all)
     await notifications.start()
     try:
         yield

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,10 +56,12 @@ class Tx:
     batches: list[batch.Batch] = field(default_factory=list)
     wake: set[str] = field(default_factory=set)
 
+    origin: str = ""
+
     async def notify(self, keys: set[str]) -> None:
         """NOTIFY other replicas at commit, and wake this process's waiters after it."""
         if keys:
-            await db.notify(self.conn, keys)
+            await db.notify(self.conn, [f"{self.origin} {key}" for key in keys])
             self.wake |= keys
 
 
@@ -70,13 +73,21 @@ class Runtime:
     clock: clock.Clock
     hub: wakeup.Hub = field(default_factory=wakeup.Hub)
     pollers: Pollers = field(default_factory=Pollers)
+    # Tags this process's NOTIFYs: it wakes its own waiters at commit, not again on the echo.
+    origin: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def on_notify(self, payload: str) -> None:
+        """A NOTIFY from the LISTEN connection: wake the key, unless this process sent it."""
+        origin, _, key = payload.partition(" ")
+        if origin != self.origin and key:
+            self.hub.wake(key)
 
     async def run(self, operation: str, change: Callable[[Tx], Awaitable[T]]) -> T:
         """Run ``change`` in one transaction; on a conflict, run it again from a fresh read."""
         for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
             try:
                 async with db.transaction(self.pool, operation) as conn:
-                    tx = Tx(conn)
+                    tx = Tx(conn, origin=self.origin)
                     value = await change(tx)
             except errors.StaleVersion as e:
                 error: Exception = e

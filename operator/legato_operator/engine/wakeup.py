@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import deque
 from collections.abc import Iterator
 
 TIMERS = "timers"
+_TASK_PREFIX = "task "
 
 
 def task_key(namespace: str, task_queue: str, kind: str) -> str:
     """Key woken when a task of this queue and kind becomes ready."""
-    return "task " + json.dumps([namespace, task_queue, kind], separators=(",", ":"))
+    return _TASK_PREFIX + json.dumps([namespace, task_queue, kind], separators=(",", ":"))
 
 
 def closed_key(run_id: str) -> str:
@@ -25,53 +27,72 @@ def closed_key(run_id: str) -> str:
     return "closed " + run_id
 
 
-class _Slot:
-    """One key's future and how many waiters hold it (the slot goes when none do)."""
-
-    def __init__(self) -> None:
-        self.future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.holders = 0
-
-
 class Hub:
-    """Futures per key, resolved by ``wake``; a woken key gets a fresh future next time."""
+    """Waiters per key. A task key wakes one waiter per wake-up; any other key wakes all.
+
+    Waking one poller per ready task, instead of all of them, spares the others a claim
+    that can only come back empty (a thundering herd costs a transaction per poller). A
+    poller that claims a task wakes the next one (`wake` again), so a burst of tasks still
+    reaches every poller; a woken waiter that leaves without claiming passes its wake on.
+    """
 
     def __init__(self) -> None:
-        self._slots: dict[str, _Slot] = {}
+        self._waiters: dict[str, deque[asyncio.Future[None]]] = {}
 
     @contextlib.contextmanager
     def watching(self, key: str) -> Iterator[asyncio.Future[None]]:
-        """The future the next ``wake(key)`` resolves, held for the block.
+        """A future resolved by the next ``wake(key)`` that reaches it, held for the block.
 
         Enter before checking the database and wait after: a wake in between still counts.
         """
-        slot = self._slots.get(key)
-        if slot is None:
-            slot = self._slots[key] = _Slot()
-        slot.holders += 1
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiters.setdefault(key, deque())
+        queue.append(future)
         try:
-            yield slot.future
+            yield future
+        except BaseException:
+            # Woken but leaving (cancelled, failed) before acting on it: hand the wake on.
+            if future.done() and _wakes_one(key):
+                self.wake(key)
+            raise
         finally:
-            slot.holders -= 1
-            # Nobody waits any more: drop the slot so idle keys cost nothing.
-            if slot.holders == 0 and self._slots.get(key) is slot:
-                del self._slots[key]
+            self._forget(key, queue, future)
+
+    def _forget(self, key: str, queue: deque[asyncio.Future[None]], future: asyncio.Future[None]) -> None:
+        with contextlib.suppress(ValueError):
+            queue.remove(future)
+        # Nobody waits any more: drop the queue so idle keys cost nothing.
+        if not queue and self._waiters.get(key) is queue:
+            del self._waiters[key]
 
     def wake(self, key: str) -> None:
-        """Resolve the key's future, if anyone waits on it; later waiters get a new one."""
-        slot = self._slots.pop(key, None)
-        if slot is not None and not slot.future.done():
-            slot.future.set_result(None)
+        """Wake the key's waiters: the longest-waiting one for a task key, else all."""
+        queue = self._waiters.get(key)
+        while queue:
+            future = queue.popleft()
+            if not future.done():
+                future.set_result(None)
+                if _wakes_one(key):
+                    break
+        if queue is not None and not queue and self._waiters.get(key) is queue:
+            del self._waiters[key]
 
     def wake_all(self) -> None:
         """Wake every waiter (after a lost LISTEN connection, anything may have changed)."""
-        for key in list(self._slots):
-            self.wake(key)
+        for queue in list(self._waiters.values()):
+            for future in queue:
+                if not future.done():
+                    future.set_result(None)
+        self._waiters.clear()
 
     @property
     def watched(self) -> int:
         """How many keys have waiters (for tests: idle keys must not pile up)."""
-        return len(self._slots)
+        return len(self._waiters)
+
+
+def _wakes_one(key: str) -> bool:
+    return key.startswith(_TASK_PREFIX)
 
 
 async def wait(future: asyncio.Future[None], timeout: float) -> bool:  # noqa: ASYNC109 - a deadline, not a cancel scope

@@ -50,6 +50,8 @@ async def _long_poll(
             with rt.hub.watching(key) as woken:
                 got = await attempt()
                 if got is not None:
+                    # Pass the baton: another task may be ready for the next waiting poller.
+                    rt.hub.wake(key)
                     return got
                 remaining = deadline - loop.time()
                 if remaining <= 0:

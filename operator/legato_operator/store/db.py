@@ -51,9 +51,20 @@ async def _init_connection(conn: Connection) -> None:
 
 async def connect(dsn: str, *, min_size: int = 2, max_size: int = 20) -> Pool:
     """A pool whose connections speak jsonb as Python values."""
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
+    )
     assert pool is not None
     return pool
+
+
+async def _keep_session(conn: Connection) -> None:
+    """Skip asyncpg's reset on release (``RESET ALL``, ``UNLISTEN *``, unlocks, ...).
+
+    It costs a round trip and a commit per transaction, and there is nothing to reset: pool
+    connections never LISTEN (the listener has its own connection), never change settings,
+    and the one advisory lock (migrations) is released in a ``finally``.
+    """
 
 
 @contextlib.asynccontextmanager
