@@ -1,0 +1,52 @@
+"""Records the golden histories replayed by tests/sdk/test_golden.py.
+
+Run against a server: `.venv/bin/legato-operator dev --then ".venv/bin/python tests/golden/record.py"`.
+Re-record only on purpose: a golden history stands for runs already in flight, and a
+change that fails to replay it would break those runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "examples"))
+
+from greeting import workflows as greeting  # noqa: E402
+from orders import workflows as orders  # noqa: E402
+from pricing import workflows as pricing  # noqa: E402
+
+from legato.client import Client  # noqa: E402
+from legato.worker import Worker  # noqa: E402
+
+CASES: list[tuple[str, Any, Any, Any]] = [
+    ("orders", orders, orders.OrderWorkflow.run, orders.Order("order-golden", "TEA-1KG", 2, 2400)),
+    ("greeting", greeting, greeting.GreetingWorkflow.run, "Golden"),
+    ("pricing", pricing, pricing.PriceSumWorkflow.run, ["tea", "cups", "kettle"]),
+]
+
+
+async def record(client: Client, name: str, module: Any, run: Any, arg: Any) -> None:
+    async with Worker(client, task_queue=module.TASK_QUEUE, workflows=module.WORKFLOWS, activities=module.ACTIVITIES):
+        handle = await client.start_workflow(
+            run, arg, id=f"golden-{name}-{uuid.uuid4().hex[:6]}", task_queue=module.TASK_QUEUE
+        )
+        await handle.result()
+    history = await handle.fetch_history()
+    (HERE / f"{name}.json").write_text(history.to_json() + "\n")
+    print(f"recorded {name}: {len(history.events)} events")
+
+
+async def main() -> None:
+    client = await Client.connect(os.environ.get("LEGATO_ADDRESS", "localhost:7233"))
+    for case in CASES:
+        await record(client, *case)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,54 @@
+"""Golden histories: runs recorded by earlier code replay cleanly against today's workflows.
+
+A change to an example workflow that would break its runs in flight fails here. The
+histories are recorded by tests/golden/record.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from legato import workflow
+from legato.client import WorkflowHistory
+from legato.exceptions import NondeterminismError
+from legato.worker import Replayer
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+sys.path.insert(0, str(GOLDEN.parents[1] / "examples"))
+
+from greeting import workflows as greeting  # noqa: E402
+from orders import workflows as orders  # noqa: E402
+from pricing import workflows as pricing  # noqa: E402
+
+WORKFLOWS = [*orders.WORKFLOWS, *greeting.WORKFLOWS, *pricing.WORKFLOWS]
+
+
+def golden(name: str) -> WorkflowHistory:
+    return WorkflowHistory.from_json(f"golden-{name}", (GOLDEN / f"{name}.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["orders", "greeting", "pricing"])
+async def test_recorded_history_replays_against_current_code(name: str) -> None:
+    result = await Replayer(workflows=WORKFLOWS).replay_workflow(golden(name))
+    assert result.replay_failure is None
+
+
+@workflow.defn(name="OrderWorkflow")
+class ShipsBeforePaying:
+    """The order workflow with two steps swapped: running orders would break."""
+
+    @workflow.run
+    async def run(self, order: orders.Order) -> orders.Receipt:
+        tracking = await workflow.execute_activity(
+            orders.ship_order, order, start_to_close_timeout=timedelta(seconds=30)
+        )
+        return orders.Receipt(order.order_id, "unpaid", tracking)
+
+
+async def test_reordered_steps_fail_to_replay_the_golden_order() -> None:
+    with pytest.raises(NondeterminismError, match="check_inventory"):
+        await Replayer(workflows=[ShipsBeforePaying]).replay_workflow(golden("orders"))
