@@ -53,3 +53,17 @@ TIMERS_DUE = Gauge(
     "Timers whose due time has passed and that no replica has fired yet (refreshed on scrape).",
     registry=REGISTRY,
 )
+TASKS_RUNNING = Gauge(
+    "legato_tasks_running",
+    "Tasks a worker holds now (started, not finished); with legato_task_backlog, what the operator scales on "
+    "(refreshed on scrape).",
+    ["namespace", "task_queue", "kind"],
+    registry=REGISTRY,
+)
+TASK_QUEUE_POLLERS = Gauge(
+    "legato_task_queue_pollers",
+    "Workers (distinct identities) that polled the task queue within the last minute, on any replica "
+    "(refreshed on scrape).",
+    ["namespace", "task_queue"],
+    registry=REGISTRY,
+)

@@ -3,6 +3,11 @@
 Speaks exactly ``legato.api.service``: JSON bodies are ``model_dump(mode="json")``,
 ``204`` is an empty long poll (returned as None), and 4xx/5xx bodies are ``ErrorBody``,
 raised as ``RPCError`` with a gRPC-style status as Temporal's client does.
+
+Credentials: an explicit ``api_key``; else the token in the file ``LEGATO_TOKEN_FILE``
+names (the operator mounts a projected ServiceAccount token there on worker pods, and
+kubelet rotates it, so it is re-read whenever the file changes); else ``LEGATO_API_KEY``.
+Each is sent as ``Authorization: Bearer <token>``.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -70,20 +77,70 @@ async def _close_at_loop_exit(session: aiohttp.ClientSession) -> None:
         await session.close()
 
 
+TOKEN_FILE_ENV = "LEGATO_TOKEN_FILE"
+API_KEY_ENV = "LEGATO_API_KEY"
+
+
+class TokenFile:
+    """A bearer token kept in a file, re-read when the file changes.
+
+    kubelet rotates a projected ServiceAccount token by swapping the file, so reading it
+    once at start would fail an hour later; reading it on every call would cost a read
+    per poll. A ``stat`` per call is cheap and notices the swap (new inode or mtime).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._stamp: tuple[int, int, int] | None = None
+        self._token: str | None = None
+
+    def token(self) -> str:
+        """The file's current token.
+
+        Raises:
+            RPCError: UNAUTHENTICATED when the file cannot be read and no earlier read succeeded.
+        """
+        try:
+            st = os.stat(self.path)
+            stamp = (st.st_mtime_ns, st.st_ino, st.st_size)
+            if stamp != self._stamp or self._token is None:
+                self._token = Path(self.path).read_text().strip()
+                self._stamp = stamp
+        except OSError as e:
+            if self._token is None:
+                raise RPCError(
+                    f"Cannot read the token file {self.path} ({TOKEN_FILE_ENV}): {e.strerror or e}",
+                    status=RPCStatusCode.UNAUTHENTICATED,
+                ) from e
+            # Mid-rotation or briefly unmounted: the last token is still good for a while.
+            logger.warning("Cannot re-read the token file %s (%s); using the previous token", self.path, e)
+        return self._token
+
+
+def credentials(api_key: str | None, environ: Mapping[str, str] | None = None) -> str | TokenFile | None:
+    """The caller's bearer token: ``api_key``, else ``$LEGATO_TOKEN_FILE``, else ``$LEGATO_API_KEY``."""
+    env = os.environ if environ is None else environ
+    if api_key:
+        return api_key
+    if env.get(TOKEN_FILE_ENV):
+        return TokenFile(env[TOKEN_FILE_ENV])
+    return env.get(API_KEY_ENV) or None
+
+
 class Transport:
     """One aiohttp session to one server and namespace."""
 
     def __init__(self, target: str, *, namespace: str, api_key: str | None = None, tls: bool = False) -> None:
         self.base_url = base_url(target, tls=tls)
         self.namespace = namespace
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._credentials = credentials(api_key)
         self._session: aiohttp.ClientSession | None = None
         self._closer: asyncio.Task[None] | None = None
 
     def _get_session(self) -> aiohttp.ClientSession:
         # Created on first use: a session must be made inside the running loop.
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers=self._headers)
+            self._session = aiohttp.ClientSession()
             self._closer = asyncio.get_running_loop().create_task(_close_at_loop_exit(self._session))
         return self._session
 
@@ -100,6 +157,13 @@ class Transport:
         """The URL of an API path with its placeholders filled in (quoted)."""
         quoted = {k: quote(v, safe="") for k, v in path_args.items()}
         return self.base_url + path.format(namespace=quote(self.namespace, safe=""), **quoted)
+
+    def headers(self) -> dict[str, str]:
+        """The headers of the next call: ``Authorization`` when there are credentials."""
+        if self._credentials is None:
+            return {}
+        token = self._credentials if isinstance(self._credentials, str) else self._credentials.token()
+        return {"Authorization": f"Bearer {token}"}
 
     async def call(
         self,
@@ -119,9 +183,15 @@ class Transport:
         url = self.url(path, **path_args)
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         payload = body.model_dump(mode="json") if body is not None else None
+        headers = self.headers()
         try:
             async with self._get_session().request(
-                method, url, json=payload, params=query, timeout=aiohttp.ClientTimeout(total=http_timeout)
+                method,
+                url,
+                json=payload,
+                params=query,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=http_timeout),
             ) as response:
                 text = await response.text()
                 status = response.status

@@ -78,7 +78,10 @@ class Client:
         Args:
             target_host: ``localhost:7233``, or ``http(s)://...``.
             namespace: The namespace every call acts in.
-            api_key: A token sent as ``Authorization: Bearer``.
+            api_key: A token sent as ``Authorization: Bearer``. When None, the token is
+                read from the file ``LEGATO_TOKEN_FILE`` names at each call (re-read when
+                it changes: the operator mounts a rotated ServiceAccount token there on
+                worker pods), else taken from ``LEGATO_API_KEY``.
             data_converter: Converts arguments and results.
             identity: Recorded with what this client does; ``pid@host`` by default.
             tls: Use https for a bare ``host:port``.

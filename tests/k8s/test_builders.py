@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from legato_operator.k8s import builders, models
 
@@ -18,44 +19,94 @@ def queue(**scaling: object) -> models.TaskQueueSpec:
     )
 
 
-def test_worker_deployment_carries_server_namespace_queue_and_token() -> None:
-    deployment = builders.worker_deployment(
-        name="orders", namespace="shop", queue=queue(), address="legato.legato-system:7233", replicas=2
+def deployment(spec: models.TaskQueueSpec, replicas: int | None = 2) -> dict[str, Any]:
+    return builders.worker_deployment(
+        name="orders", namespace="shop", uid="u-1", queue=spec, address="legato.legato-system:7233", replicas=replicas
     )
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_worker_deployment_carries_server_namespace_queue_and_token() -> None:
+    built = deployment(queue())
+    container = built["spec"]["template"]["spec"]["containers"][0]
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["LEGATO_ADDRESS"] == "legato.legato-system:7233"
     assert env["LEGATO_NAMESPACE"] == "shop"
     assert env["LEGATO_TASK_QUEUE"] == "orders"
+    assert env["LEGATO_TOKEN_FILE"] == builders.TOKEN_PATH
     assert env["MODE"] == "prod"
     assert container["image"] == "shop/orders-worker:1.0"
-    assert deployment["spec"]["replicas"] == 2
-    volume = deployment["spec"]["template"]["spec"]["volumes"][0]
+    assert built["spec"]["replicas"] == 2
+    volume = built["spec"]["template"]["spec"]["volumes"][0]
     assert volume["projected"]["sources"][0]["serviceAccountToken"]["audience"] == builders.TOKEN_AUDIENCE
+    assert {"name": "legato-token", "mountPath": "/var/run/secrets/legato", "readOnly": True} in container[
+        "volumeMounts"
+    ]
+
+
+def test_worker_deployment_is_owned_by_its_task_queue_and_selects_its_pods() -> None:
+    built = deployment(queue())
+    assert built["metadata"]["name"] == "orders-worker"
+    [owner] = built["metadata"]["ownerReferences"]
+    assert (owner["kind"], owner["name"], owner["uid"], owner["controller"]) == ("TaskQueue", "orders", "u-1", True)
+    selector = built["spec"]["selector"]["matchLabels"]
+    assert selector == {"legato.dev/task-queue": "orders", "app.kubernetes.io/component": "worker"}
+    assert selector.items() <= built["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_worker_fields_land_on_the_container_and_the_pod() -> None:
+    spec = models.TaskQueueSpec.model_validate(
+        {
+            "worker": {
+                "image": "w:1",
+                "imagePullPolicy": "IfNotPresent",
+                "args": ["--fast"],
+                "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": 1}},
+                "serviceAccountName": "orders-worker",
+                "nodeSelector": {"pool": "workers"},
+                "tolerations": [{"key": "spot", "operator": "Exists"}],
+                "podSecurityContext": {"runAsNonRoot": True},
+                "labels": {"team": "shop", "legato.dev/task-queue": "spoofed"},
+                "volumes": [{"name": "cache", "emptyDir": {}}],
+                "volumeMounts": [{"name": "cache", "mountPath": "/cache"}],
+            }
+        }
+    )
+    pod = deployment(spec)["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    assert container["imagePullPolicy"] == "IfNotPresent"
+    assert container["args"] == ["--fast"]
+    assert container["resources"] == {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": 1}}
+    assert pod["spec"]["serviceAccountName"] == "orders-worker"
+    assert pod["spec"]["nodeSelector"] == {"pool": "workers"}
+    assert pod["spec"]["tolerations"] == [{"key": "spot", "operator": "Exists"}]
+    assert pod["spec"]["securityContext"] == {"runAsNonRoot": True}
+    assert [v["name"] for v in pod["spec"]["volumes"]] == ["cache", "legato-token"]
+    assert [m["name"] for m in container["volumeMounts"]] == ["cache", "legato-token"]
+    # The selector's labels are the operator's; the user's others are kept.
+    assert pod["metadata"]["labels"]["legato.dev/task-queue"] == "orders"
+    assert pod["metadata"]["labels"]["team"] == "shop"
+
+
+def test_the_operators_legato_variables_win_over_the_users() -> None:
+    spec = models.TaskQueueSpec.model_validate(
+        {"worker": {"image": "w:1", "env": [{"name": "LEGATO_NAMESPACE", "value": "other"}]}}
+    )
+    env = deployment(spec)["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [e["value"] for e in env if e["name"] == "LEGATO_NAMESPACE"] == ["shop"]
+
+
+def test_an_unknown_worker_field_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError, match=r"worker\.replicasHint"):
+        models.TaskQueueSpec.model_validate({"worker": {"image": "w:1", "replicasHint": 2}})
+
+
+def test_min_replicas_above_max_is_refused() -> None:
+    with pytest.raises(ValidationError, match="must not exceed maxReplicas"):
+        models.ScalingSpec(min_replicas=3, max_replicas=2)
 
 
 def test_external_scaling_leaves_replicas_out_of_the_deployment() -> None:
-    deployment = builders.worker_deployment(name="q", namespace="n", queue=queue(), address="a:1", replicas=None)
-    assert "replicas" not in deployment["spec"]
-
-
-@pytest.mark.parametrize(
-    ("backlog", "current", "idle", "expected"),
-    [
-        (0, 0, 0, 0),  # idle queue at zero stays at zero
-        (1, 0, 0, 1),  # one waiting task scales up from zero at once
-        (11, 1, 0, 3),  # ceil(11 / 5)
-        (500, 3, 0, 20),  # clamped to max
-        (0, 3, 60, 3),  # idle for less than scaleDownDelay: hold
-        (0, 3, 301, 0),  # idle past scaleDownDelay: down to min
-    ],
-)
-def test_desired_replicas_follow_backlog_within_bounds(backlog: int, current: int, idle: int, expected: int) -> None:
-    scaling = models.ScalingSpec(min_replicas=0, max_replicas=20, target_backlog_per_replica=5, scale_down_delay="5m")
-    observed = builders.ScaleInput(
-        backlog=backlog, pollers=current, current_replicas=current, idle_for=timedelta(seconds=idle)
-    )
-    assert builders.desired_replicas(scaling, observed) == expected
+    assert "replicas" not in deployment(queue(), replicas=None)["spec"]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from legato.api import service as api
 from legato_operator import errors, metrics
-from legato_operator.api import bodies, handlers, openapi, routes
+from legato_operator.api import auth, bodies, handlers, openapi, routes
 from legato_operator.engine import gauges, runtime
 
 log = logging.getLogger(__name__)
@@ -64,12 +64,21 @@ async def _errors(
         return bodies.json_response(api.ErrorBody(error="Internal", message="Internal server error"), status=500)
 
 
-def create(rt: runtime.Runtime, settings: handlers.Settings | None = None) -> web.Application:
-    """The application for one process."""
+def create(
+    rt: runtime.Runtime,
+    settings: handlers.Settings | None = None,
+    authenticator: auth.Authenticator | None = None,
+) -> web.Application:
+    """The application for one process; ``authenticator`` None serves everyone (dev mode)."""
     settings = settings or handlers.Settings()
+    # Authentication runs inside the error mapping and before every handler, so a refused
+    # call has changed nothing.
+    middlewares: list[auth.Middleware] = [_errors]
+    if authenticator is not None:
+        middlewares.append(auth.middleware(authenticator))
     # Room for a request carrying several payloads each just under the limit; a single
     # payload over it is refused by bodies.check_payloads, naming its field.
-    app = web.Application(middlewares=[_errors], client_max_size=4 * settings.max_payload_bytes + 1024 * 1024)
+    app = web.Application(middlewares=middlewares, client_max_size=4 * settings.max_payload_bytes + 1024 * 1024)
     app[handlers.RUNTIME] = rt
     app[handlers.SETTINGS] = settings
     for route in routes.ROUTES:

@@ -161,4 +161,12 @@ ROUTES: tuple[Route, ...] = (
         None,
         api.TaskQueueBacklog,
     ),
+    Route(
+        "GET",
+        api.TASK_QUEUE_BACKLOG,
+        handlers.describe_task_queue,
+        "A task queue's backlog for autoscalers: KEDA's metrics-api scaler reads `backlog`",
+        None,
+        api.TaskQueueBacklog,
+    ),
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from legato_operator import clock
-from legato_operator.api import app, handlers
+from legato_operator.api import app, auth, handlers
 from legato_operator.engine import runtime, timer_loop
 from legato_operator.store import db, listener
 
@@ -33,6 +33,8 @@ class Options:
     max_payload_bytes: int = handlers.Settings().max_payload_bytes
     clock_offset: float = 0.0
     migrate: bool = True
+    # None serves every caller (dev mode); see `auth`.
+    authenticator: auth.Authenticator | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ async def _site(rt: runtime.Runtime, options: Options) -> AsyncIterator[int]:
     settings = handlers.Settings(max_payload_bytes=options.max_payload_bytes)
     # Long polls are cut at shutdown rather than waited for: their clients just poll again.
     # A poll whose client went away is cancelled, so it cannot claim a task nobody receives.
-    runner = web.AppRunner(app.create(rt, settings), shutdown_timeout=1.0, access_log=None, handler_cancellation=True)
+    application = app.create(rt, settings, options.authenticator)
+    runner = web.AppRunner(application, shutdown_timeout=1.0, access_log=None, handler_cancellation=True)
     await runner.setup()
     try:
         site = web.TCPSite(runner, options.host, options.port)

@@ -176,6 +176,7 @@ class Batch:
         )
         self.closed = True
         self.notify.add(wakeup.closed_key(self.execution.run_id))
+        self.notify.add(wakeup.ANY_CLOSED)
 
 
 def _with_started_id(attributes: wire.EventAttributes, started_ids: dict[int, int]) -> wire.EventAttributes:

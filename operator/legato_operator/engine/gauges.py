@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from legato_operator import metrics
-from legato_operator.engine import runtime
+from legato_operator.engine import runtime, task_queues
 from legato_operator.store import db, tasks, timers
 
 
 async def refresh(rt: runtime.Runtime) -> None:
-    """Set the backlog and due-timer gauges to what the database holds now."""
+    """Set the backlog, running, poller and due-timer gauges to what the database holds now."""
     now = rt.clock.now()
     async with rt.pool.acquire() as conn:
-        backlog = await tasks.backlog(conn)
+        load = await tasks.load(conn)
+        pollers = await task_queues.poller_counts(conn, now)
         due = await timers.count_due(conn, now)
     # Queues that emptied must read 0, not their last value.
-    metrics.TASK_BACKLOG.clear()
-    for namespace, task_queue, kind, count, _oldest in backlog:
-        metrics.TASK_BACKLOG.labels(namespace, task_queue, kind).set(count)
+    for gauge in (metrics.TASK_BACKLOG, metrics.TASKS_RUNNING, metrics.TASK_QUEUE_POLLERS):
+        gauge.clear()
+    for namespace, task_queue, kind, state, count, _oldest in load:
+        gauge = metrics.TASK_BACKLOG if state == "ready" else metrics.TASKS_RUNNING
+        gauge.labels(namespace, task_queue, kind).set(count)
+    for (namespace, task_queue), count in pollers.items():
+        metrics.TASK_QUEUE_POLLERS.labels(namespace, task_queue).set(count)
     metrics.TIMERS_DUE.set(due)
 
 

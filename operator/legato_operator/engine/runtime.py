@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -22,6 +23,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # A conflict (two writers on one run, a start racing a start) resolves on a re-read.
 MAX_TRANSACTION_ATTEMPTS = 8
+# A poller's last_seen is rewritten at most this often (it counts for a minute after).
+POLLER_RECORD_SECONDS = 10.0
+# A queue's last_active is rewritten at most this often per process: idle time is this exact.
+ACTIVITY_RECORD_SECONDS = 2.0
+_THROTTLE_KEYS = 10_000
 
 
 class Pollers:
@@ -46,6 +52,26 @@ class Pollers:
         """Polls waiting now on the queue (of one kind, or both)."""
         kinds = (kind,) if kind else ("workflow", "activity")
         return sum(self._counts[(namespace, task_queue, k)] for k in kinds)
+
+
+class Throttle:
+    """When each key last acted, so that bookkeeping every poll would repeat runs once per interval."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: dict[Hashable, float] = {}
+
+    def due(self, key: Hashable, interval: float | None = None) -> bool:
+        """True (and the key marked) when ``key`` has not acted within the (or its own) interval."""
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < (self.interval if interval is None else interval):
+            return False
+        # Keys of queues and workers long gone must not pile up.
+        if len(self._last) > _THROTTLE_KEYS:
+            self._last = {k: t for k, t in self._last.items() if now - t < self.interval}
+        self._last[key] = now
+        return True
 
 
 @dataclass
@@ -73,6 +99,9 @@ class Runtime:
     clock: clock.Clock
     hub: wakeup.Hub = field(default_factory=wakeup.Hub)
     pollers: Pollers = field(default_factory=Pollers)
+    # Rate limits of the task-queue presence records (pollers' last_seen, queues' last_active).
+    poller_records: Throttle = field(default_factory=lambda: Throttle(POLLER_RECORD_SECONDS))
+    activity_records: Throttle = field(default_factory=lambda: Throttle(ACTIVITY_RECORD_SECONDS))
     # Tags this process's NOTIFYs: it wakes its own waiters at commit, not again on the echo.
     origin: str = field(default_factory=lambda: uuid.uuid4().hex)
 

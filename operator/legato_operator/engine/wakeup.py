@@ -22,6 +22,10 @@ def task_key(namespace: str, task_queue: str, kind: str) -> str:
     return _TASK_PREFIX + json.dumps([namespace, task_queue, kind], separators=(",", ":"))
 
 
+# Woken by every close, for the Workflow status writer (which writes a close at once).
+ANY_CLOSED = "closed *"
+
+
 def closed_key(run_id: str) -> str:
     """Key woken when a run closes."""
     return "closed " + run_id

@@ -20,6 +20,7 @@ from legato_operator.engine import (
     batch,
     commands,
     runtime,
+    task_queues,
     tokens,
     wakeup,
     workflow_tasks,
@@ -38,18 +39,21 @@ async def _long_poll(
     namespace: str,
     task_queue: str,
     kind: str,
-    wait: float,
+    request: api.PollRequest,
     attempt: Callable[[], Awaitable[T | None]],
 ) -> T | None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
+    deadline = loop.time() + request.wait
     key = wakeup.task_key(namespace, task_queue, kind)
     with rt.pollers.polling(namespace, task_queue, kind):
         while True:
+            # Refreshed every round, so a poller waiting long still counts as present.
+            await task_queues.record_poll(rt, namespace, task_queue, kind, request.identity)
             # Watch before trying: a task made ready between the try and the wait wakes us.
             with rt.hub.watching(key) as woken:
                 got = await attempt()
                 if got is not None:
+                    await task_queues.record_claim(rt, namespace, task_queue)
                     # Pass the baton: another task may be ready for the next waiting poller.
                     rt.hub.wake(key)
                     return got
@@ -73,7 +77,7 @@ async def poll_workflow_task(
         namespace,
         task_queue,
         "workflow",
-        request.wait,
+        request,
         lambda: _take_workflow_task(rt, namespace, task_queue, request.identity),
     )
 
@@ -172,7 +176,7 @@ async def poll_activity_task(
         namespace,
         task_queue,
         "activity",
-        request.wait,
+        request,
         lambda: _take_activity_task(rt, namespace, task_queue),
     )
 
@@ -245,15 +249,5 @@ async def heartbeat_activity_task(
 
 
 async def describe_task_queue(rt: runtime.Runtime, namespace: str, task_queue: str) -> api.TaskQueueBacklog:
-    """Ready tasks of the queue, the age of the oldest, and the polls waiting on it."""
-    async with rt.pool.acquire() as conn:
-        backlog = await tasks.backlog(conn, namespace, task_queue)
-    counts = {kind: n for _, _, kind, n, _ in backlog}
-    oldest = min((b[4] for b in backlog), default=None)
-    age = 0.0 if oldest is None else max((rt.clock.now() - oldest).total_seconds(), 0.0)
-    return api.TaskQueueBacklog(
-        workflow_tasks=counts.get("workflow", 0),
-        activity_tasks=counts.get("activity", 0),
-        oldest_task_age=age,
-        pollers=rt.pollers.count(namespace, task_queue),
-    )
+    """Tasks of the queue waiting and running, the age of the oldest, and its pollers (all replicas')."""
+    return (await task_queues.load(rt, namespace, task_queue)).to_wire()

@@ -30,16 +30,24 @@ async def start_workflow(
     """Start a run, or answer with the one the id already has (per the request's policies)."""
 
     async def change(tx: runtime.Tx) -> api.StartWorkflowResponse:
-        latest = await executions.latest(tx.conn, namespace, request.workflow_id)
-        existing = start.decide(request, latest)
-        if existing is not None:
-            return api.StartWorkflowResponse(run_id=existing.run_id, started=False)
-        b = start.new_run(namespace, request, rt.clock.now())
-        await writer.write(tx, b, new_run=True)
-        return api.StartWorkflowResponse(run_id=b.execution.run_id, started=True)
+        return await start_in(rt, tx, namespace, request)
 
     # A concurrent start of the same id violates the one-running-run index: the retry sees it.
     return await rt.run("start_workflow", change)
+
+
+async def start_in(
+    rt: runtime.Runtime, tx: runtime.Tx, namespace: str, request: api.StartWorkflowRequest
+) -> api.StartWorkflowResponse:
+    """``start_workflow`` inside the caller's transaction (a Workflow resource records its
+    link to the run in the same one)."""
+    latest = await executions.latest(tx.conn, namespace, request.workflow_id)
+    existing = start.decide(request, latest)
+    if existing is not None:
+        return api.StartWorkflowResponse(run_id=existing.run_id, started=False)
+    b = start.new_run(namespace, request, rt.clock.now())
+    await writer.write(tx, b, new_run=True)
+    return api.StartWorkflowResponse(run_id=b.execution.run_id, started=True)
 
 
 def _check_run_id(run_id: str) -> None:

@@ -6,9 +6,7 @@ milliseconds without a cluster.
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +16,11 @@ LABEL_QUEUE = "legato.dev/task-queue"
 LABEL_COMPONENT = "app.kubernetes.io/component"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
 TOKEN_AUDIENCE = "legato"
-TOKEN_PATH = "/var/run/secrets/legato/token"
+TOKEN_VOLUME = "legato-token"
+TOKEN_DIR = "/var/run/secrets/legato"
+TOKEN_PATH = f"{TOKEN_DIR}/token"
+GROUP = "legato.dev"
+VERSION = "v1alpha1"
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -42,71 +44,129 @@ def format_duration(seconds: float) -> str:
 
 
 def worker_deployment_name(queue_name: str) -> str:
+    """The Deployment of a TaskQueue's workers: ``<queue>-worker``."""
     return f"{queue_name}-worker"
 
 
+def worker_selector(queue_name: str) -> dict[str, str]:
+    """Labels that select a TaskQueue's worker pods (the Deployment's immutable selector)."""
+    return {LABEL_QUEUE: queue_name, LABEL_COMPONENT: "worker"}
+
+
+def selector_string(labels: dict[str, str]) -> str:
+    """``a=b,c=d``: a label selector as the scale subresource's status reports it."""
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def owner_reference(*, name: str, uid: str) -> dict[str, Any]:
+    """The TaskQueue as the controlling owner: deleting it deletes its Deployment."""
+    return {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "TaskQueue",
+        "name": name,
+        "uid": uid,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
 def worker_deployment(
-    *, name: str, namespace: str, queue: models.TaskQueueSpec, address: str, replicas: int | None
+    *, name: str, namespace: str, uid: str, queue: models.TaskQueueSpec, address: str, replicas: int | None
 ) -> dict[str, Any]:
-    """The worker Deployment of a TaskQueue; ``replicas`` None leaves scaling to others."""
-    labels = {LABEL_QUEUE: name, LABEL_COMPONENT: "worker", LABEL_MANAGED_BY: "legato"}
+    """The worker Deployment of a TaskQueue; ``replicas`` None leaves them to others (HPA, KEDA).
+
+    The object is complete on every apply: it is sent by server-side apply, where a field
+    left out is a field given up.
+    """
+    labels = {**worker_selector(name), LABEL_MANAGED_BY: "legato"}
     spec: dict[str, Any] = {
-        "selector": {"matchLabels": {LABEL_QUEUE: name, LABEL_COMPONENT: "worker"}},
+        "selector": {"matchLabels": worker_selector(name)},
         "template": {
-            "metadata": {"labels": labels},
-            "spec": {
-                "containers": [worker_container(name=name, namespace=namespace, worker=queue.worker, address=address)],
-                "volumes": [token_volume()],
-            },
+            "metadata": _pod_metadata(queue.worker, labels),
+            "spec": worker_pod_spec(name=name, namespace=namespace, worker=queue.worker, address=address),
         },
     }
     if replicas is not None:
         spec["replicas"] = replicas
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": worker_deployment_name(name), "namespace": namespace, "labels": labels},
-        "spec": spec,
+    metadata = {
+        "name": worker_deployment_name(name),
+        "namespace": namespace,
+        "labels": labels,
+        "ownerReferences": [owner_reference(name=name, uid=uid)],
     }
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
+
+
+def _pod_metadata(worker: models.WorkerSpec, labels: dict[str, str]) -> dict[str, Any]:
+    # Ours last: the selector's labels cannot be overridden.
+    metadata: dict[str, Any] = {"labels": {**(worker.labels or {}), **labels}}
+    if worker.annotations:
+        metadata["annotations"] = dict(worker.annotations)
+    return metadata
+
+
+# WorkerSpec fields that belong to the pod, by their pod-spec name.
+_POD_FIELDS = {
+    "serviceAccountName": "serviceAccountName",
+    "imagePullSecrets": "imagePullSecrets",
+    "nodeSelector": "nodeSelector",
+    "tolerations": "tolerations",
+    "affinity": "affinity",
+    "topologySpreadConstraints": "topologySpreadConstraints",
+    "priorityClassName": "priorityClassName",
+    "podSecurityContext": "securityContext",
+    "terminationGracePeriodSeconds": "terminationGracePeriodSeconds",
+}
+_CONTAINER_FIELDS = (
+    "image",
+    "imagePullPolicy",
+    "command",
+    "args",
+    "envFrom",
+    "resources",
+    "securityContext",
+    "livenessProbe",
+    "readinessProbe",
+)
+
+
+def worker_pod_spec(*, name: str, namespace: str, worker: models.WorkerSpec, address: str) -> dict[str, Any]:
+    """The pod: the user's pod fields, one worker container, their volumes and our token volume."""
+    given = worker.model_dump(by_alias=True, exclude_none=True, mode="json")
+    pod: dict[str, Any] = {ours: given[theirs] for theirs, ours in _POD_FIELDS.items() if theirs in given}
+    pod["containers"] = [worker_container(name=name, namespace=namespace, worker=worker, address=address)]
+    volumes = [v for v in given.get("volumes", []) if v.get("name") != TOKEN_VOLUME]
+    pod["volumes"] = [*volumes, token_volume()]
+    return pod
 
 
 def worker_container(*, name: str, namespace: str, worker: models.WorkerSpec, address: str) -> dict[str, Any]:
-    """The user's container fields, plus what the SDK reads to find its server and queue."""
-    container: dict[str, Any] = {"name": "worker", **worker.model_dump(by_alias=True, exclude_none=True)}
-    container.pop("replicasHint", None)
-    ours = [
+    """The user's container fields, plus what the SDK reads to find its server, queue and token."""
+    given = worker.model_dump(by_alias=True, exclude_none=True, mode="json")
+    container: dict[str, Any] = {"name": "worker", **{k: given[k] for k in _CONTAINER_FIELDS if k in given}}
+    ours = worker_env(name=name, namespace=namespace, address=address)
+    taken = {e["name"] for e in ours}
+    # Ours first and theirs never under the same name: the LEGATO_* values are the operator's.
+    container["env"] = ours + [e for e in given.get("env", []) if e["name"] not in taken]
+    mounts = [m for m in given.get("volumeMounts", []) if m.get("name") != TOKEN_VOLUME]
+    container["volumeMounts"] = [*mounts, {"name": TOKEN_VOLUME, "mountPath": TOKEN_DIR, "readOnly": True}]
+    return container
+
+
+def worker_env(*, name: str, namespace: str, address: str) -> list[dict[str, str]]:
+    """What a worker needs to find its server, namespace, queue and credentials."""
+    return [
         {"name": "LEGATO_ADDRESS", "value": address},
         {"name": "LEGATO_NAMESPACE", "value": namespace},
         {"name": "LEGATO_TASK_QUEUE", "value": name},
         {"name": "LEGATO_TOKEN_FILE", "value": TOKEN_PATH},
     ]
-    theirs = [e for e in container.get("env", []) if e.get("name") not in {o["name"] for o in ours}]
-    container["env"] = ours + theirs
-    mounts = container.get("volumeMounts", [])
-    token_mount = {"name": "legato-token", "mountPath": "/var/run/secrets/legato", "readOnly": True}
-    container["volumeMounts"] = [*mounts, token_mount]
-    return container
 
 
 def token_volume() -> dict[str, Any]:
-    """A projected ServiceAccount token for the server's TokenReview, bound to our audience."""
+    """A projected ServiceAccount token for the server's TokenReview, bound to our audience.
+
+    The kubelet rotates it before it expires; the SDK re-reads the file when it changes.
+    """
     source = {"serviceAccountToken": {"audience": TOKEN_AUDIENCE, "expirationSeconds": 3600, "path": "token"}}
-    return {"name": "legato-token", "projected": {"sources": [source]}}
-
-
-@dataclass(frozen=True)
-class ScaleInput:
-    backlog: int
-    pollers: int
-    current_replicas: int
-    idle_for: timedelta
-
-
-def desired_replicas(scaling: models.ScalingSpec, observed: ScaleInput) -> int:
-    """clamp(ceil(backlog / target), min, max), holding replicas until idle for scaleDownDelay."""
-    wanted = math.ceil(observed.backlog / scaling.target_backlog_per_replica)
-    # Work that is running has no backlog; keep the workers that hold it until the queue
-    # has been idle long enough.
-    if wanted < observed.current_replicas and observed.idle_for < parse_duration(scaling.scale_down_delay):
-        wanted = observed.current_replicas
-    return max(scaling.min_replicas, min(scaling.max_replicas, wanted))
+    return {"name": TOKEN_VOLUME, "projected": {"sources": [source]}}

@@ -45,7 +45,7 @@ def structural(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
                 out[key] = structural(value, defs)
         else:
             out[key] = value
-    if not out.get("type") and "properties" not in out and "enum" not in out:
+    if not out.get("type") and not {"properties", "enum", "x-kubernetes-int-or-string"} & out.keys():
         # Free-form JSON (arguments, results): Kubernetes keeps it as it is.
         out["x-kubernetes-preserve-unknown-fields"] = True
     return out
@@ -55,6 +55,9 @@ def _any_of(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     options = [o for o in schema["anyOf"] if o.get("type") != "null"]
     nullable = len(options) < len(schema["anyOf"])
     rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    # int | str: a Kubernetes quantity (``500m``, ``2``), which has its own marker.
+    if {o.get("type") for o in options} == {"integer", "string"} and len(options) == 2:
+        options = [{"x-kubernetes-int-or-string": True}]
     if len(options) != 1:
         raise ValueError(f"only Optional[X] unions can become a structural schema, got {schema['anyOf']}")
     out = structural({**options[0], **rest}, defs)
@@ -87,9 +90,12 @@ def crd(
     """A complete CustomResourceDefinition for one kind."""
     subresources: dict[str, Any] = {"status": {}}
     if scale:
+        # For an HPA or KEDA in scaling.mode External: they write spec.replicas, which the
+        # operator copies to the worker Deployment; the selector lets an HPA count pods.
         subresources["scale"] = {
-            "specReplicasPath": ".spec.scaling.minReplicas",
+            "specReplicasPath": ".spec.replicas",
             "statusReplicasPath": ".status.replicas",
+            "labelSelectorPath": ".status.selector",
         }
     root = {
         "type": "object",
@@ -149,9 +155,12 @@ def all_crds() -> dict[str, dict[str, Any]]:
         models.TaskQueueSpec,
         models.TaskQueueStatus,
         [
+            printer_column("Desired", ".status.desiredReplicas", "integer"),
             printer_column("Replicas", ".status.replicas", "integer"),
-            printer_column("Backlog", ".status.backlog.activityTasks", "integer"),
+            printer_column("Backlog", ".status.backlog.total", "integer"),
+            printer_column("Running", ".status.backlog.running", "integer", priority=1),
             printer_column("Pollers", ".status.pollers", "integer"),
+            printer_column("Mode", ".spec.scaling.mode", priority=1),
             age,
         ],
         scale=True,

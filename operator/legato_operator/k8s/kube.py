@@ -9,6 +9,7 @@ managers own (an HPA's replicas, a user's labels) are left alone.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,14 +26,21 @@ VERSION = "v1alpha1"
 FIELD_MANAGER = "legato"
 APPLY_PATCH = "application/apply-patch+yaml"
 MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+EVENT_SOURCE = "legato-operator"
 
 
 class KubeError(RuntimeError):
-    """A Kubernetes API call failed; ``status`` is the HTTP status (0 when unreachable)."""
+    """A Kubernetes API call failed; ``status`` is the HTTP status (0 when unreachable).
 
-    def __init__(self, message: str, *, status: int = 0) -> None:
+    ``detail`` is the API server's own message (e.g. which field of a Deployment is invalid)
+    when it sent one, else the whole error text.
+    """
+
+    def __init__(self, message: str, *, status: int = 0, detail: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.detail = detail or message
 
 
 @dataclass(frozen=True)
@@ -100,16 +108,70 @@ class Kube:
         """One of our resources, or None when it is gone."""
         return await self._get(self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name)
 
-    async def patch_custom_status(self, plural: str, namespace: str, name: str, status: dict[str, Any]) -> None:
-        """Merge ``status`` into the resource's status subresource; a vanished resource is fine."""
-        body = {"status": status}
+    async def patch_custom_status(
+        self, plural: str, namespace: str, name: str, status: dict[str, Any], *, uid: str | None = None
+    ) -> bool:
+        """Write ``status`` into the resource's status subresource; False if the resource is gone.
+
+        Without ``uid``, ``status`` is merged in. With ``uid``, it replaces the status of that
+        object only (a JSON patch that first tests the uid): a re-created resource of the same
+        name, another uid, counts as gone.
+        """
+        body: Any = {"status": status}
+        kwargs: dict[str, Any] = {}
+        if uid is not None:
+            body = [
+                {"op": "test", "path": "/metadata/uid", "value": uid},
+                {"op": "add", "path": "/status", "value": status},
+            ]
+            kwargs["_content_type"] = JSON_PATCH
         try:
             await self._call(
-                self._custom.patch_namespaced_custom_object_status, GROUP, VERSION, namespace, plural, name, body
+                self._custom.patch_namespaced_custom_object_status,
+                GROUP,
+                VERSION,
+                namespace,
+                plural,
+                name,
+                body,
+                **kwargs,
             )
         except KubeError as e:
-            if e.status != 404:
-                raise
+            if e.status == 404:
+                return False
+            # A failed uid test, or a status the schema refuses: only the first means gone.
+            if uid is not None and e.status == 422:
+                current = await self.get_custom(plural, namespace, name)
+                if current is None or current["metadata"].get("uid") != uid:
+                    return False
+            raise
+        return True
+
+    async def post_event(self, involved: dict[str, Any], *, reason: str, message: str, warning: bool = False) -> None:
+        """Record a core/v1 Event about ``involved`` (apiVersion, kind, name, namespace, uid).
+
+        Events are a courtesy to people: one that cannot be posted is logged, not raised.
+        """
+        now = now_rfc3339()
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"generateName": f"{involved['name']}.", "namespace": involved["namespace"]},
+            "involvedObject": involved,
+            "type": "Warning" if warning else "Normal",
+            "reason": reason,
+            "message": message[:1024],
+            "source": {"component": EVENT_SOURCE},
+            "reportingComponent": EVENT_SOURCE,
+            "reportingInstance": EVENT_SOURCE,
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+        }
+        try:
+            await self._call(self._core.create_namespaced_event, involved["namespace"], event)
+        except KubeError as e:
+            log.warning("Could not post event %s for %s/%s: %s", reason, involved["namespace"], involved["name"], e)
 
     async def review_token(self, token: str, audiences: list[str] | None = None) -> TokenIdentity | None:
         """Ask the API server whose token this is; None when it is not valid."""
@@ -146,13 +208,24 @@ class Kube:
         try:
             result = await asyncio.to_thread(method, *args, **kwargs)
         except ApiException as e:
-            raise KubeError(f"{method.__name__}: {e.status} {e.reason}: {e.body}", status=e.status or 0) from e
+            message = f"{method.__name__}: {e.status} {e.reason}: {e.body}"
+            raise KubeError(message, status=e.status or 0, detail=_status_message(e.body)) from e
         except OSError as e:
             raise KubeError(f"{method.__name__}: Kubernetes API unreachable: {e}") from e
         if isinstance(result, dict):
             return result
         serialized: dict[str, Any] = self.api_client.sanitize_for_serialization(result)
         return serialized
+
+
+def _status_message(body: Any) -> str | None:
+    """The ``message`` of a Kubernetes Status body, if the body is one."""
+    try:
+        status = json.loads(body)
+    except (TypeError, ValueError):
+        return None
+    message = status.get("message") if isinstance(status, dict) else None
+    return message if isinstance(message, str) else None
 
 
 def now_rfc3339() -> str:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 # A Kubernetes object name used as a reference (a TaskQueue's name): DNS-1123 label.
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 # Durations as people write them in YAML: 30s, 5m, 1h30m, 2d, 250ms.
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+$"
+# A ServiceAccount's name: DNS-1123 subdomain.
+DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 MAX_SIGNALS = 100
 MAX_RESULT_CHARS = 4096
 
@@ -33,6 +35,12 @@ class OnDelete(StrEnum):
     CANCEL = "Cancel"
     TERMINATE = "Terminate"
     ABANDON = "Abandon"
+
+
+class PullPolicy(StrEnum):
+    ALWAYS = "Always"
+    IF_NOT_PRESENT = "IfNotPresent"
+    NEVER = "Never"
 
 
 class IdReusePolicy(StrEnum):
@@ -71,7 +79,14 @@ class WorkflowSpec(ResourceModel):
     execution_timeout: str | None = Field(default=None, pattern=DURATION, description="Limit for the whole run.")
     retry_policy: RetryPolicySpec | None = None
     id_reuse_policy: IdReusePolicy = IdReusePolicy.ALLOW_DUPLICATE
-    signals: list[SignalSpec] = Field(default_factory=list, max_length=MAX_SIGNALS)
+    signals: list[SignalSpec] = Field(
+        default_factory=list,
+        max_length=MAX_SIGNALS,
+        description="Signals to deliver, in order, once each; ids are unique.",
+        # The API server itself refuses two signals with one id; it stores [] when omitted,
+        # so a JSON patch can always append to /spec/signals/-.
+        json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["id"], "default": []},
+    )
     on_delete: OnDelete = Field(default=OnDelete.CANCEL, description="Cancel, Terminate or Abandon the run on delete.")
 
 
@@ -116,51 +131,146 @@ class WorkflowStatus(ResourceModel):
     result_truncated: bool = False
     failure: FailureSummary | None = None
     message: str = Field(default="", max_length=1024, description="One line for `kubectl get`.")
-    delivered_signals: list[str] = Field(default_factory=list, max_length=MAX_SIGNALS)
+    delivered_signals: list[str] = Field(default_factory=list, max_length=MAX_SIGNALS, description="Ids, in order.")
+    undelivered_signals: list[str] = Field(
+        default_factory=list, max_length=MAX_SIGNALS, description="Ids that could not be delivered (the run closed)."
+    )
     conditions: list[Condition] = Field(default_factory=list, max_length=16)
     observed_generation: int | None = None
 
 
 class ScalingMode(StrEnum):
+    """Who sets the worker Deployment's replicas."""
+
+    # The operator, from the queue's backlog (tasks waiting + tasks running).
     BACKLOG = "Backlog"
+    # Someone else: an HPA or KEDA, through the TaskQueue's scale subresource or the Deployment's.
     EXTERNAL = "External"
 
 
 class ScalingSpec(ResourceModel):
     """How the worker Deployment scales: by backlog (the operator) or externally (HPA, KEDA)."""
 
-    mode: ScalingMode = ScalingMode.BACKLOG
-    min_replicas: int = Field(default=0, ge=0, le=1000)
-    max_replicas: int = Field(default=10, ge=0, le=1000)
-    target_backlog_per_replica: int = Field(default=5, ge=1, le=100000)
-    scale_down_delay: str = Field(default="5m", pattern=DURATION)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                {"rule": "self.minReplicas <= self.maxReplicas", "message": "minReplicas must not exceed maxReplicas"}
+            ]
+        },
+    )
+
+    mode: ScalingMode = Field(default=ScalingMode.BACKLOG, description="Backlog (the operator scales) or External.")
+    min_replicas: int = Field(
+        default=0, ge=0, le=1000, description="Fewest workers; 0 lets an idle queue scale to zero."
+    )
+    max_replicas: int = Field(default=10, ge=0, le=1000, description="Most workers.")
+    target_backlog_per_replica: int = Field(
+        default=5, ge=1, le=100000, description="Tasks (waiting + running) one worker is expected to handle."
+    )
+    scale_down_delay: str = Field(
+        default="5m", pattern=DURATION, description="How long fewer workers must suffice before scaling down."
+    )
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> ScalingSpec:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(f"minReplicas ({self.min_replicas}) must not exceed maxReplicas ({self.max_replicas})")
+        return self
+
+
+class EnvVar(ResourceModel):
+    """A container environment variable: a value, or a reference (``valueFrom``) kept as Kubernetes has it."""
+
+    name: str = Field(min_length=1, max_length=1024)
+    value: str | None = None
+    value_from: dict[str, Any] | None = None
+
+
+class LocalObjectReference(ResourceModel):
+    name: str = Field(min_length=1, max_length=253)
+
+
+class ResourceRequirements(ResourceModel):
+    """CPU, memory and other resources, as quantities (``500m``, ``1Gi``, ``2``)."""
+
+    limits: dict[str, int | str] | None = None
+    requests: dict[str, int | str] | None = None
+
+
+# Kubernetes objects too large to restate here (probes, affinity, security contexts,
+# volumes): the API server keeps them as given and validates them when it stores the
+# Deployment; the operator copies them verbatim.
+KubeObject = dict[str, Any]
 
 
 class WorkerSpec(ResourceModel):
-    """The worker container: image and the usual container fields, passed through."""
+    """The worker pod: a subset of a Deployment's pod template and its one container."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
-
-    image: str = Field(min_length=1, max_length=1024)
-    replicas_hint: int | None = Field(default=None, ge=0, description="Unused; reserved.")
+    image: str = Field(min_length=1, max_length=1024, description="The SDK worker image.")
+    image_pull_policy: PullPolicy | None = None
+    command: list[str] | None = Field(default=None, max_length=64, description="Default: the image's entrypoint.")
+    args: list[str] | None = Field(default=None, max_length=256)
+    env: list[EnvVar] = Field(
+        default_factory=list, max_length=256, description="Besides the LEGATO_* variables the operator sets."
+    )
+    env_from: list[KubeObject] | None = Field(default=None, max_length=64)
+    resources: ResourceRequirements | None = None
+    volume_mounts: list[KubeObject] | None = Field(default=None, max_length=64)
+    security_context: KubeObject | None = Field(default=None, description="The container's securityContext.")
+    liveness_probe: KubeObject | None = None
+    readiness_probe: KubeObject | None = None
+    # Pod-level fields.
+    labels: dict[str, str] | None = Field(default=None, description="Extra labels of the worker pods.")
+    annotations: dict[str, str] | None = Field(default=None, description="Annotations of the worker pods.")
+    service_account_name: str | None = Field(default=None, max_length=253, pattern=DNS_SUBDOMAIN)
+    image_pull_secrets: list[LocalObjectReference] | None = Field(default=None, max_length=16)
+    node_selector: dict[str, str] | None = None
+    tolerations: list[KubeObject] | None = Field(default=None, max_length=64)
+    affinity: KubeObject | None = None
+    topology_spread_constraints: list[KubeObject] | None = Field(default=None, max_length=16)
+    priority_class_name: str | None = Field(default=None, max_length=253)
+    pod_security_context: KubeObject | None = Field(default=None, description="The pod's securityContext.")
+    volumes: list[KubeObject] | None = Field(default=None, max_length=64)
+    termination_grace_period_seconds: int | None = Field(
+        default=None, ge=0, le=86400, description="Time a worker gets to finish its tasks on scale-down."
+    )
 
 
 class TaskQueueSpec(ResourceModel):
+    """A task queue's workers: the pod to run and how many of them."""
+
     worker: WorkerSpec
     scaling: ScalingSpec = Field(default_factory=ScalingSpec)
+    replicas: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Only with scaling.mode External: the replicas an HPA or KEDA sets through the scale "
+        "subresource; the operator copies it to the Deployment. Unset, the Deployment's replicas are left alone.",
+    )
 
 
 class Backlog(ResourceModel):
-    workflow_tasks: int = 0
-    activity_tasks: int = 0
-    oldest_task_age: str = "0s"
+    """Tasks of the queue, both kinds, as the engine counts them."""
+
+    workflow_tasks: int = Field(default=0, description="Workflow tasks waiting for a poller.")
+    activity_tasks: int = Field(default=0, description="Activity tasks waiting for a poller.")
+    total: int = Field(default=0, description="workflowTasks + activityTasks.")
+    running: int = Field(default=0, description="Tasks a worker holds now (started, not finished).")
+    oldest_task_age: str = Field(default="0s", description="How long the oldest waiting task has waited.")
 
 
 class TaskQueueStatus(ResourceModel):
+    """A bounded summary: counts and the scaler's decision, never a list of tasks or pollers."""
+
     backlog: Backlog = Field(default_factory=Backlog)
-    pollers: int = 0
-    replicas: int = 0
-    desired_replicas: int = 0
-    last_active_time: str | None = None
+    pollers: int = Field(default=0, description="Workers (distinct identities) that polled within the last minute.")
+    replicas: int = Field(default=0, description="The Deployment's observed replicas (its status.replicas).")
+    desired_replicas: int = Field(default=0, description="The Deployment's spec.replicas: what the scaler asked for.")
+    selector: str = Field(default="", description="Label selector of the worker pods (for the scale subresource).")
+    last_active_time: str | None = Field(default=None, description="Last time a task of the queue waited or ran.")
     conditions: list[Condition] = Field(default_factory=list, max_length=16)
     observed_generation: int | None = None

@@ -119,3 +119,41 @@ class TimerSelector:
     run_id: str
     kinds: tuple[str, ...]
     ref: int
+
+
+@dataclass(frozen=True)
+class ResourceKey:
+    """A `Workflow` resource: its namespace, name and uid (a re-created one is another)."""
+
+    namespace: str
+    name: str
+    uid: str
+
+
+@dataclass(frozen=True)
+class WorkflowResource:
+    """The link from a `Workflow` resource to its run (a row of ``workflow_resources``)."""
+
+    key: ResourceKey
+    workflow_id: str
+    run_id: str
+    identity: dict[str, Any]
+    generation: int = 0
+    delivered_signals: list[str] = field(default_factory=list)
+    undelivered_signals: dict[str, str] = field(default_factory=dict)
+    refused_fields: list[str] = field(default_factory=list)
+    change: int = 1
+    synced_change: int = 0
+    synced_version: int = 0
+    synced_status: str | None = None
+    final: bool = False
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnsyncedResource:
+    """A link whose status is behind: the run's version and status when it was found."""
+
+    resource: WorkflowResource
+    version: int
+    status: str

@@ -1,4 +1,4 @@
-"""Queries on ``tasks``: insert, claim with SKIP LOCKED, update, delete, backlog."""
+"""Queries on ``tasks``: insert, claim with SKIP LOCKED, update, delete, load (backlog + running)."""
 
 from __future__ import annotations
 
@@ -140,19 +140,21 @@ async def delete_for_run(conn: db.Connection, run_id: str) -> None:
     await conn.execute("DELETE FROM tasks WHERE run_id = $1", run_id)
 
 
-async def backlog(
+async def load(
     conn: db.Connection, namespace: str | None = None, task_queue: str | None = None
-) -> list[tuple[str, str, str, int, datetime]]:
-    """Ready tasks per (namespace, task queue, kind): count and oldest visible_at.
+) -> list[tuple[str, str, str, str, int, datetime]]:
+    """Ready and started tasks per (namespace, task queue, kind, state): count and oldest visible_at.
 
-    Both filters given, the claim index answers it; none, it counts every ready task
-    (the metrics scrape).
+    What the scaler reads: waiting tasks and the tasks workers hold. Tasks in retry backoff
+    are left out; they count again once ready. Without filters it reads every pending task
+    in one pass (the table holds only pending tasks, not history), which is what the
+    operator does once per scale interval for all queues together.
     """
     records = await conn.fetch(
-        "SELECT namespace, task_queue, kind, count(*) AS n, min(visible_at) AS oldest FROM tasks"
-        " WHERE state = 'ready' AND ($1::text IS NULL OR namespace = $1)"
-        " AND ($2::text IS NULL OR task_queue = $2) GROUP BY 1, 2, 3",
+        "SELECT namespace, task_queue, kind, state, count(*) AS n, min(visible_at) AS oldest FROM tasks"
+        " WHERE state IN ('ready', 'started') AND ($1::text IS NULL OR namespace = $1)"
+        " AND ($2::text IS NULL OR task_queue = $2) GROUP BY 1, 2, 3, 4",
         namespace,
         task_queue,
     )
-    return [(r["namespace"], r["task_queue"], r["kind"], int(r["n"]), r["oldest"]) for r in records]
+    return [(r["namespace"], r["task_queue"], r["kind"], r["state"], int(r["n"]), r["oldest"]) for r in records]

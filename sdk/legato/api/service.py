@@ -32,6 +32,7 @@ COMPLETE_ACTIVITY_TASK = PREFIX + "/activity-tasks/complete"  # POST
 FAIL_ACTIVITY_TASK = PREFIX + "/activity-tasks/fail"  # POST
 HEARTBEAT_ACTIVITY_TASK = PREFIX + "/activity-tasks/heartbeat"  # POST
 DESCRIBE_TASK_QUEUE = PREFIX + "/task-queues/{task_queue}"  # GET backlog and pollers
+TASK_QUEUE_BACKLOG = PREFIX + "/task-queues/{task_queue}/backlog"  # GET, for autoscalers (KEDA metrics-api)
 
 
 class IdConflictPolicy(StrEnum):
@@ -216,10 +217,19 @@ class TerminateWorkflowRequest(WireModel):
 
 
 class TaskQueueBacklog(WireModel):
+    """A task queue's load, counted over every server replica.
+
+    ``workflow_tasks`` and ``activity_tasks`` wait for a poller; ``running`` are held by
+    workers now; ``backlog`` is waiting + running, what the operator's scaling divides by
+    ``targetBacklogPerReplica``; ``pollers`` are workers that polled within the last minute.
+    """
+
     workflow_tasks: int
     activity_tasks: int
     oldest_task_age: float
     pollers: int
+    running: int = 0
+    backlog: int = 0
 
 
 class Ack(WireModel):

@@ -1,0 +1,364 @@
+"""The Helm chart: it lints, renders, refuses unknown values, and installs least-privilege RBAC.
+
+Rendering tests run `helm` from `make testbin` (skipped without it); the install test puts
+the chart into a fresh kube-apiserver of its own, so that Helm itself creates the CRDs, and
+asks the API server what the operator's ServiceAccount may do (`kubectl auth can-i`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from legato_operator.k8s import kube
+from legato_operator.k8s.auth import KubernetesAuthenticator
+from tests.k8s import testbin
+from tests.k8s.apiserver import APIServer
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "charts" / "legato"
+RELEASE, RELEASE_NAMESPACE = "legato", "legato-system"
+OPERATOR = f"system:serviceaccount:{RELEASE_NAMESPACE}:legato"
+
+
+@pytest.fixture(scope="module")
+def binaries() -> testbin.TestBin:
+    found = testbin.find()
+    if found is None:
+        pytest.skip(testbin.MISSING_REASON)
+    return found
+
+
+def helm(binaries: testbin.TestBin, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(binaries.helm), *args], capture_output=True, text=True, check=check, timeout=120)
+
+
+def render(binaries: testbin.TestBin, *sets: str) -> list[dict[str, Any]]:
+    flags = [f for s in sets for f in ("--set", s)]
+    out = helm(binaries, "template", RELEASE, str(CHART), "-n", RELEASE_NAMESPACE, "--include-crds", *flags).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def find(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    matches = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
+    assert len(matches) == 1, f"{len(matches)} {kind} {name or ''} rendered"
+    return matches[0]
+
+
+# --- lint and render -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sets", [[], ["postgresql.enabled=true"], ["auth.tokensSecret=legato-tokens"]])
+def test_the_chart_lints(binaries: testbin.TestBin, sets: list[str]) -> None:
+    flags = [f for s in sets for f in ("--set", s)]
+    done = helm(binaries, "lint", "--strict", str(CHART), *flags, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_default_values_render_the_operator_and_least_privilege_rbac(binaries: testbin.TestBin) -> None:
+    objects = render(binaries)
+    kinds = sorted(o["kind"] for o in objects)
+    assert kinds == sorted(
+        [
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "CustomResourceDefinition",
+            "CustomResourceDefinition",
+            "Deployment",
+            "PodDisruptionBudget",
+            "Role",
+            "RoleBinding",
+            "Service",
+            "ServiceAccount",
+        ]
+    )
+    assert find(objects, "Service")["spec"]["ports"][0]["port"] == 7233
+
+
+def test_the_operator_runs_hardened_with_probes_and_its_namespace(binaries: testbin.TestBin) -> None:
+    deployment = find(render(binaries), "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["ports"][0]["containerPort"] == 7233
+    assert container["args"][:2] == ["run", "--database-url=$(LEGATO_DATABASE_URL)"]
+    assert "--auth=kubernetes" in container["args"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["LEGATO_OPERATOR_NAMESPACE"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
+    assert env["LEGATO_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "legato-database", "key": "url"}
+    assert env["LEGATO_ADVERTISE_ADDRESS"]["value"] == f"legato.{RELEASE_NAMESPACE}.svc:7233"
+
+
+def test_the_quickstart_postgres_renders_a_statefulset_and_the_url_secret(binaries: testbin.TestBin) -> None:
+    objects = render(binaries, "postgresql.enabled=true")
+    statefulset = find(objects, "StatefulSet", "legato-postgresql")
+    assert statefulset["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "8Gi"
+    secret = find(objects, "Secret", "legato-database")["stringData"]
+    assert secret["url"].startswith("postgresql://legato:")
+    assert secret["url"].endswith(f"@legato-postgresql.{RELEASE_NAMESPACE}.svc:5432/legato")
+    assert secret["password"] in secret["url"]
+
+
+def test_a_database_url_value_goes_into_a_secret_not_the_pod(binaries: testbin.TestBin) -> None:
+    url = "postgresql://legato:s3cret@db.example:5432/legato"
+    objects = render(binaries, f"database.url={url}")
+    assert find(objects, "Secret", "legato-database")["stringData"]["url"] == url
+    assert "s3cret" not in json.dumps(find(objects, "Deployment"))
+
+
+def test_an_existing_database_secret_is_used_as_is(binaries: testbin.TestBin) -> None:
+    objects = render(binaries, "database.existingSecret=pg", "database.existingSecretKey=dsn")
+    assert not [o for o in objects if o["kind"] == "Secret"]
+    container = find(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["LEGATO_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "pg", "key": "dsn"}
+
+
+def test_a_tokens_secret_is_mounted_whole_and_passed_as_tokens_file(binaries: testbin.TestBin) -> None:
+    deployment = find(render(binaries, "auth.tokensSecret=legato-tokens"), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert "--tokens-file=/etc/legato/tokens/tokens.yaml" in container["args"]
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "tokens")
+    assert "subPath" not in mount  # a subPath mount never sees the Secret's updates
+    assert {"name": "tokens", "secret": {"secretName": "legato-tokens"}} in pod["volumes"]
+
+
+def test_the_service_monitor_scrapes_metrics_when_enabled(binaries: testbin.TestBin) -> None:
+    monitor = find(render(binaries, "metrics.serviceMonitor.enabled=true"), "ServiceMonitor")
+    assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+
+
+def test_one_replica_gets_no_disruption_budget_that_would_block_drains(binaries: testbin.TestBin) -> None:
+    assert not [o for o in render(binaries, "replicaCount=1") if o["kind"] == "PodDisruptionBudget"]
+
+
+@pytest.mark.parametrize("key", ["replicas=3", "image.registry=ghcr.io", "postgresql.auth.user=x", "auth.mode=open"])
+def test_the_values_schema_refuses_an_unknown_key_or_value(binaries: testbin.TestBin, key: str) -> None:
+    done = helm(binaries, "template", RELEASE, str(CHART), "--set", key, check=False)
+    assert done.returncode != 0
+    assert "schema" in done.stderr
+
+
+def test_rbac_grants_no_wildcards_secrets_or_pods(binaries: testbin.TestBin) -> None:
+    rules = [r for o in render(binaries) if o["kind"] in ("ClusterRole", "Role") for r in o["rules"]]
+    for rule in rules:
+        for field in ("apiGroups", "resources", "verbs"):
+            assert "*" not in rule[field], rule
+        assert not {"secrets", "pods", "configmaps"} & set(rule["resources"]), rule
+    leases = [r for r in rules if "leases" in r["resources"]]
+    assert leases
+    assert all(r["apiGroups"] == ["coordination.k8s.io"] for r in leases)
+
+
+# --- the chart's files ----------------------------------------------------------------------
+
+
+def test_the_chart_crds_are_copies_of_the_generated_ones() -> None:
+    generated = {p.name: p.read_text() for p in (REPO / "crds").glob("*.yaml")}
+    copies = {p.name: p.read_text() for p in (CHART / "crds").glob("*.yaml")}
+    assert generated, "crds/ is empty"
+    assert copies == generated, "charts/legato/crds/ differs from crds/: run `make crds`"
+
+
+def test_every_value_has_a_doc_comment() -> None:
+    """helm-docs style: a `# --` comment above each value, or above a map documented whole."""
+    key = re.compile(r"^(\s*)([A-Za-z0-9_]+):(.*)$")
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    stack: list[tuple[int, bool]] = []
+    undocumented = []
+    for n, line in enumerate(lines):
+        match = key.match(line)
+        if match is None:
+            continue
+        indent = len(match.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        covered = any(documented for _, documented in stack)
+        own = _doc_comment_above(lines, n)
+        is_leaf = match.group(3).strip() != ""
+        if is_leaf and not (own or covered):
+            undocumented.append(match.group(2))
+        stack.append((indent, own or covered))
+    assert not undocumented, f"values without a `# --` comment: {undocumented}"
+
+
+def _doc_comment_above(lines: list[str], n: int) -> bool:
+    i = n - 1
+    while i >= 0 and lines[i].strip().startswith("#"):
+        if lines[i].strip().startswith("# --"):
+            return True
+        i -= 1
+    return False
+
+
+def test_the_values_schema_refuses_unknown_keys_at_every_level() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    open_objects: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if "properties" in node and node.get("additionalProperties") is not False:
+                open_objects.append(path or "(root)")
+            for name, child in node.get("properties", {}).items():
+                walk(child, f"{path}.{name}")
+            walk(node.get("items"), f"{path}[]")
+
+    walk(schema, "")
+    assert not open_objects
+
+
+def test_every_value_is_in_the_schema() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+
+    def missing(value: Any, node: dict[str, Any], path: str) -> Iterator[str]:
+        if not (isinstance(value, dict) and "properties" in node):
+            return
+        for name, child in value.items():
+            if name not in node["properties"]:
+                yield f"{path}.{name}"
+            else:
+                yield from missing(child, node["properties"][name], f"{path}.{name}")
+
+    assert not list(missing(values, schema, ""))
+
+
+# --- install into a real API server -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster(binaries: testbin.TestBin) -> Iterator[APIServer]:
+    """A kube-apiserver of this module's own, without the CRDs: Helm must create them."""
+    with APIServer(binaries) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def installed(binaries: testbin.TestBin, cluster: APIServer) -> APIServer:
+    done = helm(
+        binaries,
+        "install",
+        RELEASE,
+        str(CHART),
+        "--kubeconfig",
+        str(cluster.kubeconfig),
+        "-n",
+        RELEASE_NAMESPACE,
+        "--create-namespace",
+        "--set",
+        "database.url=postgresql://legato:pw@db:5432/legato",
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return cluster
+
+
+def can_i(cluster: APIServer, *args: str) -> bool:
+    done = cluster.kubectl("auth", "can-i", f"--as={OPERATOR}", *args, check=False)
+    assert done.stdout.strip() in ("yes", "no"), done.stdout + done.stderr
+    return done.stdout.strip() == "yes"
+
+
+@pytest.mark.realapi
+def test_helm_install_creates_the_operator_rbac_and_crds(installed: APIServer) -> None:
+    for kind, name in [
+        ("crd", "workflows.legato.dev"),
+        ("crd", "taskqueues.legato.dev"),
+        ("clusterrole", "legato-operator"),
+        ("clusterrolebinding", "legato-operator"),
+    ]:
+        installed.kubectl("get", kind, name)
+    for kind, name in [
+        ("deployment", "legato"),
+        ("service", "legato"),
+        ("serviceaccount", "legato"),
+        ("role", "legato-leader-election"),
+        ("rolebinding", "legato-leader-election"),
+        ("secret", "legato-database"),
+        ("poddisruptionbudget", "legato"),
+    ]:
+        installed.kubectl("get", kind, name, "-n", RELEASE_NAMESPACE)
+    deployment = json.loads(
+        installed.kubectl("get", "deployment", "legato", "-n", RELEASE_NAMESPACE, "-o", "json").stdout
+    )
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "legato"
+
+
+@pytest.mark.realapi
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        ("patch", "workflows.legato.dev", "--subresource=status", "-n", "shop"),
+        ("update", "taskqueues.legato.dev", "--subresource=status", "-n", "shop"),
+        ("watch", "workflows.legato.dev", "--all-namespaces"),
+        ("patch", "taskqueues.legato.dev", "-n", "shop"),
+        ("update", "taskqueues.legato.dev", "--subresource=finalizers", "-n", "shop"),
+        ("create", "deployments.apps", "-n", "shop"),
+        ("delete", "deployments.apps", "-n", "shop"),
+        ("create", "events", "-n", "shop"),
+        ("create", "events.events.k8s.io", "-n", "shop"),
+        ("create", "tokenreviews.authentication.k8s.io"),
+        ("watch", "customresourcedefinitions.apiextensions.k8s.io"),
+        ("list", "namespaces"),
+        ("create", "leases.coordination.k8s.io", "-n", RELEASE_NAMESPACE),
+        ("update", "leases.coordination.k8s.io/legato-operator", "-n", RELEASE_NAMESPACE),
+    ],
+)
+def test_the_operator_may_do_what_it_needs(installed: APIServer, request_args: tuple[str, ...]) -> None:
+    assert can_i(installed, *request_args)
+
+
+@pytest.mark.realapi
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        ("get", "secrets", "-n", RELEASE_NAMESPACE),
+        ("list", "secrets", "--all-namespaces"),
+        ("delete", "pods", "-n", "shop"),
+        ("get", "pods", "-n", "shop"),
+        ("create", "workflows.legato.dev", "-n", "shop"),
+        ("delete", "workflows.legato.dev", "-n", "shop"),
+        ("delete", "customresourcedefinitions.apiextensions.k8s.io"),
+        ("create", "leases.coordination.k8s.io", "-n", "shop"),
+        ("update", "leases.coordination.k8s.io/someone-else", "-n", RELEASE_NAMESPACE),
+        ("create", "serviceaccounts/token", "-n", "shop"),
+        ("create", "clusterrolebindings.rbac.authorization.k8s.io"),
+        ("*", "*"),
+    ],
+)
+def test_the_operator_may_not_do_anything_else(installed: APIServer, request_args: tuple[str, ...]) -> None:
+    assert not can_i(installed, *request_args)
+
+
+@pytest.mark.realapi
+async def test_the_operator_service_account_can_review_worker_tokens(installed: APIServer, tmp_path: Path) -> None:
+    operator_token = installed.kubectl("create", "token", "legato", "-n", RELEASE_NAMESPACE).stdout.strip()
+    installed.kubectl("create", "namespace", "shop", check=False)
+    installed.kubectl("create", "serviceaccount", "worker", "-n", "shop", check=False)
+    worker_token = installed.kubectl("create", "token", "worker", "-n", "shop", "--audience", "legato").stdout.strip()
+    config = json.loads(installed.kubeconfig.read_text())
+    config["users"][0]["user"]["token"] = operator_token
+    kubeconfig = tmp_path / "operator-kubeconfig"
+    kubeconfig.write_text(json.dumps(config))
+    api_client = kube.load_api_client(str(kubeconfig))
+    try:
+        who = await KubernetesAuthenticator(kube.Kube(api_client)).authenticate(worker_token)
+    finally:
+        api_client.close()
+    assert who is not None
+    assert who.namespaces == frozenset({"shop"})
