@@ -93,9 +93,9 @@ bench: $(BENCH_STAMP) postgres ## Legato vs DBOS Transact on one Postgres; BENCH
 	BENCH_N=$(BENCH_N) $(BIN)/python bench/run.py
 
 .PHONY: crds
-crds: $(VENV_STAMP) ## Regenerate crds/ from the pydantic models.
+crds: $(VENV_STAMP) ## Regenerate crds/ (and the chart's copy) from the pydantic models.
 	@if $(BIN)/python scripts/has_module.py legato_operator.k8s.crdgen; then \
-		$(BIN)/python -m legato_operator.k8s.crdgen crds/; \
+		$(BIN)/python -m legato_operator.k8s.crdgen crds/ charts/legato/crds/; \
 	else \
 		echo "make crds: the generator legato_operator.k8s.crdgen does not exist yet; crds/ unchanged" >&2; \
 		exit 1; \

@@ -10,6 +10,8 @@
     legato-operator migrate [--database-url URL]
     legato-operator dev [--port P] [--host H] [--data-dir DIR] [--then CMD] [--keep-running]
 
+Both `run` and `dev` take [--auth none|kubernetes|tokens] [--tokens-file PATH].
+
 ``--database-url`` defaults to ``LEGATO_DATABASE_URL`` and ``--port`` to ``LEGATO_PORT``
 (else 7233). SIGTERM and SIGINT stop the process cleanly; all state is in Postgres, so
 ``kill -9`` at any moment loses nothing either.
@@ -45,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="legato-operator", description="Legato's server and operator.")
     parser.add_argument("--log-level", default=os.environ.get("LEGATO_LOG_LEVEL", "INFO"))
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="serve the API and fire timers (and, later, run the operator)")
+    run = commands.add_parser("run", help="serve the API, fire timers and (unless --no-kubernetes) reconcile")
     _server_options(run, host="0.0.0.0", auth=None)
     run.add_argument("--no-kubernetes", action="store_true", help="serve without the Kubernetes operator")
     run.add_argument("--kubeconfig", default=os.environ.get("KUBECONFIG"), help="default: in-cluster, else ~/.kube")
@@ -142,7 +144,12 @@ async def _main(args: argparse.Namespace) -> int:
         if not args.database_url:
             print("legato-operator: --database-url or LEGATO_DATABASE_URL is required", file=sys.stderr)
             return 2
-        return await _run(_options(args, args.database_url), args)
+        client = None if args.no_kubernetes and _auth_mode(args) != "kubernetes" else _kube_client(args)
+        try:
+            return await _run(_options(args, args.database_url, client), args, client)
+        finally:
+            if client is not None:
+                client.close()
     return await _dev(args)
 
 
@@ -183,16 +190,17 @@ def _authenticator(args: argparse.Namespace, kube_client: kube.Kube | None) -> a
         except auth.TokensFileError as e:
             _exit_usage(str(e))
     if mode == "kubernetes":
-        chain.append(k8s_auth.KubernetesAuthenticator(kube_client or _kube_for_auth(args)))
+        chain.append(k8s_auth.KubernetesAuthenticator(kube_client or _kube_client(args)))
     log.info("Authentication: %s%s", mode, f" + tokens from {args.tokens_file}" if args.tokens_file else "")
     return chain[0] if len(chain) == 1 else auth.FirstOf(chain)
 
 
-def _kube_for_auth(args: argparse.Namespace) -> kube.Kube:
+def _kube_client(args: argparse.Namespace) -> kube.Kube:
+    """The one Kubernetes client of the process (reconcilers and TokenReview); exits 2 without config."""
     try:
         return kube.Kube(kube.load_api_client(getattr(args, "kubeconfig", None)))
     except Exception as e:
-        _exit_usage(f"--auth kubernetes needs access to the Kubernetes API: {e}")
+        _exit_usage(f"no access to the Kubernetes API (--kubeconfig, in-cluster or ~/.kube/config): {e}")
 
 
 def _exit_usage(message: str) -> NoReturn:
@@ -213,16 +221,12 @@ async def _migrate(database_url: str | None) -> int:
     return 0
 
 
-async def _run(options: server.Options, args: argparse.Namespace) -> int:
+async def _run(options: server.Options, args: argparse.Namespace, client: kube.Kube | None) -> int:
     async with server.serve(options) as serving:
-        if args.no_kubernetes:
+        if args.no_kubernetes or client is None:
             await _until_signal()
-            return 0
-        client = kube.Kube(kube.load_api_client(args.kubeconfig))
-        try:
+        else:
             await _operate(serving, args, client)
-        finally:
-            client.close()
     return 0
 
 

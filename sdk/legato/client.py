@@ -62,9 +62,9 @@ class Client:
 
     @staticmethod
     async def connect(
-        target_host: str,
+        target_host: str | None = None,
         *,
-        namespace: str = "default",
+        namespace: str | None = None,
         api_key: str | None = None,
         data_converter: DataConverter = DataConverter.default,
         identity: str | None = None,
@@ -76,8 +76,10 @@ class Client:
         simply waits for it.
 
         Args:
-            target_host: ``localhost:7233``, or ``http(s)://...``.
-            namespace: The namespace every call acts in.
+            target_host: ``localhost:7233``, or ``http(s)://...``. When None, taken from
+                ``LEGATO_ADDRESS`` (set by the operator on worker pods), else ``localhost:7233``.
+            namespace: The namespace every call acts in. When None, taken from
+                ``LEGATO_NAMESPACE``, else ``default``.
             api_key: A token sent as ``Authorization: Bearer``. When None, the token is
                 read from the file ``LEGATO_TOKEN_FILE`` names at each call (re-read when
                 it changes: the operator mounts a rotated ServiceAccount token there on
@@ -86,7 +88,9 @@ class Client:
             identity: Recorded with what this client does; ``pid@host`` by default.
             tls: Use https for a bare ``host:port``.
         """
-        transport = _transport.Transport(target_host, namespace=namespace, api_key=api_key, tls=tls)
+        target = target_host or os.environ.get("LEGATO_ADDRESS") or "localhost:7233"
+        namespace = namespace or os.environ.get("LEGATO_NAMESPACE") or "default"
+        transport = _transport.Transport(target, namespace=namespace, api_key=api_key, tls=tls)
         return Client(
             transport,
             data_converter=data_converter,

@@ -38,7 +38,7 @@ class Worker:
 
     Args:
         client: The client whose server, namespace and converter the worker uses.
-        task_queue: The task queue to poll.
+        task_queue: The task queue to poll; ``LEGATO_TASK_QUEUE`` (set by the operator) when None.
         workflows: ``@workflow.defn`` classes.
         activities: ``@activity.defn`` functions (async, or sync for the thread pool).
         activity_executor: Runs sync activities; a thread pool of
@@ -61,7 +61,7 @@ class Worker:
         self,
         client: Client,
         *,
-        task_queue: str,
+        task_queue: str | None = None,
         workflows: Sequence[type] = (),
         activities: Sequence[Callable[..., Any]] = (),
         activity_executor: Executor | None = None,
@@ -78,6 +78,9 @@ class Worker:
         if not workflows and not activities:
             raise ValueError("At least one workflow or activity must be specified")
         self._client = client
+        task_queue = task_queue or os.environ.get("LEGATO_TASK_QUEUE")
+        if not task_queue:
+            raise ValueError("Worker needs task_queue= (or LEGATO_TASK_QUEUE in the environment)")
         self._task_queue = task_queue
         self._identity = identity or f"{os.getpid()}@{socket.gethostname()}"
         self._grace = graceful_shutdown_timeout.total_seconds()

@@ -35,3 +35,4 @@ async def test_openapi_document_lists_the_start_route(server: ServerProcess) -> 
     status, body = await http_json("GET", f"{server.url}/openapi.json")
     assert status == 200
     assert "/api/v1/namespaces/{namespace}/workflows" in body["paths"]
+    assert body["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

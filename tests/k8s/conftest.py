@@ -67,7 +67,7 @@ def operator_process(pg_dsn: str, apiserver: APIServer, tmp_path: Path) -> Itera
         dsn=pg_dsn,
         log_path=tmp_path / "operator-0.log",
         kubeconfig=apiserver.kubeconfig,
-        extra_args=["--lease-namespace", "legato-system"],
+        extra_args=["--lease-namespace", "legato-system", "--auth", "none"],
     )
     proc.start()
     try:

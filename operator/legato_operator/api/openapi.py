@@ -18,6 +18,9 @@ _STATUS_ERRORS = {
     "409": "Already started, or a conflicting change",
     "410": "The task token no longer holds its task",
     "413": "A payload is over the size limit",
+    "401": "No bearer token, or one the server does not accept",
+    "403": "The caller may not act in this namespace",
+    "503": "The token could not be checked right now; retry",
 }
 
 
@@ -32,7 +35,12 @@ def document(version: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Legato API", "version": version},
         "paths": paths,
-        "components": {"schemas": schemas.get("$defs", {})},
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            # Not enforced with --auth none (dev mode); see docs/operations.md.
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
     }
 
 

@@ -5,12 +5,10 @@ and ``Runtime.run``, which runs one change in one transaction and retries it on 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable, Hashable, Iterator
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -28,30 +26,6 @@ POLLER_RECORD_SECONDS = 10.0
 # A queue's last_active is rewritten at most this often per process: idle time is this exact.
 ACTIVITY_RECORD_SECONDS = 2.0
 _THROTTLE_KEYS = 10_000
-
-
-class Pollers:
-    """How many long polls wait on each (namespace, task queue, kind), for autoscaling."""
-
-    def __init__(self) -> None:
-        self._counts: Counter[tuple[str, str, str]] = Counter()
-
-    @contextlib.contextmanager
-    def polling(self, namespace: str, task_queue: str, kind: str) -> Iterator[None]:
-        """Count a poll for the duration of the block."""
-        key = (namespace, task_queue, kind)
-        self._counts[key] += 1
-        try:
-            yield
-        finally:
-            self._counts[key] -= 1
-            if self._counts[key] <= 0:
-                del self._counts[key]
-
-    def count(self, namespace: str, task_queue: str, kind: str | None = None) -> int:
-        """Polls waiting now on the queue (of one kind, or both)."""
-        kinds = (kind,) if kind else ("workflow", "activity")
-        return sum(self._counts[(namespace, task_queue, k)] for k in kinds)
 
 
 class Throttle:
@@ -98,7 +72,6 @@ class Runtime:
     pool: db.Pool
     clock: clock.Clock
     hub: wakeup.Hub = field(default_factory=wakeup.Hub)
-    pollers: Pollers = field(default_factory=Pollers)
     # Rate limits of the task-queue presence records (pollers' last_seen, queues' last_active).
     poller_records: Throttle = field(default_factory=lambda: Throttle(POLLER_RECORD_SECONDS))
     activity_records: Throttle = field(default_factory=lambda: Throttle(ACTIVITY_RECORD_SECONDS))

@@ -45,22 +45,21 @@ async def _long_poll(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + request.wait
     key = wakeup.task_key(namespace, task_queue, kind)
-    with rt.pollers.polling(namespace, task_queue, kind):
-        while True:
-            # Refreshed every round, so a poller waiting long still counts as present.
-            await task_queues.record_poll(rt, namespace, task_queue, kind, request.identity)
-            # Watch before trying: a task made ready between the try and the wait wakes us.
-            with rt.hub.watching(key) as woken:
-                got = await attempt()
-                if got is not None:
-                    await task_queues.record_claim(rt, namespace, task_queue)
-                    # Pass the baton: another task may be ready for the next waiting poller.
-                    rt.hub.wake(key)
-                    return got
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    return None
-                await wakeup.wait(woken, min(remaining, RECHECK_SECONDS))
+    while True:
+        # Refreshed every round, so a poller waiting long still counts as present.
+        await task_queues.record_poll(rt, namespace, task_queue, kind, request.identity)
+        # Watch before trying: a task made ready between the try and the wait wakes us.
+        with rt.hub.watching(key) as woken:
+            got = await attempt()
+            if got is not None:
+                await task_queues.record_claim(rt, namespace, task_queue)
+                # Pass the baton: another task may be ready for the next waiting poller.
+                rt.hub.wake(key)
+                return got
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            await wakeup.wait(woken, min(remaining, RECHECK_SECONDS))
 
 
 def _observe_wait(task: rows.Task, rt: runtime.Runtime) -> None:

@@ -175,10 +175,12 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> None:
-    out = Path(argv[0] if argv else "crds")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, document in all_crds().items():
-        (out / name).write_text(render(document))
+    """Write every CRD into each folder named (default ``crds``); the chart keeps a copy."""
+    for folder in argv or ["crds"]:
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, document in all_crds().items():
+            (out / name).write_text(render(document))
 
 
 if __name__ == "__main__":

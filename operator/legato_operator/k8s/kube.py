@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import kubernetes
+import urllib3
 from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
@@ -210,7 +211,8 @@ class Kube:
         except ApiException as e:
             message = f"{method.__name__}: {e.status} {e.reason}: {e.body}"
             raise KubeError(message, status=e.status or 0, detail=_status_message(e.body)) from e
-        except OSError as e:
+        # urllib3 gives up with MaxRetryError (not an OSError) when the API server is unreachable.
+        except (OSError, urllib3.exceptions.HTTPError) as e:
             raise KubeError(f"{method.__name__}: Kubernetes API unreachable: {e}") from e
         if isinstance(result, dict):
             return result
