@@ -7,15 +7,17 @@ The CRDs in `crds/` are applied once, as a user would apply them.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from legato.client import Client
 from legato_operator.k8s import kube
 from tests.e2e.harness import ServerProcess
-from tests.k8s import testbin
+from tests.k8s import harness, testbin
 from tests.k8s.apiserver import APIServer
 
 CRDS = Path(__file__).resolve().parents[2] / "crds"
@@ -62,15 +64,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def operator_process(pg_dsn: str, apiserver: APIServer, tmp_path: Path) -> Iterator[ServerProcess]:
     """`legato-operator run` with the reconcilers, on this test's database and the API server."""
-    apiserver.kubectl("create", "namespace", "legato-system", check=False)
-    proc = ServerProcess(
-        dsn=pg_dsn,
-        log_path=tmp_path / "operator-0.log",
-        kubeconfig=apiserver.kubeconfig,
-        extra_args=["--lease-namespace", "legato-system", "--auth", "none"],
-    )
-    proc.start()
+    proc = harness.start_operator(pg_dsn, apiserver, tmp_path)
     try:
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+async def client(operator_process: ServerProcess, namespace: str) -> AsyncIterator[Client]:
+    """An SDK client of the operator's API, acting in the test's namespace."""
+    c = await Client.connect(operator_process.address, namespace=namespace)
+    yield c
+    with contextlib.suppress(Exception):
+        await c.close()

@@ -6,8 +6,10 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
+from tests.e2e.harness import ServerProcess
 from tests.k8s.apiserver import APIServer
 
 T = TypeVar("T")
@@ -41,6 +43,36 @@ def poll(check: Callable[[], T | None], *, within: float, what: str, interval: f
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within}s waiting for {what}")
         time.sleep(interval)
+
+
+# What the realapi tests run the operator with: short intervals, and no API auth because
+# the test itself plays the workers (auth has tests of its own).
+TEST_OPERATOR_ARGS = (
+    "--lease-namespace",
+    "legato-system",
+    "--auth",
+    "none",
+    "--status-interval",
+    "1",
+    "--scale-interval",
+    "1",
+    "--cancel-grace",
+    "3",
+)
+
+
+def start_operator(pg_dsn: str, apiserver: APIServer, log_dir: Path, identity: str = "replica-0") -> ServerProcess:
+    """A started `legato-operator run` replica on the test's database and the API server."""
+    apiserver.kubectl("create", "namespace", "legato-system", check=False)
+    proc = ServerProcess(
+        dsn=pg_dsn,
+        log_path=log_dir / f"operator-{identity}.log",
+        kubeconfig=apiserver.kubeconfig,
+        identity=identity,
+        extra_args=TEST_OPERATOR_ARGS,
+    )
+    proc.start()
+    return proc
 
 
 def workflow_manifest(name: str, namespace: str, **spec: Any) -> dict[str, Any]:

@@ -7,13 +7,9 @@ reads the Deployment's spec.replicas as the scaler's decision.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from legato import workflow
 from legato.client import Client
@@ -33,31 +29,6 @@ class Noop:
     @workflow.run
     async def run(self) -> str:
         return "done"
-
-
-@pytest.fixture
-def scaling_operator(pg_dsn: str, apiserver: APIServer, tmp_path: Path) -> Iterator[ServerProcess]:
-    """`legato-operator run` scaling every second, with no API auth (the test is the worker)."""
-    apiserver.kubectl("create", "namespace", "legato-system", check=False)
-    proc = ServerProcess(
-        dsn=pg_dsn,
-        log_path=tmp_path / "operator.log",
-        kubeconfig=apiserver.kubeconfig,
-        extra_args=["--lease-namespace", "legato-system", "--scale-interval", "1", "--auth", "none"],
-    )
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
-@pytest.fixture
-async def client(scaling_operator: ServerProcess, namespace: str) -> AsyncIterator[Client]:
-    c = await Client.connect(scaling_operator.address, namespace=namespace)
-    yield c
-    with contextlib.suppress(Exception):
-        await c.close()
 
 
 def task_queue(namespace: str, **scaling: Any) -> dict[str, Any]:
@@ -102,7 +73,7 @@ async def start_noops(client: Client, count: int, prefix: str = "noop") -> list[
 
 
 async def test_a_task_queue_owns_a_worker_deployment_with_the_right_template(
-    apiserver: APIServer, scaling_operator: ServerProcess, namespace: str, kube_client: kube.Kube
+    apiserver: APIServer, operator_process: ServerProcess, namespace: str, kube_client: kube.Kube
 ) -> None:
     created(apiserver, task_queue(namespace))
 
@@ -125,7 +96,7 @@ async def test_a_task_queue_owns_a_worker_deployment_with_the_right_template(
     [container] = pod["spec"]["containers"]
     assert container["image"] == "shop/orders-worker:1.0"
     env = {e["name"]: e.get("value") for e in container["env"]}
-    assert env["LEGATO_ADDRESS"] == scaling_operator.address
+    assert env["LEGATO_ADDRESS"] == operator_process.address
     assert (env["LEGATO_NAMESPACE"], env["LEGATO_TASK_QUEUE"], env["MODE"]) == (namespace, QUEUE, "test")
     assert env["LEGATO_TOKEN_FILE"] == "/var/run/secrets/legato/token"
     [volume] = pod["spec"]["volumes"]
@@ -136,7 +107,7 @@ async def test_a_task_queue_owns_a_worker_deployment_with_the_right_template(
 
 
 async def test_replicas_follow_the_backlog_up_and_down_to_zero_and_up_again(
-    apiserver: APIServer, scaling_operator: ServerProcess, namespace: str, kube_client: kube.Kube, client: Client
+    apiserver: APIServer, operator_process: ServerProcess, namespace: str, kube_client: kube.Kube, client: Client
 ) -> None:
     created(apiserver, task_queue(namespace, scaleDownDelay="2s"))
     await replicas_become(kube_client, namespace, 0)
@@ -152,7 +123,7 @@ async def test_replicas_follow_the_backlog_up_and_down_to_zero_and_up_again(
     assert found["backlog"]["workflowTasks"] == 12
     assert {c["type"]: c["reason"] for c in found["conditions"]}["Scaling"] == "BacklogGrowing"
     await _kubectl_get_shows_the_columns(apiserver, namespace)
-    await _backlog_endpoint_answers(scaling_operator, namespace, backlog=12)
+    await _backlog_endpoint_answers(operator_process, namespace, backlog=12)
 
     async with running_worker(client, task_queue=QUEUE, workflows=[Noop]):
         for workflow_id in ids:
@@ -164,8 +135,13 @@ async def test_replicas_follow_the_backlog_up_and_down_to_zero_and_up_again(
         await eventually(polled, within=30, what="the worker counted as a poller")
     # Drained: after scaleDownDelay (2 s) of nothing waiting or running, no workers.
     await replicas_become(kube_client, namespace, 0)
-    reasons = {c["type"]: c["reason"] for c in (await status(kube_client, namespace))["conditions"]}
-    assert reasons["Scaling"] == "ScaledToZero"
+
+    async def scaled_to_zero() -> bool:
+        # The Deployment is scaled before the status says so: poll for the condition too.
+        conditions = (await status(kube_client, namespace)).get("conditions", [])
+        return {c["type"]: c["reason"] for c in conditions}.get("Scaling") == "ScaledToZero"
+
+    await eventually(scaled_to_zero, within=15, what="the Scaling condition ScaledToZero")
     # One task waits: a worker again, within a scale interval or two.
     await start_noops(client, 1, prefix="again")
     await replicas_become(kube_client, namespace, 1, within=10)
@@ -190,7 +166,7 @@ async def _backlog_endpoint_answers(operator: ServerProcess, namespace: str, *, 
 
 
 async def test_external_mode_leaves_replicas_to_others_but_follows_the_scale_subresource(
-    apiserver: APIServer, scaling_operator: ServerProcess, namespace: str, kube_client: kube.Kube, client: Client
+    apiserver: APIServer, operator_process: ServerProcess, namespace: str, kube_client: kube.Kube, client: Client
 ) -> None:
     created(apiserver, task_queue(namespace, mode="External"))
 
@@ -219,7 +195,7 @@ async def test_external_mode_leaves_replicas_to_others_but_follows_the_scale_sub
 
 
 async def test_a_worker_spec_kubernetes_refuses_is_reported_not_retried(
-    apiserver: APIServer, scaling_operator: ServerProcess, namespace: str, kube_client: kube.Kube
+    apiserver: APIServer, operator_process: ServerProcess, namespace: str, kube_client: kube.Kube
 ) -> None:
     manifest = task_queue(namespace)
     # Free-form in our schema, refused by the Deployment's: the operator must say so.

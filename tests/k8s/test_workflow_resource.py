@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from legato.client import Client
 from legato_operator.k8s import kube
 from legato_operator.store import db
 from tests.e2e.harness import ServerProcess, eventually, running_worker
+from tests.k8s import harness
 from tests.k8s.apiserver import APIServer
 from tests.k8s.harness import apply, get, workflow_manifest
 
@@ -81,40 +82,6 @@ class Stubborn:
 
 
 ALL_WORKFLOWS = [Greeter, Collector, Stubborn]
-
-
-def start_operator(pg_dsn: str, apiserver: APIServer, tmp_path: Path, identity: str = "replica-0") -> ServerProcess:
-    apiserver.kubectl("create", "namespace", "legato-system", check=False)
-    proc = ServerProcess(
-        dsn=pg_dsn,
-        log_path=tmp_path / f"operator-{identity}.log",
-        kubeconfig=apiserver.kubeconfig,
-        identity=identity,
-        extra_args=["--lease-namespace", "legato-system", "--cancel-grace", "3", "--status-interval", "1"],
-    )
-    proc.start()
-    return proc
-
-
-@pytest.fixture
-def operator(
-    pg_dsn: str, apiserver: APIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ServerProcess]:
-    """One operator replica; its API serves the test's workers without tokens."""
-    monkeypatch.setenv("LEGATO_AUTH", "none")
-    proc = start_operator(pg_dsn, apiserver, tmp_path)
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
-@pytest.fixture
-async def client(operator: ServerProcess, namespace: str) -> AsyncIterator[Client]:
-    c = await Client.connect(operator.address, namespace=namespace)
-    yield c
-    with contextlib.suppress(Exception):
-        await c.close()
 
 
 @contextlib.asynccontextmanager
@@ -293,7 +260,7 @@ async def test_a_change_to_the_spec_identity_is_refused_and_clears_when_reverted
 
 
 async def test_a_spec_the_engine_refuses_is_reported_and_deleted_at_once(
-    apiserver: APIServer, namespace: str, operator: ServerProcess
+    apiserver: APIServer, namespace: str, operator_process: ServerProcess
 ) -> None:
     await apply_workflow(apiserver, workflow_manifest("bad-1", namespace, executionTimeout="0s"))
     pending = await status_when(apiserver, "bad-1", namespace, lambda s: bool(condition(s, "Started")), "a refusal")
@@ -305,12 +272,12 @@ async def test_a_spec_the_engine_refuses_is_reported_and_deleted_at_once(
 
 
 async def test_an_operator_restart_mid_run_changes_nothing(
-    apiserver: APIServer, namespace: str, client: Client, operator: ServerProcess, pg_dsn: str
+    apiserver: APIServer, namespace: str, client: Client, operator_process: ServerProcess, pg_dsn: str
 ) -> None:
     await apply_workflow(apiserver, workflow_manifest("restart-1", namespace, workflowType="Collector"))
     running = await status_when(apiserver, "restart-1", namespace, lambda s: bool(s.get("runId")), "a run id")
-    operator.kill()
-    operator.start()
+    operator_process.kill()
+    operator_process.start()
     patch = json.dumps([{"op": "add", "path": "/spec/signals/-", "value": {"id": "f", "name": "finish"}}])
     await kubectl(apiserver, "patch", "wf", "restart-1", "-n", namespace, "--type=json", "-p", patch)
     async with worker(client):
@@ -323,8 +290,8 @@ async def test_with_two_replicas_killing_the_active_one_leaves_the_other_reconci
     apiserver: APIServer, namespace: str, pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LEGATO_AUTH", "none")
-    first = start_operator(pg_dsn, apiserver, tmp_path, "replica-a")
-    second = start_operator(pg_dsn, apiserver, tmp_path, "replica-b")
+    first = harness.start_operator(pg_dsn, apiserver, tmp_path, "replica-a")
+    second = harness.start_operator(pg_dsn, apiserver, tmp_path, "replica-b")
     try:
         await apply_workflow(apiserver, workflow_manifest("before-1", namespace, workflowType="Greeter", args=["A"]))
         await status_when(apiserver, "before-1", namespace, lambda s: bool(s.get("runId")), "a first run")
