@@ -1,6 +1,6 @@
 """HTTP transport to the Legato server, shared by the client and the worker.
 
-Speaks exactly ``legato.api.service``: JSON bodies are ``model_dump(mode="json")``,
+Speaks exactly ``legato.api.service``: JSON bodies are ``model_dump_json()``,
 ``204`` is an empty long poll (returned as None), and 4xx/5xx bodies are ``ErrorBody``,
 raised as ``RPCError`` with a gRPC-style status as Temporal's client does.
 
@@ -180,15 +180,39 @@ class Transport:
         Raises:
             RPCError: The server could not be reached, timed out, or answered 4xx/5xx.
         """
+        text = await self._request(method, path, body, params, http_timeout, path_args)
+        return json.loads(text) if text else None
+
+    async def call_model(self, response_model: type[M], method: str, path: str, **kwargs: Any) -> M | None:
+        """``call`` and validate the answer into ``response_model`` (None for 204)."""
+        body, params = kwargs.pop("body", None), kwargs.pop("params", None)
+        http_timeout = kwargs.pop("http_timeout", 30.0)
+        text = await self._request(method, path, body, params, http_timeout, kwargs)
+        # Parsed and validated in one pass (pydantic's JSON parser), not json.loads first.
+        return response_model.model_validate_json(text) if text else None
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        body: WireModel | None,
+        params: Mapping[str, Any] | None,
+        http_timeout: float,
+        path_args: Mapping[str, str],
+    ) -> str | None:
         url = self.url(path, **path_args)
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
-        payload = body.model_dump(mode="json") if body is not None else None
         headers = self.headers()
+        # Serialized straight to JSON text by pydantic, not dumped to dicts and encoded again.
+        payload = None
+        if body is not None:
+            payload = body.model_dump_json()
+            headers["Content-Type"] = "application/json"
         try:
             async with self._get_session().request(
                 method,
                 url,
-                json=payload,
+                data=payload,
                 params=query,
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=http_timeout),
@@ -207,12 +231,7 @@ class Transport:
             return None
         if status >= 400:
             raise _error(status, text, f"{method} {path}")
-        return json.loads(text) if text else None
-
-    async def call_model(self, response_model: type[M], method: str, path: str, **kwargs: Any) -> M | None:
-        """``call`` and validate the answer into ``response_model`` (None for 204)."""
-        data = await self.call(method, path, **kwargs)
-        return None if data is None else response_model.model_validate(data)
+        return text
 
 
 def _error(status: int, text: str, what: str) -> RPCError:

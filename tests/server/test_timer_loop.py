@@ -87,3 +87,22 @@ async def test_a_timer_cancelled_after_it_fired_during_the_task_never_reaches_hi
         ex = await executions.load(conn, run.run_id)
     assert ex is not None
     assert not ex.wft_needed
+
+
+async def test_a_timer_cancelled_and_started_again_under_its_id_in_one_completion_fires_once(
+    rt: runtime.Runtime, test_clock: clock.Clock
+) -> None:
+    run = await flows.start(rt)
+    await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=10))
+    await workflows.signal(rt, flows.NS, "wf-1", api.SignalWorkflowRequest(signal_name="restart"))
+    # One completion disarms the timer and arms a new one with the same id (one statement).
+    again = [cmd.CancelTimer(timer_id="t"), cmd.StartTimer(timer_id="t", start_to_fire_timeout=30)]
+    await flows.answer(rt, await flows.workflow_task(rt), *again)
+    test_clock.advance(11)
+    assert await timer_loop.TimerLoop(rt).fire_due() == 0
+    test_clock.advance(20)
+    assert await timer_loop.TimerLoop(rt).fire_due() == 1
+    types = await flows.event_types(rt, run.run_id)
+    assert types.count("TimerStarted") == 2
+    assert types.count("TimerCanceled") == 1
+    assert types.count("TimerFired") == 1

@@ -61,8 +61,13 @@ class Tx:
     async def notify(self, keys: set[str]) -> None:
         """NOTIFY other replicas at commit, and wake this process's waiters after it."""
         if keys:
-            await db.notify(self.conn, [f"{self.origin} {key}" for key in keys])
-            self.wake |= keys
+            await db.notify(self.conn, self.payloads(keys))
+
+    def payloads(self, keys: set[str]) -> list[str]:
+        """The NOTIFY payloads of ``keys`` for a statement that sends them; their waiters
+        in this process are woken after the commit."""
+        self.wake |= keys
+        return [f"{self.origin} {key}" for key in keys]
 
 
 @dataclass

@@ -36,8 +36,9 @@ class Hub:
 
     Waking one poller per ready task, instead of all of them, spares the others a claim
     that can only come back empty (a thundering herd costs a transaction per poller). A
-    poller that claims a task wakes the next one (`wake` again), so a burst of tasks still
-    reaches every poller; a woken waiter that leaves without claiming passes its wake on.
+    poller that claims a task while another one is ready wakes the next one (`wake` again),
+    so a burst of tasks still reaches every poller; a woken waiter that leaves without
+    claiming passes its wake on.
     """
 
     def __init__(self) -> None:

@@ -40,7 +40,7 @@ async def _long_poll(
     task_queue: str,
     kind: str,
     request: api.PollRequest,
-    attempt: Callable[[], Awaitable[T | None]],
+    attempt: Callable[[], Awaitable[tuple[T, bool] | None]],
 ) -> T | None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + request.wait
@@ -52,10 +52,13 @@ async def _long_poll(
         with rt.hub.watching(key) as woken:
             got = await attempt()
             if got is not None:
+                task, more = got
                 await task_queues.record_claim(rt, namespace, task_queue)
-                # Pass the baton: another task may be ready for the next waiting poller.
-                rt.hub.wake(key)
-                return got
+                # Pass the baton when another task was ready too (one wake-up may stand for
+                # several tasks); a task made ready later wakes a poller by its own commit.
+                if more:
+                    rt.hub.wake(key)
+                return task
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return None
@@ -83,18 +86,18 @@ async def poll_workflow_task(
 
 async def _take_workflow_task(
     rt: runtime.Runtime, namespace: str, task_queue: str, identity: str
-) -> api.WorkflowTask | None:
-    async def change(tx: runtime.Tx) -> api.WorkflowTask | None:
+) -> tuple[api.WorkflowTask, bool] | None:
+    async def change(tx: runtime.Tx) -> tuple[api.WorkflowTask, bool] | None:
         claimed = await _claim_current(tx, namespace, task_queue, identity, rt.clock.now())
         if claimed is None:
             return None
-        task, b = claimed
+        task, more, b = claimed
         await writer.write(tx, b)
         _observe_wait(task, rt)
         ex = b.execution
         first = workflow_tasks.first_event_id(ex)
         events = await history.read(tx.conn, ex.run_id, first_event_id=first)
-        return api.WorkflowTask(
+        answer = api.WorkflowTask(
             task_token=tokens.encode(workflow_tasks.token_for(ex)),
             workflow_id=ex.workflow_id,
             run_id=ex.run_id,
@@ -103,22 +106,25 @@ async def _take_workflow_task(
             first_event_id=first,
             history=events,
         )
+        return answer, more
 
     return await rt.run("poll_workflow_task", change)
 
 
 async def _claim_current(
     tx: runtime.Tx, namespace: str, task_queue: str, identity: str, now: datetime
-) -> tuple[rows.Task, batch.Batch] | None:
-    """Claim the queue's next workflow task that its run still expects, and start it."""
+) -> tuple[rows.Task, bool, batch.Batch] | None:
+    """Claim the queue's next workflow task that its run still expects, and start it
+    (and whether another task was ready too)."""
     while True:
-        task = await tasks.claim(tx.conn, namespace, task_queue, "workflow", now)
-        if task is None:
+        claimed = await tasks.claim(tx.conn, namespace, task_queue, "workflow", now)
+        if claimed is None:
             return None
+        task, more = claimed
         ex = await executions.load(tx.conn, task.run_id, lock=True)
         b = None if ex is None else workflow_tasks.start(ex, task, identity, now)
         if b is not None:
-            return task, b
+            return task, more, b
         # A leftover of a run that closed or moved on: drop it and look further.
         await tasks.delete(tx.conn, task.run_id, [task.scheduled_event_id])
 
@@ -180,17 +186,20 @@ async def poll_activity_task(
     )
 
 
-async def _take_activity_task(rt: runtime.Runtime, namespace: str, task_queue: str) -> api.ActivityTask | None:
-    async def change(tx: runtime.Tx) -> api.ActivityTask | None:
+async def _take_activity_task(
+    rt: runtime.Runtime, namespace: str, task_queue: str
+) -> tuple[api.ActivityTask, bool] | None:
+    async def change(tx: runtime.Tx) -> tuple[api.ActivityTask, bool] | None:
         now = rt.clock.now()
-        task = await tasks.claim(tx.conn, namespace, task_queue, "activity", now)
-        if task is None:
+        claimed = await tasks.claim(tx.conn, namespace, task_queue, "activity", now)
+        if claimed is None:
             return None
+        task, more = claimed
         armed = activities.attempt_timers(task, now)
         await timers.insert(tx.conn, armed)
         await tx.notify(writer.timer_wakeups(armed, now))
         _observe_wait(task, rt)
-        return activities.to_wire(task)
+        return activities.to_wire(task), more
 
     return await rt.run("poll_activity_task", change)
 

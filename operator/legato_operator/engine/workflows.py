@@ -131,13 +131,18 @@ async def result(
     """The run's outcome once it closes; None if it is still running after ``wait`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    async with rt.pool.acquire() as conn:
-        ex = await resolve(conn, namespace, workflow_id, run_id)
+    # Without a run id, find the latest run first: its close key is what to watch.
+    if not run_id:
+        async with rt.pool.acquire() as conn:
+            latest = await resolve(conn, namespace, workflow_id, None)
+        if latest.status != WorkflowExecutionStatus.RUNNING.value:
+            return _outcome(latest)
+        run_id = latest.run_id
     while True:
-        # Watch before re-reading: a close between the read and the wait still wakes us.
-        with rt.hub.watching(wakeup.closed_key(ex.run_id)) as woken:
+        # Watch before reading: a close between the read and the wait still wakes us.
+        with rt.hub.watching(wakeup.closed_key(run_id)) as woken:
             async with rt.pool.acquire() as conn:
-                ex = await executions.load(conn, ex.run_id) or ex
+                ex = await resolve(conn, namespace, workflow_id, run_id)
             if ex.status != WorkflowExecutionStatus.RUNNING.value:
                 return _outcome(ex)
             remaining = deadline - loop.time()

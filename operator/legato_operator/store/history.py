@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from legato.api import history as wire
 from legato_operator.store import db
-
-
-async def append(conn: db.Connection, run_id: str, events: Sequence[wire.HistoryEvent]) -> None:
-    """Append events in one statement; their ids must continue the run's dense sequence."""
-    if not events:
-        return
-    await conn.execute(
-        "INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)"
-        " SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::timestamptz[], $5::jsonb[])",
-        run_id,
-        [e.event_id for e in events],
-        [e.event_type for e in events],
-        [e.event_time for e in events],
-        [e.attributes.model_dump(mode="json") for e in events],
-    )
 
 
 async def read(
@@ -37,18 +21,6 @@ async def read(
         limit,
     )
     return [wire.HistoryEvent.model_validate(dict(r)) for r in records]
-
-
-async def buffer(conn: db.Connection, run_id: str, events: Sequence[tuple[datetime, dict[str, Any]]]) -> None:
-    """Hold events behind the in-flight workflow task, in arrival order."""
-    if events:
-        await conn.execute(
-            "INSERT INTO buffered_events (run_id, event_time, attributes)"
-            " SELECT $1, * FROM unnest($2::timestamptz[], $3::jsonb[])",
-            run_id,
-            [t for t, _ in events],
-            [a for _, a in events],
-        )
 
 
 async def take_buffered(conn: db.Connection, run_id: str) -> list[tuple[datetime, dict[str, Any]]]:
@@ -67,8 +39,3 @@ async def peek_buffered(conn: db.Connection, run_id: str) -> list[tuple[datetime
         "SELECT event_time, attributes FROM buffered_events WHERE run_id = $1 ORDER BY seq", run_id
     )
     return [(r["event_time"], r["attributes"]) for r in records]
-
-
-async def delete_buffered(conn: db.Connection, run_id: str) -> None:
-    """Drop the run's buffered events (their run closed; they are flushed or moot)."""
-    await conn.execute("DELETE FROM buffered_events WHERE run_id = $1", run_id)

@@ -1,4 +1,7 @@
-"""Queries on ``tasks``: insert, claim with SKIP LOCKED, update, delete, load (backlog + running)."""
+"""Queries on ``tasks``: claim with SKIP LOCKED, update, delete, load (backlog + running).
+
+A run's new tasks are written with the rest of its change, by ``changes``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from legato_operator.store import db, rows
 
 _COLUMNS = [f.name for f in fields(rows.Task)]
 _RETURNING = " RETURNING " + ", ".join(_COLUMNS)
-_NEW_COLUMNS = [f.name for f in fields(rows.NewTask)]
+NEW_COLUMNS = [f.name for f in fields(rows.NewTask)]
 
 
 def _row(record: Any) -> rows.Task:
@@ -20,44 +23,41 @@ def _row(record: Any) -> rows.Task:
     return rows.Task(**values)
 
 
-async def insert(conn: db.Connection, new: Sequence[rows.NewTask]) -> None:
-    """Insert tasks (usually one) in one statement."""
-    if not new:
-        return
-    columns = ", ".join(_NEW_COLUMNS)
-    types = [
-        "text",
-        "text",
-        "text",
-        "uuid",
-        "integer",
-        "integer",
-        "text",
-        "timestamptz",
-        "timestamptz",
-        "jsonb",
-    ]
-    unnests = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
-    arrays = [[getattr(t, c) for t in new] for c in _NEW_COLUMNS]
-    await conn.execute(f"INSERT INTO tasks ({columns}) SELECT * FROM unnest({unnests})", *arrays)
+# The column types of a new task, for unnest() of one array per column.
+NEW_TYPES = ("text", "text", "text", "uuid", "integer", "integer", "text", "timestamptz", "timestamptz", "jsonb")
 
 
-async def claim(conn: db.Connection, namespace: str, task_queue: str, kind: str, now: datetime) -> rows.Task | None:
+def new_arrays(new: Sequence[rows.NewTask]) -> list[list[Any]]:
+    """New tasks as one array per column (``NEW_COLUMNS``), for unnest()."""
+    return [[getattr(t, c) for t in new] for c in NEW_COLUMNS]
+
+
+async def claim(
+    conn: db.Connection, namespace: str, task_queue: str, kind: str, now: datetime
+) -> tuple[rows.Task, bool] | None:
     """Take the oldest ready task of the queue and mark it started; None when there is none.
 
-    SKIP LOCKED lets concurrent pollers pass over each other's candidate rows instead of
-    queueing behind them.
+    Also says whether another task of the queue was ready at the same moment (the next
+    poller is worth waking). SKIP LOCKED lets concurrent pollers pass over each other's
+    candidate rows instead of queueing behind them.
     """
     record = await conn.fetchrow(
-        "UPDATE tasks SET state = 'started', started_at = $4 WHERE id = ("
+        "WITH claimed AS (UPDATE tasks SET state = 'started', started_at = $4 WHERE id = ("
         " SELECT id FROM tasks WHERE namespace = $1 AND task_queue = $2 AND kind = $3"
-        " AND state = 'ready' AND visible_at <= $4 ORDER BY visible_at LIMIT 1 FOR UPDATE SKIP LOCKED)" + _RETURNING,
+        " AND state = 'ready' AND visible_at <= $4 ORDER BY visible_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        + _RETURNING
+        + ") SELECT *, EXISTS (SELECT FROM tasks t WHERE t.namespace = $1 AND t.task_queue = $2 AND t.kind = $3"
+        " AND t.state = 'ready' AND t.visible_at <= $4 AND t.id <> claimed.id) AS more FROM claimed",
         namespace,
         task_queue,
         kind,
         now,
     )
-    return None if record is None else _row(record)
+    if record is None:
+        return None
+    values = dict(record)
+    more = bool(values.pop("more"))
+    return _row(values), more
 
 
 async def take_started(conn: db.Connection, run_id: str, scheduled_event_id: int, attempt: int) -> rows.Task | None:
@@ -133,11 +133,6 @@ async def delete(conn: db.Connection, run_id: str, scheduled_event_ids: Sequence
             run_id,
             list(scheduled_event_ids),
         )
-
-
-async def delete_for_run(conn: db.Connection, run_id: str) -> None:
-    """Delete every pending task of a run (it closed)."""
-    await conn.execute("DELETE FROM tasks WHERE run_id = $1", run_id)
 
 
 async def load(

@@ -1,8 +1,9 @@
-"""Queries on ``timers``: arm, claim due rows under a lease, take one to fire, disarm."""
+"""Queries on ``timers``: arm, claim due rows under a lease, take one to fire (disarms: ``changes``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,21 +18,23 @@ def _row(record: Any) -> rows.Timer:
     return rows.Timer(**values)
 
 
+NEW_COLUMNS = [f.name for f in fields(rows.NewTimer)]
+# The column types of a new timer, for unnest() of one array per column.
+NEW_TYPES = ("text", "uuid", "text", "timestamptz", "bigint", "integer", "text")
+
+
+def new_arrays(new: Sequence[rows.NewTimer]) -> list[list[Any]]:
+    """New timers as one array per column (``NEW_COLUMNS``), for unnest()."""
+    return [[getattr(t, c) for t in new] for c in NEW_COLUMNS]
+
+
 async def insert(conn: db.Connection, new: Sequence[rows.NewTimer]) -> None:
     """Arm timers in one statement."""
     if not new:
         return
+    unnests = ", ".join(f"${i}::{t}[]" for i, t in enumerate(NEW_TYPES, start=1))
     await conn.execute(
-        "INSERT INTO timers (namespace, run_id, kind, ref, attempt, timer_id, due_at)"
-        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::bigint[], $5::integer[],"
-        " $6::text[], $7::timestamptz[])",
-        [t.namespace for t in new],
-        [t.run_id for t in new],
-        [t.kind for t in new],
-        [t.ref for t in new],
-        [t.attempt for t in new],
-        [t.timer_id for t in new],
-        [t.due_at for t in new],
+        f"INSERT INTO timers ({', '.join(NEW_COLUMNS)}) SELECT * FROM unnest({unnests})", *new_arrays(new)
     )
 
 
@@ -74,24 +77,6 @@ async def user_timers(conn: db.Connection, run_id: str) -> dict[str, int]:
     """The run's pending user timers: timer id → TimerStarted event id."""
     records = await conn.fetch("SELECT timer_id, ref FROM timers WHERE run_id = $1 AND kind = 'user'", run_id)
     return {r["timer_id"]: int(r["ref"]) for r in records}
-
-
-async def delete(conn: db.Connection, selectors: Sequence[rows.TimerSelector]) -> None:
-    """Disarm timers: per selector, the run's timers of those kinds with that ref (one statement)."""
-    flat = [(s.run_id, kind, s.ref) for s in selectors for kind in s.kinds]
-    if flat:
-        await conn.execute(
-            "DELETE FROM timers t USING unnest($1::uuid[], $2::text[], $3::bigint[]) AS s(run_id, kind, ref)"
-            " WHERE t.run_id = s.run_id AND t.kind = s.kind AND t.ref = s.ref",
-            [f[0] for f in flat],
-            [f[1] for f in flat],
-            [f[2] for f in flat],
-        )
-
-
-async def delete_for_run(conn: db.Connection, run_id: str) -> None:
-    """Disarm every timer of a run (it closed)."""
-    await conn.execute("DELETE FROM timers WHERE run_id = $1", run_id)
 
 
 async def extend(conn: db.Connection, run_id: str, kind: str, ref: int, due_at: datetime) -> None:
