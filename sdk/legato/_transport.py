@@ -275,3 +275,13 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, deadline: float, wha
             logger.info("%s failed (%s); retrying in %.1fs", what, e.message, delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 2.0)
+
+
+async def answer(transport: Transport, path: str, body: WireModel, *, within: float, what: str) -> None:
+    """POST a worker's answer to a task, retried through a server restart for ``within`` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+
+    async def send() -> Any:
+        return await transport.call("POST", path, body=body)
+
+    await with_retries(send, deadline=deadline, what=what)

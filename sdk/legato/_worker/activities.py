@@ -199,12 +199,9 @@ class ActivityWorker:
             if isinstance(answer, api.CompleteActivityTaskRequest)
             else api.FAIL_ACTIVITY_TASK
         )
-        deadline = asyncio.get_running_loop().time() + _RESPOND_RETRY_SECONDS
-
-        async def send() -> Any:
-            return await self._transport.call("POST", path, body=answer)
-
-        await _transport.with_retries(send, deadline=deadline, what="Reporting an activity")
+        await _transport.answer(
+            self._transport, path, answer, within=_RESPOND_RETRY_SECONDS, what="Reporting an activity"
+        )
 
 
 def _throttle(task: api.ActivityTask) -> float:

@@ -14,7 +14,6 @@ import collections
 import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from typing import Any
 
 from legato import _transport
 from legato._runtime import replay
@@ -184,12 +183,9 @@ class WorkflowWorker:
             if isinstance(answer, api.CompleteWorkflowTaskRequest)
             else api.FAIL_WORKFLOW_TASK
         )
-        deadline = asyncio.get_running_loop().time() + _RESPOND_RETRY_SECONDS
-
-        async def send() -> Any:
-            return await self._transport.call("POST", path, body=answer)
-
-        await _transport.with_retries(send, deadline=deadline, what="Answering a workflow task")
+        await _transport.answer(
+            self._transport, path, answer, within=_RESPOND_RETRY_SECONDS, what="Answering a workflow task"
+        )
 
 
 def _continues(instance: WorkflowInstance, task: api.WorkflowTask) -> bool:
