@@ -38,7 +38,9 @@ async def record(client: Client, name: str, module: Any, run: Any, arg: Any) -> 
         )
         await handle.result()
     history = await handle.fetch_history()
-    (HERE / f"{name}.json").write_text(history.to_json() + "\n")
+    # Stack traces name this checkout's folders; the recording must not.
+    text = history.to_json().replace(str(HERE.parents[1]) + "/", "")
+    (HERE / f"{name}.json").write_text(text + "\n")
     print(f"recorded {name}: {len(history.events)} events")
 
 
