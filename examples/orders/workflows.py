@@ -14,6 +14,7 @@ from legato.common import RetryPolicy
 from legato.exceptions import ApplicationError
 
 TASK_QUEUE = "orders"
+STEP_TIMEOUT = timedelta(seconds=30)
 
 
 @dataclass
@@ -55,16 +56,15 @@ class OrderWorkflow:
 
     @workflow.run
     async def run(self, order: Order) -> Receipt:
-        options = {"start_to_close_timeout": timedelta(seconds=30)}
-        if not await workflow.execute_activity(check_inventory, order, **options):
+        if not await workflow.execute_activity(check_inventory, order, start_to_close_timeout=STEP_TIMEOUT):
             raise ApplicationError(f"Not enough stock of {order.sku}", type="OutOfStock", non_retryable=True)
         payment_id = await workflow.execute_activity(
             process_payment,
             order,
+            start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=5),
-            **options,
         )
-        tracking = await workflow.execute_activity(ship_order, order, **options)
+        tracking = await workflow.execute_activity(ship_order, order, start_to_close_timeout=STEP_TIMEOUT)
         workflow.logger.info("Order %s shipped: %s", order.order_id, tracking)
         return Receipt(order_id=order.order_id, payment_id=payment_id, tracking_number=tracking)
 

@@ -155,10 +155,18 @@ async def test_health_readiness_openapi_and_metrics(base_url: str) -> None:
 
 async def test_a_task_queue_reports_its_backlog_and_waiting_pollers(base_url: str) -> None:
     await call("POST", ns(base_url) + "/workflows", START)
-    poll = asyncio.create_task(call("POST", ns(base_url) + "/task-queues/orders/activity-tasks/poll", {"wait": 0.5}))
-    await asyncio.sleep(0.2)
-    status, backlog = await call("GET", ns(base_url) + "/task-queues/orders")
-    assert status == 200
+    poll = asyncio.create_task(call("POST", ns(base_url) + "/task-queues/orders/activity-tasks/poll", {"wait": 1}))
+
+    async def described() -> dict[str, Any]:
+        status, body = await call("GET", ns(base_url) + "/task-queues/orders")
+        assert status == 200
+        return dict(body)
+
+    backlog = await described()
+    async with asyncio.timeout(10):  # until the waiting poll has been recorded
+        while backlog["pollers"] == 0:
+            await asyncio.sleep(0.05)
+            backlog = await described()
     assert (backlog["workflow_tasks"], backlog["activity_tasks"], backlog["pollers"]) == (1, 0, 1)
     assert (await poll)[0] == 204
 
