@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from legato_operator import postgres
-from legato_operator.api import auth, bodies, server
+from legato_operator import limits, postgres
+from legato_operator.api import auth, server
 from legato_operator.k8s import auth as k8s_auth
 from legato_operator.k8s import context, kube, leader, operator
 from legato_operator.store import db
@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 def _server_options(parser: argparse.ArgumentParser, *, host: str, auth: str | None) -> None:
     parser.add_argument("--host", default=host)
     parser.add_argument("--port", type=int, default=int(os.environ.get("LEGATO_PORT", DEFAULT_PORT)))
-    parser.add_argument("--max-payload-bytes", type=int, default=bodies.DEFAULT_MAX_PAYLOAD_BYTES)
+    parser.add_argument("--max-payload-bytes", type=int, default=limits.DEFAULT_MAX_PAYLOAD_BYTES)
     parser.add_argument(
         "--clock-offset",
         type=float,

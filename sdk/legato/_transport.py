@@ -1,8 +1,9 @@
 """HTTP transport to the Legato server, shared by the client and the worker.
 
-Speaks exactly ``legato.api.service``: JSON bodies are ``model_dump_json()``,
-``204`` is an empty long poll (returned as None), and 4xx/5xx bodies are ``ErrorBody``,
-raised as ``RPCError`` with a gRPC-style status as Temporal's client does.
+Moves text: ``legato._service`` encodes the requests of ``legato.api.operations`` and
+decodes the answers; here ``204`` is an empty long poll (returned as None), and 4xx/5xx
+bodies are ``ErrorBody``, raised as ``RPCError`` with a gRPC-style status as Temporal's
+client does (``TaskNotFoundError`` for a task token that no longer holds its task).
 
 Credentials: an explicit ``api_key``; else the token in the file ``LEGATO_TOKEN_FILE``
 names (the operator mounts a projected ServiceAccount token there on worker pods, and
@@ -13,24 +14,21 @@ Each is sent as ``Authorization: Bearer <token>``.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 import aiohttp
 import pydantic
 
-from legato.api.common import WireModel
 from legato.api.service import ErrorBody
 from legato.exceptions import RPCError, RPCStatusCode
 
 logger = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=pydantic.BaseModel)
 T = TypeVar("T")
 
 _STATUS_BY_HTTP = {
@@ -165,55 +163,32 @@ class Transport:
         token = self._credentials if isinstance(self._credentials, str) else self._credentials.token()
         return {"Authorization": f"Bearer {token}"}
 
-    async def call(
+    async def request(
         self,
         method: str,
         path: str,
         *,
-        body: WireModel | None = None,
-        params: Mapping[str, Any] | None = None,
-        http_timeout: float = 30.0,
-        **path_args: str,
-    ) -> Any:
-        """Make one call; returns the JSON answer, or None for 204.
+        path_args: Mapping[str, str],
+        params: Mapping[str, str],
+        body: str | None,
+        http_timeout: float,
+    ) -> str | None:
+        """Make one call; returns the answer's text, or None for 204.
 
         Raises:
+            TaskNotFoundError: The task token no longer holds its task (HTTP 410).
             RPCError: The server could not be reached, timed out, or answered 4xx/5xx.
         """
-        text = await self._request(method, path, body, params, http_timeout, path_args)
-        return json.loads(text) if text else None
-
-    async def call_model(self, response_model: type[M], method: str, path: str, **kwargs: Any) -> M | None:
-        """``call`` and validate the answer into ``response_model`` (None for 204)."""
-        body, params = kwargs.pop("body", None), kwargs.pop("params", None)
-        http_timeout = kwargs.pop("http_timeout", 30.0)
-        text = await self._request(method, path, body, params, http_timeout, kwargs)
-        # Parsed and validated in one pass (pydantic's JSON parser), not json.loads first.
-        return response_model.model_validate_json(text) if text else None
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        body: WireModel | None,
-        params: Mapping[str, Any] | None,
-        http_timeout: float,
-        path_args: Mapping[str, str],
-    ) -> str | None:
         url = self.url(path, **path_args)
-        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         headers = self.headers()
-        # Serialized straight to JSON text by pydantic, not dumped to dicts and encoded again.
-        payload = None
         if body is not None:
-            payload = body.model_dump_json()
             headers["Content-Type"] = "application/json"
         try:
             async with self._get_session().request(
                 method,
                 url,
-                data=payload,
-                params=query,
+                data=body,
+                params=params,
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=http_timeout),
             ) as response:
@@ -234,6 +209,12 @@ class Transport:
         return text
 
 
+class TaskNotFoundError(RPCError):
+    """A worker's answer to a task its attempt no longer holds (it timed out, was retried,
+    was already answered, or the run closed): the server recorded nothing, and there is
+    nothing to retry."""
+
+
 def _error(status: int, text: str, what: str) -> RPCError:
     try:
         body = ErrorBody.model_validate_json(text)
@@ -243,7 +224,8 @@ def _error(status: int, text: str, what: str) -> RPCError:
             status=_STATUS_BY_HTTP.get(status, _fallback_status(status)),
             http_status=status,
         )
-    return RPCError(
+    kind = TaskNotFoundError if body.error == "TaskNotFound" else RPCError
+    return kind(
         body.message,
         status=_STATUS_BY_HTTP.get(status, _fallback_status(status)),
         http_status=status,
@@ -275,13 +257,3 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, deadline: float, wha
             logger.info("%s failed (%s); retrying in %.1fs", what, e.message, delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 2.0)
-
-
-async def answer(transport: Transport, path: str, body: WireModel, *, within: float, what: str) -> None:
-    """POST a worker's answer to a task, retried through a server restart for ``within`` seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-
-    async def send() -> Any:
-        return await transport.call("POST", path, body=body)
-
-    await with_retries(send, deadline=deadline, what=what)

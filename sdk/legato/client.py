@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from legato import _transport
-from legato._runtime.definitions import WorkflowDefinition, signal_name
+from legato import _calls, _service, _transport
+from legato._runtime import definitions
 from legato.api import service as api
 from legato.api.common import WorkflowExecutionStatus
 from legato.api.history import HistoryEvent
@@ -48,15 +48,15 @@ ReturnType = TypeVar("ReturnType")
 
 # How long the server may hold a result long poll; the HTTP timeout adds a margin.
 _RESULT_WAIT = 30.0
-_UNSET: Any = object()
+_UNSET: Any = _calls.UNSET
 
 
 class Client:
     """A connection to a Legato server and namespace."""
 
-    def __init__(self, transport: _transport.Transport, *, data_converter: DataConverter, identity: str) -> None:
+    def __init__(self, service_client: _service.ServiceClient, *, data_converter: DataConverter, identity: str) -> None:
         """Use ``Client.connect``."""
-        self._transport = transport
+        self._service = service_client
         self._data_converter = data_converter
         self._identity = identity
 
@@ -92,7 +92,7 @@ class Client:
         namespace = namespace or os.environ.get("LEGATO_NAMESPACE") or "default"
         transport = _transport.Transport(target, namespace=namespace, api_key=api_key, tls=tls)
         return Client(
-            transport,
+            _service.ServiceClient(transport),
             data_converter=data_converter,
             identity=identity or f"{os.getpid()}@{socket.gethostname()}",
         )
@@ -100,7 +100,12 @@ class Client:
     @property
     def namespace(self) -> str:
         """The namespace every call acts in."""
-        return self._transport.namespace
+        return self._service.namespace
+
+    @property
+    def service_client(self) -> _service.ServiceClient:
+        """The typed calls to the server that this client (and its workers) make."""
+        return self._service
 
     @property
     def identity(self) -> str:
@@ -114,7 +119,7 @@ class Client:
 
     async def close(self) -> None:
         """Close the HTTP session (Legato's addition; Temporal's client has nothing to close)."""
-        await self._transport.close()
+        await self._service.close()
 
     async def __aenter__(self) -> Client:
         return self
@@ -160,31 +165,28 @@ class Client:
             WorkflowAlreadyStartedError: The id is taken (by the policies above).
             RPCError: The server refused or could not be reached.
         """
-        name, hinted = _workflow_name_and_result_type(workflow)
+        name, hinted = definitions.workflow_name_and_result_type(workflow)
         request = api.StartWorkflowRequest(
             workflow_id=id,
             workflow_type=name,
             task_queue=task_queue,
-            args=await self._data_converter.encode(_arg_or_args(arg, args)),
+            args=await self._data_converter.encode(_calls.arg_or_args(arg, args)),
             id_conflict_policy=id_conflict_policy.to_api(),
             id_reuse_policy=id_reuse_policy.to_api(),
-            execution_timeout=_seconds(execution_timeout),
-            run_timeout=_seconds(run_timeout),
-            task_timeout=_seconds(task_timeout),
+            execution_timeout=_calls.seconds(execution_timeout),
+            run_timeout=_calls.seconds(run_timeout),
+            task_timeout=_calls.seconds(task_timeout),
             retry_policy=retry_policy.to_api() if retry_policy else None,
             request_id=request_id or str(uuid.uuid4()),
             identity=self._identity,
         )
         try:
-            response = await self._transport.call_model(
-                api.StartWorkflowResponse, "POST", api.START_WORKFLOW, body=request
-            )
+            response = await self._service.start_workflow(request)
         except RPCError as e:
             # The server names it; a bare 409 without an ErrorBody is taken to mean the same.
             if e.error == "WorkflowAlreadyStarted" or (e.status is RPCStatusCode.ALREADY_EXISTS and not e.error):
                 raise WorkflowAlreadyStartedError(id, name, run_id=e.run_id) from e
             raise
-        assert response is not None, "start answers 200 with a body"
         return WorkflowHandle(
             self,
             id,
@@ -229,7 +231,7 @@ class Client:
         first_execution_run_id: str | None = None,
     ) -> WorkflowHandle[Any, Any]:
         """A handle typed by a workflow's run method (its result type decodes ``result()``)."""
-        defn = WorkflowDefinition.must_from_run_fn(workflow)
+        defn = definitions.WorkflowDefinition.must_from_run_fn(workflow)
         return self.get_workflow_handle(
             workflow_id,
             run_id=run_id,
@@ -286,7 +288,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
     ) -> None:
         """Use ``Client.start_workflow`` or ``Client.get_workflow_handle``."""
         self._client = client
-        self._transport = client._transport
+        self._service = client.service_client
         self.id = id
         self.run_id = run_id
         self.result_run_id = result_run_id
@@ -301,14 +303,8 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
                 ``cause`` is the failure (e.g. an ApplicationError or ActivityError).
         """
         while True:
-            response = await self._transport.call_model(
-                api.WorkflowResultResponse,
-                "GET",
-                api.WORKFLOW_RESULT,
-                params={"run_id": self.result_run_id, "wait": _RESULT_WAIT},
-                http_timeout=_RESULT_WAIT + 15,
-                workflow_id=self.id,
-            )
+            request = api.WorkflowResultRequest(workflow_id=self.id, run_id=self.result_run_id, wait=_RESULT_WAIT)
+            response = await self._service.workflow_result(request)
             # 204: still running after the wait; ask again.
             if response is not None:
                 return await self._outcome(response)
@@ -324,14 +320,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
 
     async def describe(self) -> WorkflowExecutionDescription:
         """The run's status, times and pending activities."""
-        d = await self._transport.call_model(
-            api.DescribeWorkflowResponse,
-            "GET",
-            api.DESCRIBE_WORKFLOW,
-            params={"run_id": self.run_id},
-            workflow_id=self.id,
-        )
-        assert d is not None, "describe answers 200 with a body"
+        d = await self._service.describe_workflow(api.DescribeWorkflowRequest(workflow_id=self.id, run_id=self.run_id))
         return WorkflowExecutionDescription(
             id=d.workflow_id,
             run_id=d.run_id,
@@ -348,23 +337,26 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
     async def signal(self, signal: str | Callable[..., Any], arg: Any = _UNSET, *, args: Sequence[Any] = ()) -> None:
         """Send a signal (a ``@workflow.signal`` method or its name) with its arguments."""
         request = api.SignalWorkflowRequest(
-            signal_name=signal_name(signal),
-            args=await self._client.data_converter.encode(_arg_or_args(arg, args)),
+            workflow_id=self.id,
+            signal_name=definitions.signal_name(signal),
+            args=await self._client.data_converter.encode(_calls.arg_or_args(arg, args)),
             run_id=self.run_id,
             request_id=str(uuid.uuid4()),
             identity=self._client.identity,
         )
-        await self._transport.call("POST", api.SIGNAL_WORKFLOW, body=request, workflow_id=self.id)
+        await self._service.signal_workflow(request)
 
     async def cancel(self) -> None:
         """Ask the workflow to cancel; its code sees asyncio cancellation and may clean up."""
-        request = api.CancelWorkflowRequest(run_id=self.run_id, identity=self._client.identity)
-        await self._transport.call("POST", api.CANCEL_WORKFLOW, body=request, workflow_id=self.id)
+        request = api.CancelWorkflowRequest(workflow_id=self.id, run_id=self.run_id, identity=self._client.identity)
+        await self._service.cancel_workflow(request)
 
     async def terminate(self, *args: Any, reason: str | None = None) -> None:
         """End the run at once; no workflow code runs."""
-        request = api.TerminateWorkflowRequest(run_id=self.run_id, reason=reason or "", identity=self._client.identity)
-        await self._transport.call("POST", api.TERMINATE_WORKFLOW, body=request, workflow_id=self.id)
+        request = api.TerminateWorkflowRequest(
+            workflow_id=self.id, run_id=self.run_id, reason=reason or "", identity=self._client.identity
+        )
+        await self._service.terminate_workflow(request)
 
     async def fetch_history(self) -> WorkflowHistory:
         """The run's whole history."""
@@ -372,21 +364,8 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
 
     async def fetch_history_events(self, *, page_size: int | None = None) -> AsyncIterator[HistoryEvent]:
         """The run's history events, page by page."""
-        token: str | None = None
-        while True:
-            page = await self._transport.call_model(
-                api.HistoryPage,
-                "GET",
-                api.WORKFLOW_HISTORY,
-                params={"run_id": self.run_id, "page_token": token, "page_size": page_size},
-                workflow_id=self.id,
-            )
-            assert page is not None, "history answers 200 with a body"
-            for event in page.events:
-                yield event
-            token = page.next_page_token
-            if not token:
-                return
+        async for event in self._service.history(self.id, self.run_id, page_size=page_size):
+            yield event
 
 
 def _close_error(status: WorkflowExecutionStatus) -> BaseException:
@@ -398,20 +377,3 @@ def _close_error(status: WorkflowExecutionStatus) -> BaseException:
     if status is WorkflowExecutionStatus.TIMED_OUT:
         return TimeoutError("Workflow timed out", type=TimeoutType.START_TO_CLOSE, last_heartbeat_details=[])
     return RPCError(f"Workflow closed with status {status.value}", status=RPCStatusCode.UNKNOWN)
-
-
-def _workflow_name_and_result_type(workflow: str | Callable[..., Any]) -> tuple[str, Any]:
-    if isinstance(workflow, str):
-        return workflow, None
-    defn = WorkflowDefinition.must_from_run_fn(workflow)
-    return defn.name, defn.result_type
-
-
-def _arg_or_args(arg: Any, args: Sequence[Any]) -> list[Any]:
-    if arg is not _UNSET and args:
-        raise ValueError("Cannot have arg and args")
-    return [arg] if arg is not _UNSET else list(args)
-
-
-def _seconds(value: timedelta | None) -> float | None:
-    return value.total_seconds() if value is not None else None

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from legato._runtime import replay
-from legato._runtime.definitions import ActivityDefinition, WorkflowDefinition
+from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import new_instance
-from legato._worker.activities import ActivityWorker
-from legato._worker.polling import Poller
-from legato._worker.workflows import WorkflowWorker
+from legato._worker import runner
 from legato.api.history import WorkflowExecutionStarted
 from legato.client import Client, WorkflowHistory
 from legato.converter import DataConverter
@@ -75,75 +71,23 @@ class Worker:
         graceful_shutdown_timeout: timedelta = timedelta(),
         workflow_failure_exception_types: Sequence[type[BaseException]] = (),
     ) -> None:
-        if not workflows and not activities:
-            raise ValueError("At least one workflow or activity must be specified")
+        options = runner.Options(
+            task_queue=task_queue,
+            workflows=workflows,
+            activities=activities,
+            activity_executor=activity_executor,
+            workflow_task_executor=workflow_task_executor,
+            max_concurrent_activities=max_concurrent_activities,
+            max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+            max_cached_workflows=max_cached_workflows,
+            max_concurrent_workflow_task_polls=max_concurrent_workflow_task_polls,
+            max_concurrent_activity_task_polls=max_concurrent_activity_task_polls,
+            identity=identity,
+            graceful_shutdown_timeout=graceful_shutdown_timeout,
+            workflow_failure_exception_types=workflow_failure_exception_types,
+        )
         self._client = client
-        task_queue = task_queue or os.environ.get("LEGATO_TASK_QUEUE")
-        if not task_queue:
-            raise ValueError("Worker needs task_queue= (or LEGATO_TASK_QUEUE in the environment)")
-        self._task_queue = task_queue
-        self._identity = identity or f"{os.getpid()}@{socket.gethostname()}"
-        self._grace = graceful_shutdown_timeout.total_seconds()
-        self._own_executors: list[ThreadPoolExecutor] = []
-        transport = client._transport
-        self._workflows = (
-            WorkflowWorker(
-                transport,
-                task_queue=task_queue,
-                workflows=workflows,
-                identity=self._identity,
-                data_converter=client.data_converter,
-                max_cached_workflows=max_cached_workflows,
-                executor=workflow_task_executor or self._own(max_concurrent_workflow_tasks, "legato-workflow"),
-                failure_exception_types=workflow_failure_exception_types,
-            )
-            if workflows
-            else None
-        )
-        needs_threads = any(not ActivityDefinition.must_from_callable(fn).is_async for fn in activities)
-        if needs_threads and activity_executor is None:
-            activity_executor = self._own(max_concurrent_activities, "legato-activity")
-        self._activities = (
-            ActivityWorker(
-                transport,
-                task_queue=task_queue,
-                activities=activities,
-                identity=self._identity,
-                data_converter=client.data_converter,
-                executor=activity_executor,
-            )
-            if activities
-            else None
-        )
-        if self._workflows is not None:
-            self._workflow_poller: Poller[Any] | None = Poller(
-                name=f"workflow task queue {task_queue!r}",
-                poll=self._workflows.poll,
-                handle=self._workflows.process,
-                slots=max_concurrent_workflow_tasks,
-                pollers=max_concurrent_workflow_task_polls,
-            )
-        else:
-            self._workflow_poller = None
-        if self._activities is not None:
-            self._activity_poller: Poller[Any] | None = Poller(
-                name=f"activity task queue {task_queue!r}",
-                poll=self._activities.poll,
-                handle=self._activities.process,
-                slots=max_concurrent_activities,
-                pollers=max_concurrent_activity_task_polls,
-            )
-        else:
-            self._activity_poller = None
-        self._started = False
-        self._stop = asyncio.Event()
-        self._done = asyncio.Event()
-        self._run_task: asyncio.Task[None] | None = None
-
-    def _own(self, workers: int, prefix: str) -> ThreadPoolExecutor:
-        executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=prefix)
-        self._own_executors.append(executor)
-        return executor
+        self._runner = runner.Runner(client.service_client, client.data_converter, options)
 
     @property
     def client(self) -> Client:
@@ -153,17 +97,17 @@ class Worker:
     @property
     def task_queue(self) -> str:
         """The task queue the worker polls."""
-        return self._task_queue
+        return self._runner.task_queue
 
     @property
     def is_running(self) -> bool:
         """Whether the worker is polling."""
-        return self._started and not self._done.is_set()
+        return self._runner.is_running
 
     @property
     def is_shutdown(self) -> bool:
         """Whether the worker has shut down."""
-        return self._done.is_set()
+        return self._runner.is_shutdown
 
     async def run(self) -> None:
         """Poll and run tasks until ``shutdown()``; then shut down gracefully.
@@ -171,50 +115,14 @@ class Worker:
         Raises:
             RuntimeError: The worker already ran.
         """
-        if self._started:
-            raise RuntimeError("Worker already started")
-        self._started = True
-        pollers = [p for p in (self._workflow_poller, self._activity_poller) if p is not None]
-        for poller in pollers:
-            poller.start()
-        logger.info("Worker %s polling task queue %r", self._identity, self._task_queue)
-        try:
-            await self._stop.wait()
-        finally:
-            await self._finish(pollers)
-
-    async def _finish(self, pollers: list[Poller[Any]]) -> None:
-        for poller in pollers:
-            await poller.stop_polling()
-        if self._workflow_poller is not None:
-            await self._workflow_poller.wait_running()
-        if self._activity_poller is not None and self._activities is not None:
-            await self._drain_activities(self._activity_poller, self._activities)
-        for executor in self._own_executors:
-            executor.shutdown(wait=False, cancel_futures=True)
-        self._done.set()
-        logger.info("Worker %s shut down", self._identity)
-
-    async def _drain_activities(self, poller: Poller[Any], activities: ActivityWorker) -> None:
-        running = list(poller.running)
-        if running and self._grace > 0:
-            await asyncio.wait(running, timeout=self._grace)
-        # Past the grace period: cancel, and report them failed so the server retries them.
-        activities.shutting_down = True
-        activities.cancel_all()
-        await poller.wait_running()
+        await self._runner.run()
 
     async def shutdown(self) -> None:
         """Stop polling, let running work finish (see graceful_shutdown_timeout), and wait."""
-        self._stop.set()
-        if not self._started:
-            self._done.set()
-        await self._done.wait()
-        if self._run_task is not None:
-            await asyncio.gather(self._run_task, return_exceptions=True)
+        await self._runner.shutdown()
 
     async def __aenter__(self) -> Worker:
-        self._run_task = asyncio.create_task(self.run(), name=f"worker {self._task_queue}")
+        self._runner.run_in_background()
         # Let run() start its pollers before the block starts work.
         await asyncio.sleep(0)
         return self

@@ -22,6 +22,7 @@ from typing import Any, TypedDict, TypeVar, overload
 
 from typing_extensions import Unpack
 
+from legato import _calls
 from legato._runtime import definitions
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
 from legato._runtime.info import WorkflowInfo as Info
@@ -192,7 +193,7 @@ class _ActivityOptions(TypedDict, total=False):
     activity_id: str | None
 
 
-_UNSET: Any = object()
+_UNSET: Any = _calls.UNSET
 
 
 @overload
@@ -247,7 +248,7 @@ def start_activity(
     """
     if start_to_close_timeout is None and schedule_to_close_timeout is None:
         raise ValueError("Activity must have start_to_close_timeout or schedule_to_close_timeout")
-    name, hinted = _activity_name_and_result_type(activity)
+    name, hinted = definitions.activity_name_and_result_type(activity)
     instance = current_instance()
     # Temporal's default id is the activity's sequence number in the run, so replay agrees.
     seq = instance.next_seq("activity")
@@ -255,11 +256,11 @@ def start_activity(
         activity_id=activity_id or str(seq),
         activity_type=name,
         task_queue=task_queue or instance.info().task_queue,
-        input=instance.converter.payload_converter.to_payloads(_arg_or_args(arg, args)),
-        schedule_to_close_timeout=_seconds(schedule_to_close_timeout),
-        schedule_to_start_timeout=_seconds(schedule_to_start_timeout),
-        start_to_close_timeout=_seconds(start_to_close_timeout),
-        heartbeat_timeout=_seconds(heartbeat_timeout),
+        input=instance.converter.payload_converter.to_payloads(_calls.arg_or_args(arg, args)),
+        schedule_to_close_timeout=_calls.seconds(schedule_to_close_timeout),
+        schedule_to_start_timeout=_calls.seconds(schedule_to_start_timeout),
+        start_to_close_timeout=_calls.seconds(start_to_close_timeout),
+        heartbeat_timeout=_calls.seconds(heartbeat_timeout),
         retry_policy=retry_policy.to_api() if retry_policy else None,
     )
     return instance.start_activity(command, result_type=result_type or hinted, cancellation_type=cancellation_type)
@@ -293,23 +294,6 @@ async def execute_activity(activity: Any, arg: Any = _UNSET, **options: Any) -> 
 # Temporal's names for activities that are methods; the definition is on the function either way.
 start_activity_method = start_activity
 execute_activity_method = execute_activity
-
-
-def _activity_name_and_result_type(activity: Callable[..., Any] | str) -> tuple[str, Any]:
-    if isinstance(activity, str):
-        return activity, None
-    defn = definitions.ActivityDefinition.must_from_callable(activity)
-    return defn.name, defn.result_type
-
-
-def _arg_or_args(arg: Any, args: Sequence[Any]) -> list[Any]:
-    if arg is not _UNSET and args:
-        raise ValueError("Cannot have arg and args")
-    return [arg] if arg is not _UNSET else list(args)
-
-
-def _seconds(value: timedelta | None) -> float | None:
-    return value.total_seconds() if value is not None else None
 
 
 # --- time, randomness and the run's information ---

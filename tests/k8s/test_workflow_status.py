@@ -10,6 +10,7 @@ import pytest
 
 from legato.api import service as api
 from legato.api.common import ActivityFailureInfo, Failure, FailureKind, RetryState, WorkflowExecutionStatus
+from legato_operator import limits
 from legato_operator.k8s import models, status, workflows
 from legato_operator.store import rows
 
@@ -205,19 +206,19 @@ def test_the_start_request_maps_the_spec_and_derives_its_request_id_from_the_uid
         idReusePolicy="RejectDuplicate",
         retryPolicy={"initialInterval": "2s", "maximumAttempts": 5},
     )
-    request = workflows.start_request(KEY, s)
+    request = workflows.start_request(KEY, s, limits.Limits())
     assert (request.workflow_id, request.workflow_type, request.task_queue) == ("order-123", "OrderWorkflow", "orders")
     assert (request.args, request.execution_timeout) == (["order-123"], 5400.0)
     assert request.id_reuse_policy is api.IdReusePolicy.REJECT_DUPLICATE
     assert request.retry_policy is not None
     assert (request.retry_policy.initial_interval, request.retry_policy.maximum_attempts) == (2.0, 5)
     assert request.retry_policy.backoff_coefficient == 2.0
-    assert request.request_id == workflows.start_request(KEY, s).request_id
+    assert request.request_id == workflows.start_request(KEY, s, limits.Limits()).request_id
     assert KEY.uid in (request.request_id or "")
 
 
 def test_a_start_request_the_engine_would_refuse_is_refused_naming_the_field() -> None:
     with pytest.raises(workflows.StartRefused) as caught:
-        workflows.start_request(KEY, spec(executionTimeout="0s"))
+        workflows.start_request(KEY, spec(executionTimeout="0s"), limits.Limits())
     assert caught.value.reason == "InvalidSpec"
     assert "spec.executionTimeout" in caught.value.message

@@ -19,7 +19,7 @@ async def test_client_takes_address_and_namespace_from_the_environment(monkeypat
     monkeypatch.setenv("LEGATO_NAMESPACE", "shop")
     client = await Client.connect()
     assert client.namespace == "shop"
-    assert client._transport.base_url == "http://legato.legato-system.svc:7233"
+    assert client.service_client.transport.base_url == "http://legato.legato-system.svc:7233"
 
 
 async def test_explicit_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,7 +27,7 @@ async def test_explicit_arguments_win_over_the_environment(monkeypatch: pytest.M
     monkeypatch.setenv("LEGATO_NAMESPACE", "shop")
     client = await Client.connect("localhost:7233", namespace="default")
     assert client.namespace == "default"
-    assert client._transport.base_url == "http://localhost:7233"
+    assert client.service_client.transport.base_url == "http://localhost:7233"
 
 
 async def test_worker_takes_its_task_queue_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from legato import _transport, activity
+from legato import _service, _transport, activity
 from legato._worker.activities import ActivityWorker
 from legato._worker.workflows import WorkflowWorker
 from legato.api import command as cmd
@@ -21,7 +21,7 @@ from tests.sdk.histories import HistoryBuilder
 from tests.sdk.test_replay import ChargeFirstOrderWorkflow, OrderWorkflow, completed_order_history
 
 # Nothing listens here: a test that reaches the server fails loudly.
-NOWHERE = _transport.Transport("127.0.0.1:9", namespace="default")
+NOWHERE = _service.ServiceClient(_transport.Transport("127.0.0.1:9", namespace="default"))
 
 
 def workflow_worker(*workflows: type) -> WorkflowWorker:

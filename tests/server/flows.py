@@ -20,7 +20,7 @@ async def start(rt: runtime.Runtime, workflow_id: str = "wf-1", **kw: Any) -> ap
 
 
 async def workflow_task(rt: runtime.Runtime, wait: float = 2.0) -> api.WorkflowTask:
-    task = await workers.poll_workflow_task(rt, NS, QUEUE, api.PollRequest(wait=wait))
+    task = await workers.poll_workflow_task(rt, NS, api.PollRequest(task_queue=QUEUE, wait=wait))
     assert task is not None, "no workflow task came"
     return task
 
@@ -32,7 +32,7 @@ async def answer(rt: runtime.Runtime, task: api.WorkflowTask, *commands: cmd.Com
 
 
 async def activity_task(rt: runtime.Runtime, wait: float = 2.0) -> api.ActivityTask:
-    task = await workers.poll_activity_task(rt, NS, QUEUE, api.PollRequest(wait=wait))
+    task = await workers.poll_activity_task(rt, NS, api.PollRequest(task_queue=QUEUE, wait=wait))
     assert task is not None, "no activity task came"
     return task
 

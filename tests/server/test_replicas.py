@@ -23,7 +23,9 @@ async def test_a_poll_on_one_replica_is_woken_by_a_start_on_another_through_noti
     notifications = listener.Listener(pg_dsn, poller.on_notify, poller.hub.wake_all)
     await notifications.start()
     try:
-        poll = asyncio.create_task(workers.poll_workflow_task(poller, flows.NS, flows.QUEUE, api.PollRequest(wait=60)))
+        poll = asyncio.create_task(
+            workers.poll_workflow_task(poller, flows.NS, api.PollRequest(task_queue=flows.QUEUE, wait=60))
+        )
         async with asyncio.timeout(10):  # the poll is waiting once it watches its key
             while poller.hub.watched == 0:  # noqa: ASYNC110 - nothing to await but the counter
                 await asyncio.sleep(0.01)

@@ -95,7 +95,7 @@ async def test_a_failed_activity_is_retried_by_the_server_and_history_shows_only
         flows.NS,
         api.FailActivityTaskRequest(task_token=first.task_token, failure=Failure(message="flaky")),
     )
-    assert await workers.poll_activity_task(rt, flows.NS, flows.QUEUE, api.PollRequest(wait=0)) is None
+    assert await workers.poll_activity_task(rt, flows.NS, api.PollRequest(task_queue=flows.QUEUE, wait=0)) is None
     test_clock.advance(1.5)
     await timer_loop.TimerLoop(rt).fire_due()
     second = await flows.activity_task(rt)
@@ -136,7 +136,7 @@ async def test_a_failed_workflow_task_keeps_the_run_and_fixed_code_resumes_it(rt
     assert retried.attempt == 2
     assert retried.first_event_id == 1
     await flows.answer(rt, retried, cmd.CompleteWorkflowExecution(result="fixed"))
-    outcome = await workflows.result(rt, flows.NS, "wf-1", None, 0)
+    outcome = await workflows.wait_for_close(rt, flows.NS, "wf-1", None, 0)
     assert outcome is not None
     assert outcome.result == "fixed"
     assert "WorkflowTaskFailed" in await flows.event_types(rt, run.run_id)
@@ -156,9 +156,9 @@ async def test_a_task_after_a_completed_one_carries_only_the_new_events(rt: runt
 async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: runtime.Runtime) -> None:
     await flows.start(rt)
     task = await flows.workflow_task(rt)
-    signal = api.SignalWorkflowRequest(signal_name="go", args=[1], request_id="s-1")
-    await workflows.signal(rt, flows.NS, "wf-1", signal)
-    await workflows.signal(rt, flows.NS, "wf-1", signal)
+    signal = api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="go", args=[1], request_id="s-1")
+    await workflows.signal_workflow(rt, flows.NS, signal)
+    await workflows.signal_workflow(rt, flows.NS, signal)
     await flows.answer(rt, task)
     following = await flows.workflow_task(rt)
     assert [e.event_type for e in following.history].count("WorkflowExecutionSignaled") == 1
@@ -166,17 +166,19 @@ async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: ru
 
 async def test_terminate_closes_the_run_and_leaves_nothing_to_poll(rt: runtime.Runtime) -> None:
     await flows.start(rt)
-    await workflows.terminate(rt, flows.NS, "wf-1", api.TerminateWorkflowRequest(reason="bye"))
-    outcome = await workflows.result(rt, flows.NS, "wf-1", None, 0)
+    await workflows.terminate_workflow(rt, flows.NS, api.TerminateWorkflowRequest(workflow_id="wf-1", reason="bye"))
+    outcome = await workflows.wait_for_close(rt, flows.NS, "wf-1", None, 0)
     assert outcome is not None
     assert outcome.status.value == "TERMINATED"
-    assert await workers.poll_workflow_task(rt, flows.NS, flows.QUEUE, api.PollRequest(wait=0)) is None
+    assert await workers.poll_workflow_task(rt, flows.NS, api.PollRequest(task_queue=flows.QUEUE, wait=0)) is None
 
 
 async def test_a_waiting_poll_is_woken_by_a_start_at_once(rt: runtime.Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     # No periodic re-check within the test's deadline: only the start's wake-up can answer the poll.
     monkeypatch.setattr(workers, "RECHECK_SECONDS", 600.0)
-    poll = asyncio.create_task(workers.poll_workflow_task(rt, flows.NS, flows.QUEUE, api.PollRequest(wait=60)))
+    poll = asyncio.create_task(
+        workers.poll_workflow_task(rt, flows.NS, api.PollRequest(task_queue=flows.QUEUE, wait=60))
+    )
     async with asyncio.timeout(10):  # the poll is waiting once it watches its key
         while rt.hub.watched == 0:  # noqa: ASYNC110 - nothing to await but the counter
             await asyncio.sleep(0.01)
@@ -193,7 +195,7 @@ async def test_a_cancel_request_reaches_a_running_activity_through_its_heartbeat
     assert not (await workers.heartbeat_activity_task(rt, flows.NS, heartbeat)).cancel_requested
     await flows.answer(rt, await _signal_task(rt), cmd.RequestCancelActivityTask(scheduled_event_id=5))
     assert (await workers.heartbeat_activity_task(rt, flows.NS, heartbeat)).cancel_requested
-    described = await workflows.describe(rt, flows.NS, "wf-1", None)
+    described = await workflows.describe_workflow(rt, flows.NS, api.DescribeWorkflowRequest(workflow_id="wf-1"))
     assert [(p.activity_id, p.state) for p in described.pending_activities] == [("a1", "STARTED")]
     canceled = Failure(message="cancelled", kind=FailureKind.CANCELED)
     await workers.fail_activity_task(
@@ -208,5 +210,5 @@ async def test_a_cancel_request_reaches_a_running_activity_through_its_heartbeat
 
 async def _signal_task(rt: runtime.Runtime) -> api.WorkflowTask:
     # A signal gives the workflow a task in which to request the cancel.
-    await workflows.signal(rt, flows.NS, "wf-1", api.SignalWorkflowRequest(signal_name="stop"))
+    await workflows.signal_workflow(rt, flows.NS, api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="stop"))
     return await flows.workflow_task(rt)

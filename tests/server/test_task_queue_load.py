@@ -24,11 +24,11 @@ async def other(pg_dsn: str, pool: db.Pool) -> AsyncIterator[runtime.Runtime]:
 
 
 async def poll_once(rt: runtime.Runtime, identity: str, kind: str = "workflow") -> None:
-    request = api.PollRequest(identity=identity, wait=0)
+    request = api.PollRequest(task_queue=flows.QUEUE, identity=identity, wait=0)
     if kind == "workflow":
-        await workers.poll_workflow_task(rt, flows.NS, flows.QUEUE, request)
+        await workers.poll_workflow_task(rt, flows.NS, request)
     else:
-        await workers.poll_activity_task(rt, flows.NS, flows.QUEUE, request)
+        await workers.poll_activity_task(rt, flows.NS, request)
 
 
 async def test_pollers_recorded_by_one_process_are_counted_by_another(
@@ -38,7 +38,9 @@ async def test_pollers_recorded_by_one_process_are_counted_by_another(
     await poll_once(rt, "worker-a", "activity")  # the same worker polling both kinds counts once
     await poll_once(other, "worker-b")
     for reader in (rt, other):
-        described = await workers.describe_task_queue(reader, flows.NS, flows.QUEUE)
+        described = await workers.describe_task_queue(
+            reader, flows.NS, api.DescribeTaskQueueRequest(task_queue=flows.QUEUE)
+        )
         assert described.pollers == 2
 
 

@@ -55,7 +55,7 @@ async def test_the_execution_timeout_times_the_run_out(rt: runtime.Runtime, test
     await flows.workflow_task(rt)
     test_clock.advance(31)
     await timer_loop.TimerLoop(rt).fire_due()
-    outcome = await workflows.result(rt, flows.NS, "wf-1", None, 0)
+    outcome = await workflows.wait_for_close(rt, flows.NS, "wf-1", None, 0)
     assert outcome is not None
     assert outcome.status.value == "TIMED_OUT"
 
@@ -78,7 +78,7 @@ async def test_a_timer_cancelled_after_it_fired_during_the_task_never_reaches_hi
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=10))
     # A signal makes a workflow task; while a worker holds it, the timer fires (buffered).
-    await workflows.signal(rt, flows.NS, "wf-1", api.SignalWorkflowRequest(signal_name="go"))
+    await workflows.signal_workflow(rt, flows.NS, api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="go"))
     holding = await flows.workflow_task(rt)
     test_clock.advance(6)  # past the timer, not the workflow task's 10 s timeout
     await timer_loop.TimerLoop(rt).fire_due()
@@ -86,7 +86,7 @@ async def test_a_timer_cancelled_after_it_fired_during_the_task_never_reaches_hi
     types = await flows.event_types(rt, run.run_id)
     assert "TimerFired" not in types
     assert types[-1] == "TimerCanceled"
-    assert await workers.poll_workflow_task(rt, flows.NS, flows.QUEUE, api.PollRequest(wait=0)) is None
+    assert await workers.poll_workflow_task(rt, flows.NS, api.PollRequest(task_queue=flows.QUEUE, wait=0)) is None
     async with rt.pool.acquire() as conn:
         ex = await executions.load(conn, run.run_id)
     assert ex is not None
@@ -98,7 +98,7 @@ async def test_a_timer_cancelled_and_started_again_under_its_id_in_one_completio
 ) -> None:
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=10))
-    await workflows.signal(rt, flows.NS, "wf-1", api.SignalWorkflowRequest(signal_name="restart"))
+    await workflows.signal_workflow(rt, flows.NS, api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="restart"))
     # One completion disarms the timer and arms a new one with the same id (one statement).
     again = [cmd.CancelTimer(timer_id="t"), cmd.StartTimer(timer_id="t", start_to_fire_timeout=30)]
     await flows.answer(rt, await flows.workflow_task(rt), *again)

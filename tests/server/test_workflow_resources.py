@@ -61,8 +61,8 @@ async def test_a_new_link_is_behind_until_synced(rt: runtime.Runtime) -> None:
 async def test_a_running_run_that_moved_is_behind_only_for_the_coalesced_pass(rt: runtime.Runtime) -> None:
     link, _ = await start(rt)
     await sync(rt)
-    signal = api.SignalWorkflowRequest(signal_name="go", run_id=link.run_id)
-    await workflows.signal(rt, flows.NS, link.workflow_id, signal)
+    signal = api.SignalWorkflowRequest(workflow_id=link.workflow_id, signal_name="go", run_id=link.run_id)
+    await workflows.signal_workflow(rt, flows.NS, signal)
     assert await behind(rt, include_running=False) == []
     assert await behind(rt, include_running=True) == ["order-1"]
 
@@ -70,7 +70,9 @@ async def test_a_running_run_that_moved_is_behind_only_for_the_coalesced_pass(rt
 async def test_a_closed_run_is_behind_in_every_pass_until_its_final_status_is_written(rt: runtime.Runtime) -> None:
     link, _ = await start(rt)
     await sync(rt)
-    await workflows.terminate(rt, flows.NS, link.workflow_id, api.TerminateWorkflowRequest(run_id=link.run_id))
+    await workflows.terminate_workflow(
+        rt, flows.NS, api.TerminateWorkflowRequest(workflow_id=link.workflow_id, run_id=link.run_id)
+    )
     assert await behind(rt, include_running=False) == ["order-1"]
     await sync(rt)
     assert await behind(rt) == []
@@ -81,7 +83,9 @@ async def test_a_closed_run_is_behind_in_every_pass_until_its_final_status_is_wr
 
 async def test_a_change_made_while_a_status_was_written_is_not_lost(rt: runtime.Runtime) -> None:
     link, _ = await start(rt)
-    await workflows.terminate(rt, flows.NS, link.workflow_id, api.TerminateWorkflowRequest(run_id=link.run_id))
+    await workflows.terminate_workflow(
+        rt, flows.NS, api.TerminateWorkflowRequest(workflow_id=link.workflow_id, run_id=link.run_id)
+    )
     (item,) = await resources.unsynced(rt, include_running=False)
     # The reconciler records a signal after the writer read the link, before it marks it.
     await resources.record_signal(rt, KEY, "s1", "run closed")

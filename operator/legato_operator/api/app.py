@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from legato.api import service as api
 from legato_operator import errors, metrics
-from legato_operator.api import auth, bodies, handlers, openapi, routes
+from legato_operator.api import auth, edge, openapi, routes
 from legato_operator.engine import gauges, runtime
 
 log = logging.getLogger(__name__)
@@ -52,37 +52,29 @@ async def _errors(
     try:
         return await handler(request)
     except errors.OperatorError as e:
-        return bodies.json_response(error_body(e), status=status_of(e))
+        return edge.json_response(error_body(e), status=status_of(e))
     # aiohttp's own refusals (unknown path, body over client_max_size) get an ErrorBody too.
     except web.HTTPException as e:
         if e.status < 400:
             raise
         body = api.ErrorBody(error=type(e).__name__, message=e.text or e.reason)
-        return bodies.json_response(body, status=e.status)
+        return edge.json_response(body, status=e.status)
     except Exception:
         log.exception("Unexpected error in %s %s", request.method, request.path)
-        return bodies.json_response(api.ErrorBody(error="Internal", message="Internal server error"), status=500)
+        return edge.json_response(api.ErrorBody(error="Internal", message="Internal server error"), status=500)
 
 
-def create(
-    rt: runtime.Runtime,
-    settings: handlers.Settings | None = None,
-    authenticator: auth.Authenticator | None = None,
-) -> web.Application:
+def create(rt: runtime.Runtime, authenticator: auth.Authenticator | None = None) -> web.Application:
     """The application for one process; ``authenticator`` None serves everyone (dev mode)."""
-    settings = settings or handlers.Settings()
     # Authentication runs inside the error mapping and before every handler, so a refused
     # call has changed nothing.
     middlewares: list[auth.Middleware] = [_errors]
     if authenticator is not None:
         middlewares.append(auth.middleware(authenticator))
-    # Room for a request carrying several payloads each just under the limit; a single
-    # payload over it is refused by bodies.check_payloads, naming its field.
-    app = web.Application(middlewares=middlewares, client_max_size=4 * settings.max_payload_bytes + 1024 * 1024)
-    app[handlers.RUNTIME] = rt
-    app[handlers.SETTINGS] = settings
-    for route in routes.ROUTES:
-        app.router.add_route(route.method, route.path, route.handler)
+    # A single payload over the limit is refused by Limits.check_payloads, naming its field.
+    app = web.Application(middlewares=middlewares, client_max_size=rt.limits.max_request_bytes)
+    app[routes.RUNTIME] = rt
+    routes.add_to(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
@@ -98,7 +90,7 @@ async def healthz(_request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """The database answers and has every migration this server needs."""
     try:
-        missing = await gauges.pending_migrations(request.app[handlers.RUNTIME])
+        missing = await gauges.pending_migrations(request.app[routes.RUNTIME])
     except Exception as e:
         return web.json_response({"ok": False, "reason": f"database unreachable: {e}"}, status=503)
     if missing:
@@ -108,7 +100,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
     """Prometheus metrics; the backlog and due-timer gauges are refreshed from the database."""
-    await gauges.refresh(request.app[handlers.RUNTIME])
+    await gauges.refresh(request.app[routes.RUNTIME])
     response = web.Response(body=generate_latest(metrics.REGISTRY))
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response

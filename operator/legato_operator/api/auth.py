@@ -34,7 +34,7 @@ from aiohttp import typedefs, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from legato.api import service as api
-from legato_operator.api import bodies
+from legato_operator.api import edge
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def middleware(authenticator: Authenticator) -> Middleware:
         except AuthUnavailable as e:
             log.warning("Cannot authenticate %s %s: %s", request.method, request.path, e)
             body = api.ErrorBody(error="Unavailable", message="cannot check the token now; try again shortly")
-            return bodies.json_response(body, status=503)
+            return edge.json_response(body, status=503)
         if who is None:
             return _unauthenticated("the bearer token is not valid (expired, revoked, or for another audience)")
         namespace = request.match_info.get("namespace")
@@ -123,14 +123,14 @@ def bearer_token(header: str) -> str | None:
 
 
 def _unauthenticated(message: str) -> web.Response:
-    response = bodies.json_response(api.ErrorBody(error="Unauthenticated", message=message), status=401)
+    response = edge.json_response(api.ErrorBody(error="Unauthenticated", message=message), status=401)
     response.headers["WWW-Authenticate"] = 'Bearer realm="legato"'
     return response
 
 
 def _permission_denied(who: Principal, namespace: str) -> web.Response:
     message = f"'{who.name}' may not act in namespace '{namespace}'"
-    return bodies.json_response(api.ErrorBody(error="PermissionDenied", message=message), status=403)
+    return edge.json_response(api.ErrorBody(error="PermissionDenied", message=message), status=403)
 
 
 class FirstOf:
@@ -198,7 +198,7 @@ def parse_tokens(text: str, source: str) -> list[TokenEntry]:
     except yaml.YAMLError as e:
         raise TokensFileError(f"{source}: not YAML or JSON: {e}") from None
     except ValidationError as e:
-        raise TokensFileError(f"{source}: {bodies.validation_error(e).message}") from None
+        raise TokensFileError(f"{source}: {edge.validation_error(e).message}") from None
     seen: set[str] = set()
     for entry in entries:
         if entry.token in seen:

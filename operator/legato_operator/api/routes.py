@@ -1,172 +1,101 @@
-"""The route table: every path of ``legato.api.service`` with its handler, body and answer.
+"""Every operation of ``legato.api.operations`` bound to the one engine function that serves it.
 
-The OpenAPI document is generated from this table and the wire models, so it cannot
-drift from what the server serves.
+One generic adapter serves them all: it parses the request by the operation's
+declaration (``edge.parse``), calls the engine function with the runtime, the namespace
+and the request, and answers with the response model, ``Ack`` for an operation that
+answers nothing, or ``204`` for a long poll that came back empty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
 
+from legato.api import operations as ops
 from legato.api import service as api
-from legato_operator.api import handlers
+from legato_operator.api import edge
+from legato_operator.engine import runtime, workers, workflows
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RUNTIME = web.AppKey("runtime", runtime.Runtime)
+NO_CONTENT = 204
 
-
-@dataclass(frozen=True)
-class Query:
-    """A query parameter, for the OpenAPI document."""
-
-    name: str
-    type: str
-    description: str
+Serve = Callable[[runtime.Runtime, str, Any], Awaitable[BaseModel | None]]
 
 
 @dataclass(frozen=True)
 class Route:
-    """One operation of the API."""
+    """An operation and the engine function that serves it."""
 
-    method: str
-    path: str
-    handler: Handler
-    summary: str
-    body: type[BaseModel] | None = None
-    response: type[BaseModel] | None = api.Ack
-    query: tuple[Query, ...] = ()
-    # Long polls answer 204 when nothing came within the wait.
-    may_be_empty: bool = False
+    operation: ops.Operation[Any, Any]
+    serve: Serve
+
+    def handler(self) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """The aiohttp handler of this route."""
+        op, serve = self.operation, self.serve
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            rt = request.app[RUNTIME]
+            parsed = await edge.parse(request, op, rt.limits)
+            answer = await serve(rt, edge.namespace(request), parsed)
+            if answer is not None:
+                return edge.json_response(answer)
+            return web.Response(status=NO_CONTENT) if op.may_be_empty else edge.json_response(api.Ack())
+
+        handle.__name__ = op.name
+        return handle
 
 
-RUN_ID = Query("run_id", "string", "A run of the workflow id; default: its latest run.")
-WAIT = Query("wait", "number", "Seconds to wait for the run to close before answering 204 (at most 120).")
-PAGE_TOKEN = Query("page_token", "string", "next_page_token of the previous page.")
-PAGE_SIZE = Query("page_size", "integer", "Events per page, 1 to 1000.")
+def answers(
+    op: ops.Operation[ops.Req, ops.Resp], serve: Callable[[runtime.Runtime, str, ops.Req], Awaitable[ops.Resp]]
+) -> Route:
+    """An operation whose engine function returns its answer."""
+    return Route(op, serve)
+
+
+def acks(
+    op: ops.Operation[ops.Req, api.Ack], serve: Callable[[runtime.Runtime, str, ops.Req], Awaitable[None]]
+) -> Route:
+    """An operation that answers ``Ack`` once its engine function returns."""
+    return Route(op, serve)
+
+
+def long_polls(
+    op: ops.LongPoll[ops.PollReq, ops.Resp],
+    serve: Callable[[runtime.Runtime, str, ops.PollReq], Awaitable[ops.Resp | None]],
+) -> Route:
+    """A long poll: its engine function returns None when nothing came within the wait."""
+    return Route(op, serve)
+
 
 ROUTES: tuple[Route, ...] = (
-    Route(
-        "POST",
-        api.START_WORKFLOW,
-        handlers.start_workflow,
-        "Start a workflow run",
-        api.StartWorkflowRequest,
-        api.StartWorkflowResponse,
-    ),
-    Route(
-        "GET",
-        api.DESCRIBE_WORKFLOW,
-        handlers.describe_workflow,
-        "Describe a run",
-        None,
-        api.DescribeWorkflowResponse,
-        (RUN_ID,),
-    ),
-    Route(
-        "GET",
-        api.WORKFLOW_RESULT,
-        handlers.workflow_result,
-        "Wait for a run's outcome",
-        None,
-        api.WorkflowResultResponse,
-        (RUN_ID, WAIT),
-        may_be_empty=True,
-    ),
-    Route(
-        "GET",
-        api.WORKFLOW_HISTORY,
-        handlers.workflow_history,
-        "Read a run's history, page by page",
-        None,
-        api.HistoryPage,
-        (RUN_ID, PAGE_TOKEN, PAGE_SIZE),
-    ),
-    Route("POST", api.SIGNAL_WORKFLOW, handlers.signal_workflow, "Signal a run", api.SignalWorkflowRequest),
-    Route(
-        "POST",
-        api.CANCEL_WORKFLOW,
-        handlers.cancel_workflow,
-        "Request a run's cancellation",
-        api.CancelWorkflowRequest,
-    ),
-    Route(
-        "POST",
-        api.TERMINATE_WORKFLOW,
-        handlers.terminate_workflow,
-        "Terminate a run",
-        api.TerminateWorkflowRequest,
-    ),
-    Route(
-        "POST",
-        api.POLL_WORKFLOW_TASK,
-        handlers.poll_workflow_task,
-        "Long-poll a workflow task",
-        api.PollRequest,
-        api.WorkflowTask,
-        may_be_empty=True,
-    ),
-    Route(
-        "POST",
-        api.COMPLETE_WORKFLOW_TASK,
-        handlers.complete_workflow_task,
-        "Complete a workflow task",
-        api.CompleteWorkflowTaskRequest,
-    ),
-    Route(
-        "POST",
-        api.FAIL_WORKFLOW_TASK,
-        handlers.fail_workflow_task,
-        "Fail a workflow task",
-        api.FailWorkflowTaskRequest,
-    ),
-    Route(
-        "POST",
-        api.POLL_ACTIVITY_TASK,
-        handlers.poll_activity_task,
-        "Long-poll an activity task",
-        api.PollRequest,
-        api.ActivityTask,
-        may_be_empty=True,
-    ),
-    Route(
-        "POST",
-        api.COMPLETE_ACTIVITY_TASK,
-        handlers.complete_activity_task,
-        "Complete an activity task",
-        api.CompleteActivityTaskRequest,
-    ),
-    Route(
-        "POST",
-        api.FAIL_ACTIVITY_TASK,
-        handlers.fail_activity_task,
-        "Fail an activity attempt",
-        api.FailActivityTaskRequest,
-    ),
-    Route(
-        "POST",
-        api.HEARTBEAT_ACTIVITY_TASK,
-        handlers.heartbeat_activity_task,
-        "Heartbeat an activity",
-        api.HeartbeatActivityTaskRequest,
-        api.HeartbeatActivityTaskResponse,
-    ),
-    Route(
-        "GET",
-        api.DESCRIBE_TASK_QUEUE,
-        handlers.describe_task_queue,
-        "A task queue's backlog and pollers",
-        None,
-        api.TaskQueueBacklog,
-    ),
-    Route(
-        "GET",
-        api.TASK_QUEUE_BACKLOG,
-        handlers.describe_task_queue,
-        "A task queue's backlog for autoscalers: KEDA's metrics-api scaler reads `backlog`",
-        None,
-        api.TaskQueueBacklog,
-    ),
+    answers(ops.START_WORKFLOW, workflows.start_workflow),
+    answers(ops.DESCRIBE_WORKFLOW, workflows.describe_workflow),
+    long_polls(ops.WORKFLOW_RESULT, workflows.workflow_result),
+    answers(ops.WORKFLOW_HISTORY, workflows.workflow_history),
+    acks(ops.SIGNAL_WORKFLOW, workflows.signal_workflow),
+    acks(ops.CANCEL_WORKFLOW, workflows.cancel_workflow),
+    acks(ops.TERMINATE_WORKFLOW, workflows.terminate_workflow),
+    long_polls(ops.POLL_WORKFLOW_TASK, workers.poll_workflow_task),
+    acks(ops.COMPLETE_WORKFLOW_TASK, workers.complete_workflow_task),
+    acks(ops.FAIL_WORKFLOW_TASK, workers.fail_workflow_task),
+    long_polls(ops.POLL_ACTIVITY_TASK, workers.poll_activity_task),
+    acks(ops.COMPLETE_ACTIVITY_TASK, workers.complete_activity_task),
+    acks(ops.FAIL_ACTIVITY_TASK, workers.fail_activity_task),
+    answers(ops.HEARTBEAT_ACTIVITY_TASK, workers.heartbeat_activity_task),
+    answers(ops.DESCRIBE_TASK_QUEUE, workers.describe_task_queue),
+    answers(ops.TASK_QUEUE_BACKLOG, workers.describe_task_queue),
 )
+
+
+def add_to(app: web.Application) -> None:
+    """Add every route to ``app``; fails if an operation has no route, or two."""
+    bound = [route.operation for route in ROUTES]
+    missing = [op.name for op in ops.OPERATIONS if bound.count(op) != 1]
+    if missing or len(bound) != len(ops.OPERATIONS):
+        raise RuntimeError(f"operations without exactly one route: {missing}")
+    for route in ROUTES:
+        app.router.add_route(route.operation.method, route.operation.path, route.handler())

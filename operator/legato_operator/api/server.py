@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from legato_operator import clock
-from legato_operator.api import app, auth, handlers
+from legato_operator import clock, limits
+from legato_operator.api import app, auth
 from legato_operator.engine import runtime, timer_loop
 from legato_operator.store import db, listener
 
@@ -30,7 +30,7 @@ class Options:
     database_url: str
     host: str = "127.0.0.1"
     port: int = 7233
-    max_payload_bytes: int = handlers.Settings().max_payload_bytes
+    max_payload_bytes: int = limits.DEFAULT_MAX_PAYLOAD_BYTES
     clock_offset: float = 0.0
     migrate: bool = True
     # None serves every caller (dev mode); see `auth`.
@@ -59,7 +59,11 @@ async def serve(options: Options) -> AsyncIterator[Server]:
         if options.migrate:
             applied = await db.migrate(pool)
             log.info("Migrations applied now: %s", applied or "none (up to date)")
-        rt = runtime.Runtime(pool=pool, clock=clock.Clock(options.clock_offset))
+        rt = runtime.Runtime(
+            pool=pool,
+            clock=clock.Clock(options.clock_offset),
+            limits=limits.Limits(max_payload_bytes=options.max_payload_bytes),
+        )
         async with _listening(options.database_url, rt), _timers(rt), _site(rt, options) as port:
             log.info("Legato server listening on %s:%d", options.host, port)
             yield Server(rt, options.host, port)
@@ -90,10 +94,9 @@ async def _timers(rt: runtime.Runtime) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def _site(rt: runtime.Runtime, options: Options) -> AsyncIterator[int]:
-    settings = handlers.Settings(max_payload_bytes=options.max_payload_bytes)
     # Long polls are cut at shutdown rather than waited for: their clients just poll again.
     # A poll whose client went away is cancelled, so it cannot claim a task nobody receives.
-    application = app.create(rt, settings, options.authenticator)
+    application = app.create(rt, options.authenticator)
     runner = web.AppRunner(application, shutdown_timeout=1.0, access_log=None, handler_cancellation=True)
     await runner.setup()
     try:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from legato_operator import clock, errors, metrics
+from legato_operator import clock, errors, limits, metrics
 from legato_operator.engine import batch, wakeup
 from legato_operator.store import db
 
@@ -76,6 +76,8 @@ class Runtime:
 
     pool: db.Pool
     clock: clock.Clock
+    # What callers may send; every edge (HTTP, Workflow resources) checks against these.
+    limits: limits.Limits = field(default_factory=limits.Limits)
     hub: wakeup.Hub = field(default_factory=wakeup.Hub)
     # Rate limits of the task-queue presence records (pollers' last_seen, queues' last_active).
     poller_records: Throttle = field(default_factory=lambda: Throttle(POLLER_RECORD_SECONDS))

@@ -37,13 +37,12 @@ RECHECK_SECONDS = 5.0
 async def _long_poll(
     rt: runtime.Runtime,
     namespace: str,
-    task_queue: str,
     kind: str,
     request: api.PollRequest,
     attempt: Callable[[], Awaitable[tuple[T, bool] | None]],
 ) -> T | None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + request.wait
+    deadline, task_queue = loop.time() + request.wait, request.task_queue
     key = wakeup.task_key(namespace, task_queue, kind)
     while True:
         # Refreshed every round, so a poller waiting long still counts as present.
@@ -70,17 +69,14 @@ def _observe_wait(task: rows.Task, rt: runtime.Runtime) -> None:
     metrics.TASK_SCHEDULE_TO_START.labels(task.kind).observe(max(waited, 0.0))
 
 
-async def poll_workflow_task(
-    rt: runtime.Runtime, namespace: str, task_queue: str, request: api.PollRequest
-) -> api.WorkflowTask | None:
+async def poll_workflow_task(rt: runtime.Runtime, namespace: str, request: api.PollRequest) -> api.WorkflowTask | None:
     """The next workflow task of the queue, with the events the worker lacks; None after ``wait``."""
     return await _long_poll(
         rt,
         namespace,
-        task_queue,
         "workflow",
         request,
-        lambda: _take_workflow_task(rt, namespace, task_queue, request.identity),
+        lambda: _take_workflow_task(rt, namespace, request.task_queue, request.identity),
     )
 
 
@@ -172,17 +168,14 @@ async def fail_workflow_task(rt: runtime.Runtime, namespace: str, request: api.F
     await rt.run("fail_workflow_task", change)
 
 
-async def poll_activity_task(
-    rt: runtime.Runtime, namespace: str, task_queue: str, request: api.PollRequest
-) -> api.ActivityTask | None:
+async def poll_activity_task(rt: runtime.Runtime, namespace: str, request: api.PollRequest) -> api.ActivityTask | None:
     """The next activity task of the queue; None after ``wait``. Writes no history event."""
     return await _long_poll(
         rt,
         namespace,
-        task_queue,
         "activity",
         request,
-        lambda: _take_activity_task(rt, namespace, task_queue),
+        lambda: _take_activity_task(rt, namespace, request.task_queue),
     )
 
 
@@ -256,6 +249,8 @@ async def heartbeat_activity_task(
     return await rt.run("heartbeat_activity_task", change)
 
 
-async def describe_task_queue(rt: runtime.Runtime, namespace: str, task_queue: str) -> api.TaskQueueBacklog:
+async def describe_task_queue(
+    rt: runtime.Runtime, namespace: str, request: api.DescribeTaskQueueRequest
+) -> api.TaskQueueBacklog:
     """Tasks of the queue waiting and running, the age of the oldest, and its pollers (all replicas')."""
-    return (await task_queues.load(rt, namespace, task_queue)).to_wire()
+    return (await task_queues.load(rt, namespace, request.task_queue)).to_wire()

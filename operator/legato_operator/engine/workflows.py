@@ -18,7 +18,6 @@ from legato_operator import errors
 from legato_operator.engine import batch, external, runtime, start, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks
 
-MAX_PAGE_SIZE = 1000
 # A waiting result call re-reads the run at least this often, in case a wake-up was lost.
 RECHECK_SECONDS = 5.0
 _PENDING_STATE = {"ready": "SCHEDULED", "started": "STARTED", "backoff": "BACKOFF"}
@@ -78,12 +77,12 @@ async def resolve(
     return found
 
 
-async def describe(
-    rt: runtime.Runtime, namespace: str, workflow_id: str, run_id: str | None
+async def describe_workflow(
+    rt: runtime.Runtime, namespace: str, request: api.DescribeWorkflowRequest
 ) -> api.DescribeWorkflowResponse:
     """The run's status, outcome and pending activities."""
     async with rt.pool.acquire() as conn:
-        ex = await resolve(conn, namespace, workflow_id, run_id)
+        ex = await resolve(conn, namespace, request.workflow_id, request.run_id)
         pending = await tasks.for_run(conn, ex.run_id, "activity")
     return api.DescribeWorkflowResponse(
         workflow_id=ex.workflow_id,
@@ -125,7 +124,14 @@ def _outcome(ex: rows.Execution) -> api.WorkflowResultResponse:
     )
 
 
-async def result(
+async def workflow_result(
+    rt: runtime.Runtime, namespace: str, request: api.WorkflowResultRequest
+) -> api.WorkflowResultResponse | None:
+    """The run's outcome once it closes; None if it is still running after ``request.wait``."""
+    return await wait_for_close(rt, namespace, request.workflow_id, request.run_id, request.wait)
+
+
+async def wait_for_close(
     rt: runtime.Runtime, namespace: str, workflow_id: str, run_id: str | None, wait: float
 ) -> api.WorkflowResultResponse | None:
     """The run's outcome once it closes; None if it is still running after ``wait`` seconds."""
@@ -167,32 +173,23 @@ def _first_event_id(page_token: str | None) -> int:
     raise errors.InvalidArgument("page_token", "page_token is not one this server issued")
 
 
-async def history_page(
-    rt: runtime.Runtime,
-    namespace: str,
-    workflow_id: str,
-    run_id: str | None,
-    page_token: str | None,
-    page_size: int,
-) -> api.HistoryPage:
+async def workflow_history(rt: runtime.Runtime, namespace: str, request: api.WorkflowHistoryRequest) -> api.HistoryPage:
     """One page of the run's history; ``next_page_token`` is None on the last page."""
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise errors.InvalidArgument("page_size", f"page_size must be between 1 and {MAX_PAGE_SIZE}")
-    first = _first_event_id(page_token)
+    first, size = _first_event_id(request.page_token), request.page_size
     async with rt.pool.acquire() as conn:
-        ex = await resolve(conn, namespace, workflow_id, run_id)
-        events = await history.read(conn, ex.run_id, first_event_id=first, limit=page_size + 1)
-    more = len(events) > page_size
-    events = events[:page_size]
+        ex = await resolve(conn, namespace, request.workflow_id, request.run_id)
+        events = await history.read(conn, ex.run_id, first_event_id=first, limit=size + 1)
+    more = len(events) > size
+    events = events[:size]
     token = _page_token(events[-1].event_id + 1) if more else None
     return api.HistoryPage(events=events, next_page_token=token)
 
 
-async def signal(rt: runtime.Runtime, namespace: str, workflow_id: str, request: api.SignalWorkflowRequest) -> None:
+async def signal_workflow(rt: runtime.Runtime, namespace: str, request: api.SignalWorkflowRequest) -> None:
     """Deliver a signal once (a repeated request id is a no-op)."""
 
     async def change(tx: runtime.Tx) -> None:
-        ex = await resolve(tx.conn, namespace, workflow_id, request.run_id, lock=True)
+        ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
         external.require_running(ex)
         if request.request_id and not await executions.remember_signal(tx.conn, ex.run_id, request.request_id):
             return
@@ -202,13 +199,11 @@ async def signal(rt: runtime.Runtime, namespace: str, workflow_id: str, request:
     await rt.run("signal_workflow", change)
 
 
-async def request_cancel(
-    rt: runtime.Runtime, namespace: str, workflow_id: str, request: api.CancelWorkflowRequest
-) -> None:
+async def cancel_workflow(rt: runtime.Runtime, namespace: str, request: api.CancelWorkflowRequest) -> None:
     """Ask the workflow to cancel; its code decides what that means."""
 
     async def change(tx: runtime.Tx) -> None:
-        ex = await resolve(tx.conn, namespace, workflow_id, request.run_id, lock=True)
+        ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
         b = external.request_cancel(ex, request.reason, request.identity, rt.clock.now())
         if b.changed:
             await writer.write(tx, b)
@@ -216,13 +211,11 @@ async def request_cancel(
     await rt.run("cancel_workflow", change)
 
 
-async def terminate(
-    rt: runtime.Runtime, namespace: str, workflow_id: str, request: api.TerminateWorkflowRequest
-) -> None:
+async def terminate_workflow(rt: runtime.Runtime, namespace: str, request: api.TerminateWorkflowRequest) -> None:
     """Close the run now, without its code's say."""
 
     async def change(tx: runtime.Tx) -> None:
-        ex = await resolve(tx.conn, namespace, workflow_id, request.run_id, lock=True)
+        ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
         buffered = await load_buffered(tx.conn, ex)
         b = external.terminate(ex, buffered, request.reason, request.identity, rt.clock.now())
         await writer.write(tx, b)

@@ -26,8 +26,7 @@ from pydantic.alias_generators import to_camel
 
 from legato.api import service as api
 from legato.api.common import RetryPolicy, WorkflowExecutionStatus
-from legato_operator import errors
-from legato_operator.api import bodies
+from legato_operator import errors, limits
 from legato_operator.engine import resources, runtime, wakeup, workflows
 from legato_operator.k8s import builders, context, kube, models, status
 from legato_operator.store import rows
@@ -99,7 +98,7 @@ async def _ensure_started(
     link = await resources.load(ctx.runtime, key)
     if link is not None:
         return link
-    request = start_request(key, spec)
+    request = start_request(key, spec, ctx.runtime.limits)
     try:
         link, started = await resources.start(
             ctx.runtime, key, request, identity=status.identity(spec, key.name), generation=generation
@@ -115,7 +114,9 @@ async def _ensure_started(
     return link
 
 
-def start_request(key: rows.ResourceKey, spec: models.WorkflowSpec) -> api.StartWorkflowRequest:
+def start_request(
+    key: rows.ResourceKey, spec: models.WorkflowSpec, payload_limits: limits.Limits
+) -> api.StartWorkflowRequest:
     """The engine's start request for the resource; StartRefused when the spec cannot make one."""
     try:
         request = api.StartWorkflowRequest(
@@ -130,7 +131,7 @@ def start_request(key: rows.ResourceKey, spec: models.WorkflowSpec) -> api.Start
             request_id=f"workflow-resource/{key.uid}",
             identity=IDENTITY,
         )
-        bodies.check_payloads(request, bodies.DEFAULT_MAX_PAYLOAD_BYTES)
+        payload_limits.check_payloads(request)
     except (ValueError, errors.PayloadTooLarge) as e:
         message = e.message if isinstance(e, errors.PayloadTooLarge) else _validation_message(e)
         raise StartRefused("InvalidSpec", message) from e
@@ -218,6 +219,7 @@ async def _send_signal(rt: runtime.Runtime, link: rows.WorkflowResource, signal:
     # Deterministic: a redelivery after a crash is deduplicated by the engine.
     digest = hashlib.sha256(signal.id.encode()).hexdigest()[:32]
     request = api.SignalWorkflowRequest(
+        workflow_id=link.workflow_id,
         signal_name=signal.name,
         args=signal.args,
         run_id=link.run_id,
@@ -225,8 +227,8 @@ async def _send_signal(rt: runtime.Runtime, link: rows.WorkflowResource, signal:
         identity=IDENTITY,
     )
     try:
-        bodies.check_payloads(request, bodies.DEFAULT_MAX_PAYLOAD_BYTES)
-        await workflows.signal(rt, link.key.namespace, link.workflow_id, request)
+        rt.limits.check_payloads(request)
+        await workflows.signal_workflow(rt, link.key.namespace, request)
     # The run closed: no run will ever take this signal.
     except (errors.NotFound, errors.InvalidArgument, errors.PayloadTooLarge) as e:
         return e.message
@@ -272,17 +274,19 @@ async def _stop_run(ctx: context.OperatorContext, link: rows.WorkflowResource, p
     try:
         if policy is models.OnDelete.CANCEL:
             request = api.CancelWorkflowRequest(
-                run_id=link.run_id, reason="Workflow resource deleted", identity=IDENTITY
+                workflow_id=link.workflow_id, run_id=link.run_id, reason="Workflow resource deleted", identity=IDENTITY
             )
-            await workflows.request_cancel(rt, namespace, link.workflow_id, request)
-            outcome = await workflows.result(rt, namespace, link.workflow_id, link.run_id, ctx.cancel_grace)
+            await workflows.cancel_workflow(rt, namespace, request)
+            outcome = await workflows.wait_for_close(rt, namespace, link.workflow_id, link.run_id, ctx.cancel_grace)
             if outcome is not None:
                 return f"Run {link.run_id} closed ({outcome.status.value}) after a cancel request"
         reason = "Workflow resource deleted" + (
             f"; not closed {ctx.cancel_grace:g}s after a cancel request" if policy is models.OnDelete.CANCEL else ""
         )
-        terminate = api.TerminateWorkflowRequest(run_id=link.run_id, reason=reason, identity=IDENTITY)
-        await workflows.terminate(rt, namespace, link.workflow_id, terminate)
+        terminate = api.TerminateWorkflowRequest(
+            workflow_id=link.workflow_id, run_id=link.run_id, reason=reason, identity=IDENTITY
+        )
+        await workflows.terminate_workflow(rt, namespace, terminate)
         return f"Run {link.run_id} terminated: {reason}"
     # Already closed: nothing to stop.
     except errors.NotFound:
@@ -331,7 +335,8 @@ async def sync_statuses(ctx: context.OperatorContext, *, include_running: bool) 
 
 async def _sync_one(ctx: context.OperatorContext, item: rows.UnsyncedResource) -> bool:
     link = item.resource
-    run = await workflows.describe(ctx.runtime, link.key.namespace, link.workflow_id, link.run_id)
+    described = api.DescribeWorkflowRequest(workflow_id=link.workflow_id, run_id=link.run_id)
+    run = await workflows.describe_workflow(ctx.runtime, link.key.namespace, described)
     previous = [models.Condition.model_validate(c) for c in link.conditions]
     new = status.of_run(run, bookkeeping(link), previous, ctx.runtime.clock.now())
     if not await ctx.kube.patch_custom_status(PLURAL, link.key.namespace, link.key.name, dump(new), uid=link.key.uid):

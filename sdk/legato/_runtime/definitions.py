@@ -241,3 +241,19 @@ def signal_name(signal: str | Callable[..., Any]) -> str:
     if not isinstance(defn, SignalDefinition):
         raise TypeError(f"{getattr(signal, '__qualname__', signal)!r} is not a @workflow.signal method")
     return defn.name
+
+
+def workflow_name_and_result_type(workflow: str | Callable[..., Any]) -> tuple[str, Any]:
+    """A workflow's type name and the result type of its run method (None for a bare name)."""
+    if isinstance(workflow, str):
+        return workflow, None
+    defn = WorkflowDefinition.must_from_run_fn(workflow)
+    return defn.name, defn.result_type
+
+
+def activity_name_and_result_type(activity: str | Callable[..., Any]) -> tuple[str, Any]:
+    """An activity's type name and its function's return type (None for a bare name)."""
+    if isinstance(activity, str):
+        return activity, None
+    defn = ActivityDefinition.must_from_callable(activity)
+    return defn.name, defn.result_type

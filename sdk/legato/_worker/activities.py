@@ -16,30 +16,35 @@ from concurrent.futures import Executor
 from datetime import timedelta
 from typing import Any
 
-from legato import _transport
+from legato import _service
 from legato._runtime import activity_context
 from legato._runtime.definitions import ActivityDefinition
 from legato._runtime.info import ActivityInfo
 from legato.api import service as api
 from legato.api.common import Failure
 from legato.converter import DataConverter
-from legato.exceptions import ApplicationError, CancelledError, RPCError
+from legato.exceptions import ApplicationError, CancelledError
 
+from .base import TaskWorker, registry
 from .heartbeat import Heartbeater
 
 logger = logging.getLogger(__name__)
 
-_POLL_WAIT = 30.0
 # How long a finished activity's answer is retried while the server is unreachable.
 _RESPOND_RETRY_SECONDS = 120.0
 
 
-class ActivityWorker:
+ActivityAnswer = api.CompleteActivityTaskRequest | api.FailActivityTaskRequest
+
+
+class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
     """Polls a task queue's activity tasks and runs them."""
+
+    kind = "activity"
 
     def __init__(
         self,
-        transport: _transport.Transport,
+        service: _service.ServiceClient,
         *,
         task_queue: str,
         activities: Sequence[Any],
@@ -47,32 +52,24 @@ class ActivityWorker:
         data_converter: DataConverter,
         executor: Executor | None,
     ) -> None:
-        self._transport = transport
-        self._task_queue = task_queue
-        self._identity = identity
-        self._converter = data_converter
+        super().__init__(
+            service,
+            task_queue=task_queue,
+            identity=identity,
+            data_converter=data_converter,
+            respond_within=_RESPOND_RETRY_SECONDS,
+        )
         self._executor = executor
-        self._definitions: dict[str, ActivityDefinition] = {}
-        for fn in activities:
-            defn = ActivityDefinition.must_from_callable(fn)
-            if defn.name in self._definitions:
-                raise ValueError(f"More than one activity named {defn.name!r}")
+        definitions = map(ActivityDefinition.must_from_callable, activities)
+        self._definitions = registry(definitions, lambda d: d.name, "activity")
+        for defn in self._definitions.values():
             if not defn.is_async and executor is None:
                 raise ValueError(f"Activity {defn.name!r} is not async: the worker needs an activity_executor")
-            self._definitions[defn.name] = defn
         self._running: dict[str, tuple[asyncio.Future[Any], activity_context.ActivityContext]] = {}
         self.shutting_down = False
 
-    async def poll(self) -> api.ActivityTask | None:
-        """One long poll; None when nothing came."""
-        return await self._transport.call_model(
-            api.ActivityTask,
-            "POST",
-            api.POLL_ACTIVITY_TASK,
-            body=api.PollRequest(identity=self._identity, wait=_POLL_WAIT),
-            http_timeout=_POLL_WAIT + 15,
-            task_queue=self._task_queue,
-        )
+    async def _poll(self, request: api.PollRequest) -> api.ActivityTask | None:
+        return await self._service.poll_activity_task(request)
 
     def cancel_all(self) -> None:
         """Cancel every running activity (the worker's grace period ran out)."""
@@ -80,25 +77,14 @@ class ActivityWorker:
             context.cancelled.set()
             future.cancel()
 
-    async def process(self, task: api.ActivityTask) -> None:
-        """Run one activity task and report its outcome."""
-        answer = await self.handle(task)
-        try:
-            await self._send(answer)
-        except RPCError as e:
-            if e.http_status == 410:
-                logger.info("Activity %r's task was no longer current (%s); dropped", task.activity_id, e.message)
-            else:
-                logger.warning("Could not report activity %r: %s", task.activity_id, e.message)
-
-    async def handle(self, task: api.ActivityTask) -> api.CompleteActivityTaskRequest | api.FailActivityTaskRequest:
+    async def handle(self, task: api.ActivityTask) -> ActivityAnswer:
         """Run the activity; the request reporting its outcome."""
         defn = self._definitions.get(task.activity_type)
         if defn is None:
             return self._fail(task, self._not_registered(task))
         context = activity_context.ActivityContext(info=self._info(task), heartbeat=lambda details: None)
         heartbeater = Heartbeater(
-            self._transport,
+            self._service,
             task,
             self._converter,
             interval=_throttle(task),
@@ -173,35 +159,27 @@ class ActivityWorker:
             task_queue=self._task_queue,
             task_token=task.task_token,
             workflow_id=task.workflow_id,
-            workflow_namespace=self._transport.namespace,
+            workflow_namespace=self._service.namespace,
             workflow_run_id=task.run_id,
             workflow_type=task.workflow_type,
         )
 
     def _not_registered(self, task: api.ActivityTask) -> Failure:
-        registered = ", ".join(sorted(self._definitions)) or "none"
         error = ApplicationError(
             f"Activity function {task.activity_type} is not registered on this worker, "
-            f"available activities: {registered}",
+            f"available activities: {self._registered(self._definitions)}",
             type="NotFoundError",
         )
         return self._failure(error)
 
-    def _failure(self, error: BaseException) -> Failure:
-        return self._converter.failure_converter.to_failure(error, self._converter.payload_converter)
-
     def _fail(self, task: api.ActivityTask, failure: Failure) -> api.FailActivityTaskRequest:
         return api.FailActivityTaskRequest(task_token=task.task_token, failure=failure, identity=self._identity)
 
-    async def _send(self, answer: api.CompleteActivityTaskRequest | api.FailActivityTaskRequest) -> None:
-        path = (
-            api.COMPLETE_ACTIVITY_TASK
-            if isinstance(answer, api.CompleteActivityTaskRequest)
-            else api.FAIL_ACTIVITY_TASK
-        )
-        await _transport.answer(
-            self._transport, path, answer, within=_RESPOND_RETRY_SECONDS, what="Reporting an activity"
-        )
+    async def _answer(self, answer: ActivityAnswer) -> None:
+        if isinstance(answer, api.CompleteActivityTaskRequest):
+            await self._service.complete_activity_task(answer)
+        else:
+            await self._service.fail_activity_task(answer)
 
 
 def _throttle(task: api.ActivityTask) -> float:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from legato import _transport
+from legato import _service
 from legato.api import service as api
 from legato.converter import DataConverter
 from legato.exceptions import RPCError
@@ -28,14 +28,14 @@ class Heartbeater:
 
     def __init__(
         self,
-        transport: _transport.Transport,
+        service: _service.ServiceClient,
         task: api.ActivityTask,
         converter: DataConverter,
         *,
         interval: float,
         on_cancel: Callable[[], None],
     ) -> None:
-        self._transport = transport
+        self._service = service
         self._task = task
         self._converter = converter
         self._interval = interval
@@ -67,14 +67,12 @@ class Heartbeater:
         try:
             payloads = self._converter.payload_converter.to_payloads(details)
             request = api.HeartbeatActivityTaskRequest(task_token=self._task.task_token, details=payloads)
-            response = await self._transport.call_model(
-                api.HeartbeatActivityTaskResponse, "POST", api.HEARTBEAT_ACTIVITY_TASK, body=request
-            )
+            response = await self._service.heartbeat_activity_task(request)
         # A lost heartbeat is not fatal: the next one, or the timeout, settles it.
         except (RPCError, TypeError) as e:
             logger.warning("Heartbeat of activity %r failed: %s", self._task.activity_id, e)
             return
-        if response is not None and response.cancel_requested:
+        if response.cancel_requested:
             self._on_cancel()
 
     async def close(self) -> None:

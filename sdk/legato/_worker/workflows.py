@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from legato import _transport
+from legato import _service
 from legato._runtime import replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
@@ -24,22 +24,25 @@ from legato.api import service as api
 from legato.api.common import Failure
 from legato.api.history import HistoryEvent
 from legato.converter import DataConverter
-from legato.exceptions import NondeterminismError, RPCError
+from legato.exceptions import NondeterminismError
+
+from .base import TaskWorker, registry
 
 logger = logging.getLogger(__name__)
 
-_POLL_WAIT = 30.0
 _RESPOND_RETRY_SECONDS = 10.0
 
 WorkflowTaskAnswer = api.CompleteWorkflowTaskRequest | api.FailWorkflowTaskRequest
 
 
-class WorkflowWorker:
+class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
     """Polls a task queue's workflow tasks and answers them."""
+
+    kind = "workflow"
 
     def __init__(
         self,
-        transport: _transport.Transport,
+        service: _service.ServiceClient,
         *,
         task_queue: str,
         workflows: Sequence[type],
@@ -49,43 +52,26 @@ class WorkflowWorker:
         executor: Executor | None,
         failure_exception_types: Sequence[type[BaseException]] = (),
     ) -> None:
-        self._transport = transport
-        self._task_queue = task_queue
-        self._identity = identity
-        self._converter = data_converter
+        super().__init__(
+            service,
+            task_queue=task_queue,
+            identity=identity,
+            data_converter=data_converter,
+            respond_within=_RESPOND_RETRY_SECONDS,
+        )
         self._max_cached = max_cached_workflows
         self._executor = executor
         self._failure_types = tuple(failure_exception_types)
-        self._definitions: dict[str, WorkflowDefinition] = {}
-        for cls in workflows:
-            defn = WorkflowDefinition.must_from_class(cls)
-            if defn.name in self._definitions:
-                raise ValueError(f"More than one workflow named {defn.name!r}")
-            self._definitions[defn.name] = defn
+        definitions = map(WorkflowDefinition.must_from_class, workflows)
+        self._definitions = registry(definitions, lambda d: d.name, "workflow")
         self.cache: collections.OrderedDict[str, WorkflowInstance] = collections.OrderedDict()
 
-    async def poll(self) -> api.WorkflowTask | None:
-        """One long poll; None when nothing came."""
-        return await self._transport.call_model(
-            api.WorkflowTask,
-            "POST",
-            api.POLL_WORKFLOW_TASK,
-            body=api.PollRequest(identity=self._identity, wait=_POLL_WAIT),
-            http_timeout=_POLL_WAIT + 15,
-            task_queue=self._task_queue,
-        )
+    async def _poll(self, request: api.PollRequest) -> api.WorkflowTask | None:
+        return await self._service.poll_workflow_task(request)
 
-    async def process(self, task: api.WorkflowTask) -> None:
-        """Handle a task and send the answer (a stale token is logged and dropped)."""
-        answer = await self.handle(task)
-        try:
-            await self._send(answer)
-        except RPCError as e:
-            self._evict(task.run_id)
-            if e.http_status == 410:
-                logger.info("Workflow task of %r was no longer current (%s); dropped", task.workflow_id, e.message)
-            else:
-                logger.warning("Could not answer the workflow task of %r: %s", task.workflow_id, e.message)
+    def _dropped(self, task: api.WorkflowTask) -> None:
+        # The server did not take the commands: the cached instance is ahead of history.
+        self._evict(task.run_id)
 
     async def handle(self, task: api.WorkflowTask) -> WorkflowTaskAnswer:
         """The answer to a workflow task: its commands, or a task failure."""
@@ -116,7 +102,7 @@ class WorkflowWorker:
         self._evict(task.run_id)
         instance = new_instance(
             defn,
-            namespace=self._transport.namespace,
+            namespace=self._service.namespace,
             workflow_id=task.workflow_id,
             run_id=task.run_id,
             data_converter=self._converter,
@@ -127,21 +113,8 @@ class WorkflowWorker:
     async def _full_history(self, task: api.WorkflowTask) -> list[HistoryEvent]:
         if task.first_event_id <= 1:
             return list(task.history)
-        earlier: list[HistoryEvent] = []
-        token: str | None = None
-        while True:
-            page = await self._transport.call_model(
-                api.HistoryPage,
-                "GET",
-                api.WORKFLOW_HISTORY,
-                params={"run_id": task.run_id, "page_token": token},
-                workflow_id=task.workflow_id,
-            )
-            assert page is not None, "history answers 200 with a body"
-            earlier.extend(e for e in page.events if e.event_id < task.first_event_id)
-            token = page.next_page_token
-            if not token:
-                return earlier + list(task.history)
+        earlier = self._service.history(task.workflow_id, task.run_id)
+        return [e async for e in earlier if e.event_id < task.first_event_id] + list(task.history)
 
     async def _activate(self, instance: WorkflowInstance, events: list[HistoryEvent]) -> list[cmd.Command]:
         # Replaying a long history is CPU work; a thread keeps the worker's loop responsive.
@@ -162,30 +135,22 @@ class WorkflowWorker:
         self.cache.pop(run_id, None)
 
     def _not_registered(self, task: api.WorkflowTask) -> Failure:
-        registered = ", ".join(sorted(self._definitions)) or "none"
         return Failure(
             message=f"Workflow class {task.workflow_type} is not registered on this worker "
-            f"(task queue {self._task_queue!r}), available workflows: {registered}",
+            f"(task queue {self._task_queue!r}), available workflows: {self._registered(self._definitions)}",
             type="NotFoundError",
         )
-
-    def _failure(self, error: BaseException) -> Failure:
-        return self._converter.failure_converter.to_failure(error, self._converter.payload_converter)
 
     def _fail(self, task: api.WorkflowTask, cause: str, failure: Failure) -> api.FailWorkflowTaskRequest:
         return api.FailWorkflowTaskRequest(
             task_token=task.task_token, cause=cause, failure=failure, identity=self._identity
         )
 
-    async def _send(self, answer: WorkflowTaskAnswer) -> None:
-        path = (
-            api.COMPLETE_WORKFLOW_TASK
-            if isinstance(answer, api.CompleteWorkflowTaskRequest)
-            else api.FAIL_WORKFLOW_TASK
-        )
-        await _transport.answer(
-            self._transport, path, answer, within=_RESPOND_RETRY_SECONDS, what="Answering a workflow task"
-        )
+    async def _answer(self, answer: WorkflowTaskAnswer) -> None:
+        if isinstance(answer, api.CompleteWorkflowTaskRequest):
+            await self._service.complete_workflow_task(answer)
+        else:
+            await self._service.fail_workflow_task(answer)
 
 
 def _continues(instance: WorkflowInstance, task: api.WorkflowTask) -> bool:

@@ -1,14 +1,18 @@
-"""Requests and responses of the server's HTTP API, and the paths they go to.
+"""Requests and responses of the server's HTTP API.
 
-Every path is under ``/api/v1/namespaces/{namespace}``. Long polls (task polls, result,
-history with ``wait``) answer ``204 No Content`` when nothing came within the wait, and
-the caller simply polls again. Errors are ``ErrorBody`` with a 4xx/5xx status.
+Each operation takes one request model and answers one response model; which method and
+path carry it is declared once, in ``legato.api.operations``. A request model holds every
+input of its operation: the fields named in the path template (``workflow_id``,
+``task_queue``) travel in the path, the others in the query (GET) or the JSON body (POST).
+Long polls answer ``204 No Content`` when nothing came within ``wait``, and the caller
+simply polls again. Errors are ``ErrorBody`` with a 4xx/5xx status.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
@@ -16,23 +20,10 @@ from legato.api.command import MAX_NAME_LENGTH, Command
 from legato.api.common import Failure, Payload, Payloads, RetryPolicy, WireModel, WorkflowExecutionStatus
 from legato.api.history import HistoryEvent
 
-PREFIX = "/api/v1/namespaces/{namespace}"
-START_WORKFLOW = PREFIX + "/workflows"  # POST StartWorkflowRequest
-DESCRIBE_WORKFLOW = PREFIX + "/workflows/{workflow_id}"  # GET ?run_id=
-WORKFLOW_RESULT = PREFIX + "/workflows/{workflow_id}/result"  # GET ?run_id=&wait=
-WORKFLOW_HISTORY = PREFIX + "/workflows/{workflow_id}/history"  # GET ?run_id=&page_token=&page_size=
-SIGNAL_WORKFLOW = PREFIX + "/workflows/{workflow_id}/signal"  # POST SignalWorkflowRequest
-CANCEL_WORKFLOW = PREFIX + "/workflows/{workflow_id}/cancel"  # POST CancelWorkflowRequest
-TERMINATE_WORKFLOW = PREFIX + "/workflows/{workflow_id}/terminate"  # POST TerminateWorkflowRequest
-POLL_WORKFLOW_TASK = PREFIX + "/task-queues/{task_queue}/workflow-tasks/poll"  # POST PollRequest
-COMPLETE_WORKFLOW_TASK = PREFIX + "/workflow-tasks/complete"  # POST
-FAIL_WORKFLOW_TASK = PREFIX + "/workflow-tasks/fail"  # POST
-POLL_ACTIVITY_TASK = PREFIX + "/task-queues/{task_queue}/activity-tasks/poll"  # POST PollRequest
-COMPLETE_ACTIVITY_TASK = PREFIX + "/activity-tasks/complete"  # POST
-FAIL_ACTIVITY_TASK = PREFIX + "/activity-tasks/fail"  # POST
-HEARTBEAT_ACTIVITY_TASK = PREFIX + "/activity-tasks/heartbeat"  # POST
-DESCRIBE_TASK_QUEUE = PREFIX + "/task-queues/{task_queue}"  # GET backlog and pollers
-TASK_QUEUE_BACKLOG = PREFIX + "/task-queues/{task_queue}/backlog"  # GET, for autoscalers (KEDA metrics-api)
+# The longest a long poll may be held open before it answers 204.
+MAX_WAIT = 120.0
+# Events per history page, at most (and by default).
+MAX_PAGE_SIZE = 1000
 
 
 class IdConflictPolicy(StrEnum):
@@ -60,10 +51,23 @@ class ErrorBody(WireModel):
     run_id: str | None = None
 
 
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+# Who makes a call, recorded with what it does (``pid@host`` by default in the SDK).
+Identity = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+
+
+class LongPollRequest(WireModel):
+    """A request the server may hold open for up to ``wait`` seconds before answering 204."""
+
+    wait: float = Field(
+        default=30.0, ge=0, le=MAX_WAIT, description="Seconds the server may hold the call before answering 204."
+    )
+
+
 class StartWorkflowRequest(WireModel):
-    workflow_id: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
-    workflow_type: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
-    task_queue: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    workflow_id: Name
+    workflow_type: Name
+    task_queue: Name
     args: Payloads = Field(default_factory=list)
     id_conflict_policy: IdConflictPolicy = IdConflictPolicy.FAIL
     id_reuse_policy: IdReusePolicy = IdReusePolicy.ALLOW_DUPLICATE
@@ -73,7 +77,7 @@ class StartWorkflowRequest(WireModel):
     retry_policy: RetryPolicy | None = None
     # Makes a retried start call (same request_id) return the run it already started.
     request_id: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    identity: Identity = ""
 
 
 class StartWorkflowResponse(WireModel):
@@ -92,6 +96,14 @@ class PendingActivity(WireModel):
     next_attempt_time: datetime | None = None
 
 
+RunId = Annotated[str | None, Field(description="A run of the workflow id; its latest run when omitted.")]
+
+
+class DescribeWorkflowRequest(WireModel):
+    workflow_id: Name
+    run_id: RunId = None
+
+
 class DescribeWorkflowResponse(WireModel):
     workflow_id: str
     run_id: str
@@ -106,6 +118,17 @@ class DescribeWorkflowResponse(WireModel):
     failure: Failure | None = None
 
 
+class WorkflowResultRequest(LongPollRequest):
+    workflow_id: Name
+    run_id: RunId = None
+    wait: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAX_WAIT,
+        description="Seconds to wait for the run to close; 0 answers at once (204 while it runs).",
+    )
+
+
 class WorkflowResultResponse(WireModel):
     """A closed run's outcome; ``result`` when COMPLETED, ``failure`` otherwise."""
 
@@ -115,15 +138,21 @@ class WorkflowResultResponse(WireModel):
     failure: Failure | None = None
 
 
+class WorkflowHistoryRequest(WireModel):
+    workflow_id: Name
+    run_id: RunId = None
+    page_token: str | None = Field(default=None, description="next_page_token of the previous page.")
+    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Events per page.")
+
+
 class HistoryPage(WireModel):
     events: list[HistoryEvent]
     next_page_token: str | None = None
 
 
-class PollRequest(WireModel):
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
-    # Longest time the server holds the poll open before answering 204.
-    wait: float = Field(default=30.0, ge=0, le=120)
+class PollRequest(LongPollRequest):
+    task_queue: Name
+    identity: Identity = ""
 
 
 class WorkflowTask(WireModel):
@@ -146,7 +175,7 @@ class WorkflowTask(WireModel):
 class CompleteWorkflowTaskRequest(WireModel):
     task_token: str
     commands: list[Command] = Field(default_factory=list)
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    identity: Identity = ""
 
 
 class FailWorkflowTaskRequest(WireModel):
@@ -154,7 +183,7 @@ class FailWorkflowTaskRequest(WireModel):
     # Temporal's causes, e.g. NON_DETERMINISTIC_ERROR or WORKFLOW_WORKER_UNHANDLED_FAILURE.
     cause: str = "WORKFLOW_WORKER_UNHANDLED_FAILURE"
     failure: Failure
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    identity: Identity = ""
 
 
 class ActivityTask(WireModel):
@@ -177,13 +206,13 @@ class ActivityTask(WireModel):
 class CompleteActivityTaskRequest(WireModel):
     task_token: str
     result: Payload = None
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    identity: Identity = ""
 
 
 class FailActivityTaskRequest(WireModel):
     task_token: str
     failure: Failure
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    identity: Identity = ""
 
 
 class HeartbeatActivityTaskRequest(WireModel):
@@ -196,24 +225,31 @@ class HeartbeatActivityTaskResponse(WireModel):
 
 
 class SignalWorkflowRequest(WireModel):
-    signal_name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    workflow_id: Name
+    signal_name: Name
     args: Payloads = Field(default_factory=list)
     run_id: str | None = None
     # Deduplicates a signal sent twice (a retried call, a re-applied resource).
     request_id: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    identity: Identity = ""
 
 
 class CancelWorkflowRequest(WireModel):
+    workflow_id: Name
     run_id: str | None = None
     reason: str = ""
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    identity: Identity = ""
 
 
 class TerminateWorkflowRequest(WireModel):
+    workflow_id: Name
     run_id: str | None = None
     reason: str = ""
-    identity: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    identity: Identity = ""
+
+
+class DescribeTaskQueueRequest(WireModel):
+    task_queue: Name
 
 
 class TaskQueueBacklog(WireModel):

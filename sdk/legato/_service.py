@@ -1,0 +1,155 @@
+"""The typed service client: one method per operation of ``legato.api.operations``.
+
+``Client`` and the worker both call the server through this class, never through the
+transport: each method sends its request the way its operation's declaration says (path
+fields in the path, the rest in the query or the body) and validates the answer into the
+declared response model. Long polls return None when the server answered 204.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from legato import _transport
+from legato.api import operations as ops
+from legato.api import service as api
+from legato.api.history import HistoryEvent
+from legato.exceptions import RPCError, RPCStatusCode
+
+# Seconds a short call may take before it fails with DEADLINE_EXCEEDED.
+DEFAULT_HTTP_TIMEOUT = 30.0
+# A long poll's HTTP timeout is its wait plus this, so the server's 204 comes first.
+LONG_POLL_MARGIN = 15.0
+
+
+class ServiceClient:
+    """The server's operations, as typed calls over one transport."""
+
+    def __init__(self, transport: _transport.Transport) -> None:
+        self.transport = transport
+
+    @property
+    def namespace(self) -> str:
+        """The namespace every call acts in."""
+        return self.transport.namespace
+
+    async def close(self) -> None:
+        """Close the HTTP session; a later call opens a new one."""
+        await self.transport.close()
+
+    async def call(self, op: ops.Operation[ops.Req, ops.Resp], request: ops.Req) -> ops.Resp:
+        """Make the call ``op`` with ``request``; its answer as ``op.response``.
+
+        Raises:
+            RPCError: The server refused, failed or could not be reached.
+        """
+        text = await self._send(op, request, DEFAULT_HTTP_TIMEOUT)
+        if text is None:
+            raise RPCError(f"{op.name} answered 204 with no body", status=RPCStatusCode.INTERNAL)
+        return op.response.model_validate_json(text)
+
+    async def poll(self, op: ops.LongPoll[ops.PollReq, ops.Resp], request: ops.PollReq) -> ops.Resp | None:
+        """Make the long poll ``op``; None when nothing came within ``request.wait``."""
+        text = await self._send(op, request, request.wait + LONG_POLL_MARGIN)
+        # Parsed and validated in one pass (pydantic's JSON parser), not json.loads first.
+        return None if text is None else op.response.model_validate_json(text)
+
+    async def _send(self, op: ops.Operation[Any, Any], request: ops.Req, http_timeout: float) -> str | None:
+        path_args = {name: str(getattr(request, name)) for name in op.path_fields}
+        params: dict[str, str] = {}
+        body = None
+        if op.in_query:
+            values = request.model_dump(mode="json", include=set(op.carried_fields), exclude_none=True)
+            params = {name: str(value) for name, value in values.items()}
+        else:
+            # Straight to JSON text by pydantic, not dumped to dicts and encoded again.
+            body = request.model_dump_json(exclude=set(op.path_fields))
+        return await self.transport.request(
+            op.method, op.path, path_args=path_args, params=params, body=body, http_timeout=http_timeout
+        )
+
+    # --- workflows ---------------------------------------------------------------------
+
+    async def start_workflow(self, request: api.StartWorkflowRequest) -> api.StartWorkflowResponse:
+        """Start a run (idempotent on the workflow id, per the request's policies)."""
+        return await self.call(ops.START_WORKFLOW, request)
+
+    async def describe_workflow(self, request: api.DescribeWorkflowRequest) -> api.DescribeWorkflowResponse:
+        """A run's status, outcome and pending activities."""
+        return await self.call(ops.DESCRIBE_WORKFLOW, request)
+
+    async def workflow_result(self, request: api.WorkflowResultRequest) -> api.WorkflowResultResponse | None:
+        """A closed run's outcome; None when it is still running after ``request.wait``."""
+        return await self.poll(ops.WORKFLOW_RESULT, request)
+
+    async def workflow_history(self, request: api.WorkflowHistoryRequest) -> api.HistoryPage:
+        """One page of a run's history."""
+        return await self.call(ops.WORKFLOW_HISTORY, request)
+
+    async def history(
+        self, workflow_id: str, run_id: str | None, *, page_size: int | None = None
+    ) -> AsyncIterator[HistoryEvent]:
+        """A run's whole history, event by event, fetched page by page."""
+        size = {} if page_size is None else {"page_size": page_size}
+        token: str | None = None
+        while True:
+            request = api.WorkflowHistoryRequest(workflow_id=workflow_id, run_id=run_id, page_token=token, **size)
+            page = await self.workflow_history(request)
+            for event in page.events:
+                yield event
+            token = page.next_page_token
+            if not token:
+                return
+
+    async def signal_workflow(self, request: api.SignalWorkflowRequest) -> None:
+        """Deliver a signal (deduplicated by its request id)."""
+        await self.call(ops.SIGNAL_WORKFLOW, request)
+
+    async def cancel_workflow(self, request: api.CancelWorkflowRequest) -> None:
+        """Ask a run to cancel."""
+        await self.call(ops.CANCEL_WORKFLOW, request)
+
+    async def terminate_workflow(self, request: api.TerminateWorkflowRequest) -> None:
+        """Close a run now."""
+        await self.call(ops.TERMINATE_WORKFLOW, request)
+
+    # --- tasks -------------------------------------------------------------------------
+
+    async def poll_workflow_task(self, request: api.PollRequest) -> api.WorkflowTask | None:
+        """The queue's next workflow task; None when none came within ``request.wait``."""
+        return await self.poll(ops.POLL_WORKFLOW_TASK, request)
+
+    async def complete_workflow_task(self, request: api.CompleteWorkflowTaskRequest) -> None:
+        """Answer a workflow task with its commands."""
+        await self.call(ops.COMPLETE_WORKFLOW_TASK, request)
+
+    async def fail_workflow_task(self, request: api.FailWorkflowTaskRequest) -> None:
+        """Report a workflow task that could not be completed; the server retries it."""
+        await self.call(ops.FAIL_WORKFLOW_TASK, request)
+
+    async def poll_activity_task(self, request: api.PollRequest) -> api.ActivityTask | None:
+        """The queue's next activity task; None when none came within ``request.wait``."""
+        return await self.poll(ops.POLL_ACTIVITY_TASK, request)
+
+    async def complete_activity_task(self, request: api.CompleteActivityTaskRequest) -> None:
+        """Report an activity's result."""
+        await self.call(ops.COMPLETE_ACTIVITY_TASK, request)
+
+    async def fail_activity_task(self, request: api.FailActivityTaskRequest) -> None:
+        """Report an activity attempt's failure; the server retries per the policy."""
+        await self.call(ops.FAIL_ACTIVITY_TASK, request)
+
+    async def heartbeat_activity_task(
+        self, request: api.HeartbeatActivityTaskRequest
+    ) -> api.HeartbeatActivityTaskResponse:
+        """Record an activity's progress; says whether a cancel was requested."""
+        return await self.call(ops.HEARTBEAT_ACTIVITY_TASK, request)
+
+    async def describe_task_queue(self, request: api.DescribeTaskQueueRequest) -> api.TaskQueueBacklog:
+        """A queue's backlog and pollers."""
+        return await self.call(ops.DESCRIBE_TASK_QUEUE, request)
+
+    async def task_queue_backlog(self, request: api.DescribeTaskQueueRequest) -> api.TaskQueueBacklog:
+        """A queue's backlog, from the endpoint autoscalers read."""
+        return await self.call(ops.TASK_QUEUE_BACKLOG, request)

@@ -1,0 +1,110 @@
+"""What the workflow-task and activity-task workers share: the registry of definitions,
+the poll, and sending an answer through a server restart.
+
+A subclass says how to poll its queue (``_poll``), how to turn a task into an answer
+(``handle``) and how to send that answer (``_answer``); ``process`` ties them together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
+
+from legato import _service, _transport
+from legato.api import service as api
+from legato.api.common import Failure
+from legato.converter import DataConverter
+from legato.exceptions import RPCError
+
+logger = logging.getLogger(__name__)
+
+Task = TypeVar("Task", api.WorkflowTask, api.ActivityTask)
+Answer = TypeVar("Answer")
+Definition = TypeVar("Definition")
+
+# How long a worker's long poll may be held open by the server.
+POLL_WAIT = 30.0
+
+
+def registry(items: Iterable[Definition], name_of: Callable[[Definition], str], kind: str) -> dict[str, Definition]:
+    """Definitions by name; ``ValueError`` when two share a name."""
+    found: dict[str, Definition] = {}
+    for item in items:
+        name = name_of(item)
+        if name in found:
+            raise ValueError(f"More than one {kind} named {name!r}")
+        found[name] = item
+    return found
+
+
+class TaskWorker(ABC, Generic[Task, Answer]):
+    """Polls one kind of task on a task queue and answers each one.
+
+    Args:
+        service: The calls to the server.
+        task_queue: The queue to poll.
+        identity: Recorded with each task this worker handles.
+        data_converter: Converts arguments, results and failures.
+        respond_within: How long an answer is retried while the server is unreachable.
+    """
+
+    kind: str
+
+    def __init__(
+        self,
+        service: _service.ServiceClient,
+        *,
+        task_queue: str,
+        identity: str,
+        data_converter: DataConverter,
+        respond_within: float,
+    ) -> None:
+        self._service = service
+        self._task_queue = task_queue
+        self._identity = identity
+        self._converter = data_converter
+        self._respond_within = respond_within
+
+    async def poll(self) -> Task | None:
+        """One long poll; None when nothing came."""
+        return await self._poll(api.PollRequest(task_queue=self._task_queue, identity=self._identity, wait=POLL_WAIT))
+
+    async def process(self, task: Task) -> None:
+        """Handle a task and send its answer; an answer the server no longer wants is dropped."""
+        answer = await self.handle(task)
+        deadline = asyncio.get_running_loop().time() + self._respond_within
+        try:
+            await _transport.with_retries(
+                lambda: self._answer(answer), deadline=deadline, what=f"Answering a {self.kind} task"
+            )
+        # Timed out, retried elsewhere or answered already: the server recorded nothing.
+        except _transport.TaskNotFoundError as e:
+            self._dropped(task)
+            logger.info("%s task of %r was no longer current (%s); dropped", self.kind, task.workflow_id, e.message)
+        except RPCError as e:
+            self._dropped(task)
+            logger.warning("Could not answer the %s task of %r: %s", self.kind, task.workflow_id, e.message)
+
+    @abstractmethod
+    async def _poll(self, request: api.PollRequest) -> Task | None:
+        """Poll the queue for this worker's kind of task."""
+
+    @abstractmethod
+    async def handle(self, task: Task) -> Answer:
+        """The answer to ``task``."""
+
+    @abstractmethod
+    async def _answer(self, answer: Answer) -> None:
+        """Send ``answer`` to the server (once; ``process`` retries)."""
+
+    def _dropped(self, task: Task) -> None:
+        """The answer to ``task`` did not reach the server (a hook for the workflow cache)."""
+
+    def _failure(self, error: BaseException) -> Failure:
+        return self._converter.failure_converter.to_failure(error, self._converter.payload_converter)
+
+    def _registered(self, names: Iterable[str]) -> str:
+        return ", ".join(sorted(names)) or "none"

@@ -1,0 +1,193 @@
+"""One worker's life: its task workers, pollers and thread pools, from start to graceful stop.
+
+``legato.worker.Worker`` is the public face; this is what it runs. Shutdown is in three
+steps: polling stops (an open long poll is abandoned; the server keeps its task), the
+workflow tasks in flight finish, and running activities get the grace period before they
+are cancelled and reported failed so that the server retries them elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from legato import _service
+from legato._runtime.definitions import ActivityDefinition
+from legato.converter import DataConverter
+
+from .activities import ActivityWorker
+from .polling import Poller
+from .workflows import WorkflowWorker
+
+logger = logging.getLogger(__name__)
+
+TASK_QUEUE_ENV = "LEGATO_TASK_QUEUE"
+
+
+@dataclass(frozen=True)
+class Options:
+    """A worker's options, as ``legato.worker.Worker`` takes them (documented there)."""
+
+    task_queue: str | None = None
+    workflows: Sequence[type] = ()
+    activities: Sequence[Callable[..., Any]] = ()
+    activity_executor: Executor | None = None
+    workflow_task_executor: Executor | None = None
+    max_concurrent_activities: int = 100
+    max_concurrent_workflow_tasks: int = 100
+    max_cached_workflows: int = 1000
+    max_concurrent_workflow_task_polls: int = 5
+    max_concurrent_activity_task_polls: int = 5
+    identity: str | None = None
+    graceful_shutdown_timeout: timedelta = timedelta()
+    workflow_failure_exception_types: Sequence[type[BaseException]] = ()
+
+
+class Runner:
+    """Builds a worker's parts from its options and runs them until shut down."""
+
+    def __init__(self, service: _service.ServiceClient, converter: DataConverter, options: Options) -> None:
+        if not options.workflows and not options.activities:
+            raise ValueError("At least one workflow or activity must be specified")
+        task_queue = options.task_queue or os.environ.get(TASK_QUEUE_ENV)
+        if not task_queue:
+            raise ValueError(f"Worker needs task_queue= (or {TASK_QUEUE_ENV} in the environment)")
+        self.task_queue = task_queue
+        self.identity = options.identity or f"{os.getpid()}@{socket.gethostname()}"
+        self._grace = options.graceful_shutdown_timeout.total_seconds()
+        self._own_executors: list[ThreadPoolExecutor] = []
+        self._workflows = self._workflow_worker(service, converter, options)
+        self._activities = self._activity_worker(service, converter, options)
+        self._pollers = self._make_pollers(options)
+        self._started = False
+        self._stop = asyncio.Event()
+        self._done = asyncio.Event()
+        self._background: asyncio.Task[None] | None = None
+
+    def _workflow_worker(
+        self, service: _service.ServiceClient, converter: DataConverter, options: Options
+    ) -> WorkflowWorker | None:
+        if not options.workflows:
+            return None
+        executor = options.workflow_task_executor or self._own(options.max_concurrent_workflow_tasks, "legato-workflow")
+        return WorkflowWorker(
+            service,
+            task_queue=self.task_queue,
+            workflows=options.workflows,
+            identity=self.identity,
+            data_converter=converter,
+            max_cached_workflows=options.max_cached_workflows,
+            executor=executor,
+            failure_exception_types=options.workflow_failure_exception_types,
+        )
+
+    def _activity_worker(
+        self, service: _service.ServiceClient, converter: DataConverter, options: Options
+    ) -> ActivityWorker | None:
+        if not options.activities:
+            return None
+        executor = options.activity_executor
+        needs_threads = any(not ActivityDefinition.must_from_callable(fn).is_async for fn in options.activities)
+        if needs_threads and executor is None:
+            executor = self._own(options.max_concurrent_activities, "legato-activity")
+        return ActivityWorker(
+            service,
+            task_queue=self.task_queue,
+            activities=options.activities,
+            identity=self.identity,
+            data_converter=converter,
+            executor=executor,
+        )
+
+    def _make_pollers(self, options: Options) -> tuple[Poller[Any] | None, Poller[Any] | None]:
+        workflow_poller = activity_poller = None
+        if self._workflows is not None:
+            workflow_poller = Poller(
+                name=f"workflow task queue {self.task_queue!r}",
+                poll=self._workflows.poll,
+                handle=self._workflows.process,
+                slots=options.max_concurrent_workflow_tasks,
+                pollers=options.max_concurrent_workflow_task_polls,
+            )
+        if self._activities is not None:
+            activity_poller = Poller(
+                name=f"activity task queue {self.task_queue!r}",
+                poll=self._activities.poll,
+                handle=self._activities.process,
+                slots=options.max_concurrent_activities,
+                pollers=options.max_concurrent_activity_task_polls,
+            )
+        return workflow_poller, activity_poller
+
+    def _own(self, workers: int, prefix: str) -> ThreadPoolExecutor:
+        executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=prefix)
+        self._own_executors.append(executor)
+        return executor
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the worker is polling."""
+        return self._started and not self._done.is_set()
+
+    @property
+    def is_shutdown(self) -> bool:
+        """Whether the worker has shut down."""
+        return self._done.is_set()
+
+    async def run(self) -> None:
+        """Poll and run tasks until ``shutdown()``; then shut down gracefully."""
+        if self._started:
+            raise RuntimeError("Worker already started")
+        self._started = True
+        for poller in self._active_pollers():
+            poller.start()
+        logger.info("Worker %s polling task queue %r", self.identity, self.task_queue)
+        try:
+            await self._stop.wait()
+        finally:
+            await self._finish()
+
+    def run_in_background(self) -> None:
+        """Start ``run()`` as a task (for ``async with``); ``shutdown()`` waits for it."""
+        self._background = asyncio.create_task(self.run(), name=f"worker {self.task_queue}")
+
+    async def shutdown(self) -> None:
+        """Stop polling, let running work finish (within the grace period), and wait."""
+        self._stop.set()
+        if not self._started:
+            self._done.set()
+        await self._done.wait()
+        if self._background is not None:
+            await asyncio.gather(self._background, return_exceptions=True)
+
+    def _active_pollers(self) -> list[Poller[Any]]:
+        return [p for p in self._pollers if p is not None]
+
+    async def _finish(self) -> None:
+        for poller in self._active_pollers():
+            await poller.stop_polling()
+        workflow_poller, activity_poller = self._pollers
+        if workflow_poller is not None:
+            await workflow_poller.wait_running()
+        if activity_poller is not None and self._activities is not None:
+            await self._drain_activities(activity_poller, self._activities)
+        for executor in self._own_executors:
+            executor.shutdown(wait=False, cancel_futures=True)
+        self._done.set()
+        logger.info("Worker %s shut down", self.identity)
+
+    async def _drain_activities(self, poller: Poller[Any], activities: ActivityWorker) -> None:
+        running = list(poller.running)
+        if running and self._grace > 0:
+            await asyncio.wait(running, timeout=self._grace)
+        # Past the grace period: cancel, and report them failed so the server retries them.
+        activities.shutting_down = True
+        activities.cancel_all()
+        await poller.wait_running()

@@ -1,0 +1,218 @@
+"""The service contract: every operation of the HTTP API, declared once, as data.
+
+An ``Operation`` names its method, its path, the model of its request and of its answer,
+and (``LongPoll``) whether it may answer empty. Everything else is derived from this table:
+the SDK's service client (``legato._service``) encodes requests from it, the server binds
+each operation to one engine function through one generic adapter, and ``/openapi.json``
+is generated from it, so none of them can drift from another.
+
+A request model carries all of an operation's inputs: the fields named in the path
+template travel in the path, the rest in the query string (GET) or the JSON body (POST).
+``{namespace}`` is the one path parameter that is not a field: it is the scope every call
+acts in, set by the client's connection and checked by the server's authorization.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from legato.api import service as api
+from legato.api.common import WireModel
+
+PREFIX = "/api/v1/namespaces/{namespace}"
+NAMESPACE = "namespace"
+
+Req = TypeVar("Req", bound=WireModel)
+Resp = TypeVar("Resp", bound=WireModel)
+PollReq = TypeVar("PollReq", bound=api.LongPollRequest)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[Req, Resp]):
+    """One operation: ``method path`` takes ``request`` and answers ``response``."""
+
+    name: str
+    method: str
+    path: str
+    request: type[Req]
+    response: type[Resp]
+    summary: str
+    # Long polls answer 204 when nothing came within the request's wait.
+    may_be_empty: ClassVar[bool] = False
+    path_fields: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = tuple(n for n in re.findall(r"{(\w+)}", self.path) if n != NAMESPACE)
+        unknown = [n for n in names if n not in self.request.model_fields]
+        if unknown:
+            raise TypeError(f"{self.name}: path fields {unknown} are not fields of {self.request.__name__}")
+        object.__setattr__(self, "path_fields", names)
+
+    @property
+    def carried_fields(self) -> tuple[str, ...]:
+        """The request's fields that travel in the query (GET) or the body (POST)."""
+        return tuple(n for n in self.request.model_fields if n not in self.path_fields)
+
+    @property
+    def in_query(self) -> bool:
+        """Whether the request's other fields travel in the query string (else the JSON body)."""
+        return self.method == "GET"
+
+
+@dataclass(frozen=True)
+class LongPoll(Operation[PollReq, Resp]):
+    """An operation held open up to the request's ``wait``; answers 204 when nothing came."""
+
+    may_be_empty: ClassVar[bool] = True
+
+
+START_WORKFLOW = Operation(
+    "start_workflow",
+    "POST",
+    PREFIX + "/workflows",
+    api.StartWorkflowRequest,
+    api.StartWorkflowResponse,
+    "Start a workflow run",
+)
+DESCRIBE_WORKFLOW = Operation(
+    "describe_workflow",
+    "GET",
+    PREFIX + "/workflows/{workflow_id}",
+    api.DescribeWorkflowRequest,
+    api.DescribeWorkflowResponse,
+    "Describe a run",
+)
+WORKFLOW_RESULT = LongPoll(
+    "workflow_result",
+    "GET",
+    PREFIX + "/workflows/{workflow_id}/result",
+    api.WorkflowResultRequest,
+    api.WorkflowResultResponse,
+    "Wait for a run's outcome",
+)
+WORKFLOW_HISTORY = Operation(
+    "workflow_history",
+    "GET",
+    PREFIX + "/workflows/{workflow_id}/history",
+    api.WorkflowHistoryRequest,
+    api.HistoryPage,
+    "Read a run's history, page by page",
+)
+SIGNAL_WORKFLOW = Operation(
+    "signal_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/signal",
+    api.SignalWorkflowRequest,
+    api.Ack,
+    "Signal a run",
+)
+CANCEL_WORKFLOW = Operation(
+    "cancel_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/cancel",
+    api.CancelWorkflowRequest,
+    api.Ack,
+    "Request a run's cancellation",
+)
+TERMINATE_WORKFLOW = Operation(
+    "terminate_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/terminate",
+    api.TerminateWorkflowRequest,
+    api.Ack,
+    "Terminate a run",
+)
+POLL_WORKFLOW_TASK = LongPoll(
+    "poll_workflow_task",
+    "POST",
+    PREFIX + "/task-queues/{task_queue}/workflow-tasks/poll",
+    api.PollRequest,
+    api.WorkflowTask,
+    "Long-poll a workflow task",
+)
+COMPLETE_WORKFLOW_TASK = Operation(
+    "complete_workflow_task",
+    "POST",
+    PREFIX + "/workflow-tasks/complete",
+    api.CompleteWorkflowTaskRequest,
+    api.Ack,
+    "Complete a workflow task",
+)
+FAIL_WORKFLOW_TASK = Operation(
+    "fail_workflow_task",
+    "POST",
+    PREFIX + "/workflow-tasks/fail",
+    api.FailWorkflowTaskRequest,
+    api.Ack,
+    "Fail a workflow task",
+)
+POLL_ACTIVITY_TASK = LongPoll(
+    "poll_activity_task",
+    "POST",
+    PREFIX + "/task-queues/{task_queue}/activity-tasks/poll",
+    api.PollRequest,
+    api.ActivityTask,
+    "Long-poll an activity task",
+)
+COMPLETE_ACTIVITY_TASK = Operation(
+    "complete_activity_task",
+    "POST",
+    PREFIX + "/activity-tasks/complete",
+    api.CompleteActivityTaskRequest,
+    api.Ack,
+    "Complete an activity task",
+)
+FAIL_ACTIVITY_TASK = Operation(
+    "fail_activity_task",
+    "POST",
+    PREFIX + "/activity-tasks/fail",
+    api.FailActivityTaskRequest,
+    api.Ack,
+    "Fail an activity attempt",
+)
+HEARTBEAT_ACTIVITY_TASK = Operation(
+    "heartbeat_activity_task",
+    "POST",
+    PREFIX + "/activity-tasks/heartbeat",
+    api.HeartbeatActivityTaskRequest,
+    api.HeartbeatActivityTaskResponse,
+    "Heartbeat an activity",
+)
+DESCRIBE_TASK_QUEUE = Operation(
+    "describe_task_queue",
+    "GET",
+    PREFIX + "/task-queues/{task_queue}",
+    api.DescribeTaskQueueRequest,
+    api.TaskQueueBacklog,
+    "A task queue's backlog and pollers",
+)
+TASK_QUEUE_BACKLOG = Operation(
+    "task_queue_backlog",
+    "GET",
+    PREFIX + "/task-queues/{task_queue}/backlog",
+    api.DescribeTaskQueueRequest,
+    api.TaskQueueBacklog,
+    "A task queue's backlog for autoscalers: KEDA's metrics-api scaler reads `backlog`",
+)
+
+# Every operation; Any: the table mixes request and response types.
+OPERATIONS: tuple[Operation[Any, Any], ...] = (
+    START_WORKFLOW,
+    DESCRIBE_WORKFLOW,
+    WORKFLOW_RESULT,
+    WORKFLOW_HISTORY,
+    SIGNAL_WORKFLOW,
+    CANCEL_WORKFLOW,
+    TERMINATE_WORKFLOW,
+    POLL_WORKFLOW_TASK,
+    COMPLETE_WORKFLOW_TASK,
+    FAIL_WORKFLOW_TASK,
+    POLL_ACTIVITY_TASK,
+    COMPLETE_ACTIVITY_TASK,
+    FAIL_ACTIVITY_TASK,
+    HEARTBEAT_ACTIVITY_TASK,
+    DESCRIBE_TASK_QUEUE,
+    TASK_QUEUE_BACKLOG,
+)
