@@ -16,9 +16,9 @@ import pytest
 
 from legato.client import Client
 from legato_operator.k8s import kube
-from tests.e2e.harness import ServerProcess
 from tests.k8s import harness, testbin
 from tests.k8s.apiserver import APIServer
+from tests.support.server_process import ServerProcess
 
 CRDS = Path(__file__).resolve().parents[2] / "crds"
 _namespace_numbers = itertools.count(1)

@@ -21,7 +21,7 @@ from legato.api import service as api
 from legato.client import Client
 from legato.exceptions import RPCError, RPCStatusCode
 from legato_operator.api import auth, server
-from tests.e2e.harness import SERVER_BIN, ServerProcess
+from tests.support.server_process import SERVER_BIN, ServerProcess
 
 SHOP_TOKEN = "shop-token-0123456789"
 ADMIN_TOKEN = "admin-token-0123456789"
