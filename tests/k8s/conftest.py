@@ -47,11 +47,11 @@ def namespace(apiserver: APIServer) -> str:
 
 @pytest.fixture
 def kube_client(apiserver: APIServer) -> Iterator[kube.Kube]:
-    api_client = kube.load_api_client(str(apiserver.kubeconfig))
+    calls = kube.Kube(kube.load_api_client(str(apiserver.kubeconfig)))
     try:
-        yield kube.Kube(api_client)
+        yield calls
     finally:
-        api_client.close()
+        calls.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

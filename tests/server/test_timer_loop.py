@@ -100,7 +100,7 @@ async def test_a_timer_cancelled_and_started_again_under_its_id_in_one_completio
     await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=10))
     await workflows.signal(rt, flows.NS, "wf-1", api.SignalWorkflowRequest(signal_name="restart"))
     # One completion disarms the timer and arms a new one with the same id (one statement).
-    again = [cmd.CancelTimer(timer_id="t"), cmd.StartTimer(timer_id="t", start_to_fire_timeout=30)]
+    again: list[cmd.Command] = [cmd.CancelTimer(timer_id="t"), cmd.StartTimer(timer_id="t", start_to_fire_timeout=30)]
     await flows.answer(rt, await flows.workflow_task(rt), *again)
     test_clock.advance(11)
     assert await timer_loop.TimerLoop(rt).fire_due() == 0
