@@ -72,7 +72,7 @@ test-fast: $(VENV_STAMP) ## Only the tests that need no services (milliseconds e
 .PHONY: lint
 lint: $(VENV_STAMP) ## ruff (check + format), mypy --strict, import-linter; all run, any failure fails.
 	@status=0; \
-	for check in "ruff check ." "ruff format --check ." "mypy sdk/legato operator/legato_operator" "lint-imports"; do \
+	for check in "ruff check ." "ruff format --check ." "mypy sdk/legato operator/legato_operator tests" "lint-imports"; do \
 		echo "+ $$check"; $(BIN)/$$check || status=1; \
 	done; \
 	exit $$status

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from legato.client import Client
-from tests.e2e.harness import ServerProcess
+from tests.support.server_process import ServerProcess
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from legato import activity, workflow
 from legato.client import Client
 from legato.common import RetryPolicy
 from legato.exceptions import ActivityError, ApplicationError, WorkflowFailureError
-from tests.e2e.harness import running_worker
+from tests.support.server_process import running_worker
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.harness import ServerProcess, http_json
+from tests.support.server_process import ServerProcess, http_json
 
 pytestmark = pytest.mark.e2e
 

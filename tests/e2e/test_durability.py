@@ -13,7 +13,8 @@ import pytest
 from legato import activity, workflow
 from legato.client import Client
 from legato.common import RetryPolicy
-from tests.e2e.harness import ServerProcess, eventually, running_worker
+from tests.support.deadline import eventually
+from tests.support.server_process import ServerProcess, running_worker
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,8 @@ import pytest
 from legato import activity, workflow
 from legato.api.common import WorkflowExecutionStatus
 from legato.client import Client
-from tests.e2e.harness import eventually, running_worker
+from tests.support.deadline import eventually
+from tests.support.server_process import running_worker
 
 pytestmark = pytest.mark.e2e
 

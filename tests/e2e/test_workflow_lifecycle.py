@@ -12,7 +12,8 @@ from legato.api.common import WorkflowExecutionStatus
 from legato.client import Client
 from legato.common import WorkflowIDConflictPolicy
 from legato.exceptions import CancelledError, TerminatedError, WorkflowAlreadyStartedError, WorkflowFailureError
-from tests.e2e.harness import eventually, running_worker
+from tests.support.deadline import eventually
+from tests.support.server_process import running_worker
 
 pytestmark = pytest.mark.e2e
 

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1] / "examples"))
+# Run as a script, this folder is on the path but not the checkout the examples live in.
+sys.path.insert(0, str(HERE.parents[1]))
 
-from greeting import workflows as greeting  # noqa: E402
-from orders import workflows as orders  # noqa: E402
-from pricing import workflows as pricing  # noqa: E402
+from examples.greeting import workflows as greeting  # noqa: E402
+from examples.orders import workflows as orders  # noqa: E402
+from examples.pricing import workflows as pricing  # noqa: E402
 
 from legato.client import Client  # noqa: E402
 from legato.worker import Worker  # noqa: E402

@@ -23,6 +23,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -31,10 +32,13 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-try:  # imported as part of a tests package
-    from . import testbin
-except ImportError:  # tests/k8s on sys.path (pytest's rootdir-less import, or run as a script)
-    import testbin  # type: ignore[no-redef, import-not-found]  # the same module, found the other way
+try:  # imported as part of the tests package
+    from tests.k8s import testbin
+    from tests.support import deadline
+except ModuleNotFoundError:  # tests/k8s on sys.path but not the checkout (run as a script): put it there
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.k8s import testbin
+    from tests.support import deadline
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +78,10 @@ class APIServer:
         began = time.monotonic()
         try:
             etcd_url = self._start_etcd()
-            _wait_until(lambda: _etcd_healthy(etcd_url), timeout, self._etcd, self.dir / "etcd.log")
+            _wait_ready(lambda: _etcd_healthy(etcd_url), timeout, self._etcd, self.dir / "etcd.log")
             self._write_auth_files()
             self._start_apiserver(etcd_url)
-            _wait_until(self._ready, timeout, self._apiserver, self.dir / "kube-apiserver.log")
+            _wait_ready(self._ready, timeout, self._apiserver, self.dir / "kube-apiserver.log")
         except BaseException:
             self.stop()
             raise
@@ -188,16 +192,22 @@ def _spawn(command: list[str], log_file: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _wait_until(
+def _wait_ready(
     ready: Callable[[], bool], timeout: float, process: subprocess.Popen[bytes] | None, log_file: Path
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
+    """Poll ``ready``; fail with the end of the log once the process has exited or time is up."""
+
+    def check() -> bool:
+        if ready():
+            return True
         if process is not None and process.poll() is not None:
             raise ControlPlaneError(f"{log_file.stem} exited with {process.returncode}:\n{_tail(log_file)}")
-        if time.monotonic() > deadline:
-            raise ControlPlaneError(f"{log_file.stem} not ready after {timeout:.0f}s:\n{_tail(log_file)}")
-        time.sleep(0.1)
+        return False
+
+    try:
+        deadline.wait_until(check, within=timeout, what=f"{log_file.stem} ready", interval=0.1)
+    except deadline.DeadlineExceeded:
+        raise ControlPlaneError(f"{log_file.stem} not ready after {timeout:.0f}s:\n{_tail(log_file)}") from None
 
 
 def _etcd_healthy(url: str) -> bool:

@@ -16,9 +16,9 @@ import pytest
 
 from legato.client import Client
 from legato_operator.k8s import kube
-from tests.e2e.harness import ServerProcess
 from tests.k8s import harness, testbin
 from tests.k8s.apiserver import APIServer
+from tests.support.server_process import ServerProcess
 
 CRDS = Path(__file__).resolve().parents[2] / "crds"
 _namespace_numbers = itertools.count(1)
@@ -47,11 +47,11 @@ def namespace(apiserver: APIServer) -> str:
 
 @pytest.fixture
 def kube_client(apiserver: APIServer) -> Iterator[kube.Kube]:
-    api_client = kube.load_api_client(str(apiserver.kubeconfig))
+    calls = kube.Kube(kube.load_api_client(str(apiserver.kubeconfig)))
     try:
-        yield kube.Kube(api_client)
+        yield calls
     finally:
-        api_client.close()
+        calls.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,18 +1,14 @@
-"""Helpers of the realapi tests: operator processes, resources, polling the API server."""
+"""Helpers of the realapi tests: operator processes and resources on the API server."""
 
 from __future__ import annotations
 
 import json
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from tests.e2e.harness import ServerProcess
 from tests.k8s.apiserver import APIServer
-
-T = TypeVar("T")
+from tests.support.server_process import ServerProcess
 
 
 def apply(apiserver: APIServer, manifest: dict[str, Any]) -> tuple[int, str]:
@@ -31,18 +27,6 @@ def get(apiserver: APIServer, kind: str, name: str, namespace: str) -> dict[str,
         return None
     found: dict[str, Any] = json.loads(result.stdout)
     return found
-
-
-def poll(check: Callable[[], T | None], *, within: float, what: str, interval: float = 0.2) -> T:
-    """Call ``check`` until it returns something truthy; fail naming ``what`` at the deadline."""
-    deadline = time.monotonic() + within
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within}s waiting for {what}")
-        time.sleep(interval)
 
 
 # What the realapi tests run the operator with: short intervals, and no API auth because

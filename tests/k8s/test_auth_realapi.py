@@ -157,11 +157,9 @@ async def test_an_unreachable_api_server_answers_503_unavailable(pg_dsn: str, tm
             }
         )
     )
-    api_client = kube.load_api_client(str(kubeconfig))
+    calls = kube.Kube(kube.load_api_client(str(kubeconfig)))
     try:
-        options = server.Options(
-            database_url=pg_dsn, port=0, authenticator=KubernetesAuthenticator(kube.Kube(api_client))
-        )
+        options = server.Options(database_url=pg_dsn, port=0, authenticator=KubernetesAuthenticator(calls))
         async with (
             server.serve(options) as serving,
             await Client.connect(f"http://{serving.address}", api_key="some-token") as client,
@@ -169,7 +167,7 @@ async def test_an_unreachable_api_server_answers_503_unavailable(pg_dsn: str, tm
             with pytest.raises(RPCError) as unavailable:
                 await client.get_workflow_handle("x").describe()
     finally:
-        api_client.close()
+        calls.close()
     assert unavailable.value.status == RPCStatusCode.UNAVAILABLE
     assert unavailable.value.http_status == 503
 

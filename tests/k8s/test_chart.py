@@ -355,10 +355,10 @@ async def test_the_operator_service_account_can_review_worker_tokens(installed: 
     config["users"][0]["user"]["token"] = operator_token
     kubeconfig = tmp_path / "operator-kubeconfig"
     kubeconfig.write_text(json.dumps(config))
-    api_client = kube.load_api_client(str(kubeconfig))
+    calls = kube.Kube(kube.load_api_client(str(kubeconfig)))
     try:
-        who = await KubernetesAuthenticator(kube.Kube(api_client)).authenticate(worker_token)
+        who = await KubernetesAuthenticator(calls).authenticate(worker_token)
     finally:
-        api_client.close()
+        calls.close()
     assert who is not None
     assert who.namespaces == frozenset({"shop"})

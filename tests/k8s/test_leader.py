@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from legato_operator.k8s import leader
-from tests.e2e.harness import ServerProcess
 from tests.k8s.apiserver import APIServer
-from tests.k8s.harness import poll
+from tests.support.deadline import wait_until
+from tests.support.server_process import ServerProcess
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -35,6 +35,7 @@ def holder(apiserver: APIServer) -> str | None:
 def test_operator_takes_the_lease_and_hands_it_over_on_clean_stop(
     apiserver: APIServer, operator_process: ServerProcess
 ) -> None:
-    assert poll(lambda: holder(apiserver), within=30, what="a lease holder") == "replica-0"
+    # Each check runs kubectl: a slower pace than the default leaves the CPU to the control plane.
+    assert wait_until(lambda: holder(apiserver), within=30, what="a lease holder", interval=0.2) == "replica-0"
     operator_process.stop()
-    poll(lambda: holder(apiserver) is None, within=15, what="the lease released")
+    wait_until(lambda: holder(apiserver) is None, within=15, what="the lease released", interval=0.2)

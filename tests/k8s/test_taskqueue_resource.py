@@ -14,9 +14,10 @@ from typing import Any
 from legato import workflow
 from legato.client import Client
 from legato_operator.k8s import kube
-from tests.e2e.harness import ServerProcess, eventually, http_json, running_worker
 from tests.k8s.apiserver import APIServer
 from tests.k8s.harness import apply
+from tests.support.deadline import eventually
+from tests.support.server_process import ServerProcess, http_json, running_worker
 
 QUEUE = "orders"
 DEPLOYMENT = "orders-worker"

@@ -20,10 +20,11 @@ from legato.api.common import WorkflowExecutionStatus
 from legato.client import Client
 from legato_operator.k8s import kube
 from legato_operator.store import db
-from tests.e2e.harness import ServerProcess, eventually, running_worker
 from tests.k8s import harness
 from tests.k8s.apiserver import APIServer
 from tests.k8s.harness import apply, get, workflow_manifest
+from tests.support.deadline import eventually
+from tests.support.server_process import ServerProcess, running_worker
 
 QUEUE = "orders"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders" / "workflow.yaml"

@@ -6,11 +6,13 @@ histories are recorded by tests/golden/record.py.
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from examples.greeting import workflows as greeting
+from examples.orders import workflows as orders
+from examples.pricing import workflows as pricing
 
 from legato import workflow
 from legato.client import WorkflowHistory
@@ -18,12 +20,6 @@ from legato.exceptions import NondeterminismError
 from legato.worker import Replayer
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-sys.path.insert(0, str(GOLDEN.parents[1] / "examples"))
-
-from greeting import workflows as greeting  # noqa: E402
-from orders import workflows as orders  # noqa: E402
-from pricing import workflows as pricing  # noqa: E402
-
 WORKFLOWS = [*orders.WORKFLOWS, *greeting.WORKFLOWS, *pricing.WORKFLOWS]
 
 

@@ -12,6 +12,7 @@ import pytest
 from legato.api import operations as ops
 from legato_operator.api import server
 from legato_operator.engine import tokens
+from tests.support.deadline import eventually
 
 LIMIT = 1024
 
@@ -157,16 +158,12 @@ async def test_a_task_queue_reports_its_backlog_and_waiting_pollers(base_url: st
     await call("POST", ns(base_url) + "/workflows", START)
     poll = asyncio.create_task(call("POST", ns(base_url) + "/task-queues/orders/activity-tasks/poll", {"wait": 1}))
 
-    async def described() -> dict[str, Any]:
+    async def described_with_a_poller() -> dict[str, Any] | None:
         status, body = await call("GET", ns(base_url) + "/task-queues/orders")
         assert status == 200
-        return dict(body)
+        return dict(body) if body["pollers"] else None
 
-    backlog = await described()
-    async with asyncio.timeout(10):  # until the waiting poll has been recorded
-        while backlog["pollers"] == 0:
-            await asyncio.sleep(0.05)
-            backlog = await described()
+    backlog = await eventually(described_with_a_poller, within=10, what="the waiting poll to be recorded")
     assert (backlog["workflow_tasks"], backlog["activity_tasks"], backlog["pollers"]) == (1, 0, 1)
     assert (await poll)[0] == 204
 

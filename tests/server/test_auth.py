@@ -21,7 +21,7 @@ from legato.api import service as api
 from legato.client import Client
 from legato.exceptions import RPCError, RPCStatusCode
 from legato_operator.api import auth, server
-from tests.e2e.harness import SERVER_BIN, ServerProcess
+from tests.support.server_process import SERVER_BIN, ServerProcess
 
 SHOP_TOKEN = "shop-token-0123456789"
 ADMIN_TOKEN = "admin-token-0123456789"
@@ -208,20 +208,21 @@ def tokens_file(path: Path, entries: list[dict[str, Any]]) -> Path:
     return path
 
 
-CI_ENTRY = {"name": "ci", "token": "ci-token-0123456789abcdef", "namespaces": ["shop"]}
+CI_TOKEN = "ci-token-0123456789abcdef"
+CI_ENTRY: dict[str, Any] = {"name": "ci", "token": CI_TOKEN, "namespaces": ["shop"]}
 
 
 async def test_static_tokens_accept_their_token_only(tmp_path: Path) -> None:
     tokens = auth.StaticTokens.from_file(tokens_file(tmp_path / "tokens.json", [CI_ENTRY]))
-    assert await tokens.authenticate(CI_ENTRY["token"]) == auth.Principal("ci", frozenset({"shop"}))
-    assert await tokens.authenticate(CI_ENTRY["token"] + "x") is None
+    assert await tokens.authenticate(CI_TOKEN) == auth.Principal("ci", frozenset({"shop"}))
+    assert await tokens.authenticate(CI_TOKEN + "x") is None
     assert await tokens.authenticate("") is None
 
 
 async def test_a_star_grants_every_namespace(tmp_path: Path) -> None:
     entry = {**CI_ENTRY, "namespaces": ["*"]}
     tokens = auth.StaticTokens.from_file(tokens_file(tmp_path / "tokens.json", [entry]))
-    who = await tokens.authenticate(CI_ENTRY["token"])
+    who = await tokens.authenticate(CI_TOKEN)
     assert who is not None
     assert who.namespaces is None
 
@@ -233,7 +234,7 @@ async def test_static_tokens_follow_a_rewritten_file(tmp_path: Path) -> None:
     # As a Secret volume does: a new file swapped in.
     tokens_file(tmp_path / "next.yaml", [rotated]).replace(path)
     assert await tokens.authenticate(rotated["token"]) is not None
-    assert await tokens.authenticate(CI_ENTRY["token"]) is None
+    assert await tokens.authenticate(CI_TOKEN) is None
     # A broken update keeps the last good tokens.
     (tmp_path / "broken.yaml").write_text("tokens: [{name: x}]")
     (tmp_path / "broken.yaml").replace(path)
@@ -289,9 +290,9 @@ async def test_a_server_process_with_auth_tokens_serves_only_its_tokens(pg_dsn: 
     try:
         status, _ = await call("POST", ns(process.url, "shop") + "/workflows", START)
         assert status == 401
-        status, _ = await call("POST", ns(process.url, "billing") + "/workflows", START, token=CI_ENTRY["token"])
+        status, _ = await call("POST", ns(process.url, "billing") + "/workflows", START, token=CI_TOKEN)
         assert status == 403
-        status, body = await call("POST", ns(process.url, "shop") + "/workflows", START, token=CI_ENTRY["token"])
+        status, body = await call("POST", ns(process.url, "shop") + "/workflows", START, token=CI_TOKEN)
         assert status == 200, body
         assert api.StartWorkflowResponse.model_validate(body).started
     finally:

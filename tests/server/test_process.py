@@ -13,8 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.e2e import harness
-from tests.e2e.harness import ServerProcess
+from tests.support.server_process import SERVER_BIN, ServerProcess
 
 
 @pytest.fixture
@@ -64,6 +63,6 @@ def test_sigterm_stops_the_server_cleanly(server: ServerProcess) -> None:
 
 def test_run_without_a_database_url_exits_2_saying_why() -> None:
     env = {k: v for k, v in os.environ.items() if k != "LEGATO_DATABASE_URL"}
-    done = subprocess.run([str(harness.SERVER_BIN), "run"], capture_output=True, text=True, timeout=30, env=env)
+    done = subprocess.run([str(SERVER_BIN), "run"], capture_output=True, text=True, timeout=30, env=env)
     assert done.returncode == 2
     assert "--database-url or LEGATO_DATABASE_URL is required" in done.stderr

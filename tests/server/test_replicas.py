@@ -11,6 +11,7 @@ from legato_operator import clock
 from legato_operator.engine import runtime, workers
 from legato_operator.store import db, listener
 from tests.server import flows
+from tests.support.deadline import eventually
 
 
 async def test_a_poll_on_one_replica_is_woken_by_a_start_on_another_through_notify(
@@ -26,9 +27,8 @@ async def test_a_poll_on_one_replica_is_woken_by_a_start_on_another_through_noti
         poll = asyncio.create_task(
             workers.poll_workflow_task(poller, flows.NS, api.PollRequest(task_queue=flows.QUEUE, wait=60))
         )
-        async with asyncio.timeout(10):  # the poll is waiting once it watches its key
-            while poller.hub.watched == 0:  # noqa: ASYNC110 - nothing to await but the counter
-                await asyncio.sleep(0.01)
+        # The poll is waiting once it watches its key.
+        await eventually(lambda: poller.hub.watched > 0, within=10, what="the poll to watch its key")
         await flows.start(starter)
         task = await asyncio.wait_for(poll, 20)
         assert task is not None

@@ -13,6 +13,7 @@ from legato_operator import clock, errors
 from legato_operator.engine import runtime, timer_loop, workers, workflows
 from legato_operator.store import executions
 from tests.server import flows
+from tests.support.deadline import eventually
 
 
 async def version_of(rt: runtime.Runtime, run_id: str) -> int:
@@ -179,9 +180,8 @@ async def test_a_waiting_poll_is_woken_by_a_start_at_once(rt: runtime.Runtime, m
     poll = asyncio.create_task(
         workers.poll_workflow_task(rt, flows.NS, api.PollRequest(task_queue=flows.QUEUE, wait=60))
     )
-    async with asyncio.timeout(10):  # the poll is waiting once it watches its key
-        while rt.hub.watched == 0:  # noqa: ASYNC110 - nothing to await but the counter
-            await asyncio.sleep(0.01)
+    # The poll is waiting once it watches its key.
+    await eventually(lambda: rt.hub.watched > 0, within=10, what="the poll to watch its key")
     await flows.start(rt)
     assert (await asyncio.wait_for(poll, 20)) is not None
     assert rt.hub.watched == 0

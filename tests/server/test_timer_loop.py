@@ -12,6 +12,7 @@ from legato_operator import clock
 from legato_operator.engine import runtime, timer_loop, workers, workflows, writer
 from legato_operator.store import db, executions
 from tests.server import flows
+from tests.support.deadline import eventually
 
 
 async def test_two_timer_loops_on_one_database_fire_each_timer_once(
@@ -39,9 +40,8 @@ async def test_a_running_loop_fires_a_short_timer_without_waiting_for_its_rechec
     loop = asyncio.create_task(timer_loop.TimerLoop(rt).run())
     try:
         run = await flows.start(rt)
-        async with asyncio.timeout(10):  # the loop is asleep once it watches the timers key
-            while rt.hub.watched == 0:  # noqa: ASYNC110 - nothing to await but the counter
-                await asyncio.sleep(0.01)
+        # The loop is asleep once it watches the timers key.
+        await eventually(lambda: rt.hub.watched > 0, within=10, what="the timer loop to watch the timers key")
         await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=0.2))
         task = await flows.workflow_task(rt, wait=30)
         assert "TimerFired" in [e.event_type for e in task.history]
@@ -100,7 +100,7 @@ async def test_a_timer_cancelled_and_started_again_under_its_id_in_one_completio
     await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=10))
     await workflows.signal_workflow(rt, flows.NS, api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="restart"))
     # One completion disarms the timer and arms a new one with the same id (one statement).
-    again = [cmd.CancelTimer(timer_id="t"), cmd.StartTimer(timer_id="t", start_to_fire_timeout=30)]
+    again: list[cmd.Command] = [cmd.CancelTimer(timer_id="t"), cmd.StartTimer(timer_id="t", start_to_fire_timeout=30)]
     await flows.answer(rt, await flows.workflow_task(rt), *again)
     test_clock.advance(11)
     assert await timer_loop.TimerLoop(rt).fire_due() == 0

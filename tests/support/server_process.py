@@ -1,32 +1,30 @@
-"""End-to-end harness: a real server process on the test Postgres, real SDK workers.
+"""A real server process on the test Postgres, and the real SDK parts that talk to it.
 
-The server runs as a subprocess (`legato-operator run --no-kubernetes`) so tests can
-`kill -9` it and start it again on the same database. Workers run in the test's event
-loop: they are the real `legato.worker.Worker`, talking HTTP to that process.
+The server runs as a subprocess (`legato-operator run`, by default with
+`--no-kubernetes`) so tests can `kill -9` it and start it again on the same database.
+Workers run in the test's event loop: they are the real `legato.worker.Worker`, talking
+HTTP to that process. Used by the end-to-end, server and realapi tests.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import json
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 
 from legato.client import Client
 from legato.worker import Worker
 from legato_operator import postgres
-
-T = TypeVar("T")
+from tests.support.deadline import wait_until
 
 SERVER_BIN = Path(sys.executable).parent / "legato-operator"
 
@@ -72,7 +70,7 @@ class ServerProcess:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        wait_until(self._ready, timeout=30, what=f"server on {self.address} ready")
+        wait_until(self._ready, within=30, what=f"server on {self.address} ready")
 
     def kill(self) -> None:
         """`kill -9`: no shutdown code runs."""
@@ -98,27 +96,6 @@ class ServerProcess:
                 return bool(r.status == 200)
         except OSError:
             return False
-
-
-def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
-    """Poll ``predicate`` until true; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
-async def eventually(check: Callable[[], Awaitable[T | None]], *, within: float, what: str) -> T:
-    """Await ``check`` until it returns something truthy; fail naming ``what`` at the deadline."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager
