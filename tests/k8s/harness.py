@@ -45,7 +45,9 @@ TEST_OPERATOR_ARGS = (
 )
 
 
-def start_operator(pg_dsn: str, apiserver: APIServer, log_dir: Path, identity: str = "replica-0") -> ServerProcess:
+def start_operator(
+    pg_dsn: str, apiserver: APIServer, log_dir: Path, identity: str = "replica-0", extra_args: tuple[str, ...] = ()
+) -> ServerProcess:
     """A started `legato-operator run` replica on the test's database and the API server."""
     apiserver.kubectl("create", "namespace", "legato-system", check=False)
     proc = ServerProcess(
@@ -53,7 +55,7 @@ def start_operator(pg_dsn: str, apiserver: APIServer, log_dir: Path, identity: s
         log_path=log_dir / f"operator-{identity}.log",
         kubeconfig=apiserver.kubeconfig,
         identity=identity,
-        extra_args=TEST_OPERATOR_ARGS,
+        extra_args=TEST_OPERATOR_ARGS + extra_args,
     )
     proc.start()
     return proc

@@ -17,9 +17,10 @@ import pytest
 
 from legato.client import Client
 from legato.exceptions import RPCError, RPCStatusCode
-from legato_operator.api import auth, server
+from legato_operator.api import auth
 from legato_operator.k8s import kube
-from legato_operator.k8s.auth import KubernetesAuthenticator, principal_of
+from legato_operator.k8s.token_review import KubernetesAuthenticator, principal_of
+from legato_operator.main import process as server
 from tests.k8s.apiserver import APIServer
 
 START = {"workflow_id": "order-1", "workflow_type": "OrderWorkflow", "task_queue": "orders"}

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from legato_operator.k8s import kube
-from legato_operator.k8s.auth import KubernetesAuthenticator
+from legato_operator.k8s.token_review import KubernetesAuthenticator
 from tests.k8s import testbin
 from tests.k8s.apiserver import APIServer
 

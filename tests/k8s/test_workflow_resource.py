@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -270,6 +270,33 @@ async def test_a_spec_the_engine_refuses_is_reported_and_deleted_at_once(
     assert "spec.executionTimeout" in pending["message"]
     await kubectl(apiserver, "delete", "wf", "bad-1", "-n", namespace, "--wait=false")
     await eventually(lambda: gone(apiserver, "bad-1", namespace), within=WITHIN, what="resource gone")
+
+
+async def test_workflow_resources_and_their_signals_get_the_operators_payload_limit(
+    apiserver: APIServer, namespace: str, pg_dsn: str, tmp_path: Path
+) -> None:
+    proc = harness.start_operator(pg_dsn, apiserver, tmp_path, extra_args=("--max-payload-bytes", "1000"))
+    try:
+        await apply_workflow(apiserver, workflow_manifest("big-1", namespace, args=["x" * 2000]))
+        refused = await status_when(apiserver, "big-1", namespace, lambda s: bool(condition(s, "Started")), "refusal")
+        assert (condition(refused, "Started") or {}).get("reason") == "InvalidSpec"
+        assert "'args'" in refused["message"]
+        assert "limit of 1000 bytes" in refused["message"]
+        await apply_workflow(apiserver, workflow_manifest("small-1", namespace, workflowType="Collector"))
+        await status_when(apiserver, "small-1", namespace, lambda s: bool(s.get("runId")), "a run id")
+        big = {"op": "add", "path": "/spec/signals/-", "value": {"id": "s1", "name": "add", "args": ["y" * 2000]}}
+        await kubectl(apiserver, "patch", "wf", "small-1", "-n", namespace, "--type=json", "-p", json.dumps([big]))
+        await eventually(
+            lambda: _has("SignalNotDelivered", events_of(apiserver, "small-1", namespace)),
+            within=WITHIN,
+            what="the oversized signal refused",
+        )
+    finally:
+        proc.stop()
+
+
+async def _has(reason: str, reasons: Awaitable[list[str]]) -> bool:
+    return reason in await reasons
 
 
 async def test_an_operator_restart_mid_run_changes_nothing(

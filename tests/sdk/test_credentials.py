@@ -15,7 +15,8 @@ import pytest
 from legato import _transport
 from legato.client import Client
 from legato.exceptions import RPCError, RPCStatusCode
-from legato_operator.api import auth, server
+from legato_operator.api import auth
+from legato_operator.main import process as server
 
 NEW_TOKEN = "rotated-token-0123456789"
 

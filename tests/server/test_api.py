@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 
 from legato.api import operations as ops
-from legato_operator.api import server
 from legato_operator.engine import tokens
+from legato_operator.main import process as server
 from tests.support.deadline import eventually
 
 LIMIT = 1024

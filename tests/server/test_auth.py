@@ -20,7 +20,8 @@ import pytest
 from legato.api import service as api
 from legato.client import Client
 from legato.exceptions import RPCError, RPCStatusCode
-from legato_operator.api import auth, server
+from legato_operator.api import auth
+from legato_operator.main import process as server
 from tests.support.server_process import SERVER_BIN, ServerProcess
 
 SHOP_TOKEN = "shop-token-0123456789"

@@ -13,7 +13,7 @@ So a refused call changes nothing. ``/healthz``, ``/readyz``, ``/metrics`` and
 ``/openapi.json`` stay open (probes and scrapers carry no token).
 
 Authenticators here know nothing of Kubernetes: the TokenReview one lives in
-``legato_operator.k8s.auth`` and ``main`` hands it to the app (the api layer never imports
+``legato_operator.k8s.token_review`` and ``main`` hands it to the app (the api layer never imports
 k8s). This module has `StaticTokens`, the tokens file for clients outside the cluster,
 and `FirstOf`, which tries several in turn.
 """

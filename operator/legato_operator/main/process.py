@@ -1,4 +1,5 @@
-"""One server process: pool, migrations, LISTEN connection, timer loop and HTTP site.
+"""One server process wired together: pool, migrations, engine runtime, LISTEN connection,
+timer loop and HTTP site.
 
 All state is in Postgres, so the process may be killed at any moment; ``serve`` only
 makes a clean exit (SIGTERM) quick: long polls are cancelled and answered by the client's

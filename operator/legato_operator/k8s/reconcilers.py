@@ -2,7 +2,7 @@
 
 `run` campaigns for the Lease and, while this replica leads, runs kopf (cluster-wide,
 standalone: the Lease, not kopf's peering, decides who reconciles) with the handlers of
-`workflows` and `taskqueues`, and every loop registered with `context.leader_loop`.
+`workflows` and `task_queues`, and every loop registered with `context.leader_loop`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 import kopf
 
-from legato_operator.k8s import context, leader, taskqueues, workflows
+from legato_operator.k8s import context, leader, task_queues, workflows
 
 log = logging.getLogger(__name__)
 
 # Imported for their registrations on context.registry.
-HANDLER_MODULES = (workflows, taskqueues)
+HANDLER_MODULES = (workflows, task_queues)
 
 
 @kopf.on.login(registry=context.registry)

@@ -1,0 +1,187 @@
+"""The process lifecycles: ``run`` (server, plus the reconcilers unless ``--no-kubernetes``),
+``dev`` (an embedded Postgres first, and ``--then``'s command), ``migrate``; the signals
+that stop them; the authenticator ``--auth`` and ``--tokens-file`` ask for.
+
+SIGTERM and SIGINT stop the process cleanly; all state is in Postgres, so ``kill -9`` at
+any moment loses nothing either.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from legato_operator import postgres
+from legato_operator.api import auth
+from legato_operator.k8s import context, kube, leader, reconcilers, token_review
+from legato_operator.main import process
+from legato_operator.store import db
+
+log = logging.getLogger("legato_operator")
+
+DEV_DATABASE = "legato"
+
+
+async def main(args: argparse.Namespace) -> int:
+    """Run the command ``args`` name; returns the exit status."""
+    if args.command == "migrate":
+        return await _migrate(args.database_url)
+    if args.command == "run":
+        if not args.database_url:
+            print("legato-operator: --database-url or LEGATO_DATABASE_URL is required", file=sys.stderr)
+            return 2
+        client = None if args.no_kubernetes and _auth_mode(args) != "kubernetes" else _kube_client(args)
+        try:
+            return await _run(_options(args, args.database_url, client), args, client)
+        finally:
+            if client is not None:
+                client.close()
+    return await _dev(args)
+
+
+def _options(args: argparse.Namespace, database_url: str, kube_client: kube.Kube | None = None) -> process.Options:
+    return process.Options(
+        database_url=database_url,
+        host=args.host,
+        port=args.port,
+        max_payload_bytes=args.max_payload_bytes,
+        clock_offset=args.clock_offset,
+        authenticator=_authenticator(args, kube_client),
+    )
+
+
+def _auth_mode(args: argparse.Namespace) -> str:
+    if args.auth is not None:
+        return str(args.auth)
+    # `run` talks to Kubernetes unless told not to; without it only a tokens file can say who calls.
+    if not getattr(args, "no_kubernetes", False):
+        return "kubernetes"
+    return "tokens" if args.tokens_file else "none"
+
+
+def _authenticator(args: argparse.Namespace, kube_client: kube.Kube | None) -> auth.Authenticator | None:
+    """The authenticator of ``--auth`` and ``--tokens-file``; exits 2 on a bad tokens file or kubeconfig."""
+    mode = _auth_mode(args)
+    if mode == "tokens" and not args.tokens_file:
+        _exit_usage("--auth tokens needs --tokens-file PATH (or LEGATO_TOKENS_FILE)")
+    if mode == "none":
+        if args.tokens_file:
+            _exit_usage("--tokens-file needs --auth tokens or --auth kubernetes")
+        log.warning("Authentication is off (--auth none): every caller may act in every namespace")
+        return None
+    chain: list[auth.Authenticator] = []
+    if args.tokens_file:
+        try:
+            chain.append(auth.StaticTokens.from_file(args.tokens_file))
+        except auth.TokensFileError as e:
+            _exit_usage(str(e))
+    if mode == "kubernetes":
+        chain.append(token_review.KubernetesAuthenticator(kube_client or _kube_client(args)))
+    log.info("Authentication: %s%s", mode, f" + tokens from {args.tokens_file}" if args.tokens_file else "")
+    return chain[0] if len(chain) == 1 else auth.FirstOf(chain)
+
+
+def _kube_client(args: argparse.Namespace) -> kube.Kube:
+    """The one Kubernetes client of the process (reconcilers and TokenReview); exits 2 without config."""
+    try:
+        return kube.Kube(kube.load_api_client(getattr(args, "kubeconfig", None)))
+    except Exception as e:
+        _exit_usage(f"no access to the Kubernetes API (--kubeconfig, in-cluster or ~/.kube/config): {e}")
+
+
+def _exit_usage(message: str) -> NoReturn:
+    print(f"legato-operator: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+async def _migrate(database_url: str | None) -> int:
+    if not database_url:
+        print("legato-operator: --database-url or LEGATO_DATABASE_URL is required", file=sys.stderr)
+        return 2
+    pool = await db.connect(database_url, min_size=1, max_size=1)
+    try:
+        applied = await db.migrate(pool)
+    finally:
+        await pool.close()
+    print(f"Applied {len(applied)} migration(s): {', '.join(applied) or 'none, up to date'}")
+    return 0
+
+
+async def _run(options: process.Options, args: argparse.Namespace, client: kube.Kube | None) -> int:
+    async with process.serve(options) as serving:
+        if args.no_kubernetes or client is None:
+            await _until_signal()
+        else:
+            await _operate(serving, args, client)
+    return 0
+
+
+async def _operate(serving: process.Server, args: argparse.Namespace, client: kube.Kube) -> None:
+    """Reconcile while leading, until SIGTERM/SIGINT (or kopf stops by itself)."""
+    ctx = context.OperatorContext(
+        runtime=serving.runtime,
+        kube=client,
+        server_address=args.advertise_address or serving.address,
+        status_interval=args.status_interval,
+        cancel_grace=args.cancel_grace,
+        scale_interval=args.scale_interval,
+    )
+    elector = leader.LeaderElector(client, namespace=args.lease_namespace, identity=args.identity)
+    stop = asyncio.Event()
+    _install_signal_handlers(stop)
+    reconciling = asyncio.create_task(reconcilers.run(ctx, elector, on_ready=lambda: _install_signal_handlers(stop)))
+    await asyncio.wait({reconciling, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    log.info("Stopping")
+    reconciling.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reconciling
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    _install_signal_handlers(stop)
+    await stop.wait()
+    log.info("Stopping")
+
+
+async def _dev(args: argparse.Namespace) -> int:
+    data_dir: Path = args.data_dir
+    async with postgres.EmbeddedPostgres(data_dir / "postgres") as pg:
+        await db.ensure_database(pg.dsn, DEV_DATABASE)
+        async with process.serve(_options(args, pg.dsn_for(DEV_DATABASE))) as serving:
+            print(f"Legato dev server on {serving.address} (Postgres {pg.dsn_for(DEV_DATABASE)})", flush=True)
+            if args.then is None:
+                await _until_signal()
+                return 0
+            status = await _then(args.then, serving.address)
+            if args.keep_running:
+                await _until_signal()
+            return status
+
+
+async def _then(command: str, address: str) -> int:
+    env = {**os.environ, "LEGATO_ADDRESS": address}
+    child = await asyncio.create_subprocess_shell(command, env=env)
+    waiting = asyncio.ensure_future(child.wait())
+    stopping = asyncio.ensure_future(_until_signal())
+    await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    # Stopped before the command ended: take it down with us.
+    if not waiting.done():
+        with contextlib.suppress(ProcessLookupError):
+            child.terminate()
+        await waiting
+    stopping.cancel()
+    return child.returncode if child.returncode is not None else 1

@@ -1,0 +1,183 @@
+"""The command line's options, one row each: flag, environment variable, type, default, help.
+
+A row lists the commands that take it; where a command's default differs (``dev`` serves
+on loopback with authentication off), ``defaults`` says so. The environment variable,
+when set, replaces the default, and a flag given on the command line wins over both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from legato_operator import limits
+
+RUN, DEV, MIGRATE = "run", "dev", "migrate"
+SERVING = (RUN, DEV)
+DEFAULT_PORT = 7233
+AUTH_MODES = ("none", "kubernetes", "tokens")
+
+
+def _absolute(path: str) -> Path:
+    return Path(path).absolute()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of one or more commands."""
+
+    flag: str
+    commands: tuple[str, ...]
+    help: str
+    env: str | None = None
+    type: Callable[[str], Any] = str
+    default: Any = None
+    # A command whose default differs from ``default``.
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    metavar: str | None = None
+    choices: Sequence[str] | None = None
+    # A switch: present or not; takes no value and no environment variable.
+    switch: bool = False
+
+    def add_to(self, parser: argparse.ArgumentParser, command: str) -> None:
+        """Add this option to ``command``'s parser."""
+        if self.switch:
+            parser.add_argument(self.flag, action="store_true", help=self.help)
+            return
+        default = self.defaults.get(command, self.default)
+        if self.env is not None:
+            default = os.environ.get(self.env, default)
+        parser.add_argument(
+            self.flag,
+            type=self.type,
+            default=default,
+            metavar=self.metavar,
+            choices=self.choices,
+            help=self.help
+            + (f" [${self.env}]" if self.env else "")
+            + ("" if default is None else f" (default: {default})"),
+        )
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("--database-url", (RUN, MIGRATE), "the Postgres DSN", env="LEGATO_DATABASE_URL"),
+    Option(
+        "--host",
+        SERVING,
+        "address to listen on",
+        # A server in a pod listens on every interface; on a laptop, on loopback only.
+        default="0.0.0.0",
+        defaults={DEV: "127.0.0.1"},
+    ),
+    Option("--port", SERVING, "port of the API and metrics", env="LEGATO_PORT", type=int, default=DEFAULT_PORT),
+    Option(
+        "--max-payload-bytes",
+        SERVING,
+        "largest payload a caller may send (arguments, results, signals), through the API or a Workflow resource",
+        type=int,
+        default=limits.DEFAULT_MAX_PAYLOAD_BYTES,
+    ),
+    Option(
+        "--clock-offset",
+        SERVING,
+        "run the server's clock ahead by this much (tests)",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+    ),
+    Option(
+        "--auth",
+        SERVING,
+        "who may call the API: none (everyone: dev only), kubernetes (ServiceAccount tokens by TokenReview), "
+        "tokens (only --tokens-file); unset: kubernetes, or with --no-kubernetes tokens if --tokens-file is "
+        "given, else none",
+        env="LEGATO_AUTH",
+        defaults={DEV: "none"},
+        choices=AUTH_MODES,
+    ),
+    Option(
+        "--tokens-file",
+        SERVING,
+        "YAML/JSON {tokens: [{name, token, namespaces}]} of static client tokens; with --auth kubernetes they "
+        "are accepted besides ServiceAccount tokens",
+        env="LEGATO_TOKENS_FILE",
+        metavar="PATH",
+    ),
+    Option("--no-kubernetes", (RUN,), "serve without the Kubernetes operator", switch=True),
+    Option("--kubeconfig", (RUN,), "unset: in-cluster, else ~/.kube/config", env="KUBECONFIG"),
+    Option(
+        "--lease-namespace",
+        (RUN,),
+        "namespace of the Lease that elects the replica running the reconcilers",
+        env="LEGATO_OPERATOR_NAMESPACE",
+        default="default",
+    ),
+    Option(
+        "--advertise-address",
+        (RUN,),
+        "host:port workers are given as LEGATO_ADDRESS (unset: --host:--port)",
+        env="LEGATO_ADVERTISE_ADDRESS",
+    ),
+    Option("--identity", (RUN,), "this replica's name", default=f"{socket.gethostname()}-{os.getpid()}"),
+    Option(
+        "--scale-interval",
+        (RUN,),
+        "how often the leader reads every TaskQueue's backlog and scales its workers",
+        env="LEGATO_SCALE_INTERVAL",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+    ),
+    Option(
+        "--status-interval",
+        (RUN,),
+        "write a running Workflow's status back at most this often (a close is written at once)",
+        env="LEGATO_STATUS_INTERVAL",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+    ),
+    Option(
+        "--cancel-grace",
+        (RUN,),
+        "how long deleting a Workflow with onDelete: Cancel waits for its run to close before terminating it",
+        env="LEGATO_CANCEL_GRACE",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+    ),
+    Option(
+        "--data-dir",
+        (DEV,),
+        "folder of the embedded Postgres",
+        type=_absolute,
+        default=".legato-dev",
+        metavar="DIR",
+    ),
+    Option("--then", (DEV,), "run this shell command with LEGATO_ADDRESS set, then exit", metavar="CMD"),
+    Option("--keep-running", (DEV,), "keep serving after --then's command ends", switch=True),
+)
+
+COMMANDS = {
+    RUN: "serve the API, fire timers and (unless --no-kubernetes) reconcile",
+    MIGRATE: "apply the database migrations and exit",
+    DEV: "embedded Postgres + server, for a laptop",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The parser of ``legato-operator``, built from ``OPTIONS``."""
+    top = argparse.ArgumentParser(prog="legato-operator", description="Legato's server and operator.")
+    top.add_argument("--log-level", default=os.environ.get("LEGATO_LOG_LEVEL", "INFO"), help="[$LEGATO_LOG_LEVEL]")
+    commands = top.add_subparsers(dest="command", required=True)
+    for command, summary in COMMANDS.items():
+        sub = commands.add_parser(command, help=summary)
+        for option in OPTIONS:
+            if command in option.commands:
+                option.add_to(sub, command)
+    return top
