@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+from legato.api.common import WorkflowExecutionStatus
 from legato_operator.store import db, rows
 
 COLUMNS = [f.name for f in fields(rows.Execution)]
@@ -16,6 +17,7 @@ MUTABLE = [c for c in COLUMNS if c not in ("run_id", "version")]
 def _row(record: Any) -> rows.Execution:
     values = dict(record)
     values["run_id"] = str(values["run_id"])
+    values["status"] = WorkflowExecutionStatus(values["status"])
     return rows.Execution(**values)
 
 
