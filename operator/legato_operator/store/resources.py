@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+
 from legato.api.common import WorkflowExecutionStatus
 from legato_operator.store import db, rows
 
@@ -19,7 +21,7 @@ _COLUMNS = (
 )
 
 
-def _row(record: Any) -> rows.WorkflowResource:
+def _row(record: asyncpg.Record | dict[str, Any]) -> rows.WorkflowResource:
     values = dict(record)
     key = rows.ResourceKey(values.pop("namespace"), values.pop("name"), values.pop("uid"))
     values["run_id"] = str(values["run_id"])

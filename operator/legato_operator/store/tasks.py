@@ -10,6 +10,8 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from legato_operator.store import db, rows
 
 _COLUMNS = [f.name for f in fields(rows.Task)]
@@ -17,7 +19,7 @@ _RETURNING = " RETURNING " + ", ".join(_COLUMNS)
 NEW_COLUMNS = [f.name for f in fields(rows.NewTask)]
 
 
-def _row(record: Any) -> rows.Task:
+def _row(record: asyncpg.Record | dict[str, Any]) -> rows.Task:
     values = dict(record)
     values["run_id"] = str(values["run_id"])
     values["kind"] = rows.TaskKind(values["kind"])

@@ -7,12 +7,14 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
+
 from legato_operator.store import db, rows
 
 _COLUMNS = "id, namespace, run_id, kind, ref, attempt, timer_id, due_at"
 
 
-def _row(record: Any) -> rows.Timer:
+def _row(record: asyncpg.Record) -> rows.Timer:
     values = dict(record)
     values["run_id"] = str(values["run_id"])
     values["kind"] = rows.TimerKind(values["kind"])
