@@ -10,7 +10,7 @@ from legato_operator.store import rows
 from tests.server.factories import NOW, activity_task, idle, started_run, types
 
 
-def timer(kind: str, task: rows.Task) -> rows.Timer:
+def timer(kind: rows.TimerKind, task: rows.Task) -> rows.Timer:
     return rows.Timer(
         id=9,
         namespace="default",
@@ -71,7 +71,7 @@ def test_the_last_allowed_attempt_failing_records_the_failure() -> None:
 def test_start_to_close_timeout_is_a_retryable_failure_of_the_attempt() -> None:
     run = idle(started_run())
     task = activity_task(run, 5)
-    b = activities.timed_out(run, task, timer("activity_start_to_close", task), NOW)
+    b = activities.timed_out(run, task, timer(rows.TimerKind.ACTIVITY_START_TO_CLOSE, task), NOW)
     assert b is not None
     assert b.events == []
     [update] = b.task_updates
@@ -86,7 +86,7 @@ def test_a_timer_of_an_earlier_attempt_does_nothing() -> None:
         id=1,
         namespace="default",
         run_id=run.run_id,
-        kind="activity_start_to_close",
+        kind=rows.TimerKind.ACTIVITY_START_TO_CLOSE,
         ref=5,
         attempt=1,
         timer_id=None,
@@ -97,8 +97,8 @@ def test_a_timer_of_an_earlier_attempt_does_nothing() -> None:
 
 def test_schedule_to_close_ends_the_activity_for_good() -> None:
     run = idle(started_run())
-    task = activity_task(run, 5, attempt=2, state="backoff")
-    b = activities.timed_out(run, task, timer("activity_schedule_to_close", task), NOW)
+    task = activity_task(run, 5, attempt=2, state=rows.TaskState.BACKOFF)
+    b = activities.timed_out(run, task, timer(rows.TimerKind.ACTIVITY_SCHEDULE_TO_CLOSE, task), NOW)
     assert b is not None
     assert types(b) == [
         "ActivityTaskStarted",
@@ -114,7 +114,7 @@ def test_schedule_to_close_ends_the_activity_for_good() -> None:
 
 def test_cancel_request_of_an_unstarted_activity_cancels_it_at_once() -> None:
     run = started_run()
-    ctx = commands.Context(run, activities={5: activity_task(run, 5, state="ready")})
+    ctx = commands.Context(run, activities={5: activity_task(run, 5, state=rows.TaskState.READY)})
     b = workflow_tasks.complete(ctx, [cmd.RequestCancelActivityTask(scheduled_event_id=5)], "w", NOW)
     assert types(b) == [
         "WorkflowTaskCompleted",

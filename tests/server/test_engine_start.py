@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from legato.api import service as api
+from legato.api.common import WorkflowExecutionStatus
 from legato_operator import errors
 from legato_operator.engine import start
 from tests.server.factories import NOW, started_run, types
@@ -35,21 +36,21 @@ def test_use_existing_answers_with_the_running_run() -> None:
 
 
 def test_a_repeated_request_id_returns_the_run_it_started_even_when_closed() -> None:
-    closed = dataclasses.replace(started_run(request_id="r-1"), status="COMPLETED")
+    closed = dataclasses.replace(started_run(request_id="r-1"), status=WorkflowExecutionStatus.COMPLETED)
     assert start.decide(request(request_id="r-1"), closed) == start.Existing(closed.run_id)
 
 
 @pytest.mark.parametrize(
     ("policy", "status", "allowed"),
     [
-        (api.IdReusePolicy.ALLOW_DUPLICATE, "COMPLETED", True),
-        (api.IdReusePolicy.REJECT_DUPLICATE, "FAILED", False),
-        (api.IdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, "FAILED", True),
-        (api.IdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, "COMPLETED", False),
+        (api.IdReusePolicy.ALLOW_DUPLICATE, WorkflowExecutionStatus.COMPLETED, True),
+        (api.IdReusePolicy.REJECT_DUPLICATE, WorkflowExecutionStatus.FAILED, False),
+        (api.IdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, WorkflowExecutionStatus.FAILED, True),
+        (api.IdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, WorkflowExecutionStatus.COMPLETED, False),
     ],
 )
 def test_id_reuse_policy_decides_whether_a_closed_id_starts_again(
-    policy: api.IdReusePolicy, status: str, allowed: bool
+    policy: api.IdReusePolicy, status: WorkflowExecutionStatus, allowed: bool
 ) -> None:
     closed = dataclasses.replace(started_run(), status=status)
     if allowed:

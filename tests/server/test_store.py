@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 import pytest
 
 from legato.api import command as cmd
 from legato.api import service as api
 from legato_operator.engine import runtime, workers
-from legato_operator.store import db
+from legato_operator.store import db, rows
 from tests.server import flows
+
+
+def _allowed(migration: str, column: str) -> set[str]:
+    """The values a migration's ``CHECK (column IN (...))`` allows."""
+    sql = next(m.sql for m in db.migrations() if m.name == migration)
+    match = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", sql)
+    assert match is not None, f"{migration} has no CHECK on {column}"
+    return set(re.findall(r"'([^']*)'", match.group(1)))
+
+
+def test_the_task_enums_are_the_text_the_schema_allows() -> None:
+    assert _allowed("0003_tasks.sql", "kind") == {k.value for k in rows.TaskKind}
+    assert _allowed("0003_tasks.sql", "state") == {s.value for s in rows.TaskState}
+    assert _allowed("0008_task_queue_pollers.sql", "kind") == {k.value for k in rows.TaskKind}
 
 
 async def test_migrations_apply_once_and_readiness_sees_them(pg_dsn: str) -> None:

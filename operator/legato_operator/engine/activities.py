@@ -19,13 +19,13 @@ from legato_operator.engine import batch, retry, tokens, wakeup
 from legato_operator.store import rows
 
 # Per-attempt limits; they go when the attempt ends.
-_ATTEMPT_TIMERS = ("activity_start_to_close", "activity_heartbeat")
+_ATTEMPT_TIMERS = (rows.TimerKind.ACTIVITY_START_TO_CLOSE, rows.TimerKind.ACTIVITY_HEARTBEAT)
 # Timer kind → which limit it enforces.
 TIMEOUT_OF = {
-    "activity_start_to_close": TimeoutType.START_TO_CLOSE,
-    "activity_heartbeat": TimeoutType.HEARTBEAT,
-    "activity_schedule_to_close": TimeoutType.SCHEDULE_TO_CLOSE,
-    "activity_schedule_to_start": TimeoutType.SCHEDULE_TO_START,
+    rows.TimerKind.ACTIVITY_START_TO_CLOSE: TimeoutType.START_TO_CLOSE,
+    rows.TimerKind.ACTIVITY_HEARTBEAT: TimeoutType.HEARTBEAT,
+    rows.TimerKind.ACTIVITY_SCHEDULE_TO_CLOSE: TimeoutType.SCHEDULE_TO_CLOSE,
+    rows.TimerKind.ACTIVITY_SCHEDULE_TO_START: TimeoutType.SCHEDULE_TO_START,
 }
 _TEMPORAL_NAMES = {
     TimeoutType.START_TO_CLOSE: "StartToClose",
@@ -44,8 +44,8 @@ def attempt_timers(task: rows.Task, now: datetime) -> list[rows.NewTimer]:
     """The limits armed when a poll starts an attempt: start_to_close and heartbeat."""
     armed = []
     for kind, name in (
-        ("activity_start_to_close", "start_to_close_timeout"),
-        ("activity_heartbeat", "heartbeat_timeout"),
+        (rows.TimerKind.ACTIVITY_START_TO_CLOSE, "start_to_close_timeout"),
+        (rows.TimerKind.ACTIVITY_HEARTBEAT, "heartbeat_timeout"),
     ):
         seconds = _seconds(task, name)
         if seconds is not None:
@@ -165,14 +165,14 @@ def _retry_later(b: batch.Batch, task: rows.Task, failure: Failure, delay: float
             run_id=task.run_id,
             scheduled_event_id=task.scheduled_event_id,
             attempt=task.attempt + 1,
-            state="backoff",
+            state=rows.TaskState.BACKOFF,
             visible_at=visible_at,
             last_failure=failure.model_dump(mode="json"),
             cancel_requested=task.cancel_requested,
         )
     )
     b.disarm(_ATTEMPT_TIMERS, task.scheduled_event_id)
-    b.arm("task_ready", visible_at, ref=task.scheduled_event_id, attempt=task.attempt + 1)
+    b.arm(rows.TimerKind.TASK_READY, visible_at, ref=task.scheduled_event_id, attempt=task.attempt + 1)
     b.activity_outcomes.append((_activity_type(task), "retried"))
 
 
@@ -193,7 +193,7 @@ def timed_out(execution: rows.Execution, task: rows.Task, timer: rows.Timer, now
     b = batch.Batch(execution=execution, now=now)
     # An attempt's limit: a retryable failure of that attempt.
     if timeout_type in (TimeoutType.START_TO_CLOSE, TimeoutType.HEARTBEAT):
-        if task.state != "started" or task.attempt != timer.attempt:
+        if task.state != rows.TaskState.STARTED or task.attempt != timer.attempt:
             return None
         decision = _decide(task, failure, now)
         if decision.delay is not None:
@@ -202,7 +202,9 @@ def timed_out(execution: rows.Execution, task: rows.Task, timer: rows.Timer, now
         _time_out(b, task, failure, decision.state)
         return b
     # Never picked up in time: final, as in Temporal.
-    if timeout_type == TimeoutType.SCHEDULE_TO_START and (task.state != "ready" or task.attempt != timer.attempt):
+    if timeout_type == TimeoutType.SCHEDULE_TO_START and (
+        task.state != rows.TaskState.READY or task.attempt != timer.attempt
+    ):
         return None
     _time_out(b, task, failure, RetryState.TIMEOUT)
     return b
@@ -213,7 +215,7 @@ def _time_out(b: batch.Batch, task: rows.Task, failure: Failure, state: RetrySta
         scheduled_event_id=task.scheduled_event_id, started_event_id=0, failure=failure, retry_state=state
     )
     # Record the attempt that ran, if one is running or did run.
-    if task.state == "started":
+    if task.state == rows.TaskState.STARTED:
         _finish(b, task, "timed_out", _started(task), final)
     elif task.attempt > 1:
         previous = _started(task).model_copy(update={"attempt": task.attempt - 1})
@@ -224,13 +226,13 @@ def _time_out(b: batch.Batch, task: rows.Task, failure: Failure, state: RetrySta
 
 def ready(task: rows.Task, timer: rows.Timer) -> rows.TaskUpdate | None:
     """A task's backoff ended: it becomes claimable. None if the timer is stale."""
-    if task.state != "backoff" or task.attempt != timer.attempt:
+    if task.state != rows.TaskState.BACKOFF or task.attempt != timer.attempt:
         return None
     return rows.TaskUpdate(
         run_id=task.run_id,
         scheduled_event_id=task.scheduled_event_id,
         attempt=task.attempt,
-        state="ready",
+        state=rows.TaskState.READY,
         visible_at=task.visible_at,
         last_failure=task.last_failure,
         cancel_requested=task.cancel_requested,

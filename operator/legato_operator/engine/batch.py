@@ -24,13 +24,13 @@ ATTRIBUTES: TypeAdapter[wire.EventAttributes] = TypeAdapter(wire.EventAttributes
 
 # Timer kinds that belong to one activity (ref = its scheduled event id).
 ACTIVITY_TIMER_KINDS = (
-    "activity_start_to_close",
-    "activity_schedule_to_close",
-    "activity_schedule_to_start",
-    "activity_heartbeat",
-    "task_ready",
+    rows.TimerKind.ACTIVITY_START_TO_CLOSE,
+    rows.TimerKind.ACTIVITY_SCHEDULE_TO_CLOSE,
+    rows.TimerKind.ACTIVITY_SCHEDULE_TO_START,
+    rows.TimerKind.ACTIVITY_HEARTBEAT,
+    rows.TimerKind.TASK_READY,
 )
-WORKFLOW_TASK_TIMER_KINDS = ("workflow_task_timeout", "task_ready")
+WORKFLOW_TASK_TIMER_KINDS = (rows.TimerKind.WORKFLOW_TASK_TIMEOUT, rows.TimerKind.TASK_READY)
 
 
 @dataclass
@@ -101,19 +101,19 @@ class Batch:
             rows.NewTask(
                 namespace=ex.namespace,
                 task_queue=ex.task_queue,
-                kind="workflow",
+                kind=rows.TaskKind.WORKFLOW,
                 run_id=ex.run_id,
                 scheduled_event_id=scheduled_id,
                 attempt=attempt,
-                state="backoff" if delay > 0 else "ready",
+                state=rows.TaskState.BACKOFF if delay > 0 else rows.TaskState.READY,
                 visible_at=visible_at,
                 scheduled_at=self.now,
             )
         )
         if delay > 0:
-            self.arm("task_ready", visible_at, ref=scheduled_id, attempt=attempt)
+            self.arm(rows.TimerKind.TASK_READY, visible_at, ref=scheduled_id, attempt=attempt)
         else:
-            self.notify.add(wakeup.task_key(ex.namespace, ex.task_queue, "workflow"))
+            self.notify.add(wakeup.task_key(ex.namespace, ex.task_queue, rows.TaskKind.WORKFLOW))
 
     def end_workflow_task(self) -> None:
         """Drop the run's current workflow task: its row and its timeout."""
@@ -143,7 +143,9 @@ class Batch:
             if isinstance(attributes, wire.ActivityTaskStarted):
                 started_ids[attributes.scheduled_event_id] = event_id
 
-    def arm(self, kind: str, due_at: datetime, *, ref: int = 0, attempt: int = 0, timer_id: str | None = None) -> None:
+    def arm(
+        self, kind: rows.TimerKind, due_at: datetime, *, ref: int = 0, attempt: int = 0, timer_id: str | None = None
+    ) -> None:
         """Create a timer row for this run."""
         ex = self.execution
         self.new_timers.append(
@@ -158,7 +160,7 @@ class Batch:
             )
         )
 
-    def disarm(self, kinds: tuple[str, ...], ref: int) -> None:
+    def disarm(self, kinds: tuple[rows.TimerKind, ...], ref: int) -> None:
         """Delete this run's timers of ``kinds`` with ``ref``."""
         self.deleted_timers.append(rows.TimerSelector(self.execution.run_id, kinds, ref))
 
@@ -166,7 +168,7 @@ class Batch:
         """Close the run: its tasks, timers and buffered events go with it (the service
         deletes them all); the close event is the caller's."""
         self.update(
-            status=status.value,
+            status=status,
             close_time=self.now,
             result=result,
             failure=None if failure is None else failure.model_dump(mode="json"),

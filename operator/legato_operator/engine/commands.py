@@ -117,17 +117,17 @@ class Applier:
             rows.NewTask(
                 namespace=ex.namespace,
                 task_queue=a.task_queue,
-                kind="activity",
+                kind=rows.TaskKind.ACTIVITY,
                 run_id=ex.run_id,
                 scheduled_event_id=scheduled_id,
                 attempt=1,
-                state="ready",
+                state=rows.TaskState.READY,
                 visible_at=b.now,
                 scheduled_at=b.now,
                 info=info,
             )
         )
-        b.notify.add(wakeup.task_key(ex.namespace, a.task_queue, "activity"))
+        b.notify.add(wakeup.task_key(ex.namespace, a.task_queue, rows.TaskKind.ACTIVITY))
         self._arm_activity_limits(scheduled_id, a)
 
     def _arm_activity_limits(self, scheduled_id: int, a: wire.ActivityTaskScheduled) -> None:
@@ -135,10 +135,10 @@ class Applier:
         b = self.b
         if a.schedule_to_close_timeout is not None:
             due = b.now + timedelta(seconds=a.schedule_to_close_timeout)
-            b.arm("activity_schedule_to_close", due, ref=scheduled_id)
+            b.arm(rows.TimerKind.ACTIVITY_SCHEDULE_TO_CLOSE, due, ref=scheduled_id)
         if a.schedule_to_start_timeout is not None:
             due = b.now + timedelta(seconds=a.schedule_to_start_timeout)
-            b.arm("activity_schedule_to_start", due, ref=scheduled_id, attempt=1)
+            b.arm(rows.TimerKind.ACTIVITY_SCHEDULE_TO_START, due, ref=scheduled_id, attempt=1)
 
     def _start_timer(self, c: cmd.StartTimer) -> Problem | None:
         if c.timer_id in self._timers:
@@ -152,14 +152,17 @@ class Applier:
             )
         )
         self._timers[c.timer_id] = started_id
-        b.arm("user", b.now + timedelta(seconds=c.start_to_fire_timeout), ref=started_id, timer_id=c.timer_id)
+        due = b.now + timedelta(seconds=c.start_to_fire_timeout)
+        b.arm(rows.TimerKind.USER, due, ref=started_id, timer_id=c.timer_id)
         return None
 
     def _cancel_timer(self, c: cmd.CancelTimer) -> Problem | None:
         started_id = self._timers.pop(c.timer_id, None)
         if started_id is not None:
-            self.b.disarm(("user",), started_id)
-            self.b.new_timers = [t for t in self.b.new_timers if not (t.kind == "user" and t.ref == started_id)]
+            self.b.disarm((rows.TimerKind.USER,), started_id)
+            self.b.new_timers = [
+                t for t in self.b.new_timers if not (t.kind == rows.TimerKind.USER and t.ref == started_id)
+            ]
         else:
             # It fired while the task was in flight: the firing never reaches history.
             fired = self._take_buffered_fired(c.timer_id)
@@ -197,7 +200,7 @@ class Applier:
             )
         )
         # Started: the worker learns it from its next heartbeat and reports the cancel.
-        if task is not None and task.state == "started":
+        if task is not None and task.state == rows.TaskState.STARTED:
             self.b.task_updates.append(_cancel_requested(task))
         # Never started (or between attempts): canceled at once.
         elif task is not None or scheduled_id in self._new_activities:
@@ -211,7 +214,7 @@ class Applier:
     def _cancel_unstarted(self, scheduled_id: int, task: rows.Task | None) -> None:
         b = self.b
         b.new_tasks = [t for t in b.new_tasks if t.scheduled_event_id != scheduled_id]
-        b.new_timers = [t for t in b.new_timers if t.ref != scheduled_id or t.kind == "user"]
+        b.new_timers = [t for t in b.new_timers if t.ref != scheduled_id or t.kind == rows.TimerKind.USER]
         b.deleted_tasks.append(scheduled_id)
         b.disarm(batch.ACTIVITY_TIMER_KINDS, scheduled_id)
         b.append(wire.ActivityTaskCanceled(scheduled_event_id=scheduled_id))

@@ -12,7 +12,7 @@ from legato_operator import errors
 from legato_operator.engine import batch
 from legato_operator.store import rows
 
-_RUNNING = WorkflowExecutionStatus.RUNNING.value
+_RUNNING = WorkflowExecutionStatus.RUNNING
 
 
 def require_running(execution: rows.Execution) -> None:

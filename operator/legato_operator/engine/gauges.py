@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from legato_operator import metrics
 from legato_operator.engine import runtime, task_queues
-from legato_operator.store import db, tasks, timers
+from legato_operator.store import db, rows, tasks, timers
 
 
 async def refresh(rt: runtime.Runtime) -> None:
@@ -18,8 +18,8 @@ async def refresh(rt: runtime.Runtime) -> None:
     for gauge in (metrics.TASK_BACKLOG, metrics.TASKS_RUNNING, metrics.TASK_QUEUE_POLLERS):
         gauge.clear()
     for namespace, task_queue, kind, state, count, _oldest in load:
-        gauge = metrics.TASK_BACKLOG if state == "ready" else metrics.TASKS_RUNNING
-        gauge.labels(namespace, task_queue, kind).set(count)
+        gauge = metrics.TASK_BACKLOG if state == rows.TaskState.READY else metrics.TASKS_RUNNING
+        gauge.labels(namespace, task_queue, kind.value).set(count)
     for (namespace, task_queue), count in pollers.items():
         metrics.TASK_QUEUE_POLLERS.labels(namespace, task_queue).set(count)
     metrics.TIMERS_DUE.set(due)

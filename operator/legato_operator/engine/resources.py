@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from legato.api import service as api
+from legato.api.common import WorkflowExecutionStatus
 from legato_operator.engine import runtime, workflows
 from legato_operator.store import resources, rows
 
@@ -75,7 +76,7 @@ async def mark_synced(
     link: rows.WorkflowResource,
     *,
     version: int,
-    status: str,
+    status: WorkflowExecutionStatus,
     closed: bool,
     conditions: list[dict[str, Any]],
 ) -> None:

@@ -123,6 +123,6 @@ def _count(b: batch.Batch) -> None:
     if b.new_run:
         metrics.WORKFLOWS_STARTED.labels(ex.namespace, ex.workflow_type).inc()
     if b.closed:
-        metrics.WORKFLOWS_CLOSED.labels(ex.namespace, ex.workflow_type, ex.status).inc()
+        metrics.WORKFLOWS_CLOSED.labels(ex.namespace, ex.workflow_type, ex.status.value).inc()
     for activity_type, outcome in b.activity_outcomes:
         metrics.ACTIVITY_ATTEMPTS.labels(ex.namespace, activity_type, outcome).inc()

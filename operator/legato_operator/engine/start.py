@@ -20,7 +20,14 @@ from legato_operator.store import rows
 
 DEFAULT_WORKFLOW_TASK_TIMEOUT = 10.0
 # Failed, canceled, terminated or timed out: what ALLOW_DUPLICATE_FAILED_ONLY may reuse.
-_UNSUCCESSFUL = frozenset({"FAILED", "CANCELED", "TERMINATED", "TIMED_OUT"})
+_UNSUCCESSFUL = frozenset(
+    {
+        WorkflowExecutionStatus.FAILED,
+        WorkflowExecutionStatus.CANCELED,
+        WorkflowExecutionStatus.TERMINATED,
+        WorkflowExecutionStatus.TIMED_OUT,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ def decide(request: api.StartWorkflowRequest, latest: rows.Execution | None) -> 
     # A retried call: the same request already started this run.
     if request.request_id is not None and request.request_id == latest.request_id:
         return Existing(latest.run_id)
-    if latest.status == WorkflowExecutionStatus.RUNNING.value:
+    if latest.status == WorkflowExecutionStatus.RUNNING:
         if request.id_conflict_policy == api.IdConflictPolicy.USE_EXISTING:
             return Existing(latest.run_id)
         raise errors.AlreadyStarted(workflow_id=latest.workflow_id, run_id=latest.run_id)
@@ -85,7 +92,7 @@ def new_run(namespace: str, request: api.StartWorkflowRequest, now: datetime) ->
     # The run timeout of a run without continue-as-new is the same limit, whichever is shorter.
     limits = [t for t in (request.execution_timeout, request.run_timeout) if t is not None]
     if limits:
-        b.arm("workflow_execution_timeout", now + timedelta(seconds=min(limits)))
+        b.arm(rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT, now + timedelta(seconds=min(limits)))
     return b
 
 
@@ -99,7 +106,7 @@ def _execution(namespace: str, request: api.StartWorkflowRequest, now: datetime)
         workflow_id=request.workflow_id,
         workflow_type=request.workflow_type,
         task_queue=request.task_queue,
-        status=WorkflowExecutionStatus.RUNNING.value,
+        status=WorkflowExecutionStatus.RUNNING,
         start_time=now,
         next_event_id=1,
         version=1,

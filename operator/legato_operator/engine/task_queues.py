@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from legato.api import service as api
 from legato_operator.engine import runtime
-from legato_operator.store import db, task_queues, tasks
+from legato_operator.store import db, rows, task_queues, tasks
 
 # A poller counts while it polled within this window; its record is refreshed well inside it.
 POLLER_WINDOW = timedelta(seconds=60)
@@ -59,7 +59,7 @@ class QueueLoad:
         )
 
 
-async def record_poll(rt: runtime.Runtime, namespace: str, task_queue: str, kind: str, identity: str) -> None:
+async def record_poll(rt: runtime.Runtime, namespace: str, task_queue: str, kind: rows.TaskKind, identity: str) -> None:
     """Note that ``identity`` polls the queue; writes at most every few seconds per poller."""
     if not rt.poller_records.due((namespace, task_queue, kind, identity)):
         return
@@ -99,7 +99,7 @@ async def _read(rt: runtime.Runtime, namespace: str | None, queue: str | None) -
 
 
 def _combine(
-    counts: list[tuple[str, str, str, str, int, datetime]],
+    counts: list[tuple[str, str, rows.TaskKind, rows.TaskState, int, datetime]],
     pollers: dict[task_queues.QueueKey, int],
     active: dict[task_queues.QueueKey, datetime],
     now: datetime,
@@ -108,10 +108,10 @@ def _combine(
     oldest: dict[task_queues.QueueKey, datetime] = {}
     for namespace, queue, kind, state, n, first in counts:
         key = (namespace, queue)
-        name = "running" if state == "started" else f"{kind}_tasks"
+        name = "running" if state == rows.TaskState.STARTED else f"{kind}_tasks"
         into = fields.setdefault(key, {})
         into[name] = into.get(name, 0) + n
-        if state == "ready":
+        if state == rows.TaskState.READY:
             oldest[key] = min(first, oldest.get(key, first))
     loads = {}
     for key in fields.keys() | pollers.keys() | active.keys():

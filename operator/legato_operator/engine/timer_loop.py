@@ -99,7 +99,7 @@ async def fire(rt: runtime.Runtime, timer: rows.Timer) -> None:
         taken = await timers.take(tx.conn, timer.id)
         if taken is None or ex is None:
             return
-        if taken.kind == "task_ready":
+        if taken.kind == rows.TimerKind.TASK_READY:
             await _make_ready(tx, taken)
             return
         b = await _apply(tx, ex, taken, rt.clock.now())
@@ -111,7 +111,7 @@ async def fire(rt: runtime.Runtime, timer: rows.Timer) -> None:
 
 async def _load_running(tx: runtime.Tx, run_id: str) -> rows.Execution | None:
     ex = await executions.load(tx.conn, run_id, lock=True)
-    return ex if ex is not None and ex.status == WorkflowExecutionStatus.RUNNING.value else None
+    return ex if ex is not None and ex.status == WorkflowExecutionStatus.RUNNING else None
 
 
 async def _make_ready(tx: runtime.Tx, timer: rows.Timer) -> None:
@@ -123,12 +123,12 @@ async def _make_ready(tx: runtime.Tx, timer: rows.Timer) -> None:
 
 
 async def _apply(tx: runtime.Tx, ex: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch | None:
-    if timer.kind == "user":
+    if timer.kind == rows.TimerKind.USER:
         return external.timer_fired(ex, timer, now)
-    if timer.kind == "workflow_task_timeout":
+    if timer.kind == rows.TimerKind.WORKFLOW_TASK_TIMEOUT:
         ctx = commands.Context(execution=ex, buffered=await workflows.load_buffered(tx.conn, ex))
         return workflow_tasks.timed_out(ctx, int(timer.ref), now)
-    if timer.kind == "workflow_execution_timeout":
+    if timer.kind == rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT:
         return external.execution_timed_out(ex, await workflows.load_buffered(tx.conn, ex), now)
     if timer.kind in activities.TIMEOUT_OF:
         task = await tasks.get(tx.conn, ex.run_id, int(timer.ref), lock=True)

@@ -13,11 +13,13 @@ import json
 from collections import deque
 from collections.abc import Iterator
 
+from legato_operator.store import rows
+
 TIMERS = "timers"
 _TASK_PREFIX = "task "
 
 
-def task_key(namespace: str, task_queue: str, kind: str) -> str:
+def task_key(namespace: str, task_queue: str, kind: rows.TaskKind) -> str:
     """Key woken when a task of this queue and kind becomes ready."""
     return _TASK_PREFIX + json.dumps([namespace, task_queue, kind], separators=(",", ":"))
 

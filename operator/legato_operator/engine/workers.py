@@ -37,7 +37,7 @@ RECHECK_SECONDS = 5.0
 async def _long_poll(
     rt: runtime.Runtime,
     namespace: str,
-    kind: str,
+    kind: rows.TaskKind,
     request: api.PollRequest,
     attempt: Callable[[], Awaitable[tuple[T, bool] | None]],
 ) -> T | None:
@@ -66,7 +66,7 @@ async def _long_poll(
 
 def _observe_wait(task: rows.Task, rt: runtime.Runtime) -> None:
     waited = (rt.clock.now() - task.visible_at).total_seconds()
-    metrics.TASK_SCHEDULE_TO_START.labels(task.kind).observe(max(waited, 0.0))
+    metrics.TASK_SCHEDULE_TO_START.labels(task.kind.value).observe(max(waited, 0.0))
 
 
 async def poll_workflow_task(rt: runtime.Runtime, namespace: str, request: api.PollRequest) -> api.WorkflowTask | None:
@@ -74,7 +74,7 @@ async def poll_workflow_task(rt: runtime.Runtime, namespace: str, request: api.P
     return await _long_poll(
         rt,
         namespace,
-        "workflow",
+        rows.TaskKind.WORKFLOW,
         request,
         lambda: _take_workflow_task(rt, namespace, request.task_queue, request.identity),
     )
@@ -113,7 +113,7 @@ async def _claim_current(
     """Claim the queue's next workflow task that its run still expects, and start it
     (and whether another task was ready too)."""
     while True:
-        claimed = await tasks.claim(tx.conn, namespace, task_queue, "workflow", now)
+        claimed = await tasks.claim(tx.conn, namespace, task_queue, rows.TaskKind.WORKFLOW, now)
         if claimed is None:
             return None
         task, more = claimed
@@ -138,7 +138,7 @@ async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[A
     if any(isinstance(c, commands.NEEDS_TIMERS) for c in command_list):
         ctx.user_timers = await timers.user_timers(conn, ex.run_id)
     if any(isinstance(c, commands.NEEDS_ACTIVITIES) for c in command_list):
-        ctx.activities = {t.scheduled_event_id: t for t in await tasks.for_run(conn, ex.run_id, "activity")}
+        ctx.activities = {t.scheduled_event_id: t for t in await tasks.for_run(conn, ex.run_id, rows.TaskKind.ACTIVITY)}
     return ctx
 
 
@@ -173,7 +173,7 @@ async def poll_activity_task(rt: runtime.Runtime, namespace: str, request: api.P
     return await _long_poll(
         rt,
         namespace,
-        "activity",
+        rows.TaskKind.ACTIVITY,
         request,
         lambda: _take_activity_task(rt, namespace, request.task_queue),
     )
@@ -184,7 +184,7 @@ async def _take_activity_task(
 ) -> tuple[api.ActivityTask, bool] | None:
     async def change(tx: runtime.Tx) -> tuple[api.ActivityTask, bool] | None:
         now = rt.clock.now()
-        claimed = await tasks.claim(tx.conn, namespace, task_queue, "activity", now)
+        claimed = await tasks.claim(tx.conn, namespace, task_queue, rows.TaskKind.ACTIVITY, now)
         if claimed is None:
             return None
         task, more = claimed
@@ -203,7 +203,7 @@ async def _held_activity(
     # The run first, then the task: every writer locks in this order.
     ex = await executions.load(conn, token.run_id, lock=True)
     task = None if ex is None else await tasks.get(conn, token.run_id, token.scheduled_event_id, lock=True)
-    holds = task is not None and task.state == "started" and task.attempt == token.attempt
+    holds = task is not None and task.state == rows.TaskState.STARTED and task.attempt == token.attempt
     if ex is None or ex.namespace != namespace or task is None or not holds:
         raise activities.not_held(token)
     return ex, task
@@ -242,7 +242,7 @@ async def heartbeat_activity_task(
         if task is None or task.namespace != namespace:
             raise activities.not_held(token)
         for timer in activities.attempt_timers(task, rt.clock.now()):
-            if timer.kind == "activity_heartbeat":
+            if timer.kind == rows.TimerKind.ACTIVITY_HEARTBEAT:
                 await timers.extend(tx.conn, task.run_id, timer.kind, task.scheduled_event_id, timer.due_at)
         return api.HeartbeatActivityTaskResponse(cancel_requested=task.cancel_requested)
 

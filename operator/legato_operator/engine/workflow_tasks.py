@@ -18,7 +18,7 @@ from legato_operator import errors
 from legato_operator.engine import batch, commands, retry, tokens
 from legato_operator.store import rows
 
-_RUNNING = WorkflowExecutionStatus.RUNNING.value
+_RUNNING = WorkflowExecutionStatus.RUNNING
 
 
 def start(execution: rows.Execution, task: rows.Task, identity: str, now: datetime) -> batch.Batch | None:
@@ -37,7 +37,7 @@ def start(execution: rows.Execution, task: rows.Task, identity: str, now: dateti
     started_id = b.append(wire.WorkflowTaskStarted(scheduled_event_id=task.scheduled_event_id, identity=identity))
     b.update(wft_started_id=started_id)
     due = now + timedelta(seconds=execution.workflow_task_timeout)
-    b.arm("workflow_task_timeout", due, ref=task.scheduled_event_id, attempt=execution.wft_attempt)
+    b.arm(rows.TimerKind.WORKFLOW_TASK_TIMEOUT, due, ref=task.scheduled_event_id, attempt=execution.wft_attempt)
     return b
 
 

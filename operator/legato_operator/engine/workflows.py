@@ -20,7 +20,11 @@ from legato_operator.store import db, executions, history, rows, tasks
 
 # A waiting result call re-reads the run at least this often, in case a wake-up was lost.
 RECHECK_SECONDS = 5.0
-_PENDING_STATE = {"ready": "SCHEDULED", "started": "STARTED", "backoff": "BACKOFF"}
+_PENDING_STATE = {
+    rows.TaskState.READY: "SCHEDULED",
+    rows.TaskState.STARTED: "STARTED",
+    rows.TaskState.BACKOFF: "BACKOFF",
+}
 
 
 async def start_workflow(
@@ -83,13 +87,13 @@ async def describe_workflow(
     """The run's status, outcome and pending activities."""
     async with rt.pool.acquire() as conn:
         ex = await resolve(conn, namespace, request.workflow_id, request.run_id)
-        pending = await tasks.for_run(conn, ex.run_id, "activity")
+        pending = await tasks.for_run(conn, ex.run_id, rows.TaskKind.ACTIVITY)
     return api.DescribeWorkflowResponse(
         workflow_id=ex.workflow_id,
         run_id=ex.run_id,
         workflow_type=ex.workflow_type,
         task_queue=ex.task_queue,
-        status=WorkflowExecutionStatus(ex.status),
+        status=ex.status,
         start_time=ex.start_time,
         close_time=ex.close_time,
         history_length=ex.next_event_id - 1,
@@ -107,7 +111,7 @@ def _pending(task: rows.Task) -> api.PendingActivity:
         attempt=task.attempt,
         scheduled_event_id=task.scheduled_event_id,
         last_failure=_failure(task.last_failure),
-        next_attempt_time=task.visible_at if task.state == "backoff" else None,
+        next_attempt_time=task.visible_at if task.state == rows.TaskState.BACKOFF else None,
     )
 
 
@@ -118,7 +122,7 @@ def _failure(stored: dict[str, Any] | None) -> Failure | None:
 def _outcome(ex: rows.Execution) -> api.WorkflowResultResponse:
     return api.WorkflowResultResponse(
         run_id=ex.run_id,
-        status=WorkflowExecutionStatus(ex.status),
+        status=ex.status,
         result=ex.result,
         failure=_failure(ex.failure),
     )
@@ -141,7 +145,7 @@ async def wait_for_close(
     if not run_id:
         async with rt.pool.acquire() as conn:
             latest = await resolve(conn, namespace, workflow_id, None)
-        if latest.status != WorkflowExecutionStatus.RUNNING.value:
+        if latest.status != WorkflowExecutionStatus.RUNNING:
             return _outcome(latest)
         run_id = latest.run_id
     while True:
@@ -149,7 +153,7 @@ async def wait_for_close(
         with rt.hub.watching(wakeup.closed_key(run_id)) as woken:
             async with rt.pool.acquire() as conn:
                 ex = await resolve(conn, namespace, workflow_id, run_id)
-            if ex.status != WorkflowExecutionStatus.RUNNING.value:
+            if ex.status != WorkflowExecutionStatus.RUNNING:
                 return _outcome(ex)
             remaining = deadline - loop.time()
             if remaining <= 0:

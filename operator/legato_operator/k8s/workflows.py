@@ -344,12 +344,12 @@ async def _sync_one(ctx: context.OperatorContext, item: rows.UnsyncedResource) -
         await resources.forget(ctx.runtime, link.key)
         return False
     closed = run.status is not WorkflowExecutionStatus.RUNNING
-    if closed and link.synced_status != run.status.value:
+    if closed and link.synced_status != run.status:
         await _post_close_event(ctx, link, new)
     conditions = [c.model_dump(mode="json", by_alias=True) for c in new.conditions]
     # Only now: a crash before this line writes the status again, never loses it.
     await resources.mark_synced(
-        ctx.runtime, link, version=item.version, status=run.status.value, closed=closed, conditions=conditions
+        ctx.runtime, link, version=item.version, status=run.status, closed=closed, conditions=conditions
     )
     return True
 

@@ -131,5 +131,7 @@ async def write(conn: db.Connection, change: RunChange) -> None:
         change.closed,
         sorted(set(change.notify)),
     )
+    # The statement ends in a SELECT without FROM: it always returns its one row.
+    assert record is not None
     if not record["written"]:
         raise errors.StaleVersion(ex.run_id, ex.version)

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any, TypeAlias
 
 import asyncpg
+import asyncpg.pool
 
 from legato_operator import metrics
 
@@ -29,10 +30,10 @@ CHANNEL = "legato"
 _MIGRATION_LOCK = 7233_0001
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
-# asyncpg ships no type information: its pool and connection are Any to mypy, named here
-# so signatures still say what they take.
-Pool: TypeAlias = Any
-Connection: TypeAlias = Any
+# Quoted: asyncpg's classes are generic only in its stubs. Queries run on a pool's
+# connections (proxies); the listener and the pool's init and reset hooks get a plain one.
+Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 
 
 @dataclass(frozen=True)

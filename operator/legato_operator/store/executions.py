@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
 
+import asyncpg
+
+from legato.api.common import WorkflowExecutionStatus
 from legato_operator.store import db, rows
 
 COLUMNS = [f.name for f in fields(rows.Execution)]
@@ -13,13 +15,14 @@ _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM executions"
 MUTABLE = [c for c in COLUMNS if c not in ("run_id", "version")]
 
 
-def _row(record: Any) -> rows.Execution:
+def _row(record: asyncpg.Record) -> rows.Execution:
     values = dict(record)
     values["run_id"] = str(values["run_id"])
+    values["status"] = WorkflowExecutionStatus(values["status"])
     return rows.Execution(**values)
 
 
-def _maybe(record: Any) -> rows.Execution | None:
+def _maybe(record: asyncpg.Record | None) -> rows.Execution | None:
     return None if record is None else _row(record)
 
 

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import asyncpg
 
@@ -68,5 +67,6 @@ class Listener:
             with contextlib.suppress(Exception):
                 await conn.close()
 
-    def _deliver(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        self._on_notify(payload)
+    def _deliver(self, _conn: db.Connection, _pid: int, _channel: str, payload: object) -> None:
+        # A NOTIFY payload is always text; asyncpg's callback type just does not say so.
+        self._on_notify(str(payload))

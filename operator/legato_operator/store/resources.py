@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+
+from legato.api.common import WorkflowExecutionStatus
 from legato_operator.store import db, rows
 
 _KEY = "namespace = $1 AND name = $2 AND uid = $3"
@@ -18,10 +21,12 @@ _COLUMNS = (
 )
 
 
-def _row(record: Any) -> rows.WorkflowResource:
+def _row(record: asyncpg.Record | dict[str, Any]) -> rows.WorkflowResource:
     values = dict(record)
     key = rows.ResourceKey(values.pop("namespace"), values.pop("name"), values.pop("uid"))
     values["run_id"] = str(values["run_id"])
+    if values["synced_status"] is not None:
+        values["synced_status"] = WorkflowExecutionStatus(values["synced_status"])
     values["delivered_signals"] = list(values["delivered_signals"])
     values["refused_fields"] = list(values["refused_fields"])
     return rows.WorkflowResource(key=key, **values)
@@ -88,7 +93,7 @@ async def unsynced(conn: db.Connection, *, include_running: bool, limit: int) ->
     for record in await conn.fetch(sql, include_running, limit):
         values = dict(record)
         version, status = values.pop("execution_version"), values.pop("execution_status")
-        found.append(rows.UnsyncedResource(_row(values), version, status))
+        found.append(rows.UnsyncedResource(_row(values), version, WorkflowExecutionStatus(status)))
     return found
 
 
@@ -97,7 +102,7 @@ async def mark_synced(
     link: rows.WorkflowResource,
     *,
     version: int,
-    status: str,
+    status: WorkflowExecutionStatus,
     closed: bool,
     conditions: list[dict[str, Any]],
 ) -> None:

@@ -1,10 +1,53 @@
-"""Row types of the store's tables, as frozen dataclasses the engine computes with."""
+"""Row types of the store's tables, as frozen dataclasses the engine computes with.
+
+The enums' values are the text the columns hold: a member binds to a text parameter as
+its value, and each query's ``_row`` turns the text read back into the member.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
+
+from legato.api.common import WorkflowExecutionStatus
+
+
+class TaskKind(StrEnum):
+    """Which worker takes a task (``tasks.kind``, ``task_queue_pollers.kind``)."""
+
+    WORKFLOW = "workflow"
+    ACTIVITY = "activity"
+
+
+class TaskState(StrEnum):
+    """Where a task is in its life (``tasks.state``)."""
+
+    # Claimable from ``visible_at`` on.
+    READY = "ready"
+    # A worker holds it.
+    STARTED = "started"
+    # Waiting out a retry's delay; its ``task_ready`` timer makes it ready.
+    BACKOFF = "backoff"
+
+
+class TimerKind(StrEnum):
+    """What a due timer does when it fires (``timers.kind``)."""
+
+    # A workflow's own timer (ref: its TimerStarted event).
+    USER = "user"
+    # An activity's limits (ref: its ActivityTaskScheduled event).
+    ACTIVITY_START_TO_CLOSE = "activity_start_to_close"
+    ACTIVITY_HEARTBEAT = "activity_heartbeat"
+    ACTIVITY_SCHEDULE_TO_CLOSE = "activity_schedule_to_close"
+    ACTIVITY_SCHEDULE_TO_START = "activity_schedule_to_start"
+    # A task's retry delay ended (ref: its scheduled event).
+    TASK_READY = "task_ready"
+    # A workflow task's start_to_close limit (ref: its WorkflowTaskScheduled event).
+    WORKFLOW_TASK_TIMEOUT = "workflow_task_timeout"
+    # The run's execution (or run) timeout.
+    WORKFLOW_EXECUTION_TIMEOUT = "workflow_execution_timeout"
 
 
 @dataclass(frozen=True)
@@ -16,7 +59,7 @@ class Execution:
     workflow_id: str
     workflow_type: str
     task_queue: str
-    status: str
+    status: WorkflowExecutionStatus
     start_time: datetime
     next_event_id: int
     version: int
@@ -42,11 +85,11 @@ class Task:
     id: int
     namespace: str
     task_queue: str
-    kind: str
+    kind: TaskKind
     run_id: str
     scheduled_event_id: int
     attempt: int
-    state: str
+    state: TaskState
     visible_at: datetime
     scheduled_at: datetime
     started_at: datetime | None = None
@@ -62,11 +105,11 @@ class NewTask:
 
     namespace: str
     task_queue: str
-    kind: str
+    kind: TaskKind
     run_id: str
     scheduled_event_id: int
     attempt: int
-    state: str
+    state: TaskState
     visible_at: datetime
     scheduled_at: datetime
     info: dict[str, Any] = field(default_factory=dict)
@@ -79,7 +122,7 @@ class TaskUpdate:
     run_id: str
     scheduled_event_id: int
     attempt: int
-    state: str
+    state: TaskState
     visible_at: datetime
     last_failure: dict[str, Any] | None
     cancel_requested: bool
@@ -92,7 +135,7 @@ class Timer:
     id: int
     namespace: str
     run_id: str
-    kind: str
+    kind: TimerKind
     ref: int
     attempt: int
     timer_id: str | None
@@ -105,7 +148,7 @@ class NewTimer:
 
     namespace: str
     run_id: str
-    kind: str
+    kind: TimerKind
     due_at: datetime
     ref: int = 0
     attempt: int = 0
@@ -117,7 +160,7 @@ class TimerSelector:
     """Which of a run's timers to delete: of these kinds, with this ref."""
 
     run_id: str
-    kinds: tuple[str, ...]
+    kinds: tuple[TimerKind, ...]
     ref: int
 
 
@@ -145,7 +188,7 @@ class WorkflowResource:
     change: int = 1
     synced_change: int = 0
     synced_version: int = 0
-    synced_status: str | None = None
+    synced_status: WorkflowExecutionStatus | None = None
     final: bool = False
     conditions: list[dict[str, Any]] = field(default_factory=list)
 
@@ -156,4 +199,4 @@ class UnsyncedResource:
 
     resource: WorkflowResource
     version: int
-    status: str
+    status: WorkflowExecutionStatus

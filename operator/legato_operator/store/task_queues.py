@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from legato_operator.store import db
+from legato_operator.store import db, rows
 
 QueueKey = tuple[str, str]
 
 
 async def touch_poller(
-    conn: db.Connection, namespace: str, task_queue: str, kind: str, identity: str, now: datetime
+    conn: db.Connection, namespace: str, task_queue: str, kind: rows.TaskKind, identity: str, now: datetime
 ) -> None:
     """Record that ``identity`` polls the queue for tasks of ``kind`` now."""
     await conn.execute(

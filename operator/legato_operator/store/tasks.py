@@ -10,6 +10,8 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from legato_operator.store import db, rows
 
 _COLUMNS = [f.name for f in fields(rows.Task)]
@@ -17,9 +19,11 @@ _RETURNING = " RETURNING " + ", ".join(_COLUMNS)
 NEW_COLUMNS = [f.name for f in fields(rows.NewTask)]
 
 
-def _row(record: Any) -> rows.Task:
+def _row(record: asyncpg.Record | dict[str, Any]) -> rows.Task:
     values = dict(record)
     values["run_id"] = str(values["run_id"])
+    values["kind"] = rows.TaskKind(values["kind"])
+    values["state"] = rows.TaskState(values["state"])
     return rows.Task(**values)
 
 
@@ -33,7 +37,7 @@ def new_arrays(new: Sequence[rows.NewTask]) -> list[list[Any]]:
 
 
 async def claim(
-    conn: db.Connection, namespace: str, task_queue: str, kind: str, now: datetime
+    conn: db.Connection, namespace: str, task_queue: str, kind: rows.TaskKind, now: datetime
 ) -> tuple[rows.Task, bool] | None:
     """Take the oldest ready task of the queue and mark it started; None when there is none.
 
@@ -83,7 +87,7 @@ async def get(conn: db.Connection, run_id: str, scheduled_event_id: int, *, lock
     return None if record is None else _row(record)
 
 
-async def for_run(conn: db.Connection, run_id: str, kind: str) -> list[rows.Task]:
+async def for_run(conn: db.Connection, run_id: str, kind: rows.TaskKind) -> list[rows.Task]:
     """The run's pending tasks of one kind, in scheduling order."""
     records = await conn.fetch(
         "SELECT " + ", ".join(_COLUMNS) + " FROM tasks WHERE run_id = $1 AND kind = $2 ORDER BY scheduled_event_id",
@@ -137,7 +141,7 @@ async def delete(conn: db.Connection, run_id: str, scheduled_event_ids: Sequence
 
 async def load(
     conn: db.Connection, namespace: str | None = None, task_queue: str | None = None
-) -> list[tuple[str, str, str, str, int, datetime]]:
+) -> list[tuple[str, str, rows.TaskKind, rows.TaskState, int, datetime]]:
     """Ready and started tasks per (namespace, task queue, kind, state): count and oldest visible_at.
 
     What the scaler reads: waiting tasks and the tasks workers hold. Tasks in retry backoff
@@ -152,4 +156,8 @@ async def load(
         namespace,
         task_queue,
     )
-    return [(r["namespace"], r["task_queue"], r["kind"], r["state"], int(r["n"]), r["oldest"]) for r in records]
+    counts = []
+    for r in records:
+        kind, state = rows.TaskKind(r["kind"]), rows.TaskState(r["state"])
+        counts.append((r["namespace"], r["task_queue"], kind, state, int(r["n"]), r["oldest"]))
+    return counts

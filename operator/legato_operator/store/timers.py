@@ -7,14 +7,17 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
+import asyncpg
+
 from legato_operator.store import db, rows
 
 _COLUMNS = "id, namespace, run_id, kind, ref, attempt, timer_id, due_at"
 
 
-def _row(record: Any) -> rows.Timer:
+def _row(record: asyncpg.Record) -> rows.Timer:
     values = dict(record)
     values["run_id"] = str(values["run_id"])
+    values["kind"] = rows.TimerKind(values["kind"])
     return rows.Timer(**values)
 
 
@@ -79,7 +82,7 @@ async def user_timers(conn: db.Connection, run_id: str) -> dict[str, int]:
     return {r["timer_id"]: int(r["ref"]) for r in records}
 
 
-async def extend(conn: db.Connection, run_id: str, kind: str, ref: int, due_at: datetime) -> None:
+async def extend(conn: db.Connection, run_id: str, kind: rows.TimerKind, ref: int, due_at: datetime) -> None:
     """Move a timer later (a heartbeat pushes the heartbeat timeout on)."""
     await conn.execute(
         "UPDATE timers SET due_at = $4 WHERE run_id = $1 AND kind = $2 AND ref = $3",
