@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from legato_operator.engine import task_queues
+from legato_operator.engine.services import task_queues
 from legato_operator.k8s import models, scaling
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from legato_operator import clock
-from legato_operator.engine import runtime
+from legato_operator.engine.services import runner
 from legato_operator.store import db
 
 
@@ -29,6 +29,6 @@ def test_clock() -> clock.Clock:
 
 
 @pytest.fixture
-def rt(pool: db.Pool, test_clock: clock.Clock) -> runtime.Runtime:
+def rt(pool: db.Pool, test_clock: clock.Clock) -> runner.Runtime:
     """The engine's runtime on the test database."""
-    return runtime.Runtime(pool=pool, clock=test_clock)
+    return runner.Runtime(pool=pool, clock=test_clock)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from legato.api import service as api
-from legato_operator.engine import batch, start, workflow_tasks
+from legato_operator.engine.rules import batch, start, workflow_tasks
 from legato_operator.store import rows
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

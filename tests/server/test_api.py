@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from legato.api import operations as ops
-from legato_operator.engine import tokens
+from legato_operator.engine.rules import tokens
 from legato_operator.main import process as server
 from tests.support.deadline import eventually
 

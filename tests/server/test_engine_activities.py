@@ -5,7 +5,7 @@ from __future__ import annotations
 from legato.api import command as cmd
 from legato.api import history as wire
 from legato.api.common import Failure, FailureKind, RetryState
-from legato_operator.engine import activities, commands, external, workflow_tasks
+from legato_operator.engine.rules import activities, commands, signals, termination, workflow_tasks
 from legato_operator.store import rows
 from tests.server.factories import NOW, activity_task, idle, started_run, types
 
@@ -137,15 +137,15 @@ def test_cancel_request_of_a_started_activity_reaches_it_through_heartbeats() ->
 
 
 def test_a_signal_schedules_a_workflow_task_or_waits_behind_the_running_one() -> None:
-    assert types(external.signal(idle(started_run()), "go", [1], "", NOW)) == [
+    assert types(signals.signal(idle(started_run()), "go", [1], "", NOW)) == [
         "WorkflowExecutionSignaled",
         "WorkflowTaskScheduled",
     ]
-    assert external.signal(started_run(), "go", [1], "", NOW).buffered[0].type == "WorkflowExecutionSignaled"
+    assert signals.signal(started_run(), "go", [1], "", NOW).buffered[0].type == "WorkflowExecutionSignaled"
 
 
 def test_terminate_closes_the_run_and_ends_the_running_workflow_task() -> None:
-    b = external.terminate(started_run(), [], "bye", "me", NOW)
+    b = termination.terminate(started_run(), [], "bye", "me", NOW)
     assert types(b) == ["WorkflowTaskFailed", "WorkflowExecutionTerminated"]
     assert b.closed
     assert b.execution.status == "TERMINATED"
@@ -153,6 +153,6 @@ def test_terminate_closes_the_run_and_ends_the_running_workflow_task() -> None:
 
 def test_a_cancel_request_is_recorded_once() -> None:
     run = idle(started_run())
-    first = external.request_cancel(run, "enough", "", NOW)
+    first = signals.request_cancel(run, "enough", "", NOW)
     assert types(first) == ["WorkflowExecutionCancelRequested", "WorkflowTaskScheduled"]
-    assert not external.request_cancel(first.execution, "again", "", NOW).changed
+    assert not signals.request_cancel(first.execution, "again", "", NOW).changed

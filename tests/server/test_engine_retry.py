@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from legato.api.common import Failure, FailureKind, RetryPolicy, RetryState
-from legato_operator.engine import retry
+from legato_operator.engine.rules import retry
 from tests.server.factories import NOW
 
 FAIL = Failure(message="boom", type="ValueError")

@@ -10,7 +10,7 @@ import pytest
 from legato.api import service as api
 from legato.api.common import WorkflowExecutionStatus
 from legato_operator import errors
-from legato_operator.engine import start
+from legato_operator.engine.rules import start
 from tests.server.factories import NOW, started_run, types
 
 

@@ -10,7 +10,7 @@ from legato.api import command as cmd
 from legato.api import history as wire
 from legato.api.common import Failure
 from legato_operator import errors
-from legato_operator.engine import batch, commands, tokens, workflow_tasks
+from legato_operator.engine.rules import batch, commands, tokens, workflow_tasks
 from tests.server.factories import NOW, started_run, types
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from legato.api import service as api
 from legato_operator import clock
-from legato_operator.engine import runtime, workers
+from legato_operator.engine.services import runner, workers
 from legato_operator.store import db, listener
 from tests.server import flows
 from tests.support.deadline import eventually
@@ -19,8 +19,8 @@ async def test_a_poll_on_one_replica_is_woken_by_a_start_on_another_through_noti
 ) -> None:
     # No periodic re-check within the test's deadline: only the NOTIFY can wake the poll.
     monkeypatch.setattr(workers, "RECHECK_SECONDS", 600.0)
-    starter = runtime.Runtime(pool=pool, clock=clock.Clock())
-    poller = runtime.Runtime(pool=pool, clock=clock.Clock())
+    starter = runner.Runtime(pool=pool, clock=clock.Clock())
+    poller = runner.Runtime(pool=pool, clock=clock.Clock())
     notifications = listener.Listener(pg_dsn, poller.on_notify, poller.hub.wake_all)
     await notifications.start()
     try:

@@ -10,39 +10,39 @@ from legato.api import command as cmd
 from legato.api import service as api
 from legato.api.common import Failure, FailureKind, RetryPolicy
 from legato_operator import clock, errors
-from legato_operator.engine import runtime, timer_loop, workers, workflows
+from legato_operator.engine.services import runner, timer_loop, workers, workflows
 from legato_operator.store import executions
 from tests.server import flows
 from tests.support.deadline import eventually
 
 
-async def version_of(rt: runtime.Runtime, run_id: str) -> int:
+async def version_of(rt: runner.Runtime, run_id: str) -> int:
     async with rt.pool.acquire() as conn:
         ex = await executions.load(conn, run_id)
     assert ex is not None
     return ex.version
 
 
-async def test_starting_a_running_id_again_is_refused_with_its_run(rt: runtime.Runtime) -> None:
+async def test_starting_a_running_id_again_is_refused_with_its_run(rt: runner.Runtime) -> None:
     first = await flows.start(rt)
     with pytest.raises(errors.AlreadyStarted) as caught:
         await flows.start(rt)
     assert caught.value.run_id == first.run_id
 
 
-async def test_a_repeated_request_id_returns_the_same_run(rt: runtime.Runtime) -> None:
+async def test_a_repeated_request_id_returns_the_same_run(rt: runner.Runtime) -> None:
     first = await flows.start(rt, request_id="req-1")
     again = await flows.start(rt, request_id="req-1")
     assert (again.run_id, again.started) == (first.run_id, False)
 
 
-async def test_use_existing_returns_the_running_run(rt: runtime.Runtime) -> None:
+async def test_use_existing_returns_the_running_run(rt: runner.Runtime) -> None:
     first = await flows.start(rt)
     again = await flows.start(rt, id_conflict_policy=api.IdConflictPolicy.USE_EXISTING)
     assert (again.run_id, again.started) == (first.run_id, False)
 
 
-async def test_concurrent_starts_of_one_id_start_one_run(rt: runtime.Runtime) -> None:
+async def test_concurrent_starts_of_one_id_start_one_run(rt: runner.Runtime) -> None:
     results = await asyncio.gather(
         *(flows.start(rt, id_conflict_policy=api.IdConflictPolicy.USE_EXISTING) for _ in range(8))
     )
@@ -50,7 +50,7 @@ async def test_concurrent_starts_of_one_id_start_one_run(rt: runtime.Runtime) ->
     assert sum(r.started for r in results) == 1
 
 
-async def test_a_duplicate_workflow_task_completion_changes_nothing(rt: runtime.Runtime) -> None:
+async def test_a_duplicate_workflow_task_completion_changes_nothing(rt: runner.Runtime) -> None:
     run = await flows.start(rt)
     task = await flows.workflow_task(rt)
     await flows.answer(rt, task, flows.schedule())
@@ -60,7 +60,7 @@ async def test_a_duplicate_workflow_task_completion_changes_nothing(rt: runtime.
     assert (await flows.event_types(rt, run.run_id), await version_of(rt, run.run_id)) == before
 
 
-async def test_a_duplicate_activity_completion_is_recorded_once(rt: runtime.Runtime) -> None:
+async def test_a_duplicate_activity_completion_is_recorded_once(rt: runner.Runtime) -> None:
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
     activity = await flows.activity_task(rt)
@@ -71,7 +71,7 @@ async def test_a_duplicate_activity_completion_is_recorded_once(rt: runtime.Runt
     assert (await flows.event_types(rt, run.run_id)).count("ActivityTaskCompleted") == 1
 
 
-async def test_concurrent_completions_of_one_activity_record_one(rt: runtime.Runtime) -> None:
+async def test_concurrent_completions_of_one_activity_record_one(rt: runner.Runtime) -> None:
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
     activity = await flows.activity_task(rt)
@@ -85,7 +85,7 @@ async def test_concurrent_completions_of_one_activity_record_one(rt: runtime.Run
 
 
 async def test_a_failed_activity_is_retried_by_the_server_and_history_shows_only_the_outcome(
-    rt: runtime.Runtime, test_clock: clock.Clock
+    rt: runner.Runtime, test_clock: clock.Clock
 ) -> None:
     run = await flows.start(rt)
     policy = RetryPolicy(initial_interval=1.0)
@@ -108,7 +108,7 @@ async def test_a_failed_activity_is_retried_by_the_server_and_history_shows_only
     assert "ActivityTaskFailed" not in [e.event_type for e in history]
 
 
-async def test_the_late_answer_of_a_timed_out_attempt_is_refused(rt: runtime.Runtime, test_clock: clock.Clock) -> None:
+async def test_the_late_answer_of_a_timed_out_attempt_is_refused(rt: runner.Runtime, test_clock: clock.Clock) -> None:
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule(start_to_close_timeout=2.0))
     attempt_one = await flows.activity_task(rt)
@@ -121,7 +121,7 @@ async def test_the_late_answer_of_a_timed_out_attempt_is_refused(rt: runtime.Run
     assert "ActivityTaskCompleted" not in await flows.event_types(rt, run.run_id)
 
 
-async def test_a_failed_workflow_task_keeps_the_run_and_fixed_code_resumes_it(rt: runtime.Runtime) -> None:
+async def test_a_failed_workflow_task_keeps_the_run_and_fixed_code_resumes_it(rt: runner.Runtime) -> None:
     run = await flows.start(rt)
     task = await flows.workflow_task(rt)
     await workers.fail_workflow_task(
@@ -143,7 +143,7 @@ async def test_a_failed_workflow_task_keeps_the_run_and_fixed_code_resumes_it(rt
     assert "WorkflowTaskFailed" in await flows.event_types(rt, run.run_id)
 
 
-async def test_a_task_after_a_completed_one_carries_only_the_new_events(rt: runtime.Runtime) -> None:
+async def test_a_task_after_a_completed_one_carries_only_the_new_events(rt: runner.Runtime) -> None:
     await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
     activity = await flows.activity_task(rt)
@@ -154,7 +154,7 @@ async def test_a_task_after_a_completed_one_carries_only_the_new_events(rt: runt
     assert second.history[-1].event_type == "WorkflowTaskStarted"
 
 
-async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: runtime.Runtime) -> None:
+async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: runner.Runtime) -> None:
     await flows.start(rt)
     task = await flows.workflow_task(rt)
     signal = api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="go", args=[1], request_id="s-1")
@@ -165,7 +165,7 @@ async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: ru
     assert [e.event_type for e in following.history].count("WorkflowExecutionSignaled") == 1
 
 
-async def test_terminate_closes_the_run_and_leaves_nothing_to_poll(rt: runtime.Runtime) -> None:
+async def test_terminate_closes_the_run_and_leaves_nothing_to_poll(rt: runner.Runtime) -> None:
     await flows.start(rt)
     await workflows.terminate_workflow(rt, flows.NS, api.TerminateWorkflowRequest(workflow_id="wf-1", reason="bye"))
     outcome = await workflows.wait_for_close(rt, flows.NS, "wf-1", None, 0)
@@ -174,7 +174,7 @@ async def test_terminate_closes_the_run_and_leaves_nothing_to_poll(rt: runtime.R
     assert await workers.poll_workflow_task(rt, flows.NS, api.PollRequest(task_queue=flows.QUEUE, wait=0)) is None
 
 
-async def test_a_waiting_poll_is_woken_by_a_start_at_once(rt: runtime.Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_waiting_poll_is_woken_by_a_start_at_once(rt: runner.Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     # No periodic re-check within the test's deadline: only the start's wake-up can answer the poll.
     monkeypatch.setattr(workers, "RECHECK_SECONDS", 600.0)
     poll = asyncio.create_task(
@@ -187,7 +187,7 @@ async def test_a_waiting_poll_is_woken_by_a_start_at_once(rt: runtime.Runtime, m
     assert rt.hub.watched == 0
 
 
-async def test_a_cancel_request_reaches_a_running_activity_through_its_heartbeat(rt: runtime.Runtime) -> None:
+async def test_a_cancel_request_reaches_a_running_activity_through_its_heartbeat(rt: runner.Runtime) -> None:
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule(heartbeat_timeout=30))
     activity = await flows.activity_task(rt)
@@ -208,7 +208,7 @@ async def test_a_cancel_request_reaches_a_running_activity_through_its_heartbeat
     ]
 
 
-async def _signal_task(rt: runtime.Runtime) -> api.WorkflowTask:
+async def _signal_task(rt: runner.Runtime) -> api.WorkflowTask:
     # A signal gives the workflow a task in which to request the cancel.
     await workflows.signal_workflow(rt, flows.NS, api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="stop"))
     return await flows.workflow_task(rt)

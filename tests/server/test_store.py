@@ -9,7 +9,7 @@ import pytest
 
 from legato.api import command as cmd
 from legato.api import service as api
-from legato_operator.engine import runtime, workers
+from legato_operator.engine.services import runner, workers
 from legato_operator.store import db, rows
 from tests.server import flows
 
@@ -39,7 +39,7 @@ async def test_migrations_apply_once_and_readiness_sees_them(pg_dsn: str) -> Non
         await pool.close()
 
 
-async def test_event_ids_are_dense_from_one_through_a_whole_run(rt: runtime.Runtime) -> None:
+async def test_event_ids_are_dense_from_one_through_a_whole_run(rt: runner.Runtime) -> None:
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
     activity = await flows.activity_task(rt)
@@ -50,7 +50,7 @@ async def test_event_ids_are_dense_from_one_through_a_whole_run(rt: runtime.Runt
     assert (await flows.event_types(rt, run.run_id))[-1] == "WorkflowExecutionCompleted"
 
 
-async def test_history_refuses_updates_and_deletes(rt: runtime.Runtime) -> None:
+async def test_history_refuses_updates_and_deletes(rt: runner.Runtime) -> None:
     run = await flows.start(rt)
     async with rt.pool.acquire() as conn:
         with pytest.raises(asyncpg.RaiseError, match="append-only"):
@@ -59,7 +59,7 @@ async def test_history_refuses_updates_and_deletes(rt: runtime.Runtime) -> None:
             await conn.execute("DELETE FROM history_events WHERE run_id = $1", run.run_id)
 
 
-async def test_the_database_refuses_a_second_running_run_of_an_id(rt: runtime.Runtime) -> None:
+async def test_the_database_refuses_a_second_running_run_of_an_id(rt: runner.Runtime) -> None:
     run = await flows.start(rt)
     async with rt.pool.acquire() as conn:
         with pytest.raises(asyncpg.UniqueViolationError):

@@ -8,22 +8,22 @@ import pytest
 
 from legato.api import service as api
 from legato_operator import clock
-from legato_operator.engine import runtime, task_queues, workers
+from legato_operator.engine.services import runner, task_queues, workers
 from legato_operator.store import db
 from tests.server import flows
 
 
 @pytest.fixture
-async def other(pg_dsn: str, pool: db.Pool) -> AsyncIterator[runtime.Runtime]:
+async def other(pg_dsn: str, pool: db.Pool) -> AsyncIterator[runner.Runtime]:
     """A second server process's engine: its own pool and memory, the same database."""
     own_pool = await db.connect(pg_dsn, min_size=1, max_size=4)
     try:
-        yield runtime.Runtime(pool=own_pool, clock=clock.Clock())
+        yield runner.Runtime(pool=own_pool, clock=clock.Clock())
     finally:
         await own_pool.close()
 
 
-async def poll_once(rt: runtime.Runtime, identity: str, kind: str = "workflow") -> None:
+async def poll_once(rt: runner.Runtime, identity: str, kind: str = "workflow") -> None:
     request = api.PollRequest(task_queue=flows.QUEUE, identity=identity, wait=0)
     if kind == "workflow":
         await workers.poll_workflow_task(rt, flows.NS, request)
@@ -32,7 +32,7 @@ async def poll_once(rt: runtime.Runtime, identity: str, kind: str = "workflow") 
 
 
 async def test_pollers_recorded_by_one_process_are_counted_by_another(
-    rt: runtime.Runtime, other: runtime.Runtime
+    rt: runner.Runtime, other: runner.Runtime
 ) -> None:
     await poll_once(rt, "worker-a")
     await poll_once(rt, "worker-a", "activity")  # the same worker polling both kinds counts once
@@ -44,13 +44,13 @@ async def test_pollers_recorded_by_one_process_are_counted_by_another(
         assert described.pollers == 2
 
 
-async def test_a_poller_not_seen_for_a_minute_no_longer_counts(rt: runtime.Runtime, other: runtime.Runtime) -> None:
+async def test_a_poller_not_seen_for_a_minute_no_longer_counts(rt: runner.Runtime, other: runner.Runtime) -> None:
     await poll_once(rt, "worker-a")
     other.clock.advance(task_queues.POLLER_WINDOW.total_seconds() + 1)
     assert (await task_queues.load(other, flows.NS, flows.QUEUE)).pollers == 0
 
 
-async def test_polls_within_the_record_interval_write_once(rt: runtime.Runtime) -> None:
+async def test_polls_within_the_record_interval_write_once(rt: runner.Runtime) -> None:
     await poll_once(rt, "worker-a")
     async with rt.pool.acquire() as conn:
         first = await conn.fetchval("SELECT last_seen FROM task_queue_pollers")
@@ -61,7 +61,7 @@ async def test_polls_within_the_record_interval_write_once(rt: runtime.Runtime) 
 
 
 async def test_backlog_counts_waiting_and_running_tasks_on_every_replica(
-    rt: runtime.Runtime, other: runtime.Runtime
+    rt: runner.Runtime, other: runner.Runtime
 ) -> None:
     await flows.start(rt, "wf-1")
     await flows.start(rt, "wf-2")
@@ -74,7 +74,7 @@ async def test_backlog_counts_waiting_and_running_tasks_on_every_replica(
 
 
 async def test_a_handed_out_task_records_when_the_queue_was_last_active(
-    rt: runtime.Runtime, other: runtime.Runtime
+    rt: runner.Runtime, other: runner.Runtime
 ) -> None:
     assert (await task_queues.load(other, flows.NS, flows.QUEUE)).last_active is None
     before = rt.clock.now()

@@ -9,21 +9,21 @@ import pytest
 from legato.api import command as cmd
 from legato.api import service as api
 from legato_operator import clock
-from legato_operator.engine import runtime, timer_loop, workers, workflows, writer
+from legato_operator.engine.services import runner, timer_loop, workers, workflows, writer
 from legato_operator.store import db, executions
 from tests.server import flows
 from tests.support.deadline import eventually
 
 
 async def test_two_timer_loops_on_one_database_fire_each_timer_once(
-    rt: runtime.Runtime, pool: db.Pool, test_clock: clock.Clock
+    rt: runner.Runtime, pool: db.Pool, test_clock: clock.Clock
 ) -> None:
     runs = []
     for i in range(12):
         runs.append(await flows.start(rt, workflow_id=f"wf-{i}"))
         await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=60))
     test_clock.advance(61)
-    other = runtime.Runtime(pool=pool, clock=test_clock)
+    other = runner.Runtime(pool=pool, clock=test_clock)
     loops = [timer_loop.TimerLoop(rt, batch_size=3), timer_loop.TimerLoop(other, batch_size=3)]
     # Both loops race round after round until nothing is due.
     while sum(await asyncio.gather(*(loop.fire_due() for loop in loops))):
@@ -33,7 +33,7 @@ async def test_two_timer_loops_on_one_database_fire_each_timer_once(
 
 
 async def test_a_running_loop_fires_a_short_timer_without_waiting_for_its_recheck(
-    rt: runtime.Runtime, monkeypatch: pytest.MonkeyPatch
+    rt: runner.Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No re-check within the test's deadline: only the new timer's wake-up can fire it.
     monkeypatch.setattr(writer, "TIMER_RECHECK_SECONDS", 600.0)
@@ -50,7 +50,7 @@ async def test_a_running_loop_fires_a_short_timer_without_waiting_for_its_rechec
         loop.cancel()
 
 
-async def test_the_execution_timeout_times_the_run_out(rt: runtime.Runtime, test_clock: clock.Clock) -> None:
+async def test_the_execution_timeout_times_the_run_out(rt: runner.Runtime, test_clock: clock.Clock) -> None:
     await flows.start(rt, execution_timeout=30)
     await flows.workflow_task(rt)
     test_clock.advance(31)
@@ -61,7 +61,7 @@ async def test_the_execution_timeout_times_the_run_out(rt: runtime.Runtime, test
 
 
 async def test_a_workflow_task_whose_worker_vanished_times_out_and_is_offered_again(
-    rt: runtime.Runtime, test_clock: clock.Clock
+    rt: runner.Runtime, test_clock: clock.Clock
 ) -> None:
     run = await flows.start(rt, task_timeout=5)
     await flows.workflow_task(rt)
@@ -73,7 +73,7 @@ async def test_a_workflow_task_whose_worker_vanished_times_out_and_is_offered_ag
 
 
 async def test_a_timer_cancelled_after_it_fired_during_the_task_never_reaches_history(
-    rt: runtime.Runtime, test_clock: clock.Clock
+    rt: runner.Runtime, test_clock: clock.Clock
 ) -> None:
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=10))
@@ -94,7 +94,7 @@ async def test_a_timer_cancelled_after_it_fired_during_the_task_never_reaches_hi
 
 
 async def test_a_timer_cancelled_and_started_again_under_its_id_in_one_completion_fires_once(
-    rt: runtime.Runtime, test_clock: clock.Clock
+    rt: runner.Runtime, test_clock: clock.Clock
 ) -> None:
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=10))

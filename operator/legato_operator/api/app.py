@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from legato.api import service as api
 from legato_operator import errors, metrics
 from legato_operator.api import auth, edge, openapi, routes
-from legato_operator.engine import gauges, runtime
+from legato_operator.engine.services import gauges, runner
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ async def _errors(
         return edge.json_response(api.ErrorBody(error="Internal", message="Internal server error"), status=500)
 
 
-def create(rt: runtime.Runtime, authenticator: auth.Authenticator | None = None) -> web.Application:
+def create(rt: runner.Runtime, authenticator: auth.Authenticator | None = None) -> web.Application:
     """The application for one process; ``authenticator`` None serves everyone (dev mode)."""
     # Authentication runs inside the error mapping and before every handler, so a refused
     # call has changed nothing.

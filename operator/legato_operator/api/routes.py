@@ -18,12 +18,12 @@ from pydantic import BaseModel
 from legato.api import operations as ops
 from legato.api import service as api
 from legato_operator.api import edge
-from legato_operator.engine import runtime, workers, workflows
+from legato_operator.engine.services import runner, workers, workflows
 
-RUNTIME = web.AppKey("runtime", runtime.Runtime)
+RUNTIME = web.AppKey("runtime", runner.Runtime)
 NO_CONTENT = 204
 
-Serve = Callable[[runtime.Runtime, str, Any], Awaitable[BaseModel | None]]
+Serve = Callable[[runner.Runtime, str, Any], Awaitable[BaseModel | None]]
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,14 @@ class Route:
 
 
 def answers(
-    op: ops.Operation[ops.Req, ops.Resp], serve: Callable[[runtime.Runtime, str, ops.Req], Awaitable[ops.Resp]]
+    op: ops.Operation[ops.Req, ops.Resp], serve: Callable[[runner.Runtime, str, ops.Req], Awaitable[ops.Resp]]
 ) -> Route:
     """An operation whose engine function returns its answer."""
     return Route(op, serve)
 
 
 def acks(
-    op: ops.Operation[ops.Req, api.Ack], serve: Callable[[runtime.Runtime, str, ops.Req], Awaitable[None]]
+    op: ops.Operation[ops.Req, api.Ack], serve: Callable[[runner.Runtime, str, ops.Req], Awaitable[None]]
 ) -> Route:
     """An operation that answers ``Ack`` once its engine function returns."""
     return Route(op, serve)
@@ -65,7 +65,7 @@ def acks(
 
 def long_polls(
     op: ops.LongPoll[ops.PollReq, ops.Resp],
-    serve: Callable[[runtime.Runtime, str, ops.PollReq], Awaitable[ops.Resp | None]],
+    serve: Callable[[runner.Runtime, str, ops.PollReq], Awaitable[ops.Resp | None]],
 ) -> Route:
     """A long poll: its engine function returns None when nothing came within the wait."""
     return Route(op, serve)

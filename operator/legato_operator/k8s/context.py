@@ -13,7 +13,7 @@ from typing import Any
 
 import kopf
 
-from legato_operator.engine import runtime
+from legato_operator.engine.services import runner
 from legato_operator.k8s import kube
 
 registry = kopf.OperatorRegistry()
@@ -24,7 +24,7 @@ FINALIZER = "legato.dev/finalizer"
 class OperatorContext:
     """The engine, the Kubernetes client and the settings the reconcilers work with."""
 
-    runtime: runtime.Runtime
+    runtime: runner.Runtime
     kube: kube.Kube
     # What workers are told to dial (LEGATO_ADDRESS), e.g. legato.legato-system.svc:7233.
     server_address: str

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from legato_operator.engine import task_queues
+from legato_operator.engine.services import task_queues
 from legato_operator.k8s import builders, models, status
 
 

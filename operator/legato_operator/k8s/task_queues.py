@@ -29,7 +29,7 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
-from legato_operator.engine import task_queues
+from legato_operator.engine.services import task_queues
 from legato_operator.k8s import builders, context, kube, models, scaling
 
 log = logging.getLogger(__name__)

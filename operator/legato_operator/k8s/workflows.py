@@ -27,9 +27,10 @@ from pydantic.alias_generators import to_camel
 from legato.api import service as api
 from legato.api.common import RetryPolicy, WorkflowExecutionStatus
 from legato_operator import errors, limits
-from legato_operator.engine import resources, runtime, wakeup, workflows
+from legato_operator.engine.rules import keys
+from legato_operator.engine.services import resources, runner, workflows
 from legato_operator.k8s import builders, context, kube, models, status
-from legato_operator.store import rows
+from legato_operator.store import resource_links, rows
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ async def _ensure_started(
     ctx: context.OperatorContext, key: rows.ResourceKey, spec: models.WorkflowSpec, generation: int
 ) -> rows.WorkflowResource:
     """The resource's link, starting its run first if there is none yet."""
-    link = await resources.load(ctx.runtime, key)
+    link = await ctx.runtime.query(resource_links.load, key)
     if link is not None:
         return link
     request = start_request(key, spec, ctx.runtime.limits)
@@ -169,7 +170,7 @@ async def _record_refusal(
     ctx: context.OperatorContext, key: rows.ResourceKey, refusal: StartRefused, generation: int
 ) -> None:
     """Write a never-started resource's status and a Warning event (a started one keeps its run)."""
-    if await resources.load(ctx.runtime, key) is not None:
+    if await ctx.runtime.query(resource_links.load, key) is not None:
         await ctx.kube.post_event(involved(key), reason=refusal.reason, message=refusal.message, warning=True)
         return
     now = ctx.runtime.clock.now()
@@ -187,7 +188,7 @@ async def _check_identity(
     refused = status.changed_fields(link.identity, status.identity(spec, link.key.name))
     if refused == link.refused_fields and generation == link.generation:
         return
-    await resources.observe(ctx.runtime, link.key, generation, refused)
+    await ctx.runtime.query(resource_links.observe, link.key, generation, refused)
     if refused and refused != link.refused_fields:
         message = status.refusal_message(refused)
         await ctx.kube.post_event(involved(link.key), reason="SpecChangeRefused", message=message, warning=True)
@@ -205,7 +206,6 @@ async def _deliver_signals(
         if signal.id in handled:
             continue
         refusal = await _send_signal(ctx.runtime, link, signal)
-        await resources.record_signal(ctx.runtime, link.key, signal.id, refusal)
         if refusal is None:
             message = f"Delivered signal {signal.name!r} (id {signal.id})"
             await ctx.kube.post_event(involved(link.key), reason="SignalDelivered", message=message)
@@ -214,7 +214,7 @@ async def _deliver_signals(
             await ctx.kube.post_event(involved(link.key), reason="SignalNotDelivered", message=message, warning=True)
 
 
-async def _send_signal(rt: runtime.Runtime, link: rows.WorkflowResource, signal: models.SignalSpec) -> str | None:
+async def _send_signal(rt: runner.Runtime, link: rows.WorkflowResource, signal: models.SignalSpec) -> str | None:
     """Signal the resource's run; None when delivered, else why it cannot ever be."""
     # Deterministic: a redelivery after a crash is deduplicated by the engine.
     digest = hashlib.sha256(signal.id.encode()).hexdigest()[:32]
@@ -228,11 +228,11 @@ async def _send_signal(rt: runtime.Runtime, link: rows.WorkflowResource, signal:
     )
     try:
         rt.limits.check_payloads(request)
-        await workflows.signal_workflow(rt, link.key.namespace, request)
-    # The run closed: no run will ever take this signal.
-    except (errors.NotFound, errors.InvalidArgument, errors.PayloadTooLarge) as e:
+    # Too large for this server: it will never be delivered, whatever the run does.
+    except errors.PayloadTooLarge as e:
+        await resources.refuse_signal(rt, link.key, signal.id, e.message)
         return e.message
-    return None
+    return await resources.signal(rt, link.key, signal.id, request)
 
 
 # --- delete -------------------------------------------------------------------------------
@@ -244,13 +244,13 @@ async def delete_workflow(spec: kopf.Spec, name: str, namespace: str | None, uid
     ctx = context.of(memo)
     key = rows.ResourceKey(namespace or "default", name, uid)
     try:
-        link = await resources.load(ctx.runtime, key)
+        link = await ctx.runtime.query(resource_links.load, key)
         # Never started (its spec was refused): nothing to stop.
         if link is None:
             return
         policy = _on_delete(spec)
         outcome = await _stop_run(ctx, link, policy)
-        await resources.forget(ctx.runtime, key)
+        await ctx.runtime.query(resource_links.delete, key)
     # The database or a concurrent change: try again shortly.
     except Exception as e:
         raise kopf.TemporaryError(f"{type(e).__name__}: {e}", delay=RETRY_DELAY) from e
@@ -303,7 +303,7 @@ async def write_statuses(ctx: context.OperatorContext) -> None:
     next_full = 0.0
     hub = ctx.runtime.hub
     while True:
-        with hub.watching(wakeup.ANY_CLOSED) as closed, hub.watching(STATUS_KEY) as changed:
+        with hub.watching(keys.ANY_CLOSED) as closed, hub.watching(STATUS_KEY) as changed:
             full = loop.time() >= next_full
             try:
                 await sync_statuses(ctx, include_running=full)
@@ -341,15 +341,15 @@ async def _sync_one(ctx: context.OperatorContext, item: rows.UnsyncedResource) -
     new = status.of_run(run, bookkeeping(link), previous, ctx.runtime.clock.now())
     if not await ctx.kube.patch_custom_status(PLURAL, link.key.namespace, link.key.name, dump(new), uid=link.key.uid):
         # The resource is gone without its finalizer (removed by hand): nothing to write to.
-        await resources.forget(ctx.runtime, link.key)
+        await ctx.runtime.query(resource_links.delete, link.key)
         return False
     closed = run.status is not WorkflowExecutionStatus.RUNNING
     if closed and link.synced_status != run.status:
         await _post_close_event(ctx, link, new)
     conditions = [c.model_dump(mode="json", by_alias=True) for c in new.conditions]
     # Only now: a crash before this line writes the status again, never loses it.
-    await resources.mark_synced(
-        ctx.runtime, link, version=item.version, status=run.status, closed=closed, conditions=conditions
+    await ctx.runtime.query(
+        resource_links.mark_synced, link, version=item.version, status=run.status, closed=closed, conditions=conditions
     )
     return True
 

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from legato_operator import clock, limits
 from legato_operator.api import app, auth
-from legato_operator.engine import runtime, timer_loop
+from legato_operator.engine.services import runner, timer_loop
 from legato_operator.store import db, listener
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Options:
 class Server:
     """A serving process: its engine runtime and the address it listens on."""
 
-    runtime: runtime.Runtime
+    runtime: runner.Runtime
     host: str
     port: int
 
@@ -60,7 +60,7 @@ async def serve(options: Options) -> AsyncIterator[Server]:
         if options.migrate:
             applied = await db.migrate(pool)
             log.info("Migrations applied now: %s", applied or "none (up to date)")
-        rt = runtime.Runtime(
+        rt = runner.Runtime(
             pool=pool,
             clock=clock.Clock(options.clock_offset),
             limits=limits.Limits(max_payload_bytes=options.max_payload_bytes),
@@ -73,7 +73,7 @@ async def serve(options: Options) -> AsyncIterator[Server]:
 
 
 @contextlib.asynccontextmanager
-async def _listening(dsn: str, rt: runtime.Runtime) -> AsyncIterator[None]:
+async def _listening(dsn: str, rt: runner.Runtime) -> AsyncIterator[None]:
     notifications = listener.Listener(dsn, rt.on_notify, rt.hub.wake_all)
     await notifications.start()
     try:
@@ -83,7 +83,7 @@ async def _listening(dsn: str, rt: runtime.Runtime) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def _timers(rt: runtime.Runtime) -> AsyncIterator[None]:
+async def _timers(rt: runner.Runtime) -> AsyncIterator[None]:
     task = asyncio.create_task(timer_loop.TimerLoop(rt).run(), name="legato-timers")
     try:
         yield
@@ -94,7 +94,7 @@ async def _timers(rt: runtime.Runtime) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def _site(rt: runtime.Runtime, options: Options) -> AsyncIterator[int]:
+async def _site(rt: runner.Runtime, options: Options) -> AsyncIterator[int]:
     # Long polls are cut at shutdown rather than waited for: their clients just poll again.
     # A poll whose client went away is cancelled, so it cannot claim a task nobody receives.
     application = app.create(rt, options.authenticator)

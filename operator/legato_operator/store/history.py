@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from pydantic import TypeAdapter
 
 from legato.api import history as wire
-from legato_operator.store import db
+from legato_operator.store import db, rows
+
+# Parses a stored event's attributes back into the wire model of its type.
+ATTRIBUTES: TypeAdapter[wire.EventAttributes] = TypeAdapter(wire.EventAttributes)
 
 
 async def read(
@@ -23,19 +25,11 @@ async def read(
     return [wire.HistoryEvent.model_validate(dict(r)) for r in records]
 
 
-async def take_buffered(conn: db.Connection, run_id: str) -> list[tuple[datetime, dict[str, Any]]]:
-    """Remove and return the run's buffered events, oldest first."""
+async def buffered(conn: db.Connection, execution: rows.Execution) -> list[wire.EventAttributes]:
+    """The run's buffered events, oldest first; read only when the execution row says there are some."""
+    if not execution.wft_needed:
+        return []
     records = await conn.fetch(
-        "WITH taken AS (DELETE FROM buffered_events WHERE run_id = $1 RETURNING seq, event_time, attributes)"
-        " SELECT event_time, attributes FROM taken ORDER BY seq",
-        run_id,
+        "SELECT attributes FROM buffered_events WHERE run_id = $1 ORDER BY seq", execution.run_id
     )
-    return [(r["event_time"], r["attributes"]) for r in records]
-
-
-async def peek_buffered(conn: db.Connection, run_id: str) -> list[tuple[datetime, dict[str, Any]]]:
-    """The run's buffered events without removing them."""
-    records = await conn.fetch(
-        "SELECT event_time, attributes FROM buffered_events WHERE run_id = $1 ORDER BY seq", run_id
-    )
-    return [(r["event_time"], r["attributes"]) for r in records]
+    return [ATTRIBUTES.validate_python(r["attributes"]) for r in records]

@@ -15,18 +15,9 @@ import logging
 from datetime import datetime, timedelta
 
 from legato.api.common import WorkflowExecutionStatus
-from legato_operator.engine import (
-    activities,
-    batch,
-    commands,
-    external,
-    runtime,
-    wakeup,
-    workflow_tasks,
-    workflows,
-    writer,
-)
-from legato_operator.store import executions, rows, tasks, timers
+from legato_operator.engine.rules import activities, batch, commands, keys, termination, user_timers, workflow_tasks
+from legato_operator.engine.services import runner, wakeup, writer
+from legato_operator.store import executions, history, rows, tasks, timers
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +29,7 @@ LEASE = timedelta(seconds=15)
 class TimerLoop:
     """Fires due timers until stopped; ``fire_due`` fires one round (tests call it directly)."""
 
-    def __init__(self, rt: runtime.Runtime, *, batch_size: int = 100, concurrency: int = 8) -> None:
+    def __init__(self, rt: runner.Runtime, *, batch_size: int = 100, concurrency: int = 8) -> None:
         self._rt = rt
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
@@ -56,7 +47,7 @@ class TimerLoop:
 
     async def _round(self) -> None:
         # Watch before looking: a timer armed after the look still wakes this round's sleep.
-        with self._rt.hub.watching(wakeup.TIMERS) as woken:
+        with self._rt.hub.watching(keys.TIMERS) as woken:
             fired = await self.fire_due()
             if fired >= self._batch_size:
                 return
@@ -74,7 +65,7 @@ class TimerLoop:
         """Lease the due timers (one batch) and fire them; returns how many were leased."""
         now = self._rt.clock.now()
 
-        async def lease(tx: runtime.Tx) -> list[rows.Timer]:
+        async def lease(tx: runner.Tx) -> list[rows.Timer]:
             return await timers.claim_due(tx.conn, now, limit=self._batch_size, lease=LEASE)
 
         due = await self._rt.run("lease_timers", lease)
@@ -90,10 +81,10 @@ class TimerLoop:
                 log.exception("Firing timer %s (%s) of run %s failed", timer.id, timer.kind, timer.run_id)
 
 
-async def fire(rt: runtime.Runtime, timer: rows.Timer) -> None:
+async def fire(rt: runner.Runtime, timer: rows.Timer) -> None:
     """Fire one leased timer in one transaction (nothing, if it already fired or was disarmed)."""
 
-    async def change(tx: runtime.Tx) -> None:
+    async def change(tx: runner.Tx) -> None:
         # The run first, then the timer row: every writer locks in this order.
         ex = await _load_running(tx, timer.run_id)
         taken = await timers.take(tx.conn, timer.id)
@@ -109,12 +100,12 @@ async def fire(rt: runtime.Runtime, timer: rows.Timer) -> None:
     await rt.run("fire_timer", change)
 
 
-async def _load_running(tx: runtime.Tx, run_id: str) -> rows.Execution | None:
+async def _load_running(tx: runner.Tx, run_id: str) -> rows.Execution | None:
     ex = await executions.load(tx.conn, run_id, lock=True)
     return ex if ex is not None and ex.status == WorkflowExecutionStatus.RUNNING else None
 
 
-async def _make_ready(tx: runtime.Tx, timer: rows.Timer) -> None:
+async def _make_ready(tx: runner.Tx, timer: rows.Timer) -> None:
     task = await tasks.get(tx.conn, timer.run_id, int(timer.ref), lock=True)
     change = None if task is None else activities.ready(task, timer)
     if task is not None and change is not None:
@@ -122,14 +113,14 @@ async def _make_ready(tx: runtime.Tx, timer: rows.Timer) -> None:
         await tx.notify({activities.ready_key(task)})
 
 
-async def _apply(tx: runtime.Tx, ex: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch | None:
+async def _apply(tx: runner.Tx, ex: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch | None:
     if timer.kind == rows.TimerKind.USER:
-        return external.timer_fired(ex, timer, now)
+        return user_timers.timer_fired(ex, timer, now)
     if timer.kind == rows.TimerKind.WORKFLOW_TASK_TIMEOUT:
-        ctx = commands.Context(execution=ex, buffered=await workflows.load_buffered(tx.conn, ex))
+        ctx = commands.Context(execution=ex, buffered=await history.buffered(tx.conn, ex))
         return workflow_tasks.timed_out(ctx, int(timer.ref), now)
     if timer.kind == rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT:
-        return external.execution_timed_out(ex, await workflows.load_buffered(tx.conn, ex), now)
+        return termination.execution_timed_out(ex, await history.buffered(tx.conn, ex), now)
     if timer.kind in activities.TIMEOUT_OF:
         task = await tasks.get(tx.conn, ex.run_id, int(timer.ref), lock=True)
         return None if task is None else activities.timed_out(ex, task, timer, now)

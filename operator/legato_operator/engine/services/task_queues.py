@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from legato.api import service as api
-from legato_operator.engine import runtime
+from legato_operator.engine.services import runner
 from legato_operator.store import db, rows, task_queues, tasks
 
 # A poller counts while it polled within this window; its record is refreshed well inside it.
@@ -59,7 +59,7 @@ class QueueLoad:
         )
 
 
-async def record_poll(rt: runtime.Runtime, namespace: str, task_queue: str, kind: rows.TaskKind, identity: str) -> None:
+async def record_poll(rt: runner.Runtime, namespace: str, task_queue: str, kind: rows.TaskKind, identity: str) -> None:
     """Note that ``identity`` polls the queue; writes at most every few seconds per poller."""
     if not rt.poller_records.due((namespace, task_queue, kind, identity)):
         return
@@ -71,25 +71,25 @@ async def record_poll(rt: runtime.Runtime, namespace: str, task_queue: str, kind
             await task_queues.prune_pollers(conn, now - POLLER_RETENTION)
 
 
-async def record_claim(rt: runtime.Runtime, namespace: str, task_queue: str) -> None:
+async def record_claim(rt: runner.Runtime, namespace: str, task_queue: str) -> None:
     """Note that a task of the queue was handed out; writes at most every couple of seconds per queue."""
     if rt.activity_records.due((namespace, task_queue)):
         async with rt.pool.acquire() as conn:
             await task_queues.touch_active(conn, namespace, task_queue, rt.clock.now())
 
 
-async def load(rt: runtime.Runtime, namespace: str, task_queue: str) -> QueueLoad:
+async def load(rt: runner.Runtime, namespace: str, task_queue: str) -> QueueLoad:
     """One queue's load."""
     loads = await _read(rt, namespace, task_queue)
     return loads.get((namespace, task_queue)) or QueueLoad(namespace, task_queue)
 
 
-async def all_loads(rt: runtime.Runtime) -> dict[task_queues.QueueKey, QueueLoad]:
+async def all_loads(rt: runner.Runtime) -> dict[task_queues.QueueKey, QueueLoad]:
     """The load of every queue that has tasks, pollers or a recorded activity, in one read."""
     return await _read(rt, None, None)
 
 
-async def _read(rt: runtime.Runtime, namespace: str | None, queue: str | None) -> dict[task_queues.QueueKey, QueueLoad]:
+async def _read(rt: runner.Runtime, namespace: str | None, queue: str | None) -> dict[task_queues.QueueKey, QueueLoad]:
     now = rt.clock.now()
     async with rt.pool.acquire() as conn:
         counts = await tasks.load(conn, namespace, queue)

@@ -9,28 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import deque
 from collections.abc import Iterator
 
-from legato_operator.store import rows
-
-TIMERS = "timers"
-_TASK_PREFIX = "task "
-
-
-def task_key(namespace: str, task_queue: str, kind: rows.TaskKind) -> str:
-    """Key woken when a task of this queue and kind becomes ready."""
-    return _TASK_PREFIX + json.dumps([namespace, task_queue, kind], separators=(",", ":"))
-
-
-# Woken by every close, for the Workflow status writer (which writes a close at once).
-ANY_CLOSED = "closed *"
-
-
-def closed_key(run_id: str) -> str:
-    """Key woken when a run closes."""
-    return "closed " + run_id
+from legato_operator.engine.rules import keys
 
 
 class Hub:
@@ -99,7 +81,7 @@ class Hub:
 
 
 def _wakes_one(key: str) -> bool:
-    return key.startswith(_TASK_PREFIX)
+    return keys.is_task_key(key)
 
 
 async def wait(future: asyncio.Future[None], timeout: float) -> bool:  # noqa: ASYNC109 - a deadline, not a cancel scope

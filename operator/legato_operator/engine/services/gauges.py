@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from legato_operator import metrics
-from legato_operator.engine import runtime, task_queues
+from legato_operator.engine.services import runner, task_queues
 from legato_operator.store import db, rows, tasks, timers
 
 
-async def refresh(rt: runtime.Runtime) -> None:
+async def refresh(rt: runner.Runtime) -> None:
     """Set the backlog, running, poller and due-timer gauges to what the database holds now."""
     now = rt.clock.now()
     async with rt.pool.acquire() as conn:
@@ -25,6 +25,6 @@ async def refresh(rt: runtime.Runtime) -> None:
     metrics.TIMERS_DUE.set(due)
 
 
-async def pending_migrations(rt: runtime.Runtime) -> list[str]:
+async def pending_migrations(rt: runner.Runtime) -> list[str]:
     """Migrations the database lacks; raises if it cannot be reached."""
     return await db.pending_migrations(rt.pool)

@@ -15,7 +15,7 @@ from typing import Any
 from legato.api import command as cmd
 from legato.api import history as wire
 from legato.api.common import Failure, FailureKind, WorkflowExecutionStatus
-from legato_operator.engine import batch, retry, wakeup
+from legato_operator.engine.rules import batch, keys, retry
 from legato_operator.store import rows
 
 
@@ -127,7 +127,7 @@ class Applier:
                 info=info,
             )
         )
-        b.notify.add(wakeup.task_key(ex.namespace, a.task_queue, rows.TaskKind.ACTIVITY))
+        b.notify.add(keys.task_key(ex.namespace, a.task_queue, rows.TaskKind.ACTIVITY))
         self._arm_activity_limits(scheduled_id, a)
 
     def _arm_activity_limits(self, scheduled_id: int, a: wire.ActivityTaskScheduled) -> None:

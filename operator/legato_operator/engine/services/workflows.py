@@ -1,7 +1,7 @@
 """What clients call: start, describe, result, history, signal, cancel, terminate.
 
-Each call is one transaction (``Runtime.run``); the pure functions of ``start`` and
-``external`` decide, ``writer`` writes.
+Each call is one transaction (``Runtime.run``); the rules of ``start``, ``signals`` and
+``termination`` decide, ``writer`` writes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 from legato.api import service as api
 from legato.api.common import Failure, WorkflowExecutionStatus
 from legato_operator import errors
-from legato_operator.engine import batch, external, runtime, start, wakeup, writer
+from legato_operator.engine.rules import keys, signals, start, termination
+from legato_operator.engine.services import runner, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks
 
 # A waiting result call re-reads the run at least this often, in case a wake-up was lost.
@@ -28,11 +29,11 @@ _PENDING_STATE = {
 
 
 async def start_workflow(
-    rt: runtime.Runtime, namespace: str, request: api.StartWorkflowRequest
+    rt: runner.Runtime, namespace: str, request: api.StartWorkflowRequest
 ) -> api.StartWorkflowResponse:
     """Start a run, or answer with the one the id already has (per the request's policies)."""
 
-    async def change(tx: runtime.Tx) -> api.StartWorkflowResponse:
+    async def change(tx: runner.Tx) -> api.StartWorkflowResponse:
         return await start_in(rt, tx, namespace, request)
 
     # A concurrent start of the same id violates the one-running-run index: the retry sees it.
@@ -40,7 +41,7 @@ async def start_workflow(
 
 
 async def start_in(
-    rt: runtime.Runtime, tx: runtime.Tx, namespace: str, request: api.StartWorkflowRequest
+    rt: runner.Runtime, tx: runner.Tx, namespace: str, request: api.StartWorkflowRequest
 ) -> api.StartWorkflowResponse:
     """``start_workflow`` inside the caller's transaction (a Workflow resource records its
     link to the run in the same one)."""
@@ -82,7 +83,7 @@ async def resolve(
 
 
 async def describe_workflow(
-    rt: runtime.Runtime, namespace: str, request: api.DescribeWorkflowRequest
+    rt: runner.Runtime, namespace: str, request: api.DescribeWorkflowRequest
 ) -> api.DescribeWorkflowResponse:
     """The run's status, outcome and pending activities."""
     async with rt.pool.acquire() as conn:
@@ -129,14 +130,14 @@ def _outcome(ex: rows.Execution) -> api.WorkflowResultResponse:
 
 
 async def workflow_result(
-    rt: runtime.Runtime, namespace: str, request: api.WorkflowResultRequest
+    rt: runner.Runtime, namespace: str, request: api.WorkflowResultRequest
 ) -> api.WorkflowResultResponse | None:
     """The run's outcome once it closes; None if it is still running after ``request.wait``."""
     return await wait_for_close(rt, namespace, request.workflow_id, request.run_id, request.wait)
 
 
 async def wait_for_close(
-    rt: runtime.Runtime, namespace: str, workflow_id: str, run_id: str | None, wait: float
+    rt: runner.Runtime, namespace: str, workflow_id: str, run_id: str | None, wait: float
 ) -> api.WorkflowResultResponse | None:
     """The run's outcome once it closes; None if it is still running after ``wait`` seconds."""
     loop = asyncio.get_running_loop()
@@ -150,7 +151,7 @@ async def wait_for_close(
         run_id = latest.run_id
     while True:
         # Watch before reading: a close between the read and the wait still wakes us.
-        with rt.hub.watching(wakeup.closed_key(run_id)) as woken:
+        with rt.hub.watching(keys.closed_key(run_id)) as woken:
             async with rt.pool.acquire() as conn:
                 ex = await resolve(conn, namespace, workflow_id, run_id)
             if ex.status != WorkflowExecutionStatus.RUNNING:
@@ -177,7 +178,7 @@ def _first_event_id(page_token: str | None) -> int:
     raise errors.InvalidArgument("page_token", "page_token is not one this server issued")
 
 
-async def workflow_history(rt: runtime.Runtime, namespace: str, request: api.WorkflowHistoryRequest) -> api.HistoryPage:
+async def workflow_history(rt: runner.Runtime, namespace: str, request: api.WorkflowHistoryRequest) -> api.HistoryPage:
     """One page of the run's history; ``next_page_token`` is None on the last page."""
     first, size = _first_event_id(request.page_token), request.page_size
     async with rt.pool.acquire() as conn:
@@ -189,46 +190,45 @@ async def workflow_history(rt: runtime.Runtime, namespace: str, request: api.Wor
     return api.HistoryPage(events=events, next_page_token=token)
 
 
-async def signal_workflow(rt: runtime.Runtime, namespace: str, request: api.SignalWorkflowRequest) -> None:
+async def signal_workflow(rt: runner.Runtime, namespace: str, request: api.SignalWorkflowRequest) -> None:
     """Deliver a signal once (a repeated request id is a no-op)."""
 
-    async def change(tx: runtime.Tx) -> None:
-        ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
-        external.require_running(ex)
-        if request.request_id and not await executions.remember_signal(tx.conn, ex.run_id, request.request_id):
-            return
-        b = external.signal(ex, request.signal_name, request.args, request.identity, rt.clock.now())
-        await writer.write(tx, b)
+    async def change(tx: runner.Tx) -> None:
+        await signal_in(rt, tx, namespace, request)
 
     await rt.run("signal_workflow", change)
 
 
-async def cancel_workflow(rt: runtime.Runtime, namespace: str, request: api.CancelWorkflowRequest) -> None:
+async def signal_in(rt: runner.Runtime, tx: runner.Tx, namespace: str, request: api.SignalWorkflowRequest) -> None:
+    """``signal_workflow`` inside the caller's transaction (a Workflow resource records the
+    delivery in the same one)."""
+    ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
+    signals.require_running(ex)
+    if request.request_id and not await executions.remember_signal(tx.conn, ex.run_id, request.request_id):
+        return
+    b = signals.signal(ex, request.signal_name, request.args, request.identity, rt.clock.now())
+    await writer.write(tx, b)
+
+
+async def cancel_workflow(rt: runner.Runtime, namespace: str, request: api.CancelWorkflowRequest) -> None:
     """Ask the workflow to cancel; its code decides what that means."""
 
-    async def change(tx: runtime.Tx) -> None:
+    async def change(tx: runner.Tx) -> None:
         ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
-        b = external.request_cancel(ex, request.reason, request.identity, rt.clock.now())
+        b = signals.request_cancel(ex, request.reason, request.identity, rt.clock.now())
         if b.changed:
             await writer.write(tx, b)
 
     await rt.run("cancel_workflow", change)
 
 
-async def terminate_workflow(rt: runtime.Runtime, namespace: str, request: api.TerminateWorkflowRequest) -> None:
+async def terminate_workflow(rt: runner.Runtime, namespace: str, request: api.TerminateWorkflowRequest) -> None:
     """Close the run now, without its code's say."""
 
-    async def change(tx: runtime.Tx) -> None:
+    async def change(tx: runner.Tx) -> None:
         ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
-        buffered = await load_buffered(tx.conn, ex)
-        b = external.terminate(ex, buffered, request.reason, request.identity, rt.clock.now())
+        buffered = await history.buffered(tx.conn, ex)
+        b = termination.terminate(ex, buffered, request.reason, request.identity, rt.clock.now())
         await writer.write(tx, b)
 
     await rt.run("terminate_workflow", change)
-
-
-async def load_buffered(conn: db.Connection, ex: rows.Execution) -> list[Any]:
-    """The run's buffered events, read only when the execution row says there are some."""
-    if not ex.wft_needed:
-        return []
-    return batch.parse_buffered(await history.peek_buffered(conn, ex.run_id))

@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from legato.api import history as wire
 from legato.api.common import Failure, WorkflowExecutionStatus
-from legato_operator.engine import wakeup
+from legato_operator.engine.rules import keys
 from legato_operator.store import rows
-
-ATTRIBUTES: TypeAdapter[wire.EventAttributes] = TypeAdapter(wire.EventAttributes)
 
 # Timer kinds that belong to one activity (ref = its scheduled event id).
 ACTIVITY_TIMER_KINDS = (
@@ -113,7 +109,7 @@ class Batch:
         if delay > 0:
             self.arm(rows.TimerKind.TASK_READY, visible_at, ref=scheduled_id, attempt=attempt)
         else:
-            self.notify.add(wakeup.task_key(ex.namespace, ex.task_queue, rows.TaskKind.WORKFLOW))
+            self.notify.add(keys.task_key(ex.namespace, ex.task_queue, rows.TaskKind.WORKFLOW))
 
     def end_workflow_task(self) -> None:
         """Drop the run's current workflow task: its row and its timeout."""
@@ -177,8 +173,8 @@ class Batch:
             wft_needed=False,
         )
         self.closed = True
-        self.notify.add(wakeup.closed_key(self.execution.run_id))
-        self.notify.add(wakeup.ANY_CLOSED)
+        self.notify.add(keys.closed_key(self.execution.run_id))
+        self.notify.add(keys.ANY_CLOSED)
 
 
 def _with_started_id(attributes: wire.EventAttributes, started_ids: dict[int, int]) -> wire.EventAttributes:
@@ -191,11 +187,6 @@ def _with_started_id(attributes: wire.EventAttributes, started_ids: dict[int, in
     if isinstance(attributes, closes) and attributes.scheduled_event_id in started_ids:
         return attributes.model_copy(update={"started_event_id": started_ids[attributes.scheduled_event_id]})
     return attributes
-
-
-def parse_buffered(stored: list[tuple[datetime, dict[str, Any]]]) -> list[wire.EventAttributes]:
-    """Buffered events as the store returns them, back into event attributes."""
-    return [ATTRIBUTES.validate_python(a) for _, a in stored]
 
 
 def dump(attributes: wire.EventAttributes) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from legato.api import history as wire
 from legato.api import service as api
 from legato.api.common import Failure, FailureKind, RetryPolicy, RetryState, TimeoutType
 from legato_operator import errors
-from legato_operator.engine import batch, retry, tokens, wakeup
+from legato_operator.engine.rules import batch, keys, retry, tokens
 from legato_operator.store import rows
 
 # Per-attempt limits; they go when the attempt ends.
@@ -241,4 +241,4 @@ def ready(task: rows.Task, timer: rows.Timer) -> rows.TaskUpdate | None:
 
 def ready_key(task: rows.Task) -> str:
     """The wake-up key of the task's queue."""
-    return wakeup.task_key(task.namespace, task.task_queue, task.kind)
+    return keys.task_key(task.namespace, task.task_queue, task.kind)

@@ -15,18 +15,8 @@ from typing import Any, TypeVar
 
 from legato.api import service as api
 from legato_operator import metrics
-from legato_operator.engine import (
-    activities,
-    batch,
-    commands,
-    runtime,
-    task_queues,
-    tokens,
-    wakeup,
-    workflow_tasks,
-    workflows,
-    writer,
-)
+from legato_operator.engine.rules import activities, batch, commands, keys, tokens, workflow_tasks
+from legato_operator.engine.services import runner, task_queues, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
 T = TypeVar("T")
@@ -35,7 +25,7 @@ RECHECK_SECONDS = 5.0
 
 
 async def _long_poll(
-    rt: runtime.Runtime,
+    rt: runner.Runtime,
     namespace: str,
     kind: rows.TaskKind,
     request: api.PollRequest,
@@ -43,7 +33,7 @@ async def _long_poll(
 ) -> T | None:
     loop = asyncio.get_running_loop()
     deadline, task_queue = loop.time() + request.wait, request.task_queue
-    key = wakeup.task_key(namespace, task_queue, kind)
+    key = keys.task_key(namespace, task_queue, kind)
     while True:
         # Refreshed every round, so a poller waiting long still counts as present.
         await task_queues.record_poll(rt, namespace, task_queue, kind, request.identity)
@@ -64,12 +54,12 @@ async def _long_poll(
             await wakeup.wait(woken, min(remaining, RECHECK_SECONDS))
 
 
-def _observe_wait(task: rows.Task, rt: runtime.Runtime) -> None:
+def _observe_wait(task: rows.Task, rt: runner.Runtime) -> None:
     waited = (rt.clock.now() - task.visible_at).total_seconds()
     metrics.TASK_SCHEDULE_TO_START.labels(task.kind.value).observe(max(waited, 0.0))
 
 
-async def poll_workflow_task(rt: runtime.Runtime, namespace: str, request: api.PollRequest) -> api.WorkflowTask | None:
+async def poll_workflow_task(rt: runner.Runtime, namespace: str, request: api.PollRequest) -> api.WorkflowTask | None:
     """The next workflow task of the queue, with the events the worker lacks; None after ``wait``."""
     return await _long_poll(
         rt,
@@ -81,9 +71,9 @@ async def poll_workflow_task(rt: runtime.Runtime, namespace: str, request: api.P
 
 
 async def _take_workflow_task(
-    rt: runtime.Runtime, namespace: str, task_queue: str, identity: str
+    rt: runner.Runtime, namespace: str, task_queue: str, identity: str
 ) -> tuple[api.WorkflowTask, bool] | None:
-    async def change(tx: runtime.Tx) -> tuple[api.WorkflowTask, bool] | None:
+    async def change(tx: runner.Tx) -> tuple[api.WorkflowTask, bool] | None:
         claimed = await _claim_current(tx, namespace, task_queue, identity, rt.clock.now())
         if claimed is None:
             return None
@@ -108,7 +98,7 @@ async def _take_workflow_task(
 
 
 async def _claim_current(
-    tx: runtime.Tx, namespace: str, task_queue: str, identity: str, now: datetime
+    tx: runner.Tx, namespace: str, task_queue: str, identity: str, now: datetime
 ) -> tuple[rows.Task, bool, batch.Batch] | None:
     """Claim the queue's next workflow task that its run still expects, and start it
     (and whether another task was ready too)."""
@@ -134,7 +124,7 @@ async def _held_workflow_task(conn: db.Connection, namespace: str, token: tokens
 
 async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[Any]) -> commands.Context:
     # Read only what the commands need: most completions need nothing beyond the row.
-    ctx = commands.Context(execution=ex, buffered=await workflows.load_buffered(conn, ex))
+    ctx = commands.Context(execution=ex, buffered=await history.buffered(conn, ex))
     if any(isinstance(c, commands.NEEDS_TIMERS) for c in command_list):
         ctx.user_timers = await timers.user_timers(conn, ex.run_id)
     if any(isinstance(c, commands.NEEDS_ACTIVITIES) for c in command_list):
@@ -142,11 +132,11 @@ async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[A
     return ctx
 
 
-async def complete_workflow_task(rt: runtime.Runtime, namespace: str, request: api.CompleteWorkflowTaskRequest) -> None:
+async def complete_workflow_task(rt: runner.Runtime, namespace: str, request: api.CompleteWorkflowTaskRequest) -> None:
     """Apply the commands of a workflow task; TaskNotFound if the token no longer holds it."""
     token = tokens.decode_workflow(request.task_token)
 
-    async def change(tx: runtime.Tx) -> None:
+    async def change(tx: runner.Tx) -> None:
         ex = await _held_workflow_task(tx.conn, namespace, token)
         ctx = await _context(tx.conn, ex, request.commands)
         b = workflow_tasks.complete(ctx, request.commands, request.identity, rt.clock.now())
@@ -155,20 +145,20 @@ async def complete_workflow_task(rt: runtime.Runtime, namespace: str, request: a
     await rt.run("complete_workflow_task", change)
 
 
-async def fail_workflow_task(rt: runtime.Runtime, namespace: str, request: api.FailWorkflowTaskRequest) -> None:
+async def fail_workflow_task(rt: runner.Runtime, namespace: str, request: api.FailWorkflowTaskRequest) -> None:
     """Record a failed workflow task (e.g. nondeterminism) and retry it after a backoff."""
     token = tokens.decode_workflow(request.task_token)
 
-    async def change(tx: runtime.Tx) -> None:
+    async def change(tx: runner.Tx) -> None:
         ex = await _held_workflow_task(tx.conn, namespace, token)
-        ctx = commands.Context(execution=ex, buffered=await workflows.load_buffered(tx.conn, ex))
+        ctx = commands.Context(execution=ex, buffered=await history.buffered(tx.conn, ex))
         b = workflow_tasks.fail(ctx, request.cause, request.failure, request.identity, rt.clock.now())
         await writer.write(tx, b)
 
     await rt.run("fail_workflow_task", change)
 
 
-async def poll_activity_task(rt: runtime.Runtime, namespace: str, request: api.PollRequest) -> api.ActivityTask | None:
+async def poll_activity_task(rt: runner.Runtime, namespace: str, request: api.PollRequest) -> api.ActivityTask | None:
     """The next activity task of the queue; None after ``wait``. Writes no history event."""
     return await _long_poll(
         rt,
@@ -180,9 +170,9 @@ async def poll_activity_task(rt: runtime.Runtime, namespace: str, request: api.P
 
 
 async def _take_activity_task(
-    rt: runtime.Runtime, namespace: str, task_queue: str
+    rt: runner.Runtime, namespace: str, task_queue: str
 ) -> tuple[api.ActivityTask, bool] | None:
-    async def change(tx: runtime.Tx) -> tuple[api.ActivityTask, bool] | None:
+    async def change(tx: runner.Tx) -> tuple[api.ActivityTask, bool] | None:
         now = rt.clock.now()
         claimed = await tasks.claim(tx.conn, namespace, task_queue, rows.TaskKind.ACTIVITY, now)
         if claimed is None:
@@ -209,22 +199,22 @@ async def _held_activity(
     return ex, task
 
 
-async def complete_activity_task(rt: runtime.Runtime, namespace: str, request: api.CompleteActivityTaskRequest) -> None:
+async def complete_activity_task(rt: runner.Runtime, namespace: str, request: api.CompleteActivityTaskRequest) -> None:
     """Record the activity's result, once; TaskNotFound for an attempt that no longer holds it."""
     token = tokens.decode_activity(request.task_token)
 
-    async def change(tx: runtime.Tx) -> None:
+    async def change(tx: runner.Tx) -> None:
         ex, task = await _held_activity(tx.conn, namespace, token)
         await writer.write(tx, activities.completed(ex, task, request.result, request.identity, rt.clock.now()))
 
     await rt.run("complete_activity_task", change)
 
 
-async def fail_activity_task(rt: runtime.Runtime, namespace: str, request: api.FailActivityTaskRequest) -> None:
+async def fail_activity_task(rt: runner.Runtime, namespace: str, request: api.FailActivityTaskRequest) -> None:
     """Retry the activity per its policy, or record its failure."""
     token = tokens.decode_activity(request.task_token)
 
-    async def change(tx: runtime.Tx) -> None:
+    async def change(tx: runner.Tx) -> None:
         ex, task = await _held_activity(tx.conn, namespace, token)
         await writer.write(tx, activities.failed(ex, task, request.failure, request.identity, rt.clock.now()))
 
@@ -232,12 +222,12 @@ async def fail_activity_task(rt: runtime.Runtime, namespace: str, request: api.F
 
 
 async def heartbeat_activity_task(
-    rt: runtime.Runtime, namespace: str, request: api.HeartbeatActivityTaskRequest
+    rt: runner.Runtime, namespace: str, request: api.HeartbeatActivityTaskRequest
 ) -> api.HeartbeatActivityTaskResponse:
     """Record progress and push the heartbeat timeout on; says whether a cancel was requested."""
     token = tokens.decode_activity(request.task_token)
 
-    async def change(tx: runtime.Tx) -> api.HeartbeatActivityTaskResponse:
+    async def change(tx: runner.Tx) -> api.HeartbeatActivityTaskResponse:
         task = await tasks.heartbeat(tx.conn, token.run_id, token.scheduled_event_id, token.attempt, request.details)
         if task is None or task.namespace != namespace:
             raise activities.not_held(token)
@@ -250,7 +240,7 @@ async def heartbeat_activity_task(
 
 
 async def describe_task_queue(
-    rt: runtime.Runtime, namespace: str, request: api.DescribeTaskQueueRequest
+    rt: runner.Runtime, namespace: str, request: api.DescribeTaskQueueRequest
 ) -> api.TaskQueueBacklog:
     """Tasks of the queue waiting and running, the age of the oldest, and its pollers (all replicas')."""
     return (await task_queues.load(rt, namespace, request.task_queue)).to_wire()

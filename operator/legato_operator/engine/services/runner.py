@@ -1,5 +1,7 @@
-"""What the engine's services share: the pool, the clock, the wake-up hub, the pollers,
-and ``Runtime.run``, which runs one change in one transaction and retries it on conflict.
+"""The runner: what the engine's services share in one process — the pool, the clock, the
+limits, the wake-up hub, the presence throttles — and ``Runtime.run``, which runs one
+change in one transaction and retries it on conflict (``Runtime.query`` runs a single
+store call outside one).
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from legato_operator import clock, errors, limits, metrics
-from legato_operator.engine import batch, wakeup
+from legato_operator.engine.rules import batch
+from legato_operator.engine.services import wakeup
 from legato_operator.store import db
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 # A conflict (two writers on one run, a start racing a start) resolves on a re-read.
 MAX_TRANSACTION_ATTEMPTS = 8
 # A poller's last_seen is rewritten at most this often (it counts for a minute after).
@@ -90,6 +94,13 @@ class Runtime:
         origin, _, key = payload.partition(" ")
         if origin != self.origin and key:
             self.hub.wake(key)
+
+    async def query(
+        self, call: Callable[Concatenate[db.Connection, P], Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """One store call on a pooled connection, outside a transaction: a read, or one statement."""
+        async with self.pool.acquire() as conn:
+            return await call(conn, *args, **kwargs)
 
     async def run(self, operation: str, change: Callable[[Tx], Awaitable[T]]) -> T:
         """Run ``change`` in one transaction; on a conflict, run it again from a fresh read."""

@@ -15,7 +15,7 @@ from legato.api import history as wire
 from legato.api import service as api
 from legato.api.common import WorkflowExecutionStatus
 from legato_operator import errors
-from legato_operator.engine import batch
+from legato_operator.engine.rules import batch
 from legato_operator.store import rows
 
 DEFAULT_WORKFLOW_TASK_TIMEOUT = 10.0

@@ -15,7 +15,7 @@ from legato.api import command as cmd
 from legato.api import history as wire
 from legato.api.common import Failure, TimeoutType, WorkflowExecutionStatus
 from legato_operator import errors
-from legato_operator.engine import batch, commands, retry, tokens
+from legato_operator.engine.rules import batch, commands, retry, tokens
 from legato_operator.store import rows
 
 _RUNNING = WorkflowExecutionStatus.RUNNING

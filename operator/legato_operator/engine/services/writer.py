@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from legato_operator.engine import batch, runtime, wakeup
+from legato_operator.engine.rules import batch, keys
+from legato_operator.engine.services import runner
 from legato_operator.store import changes, rows, tasks
 
 # The timer loop re-checks the database at least this often; a timer due later than
@@ -14,7 +15,7 @@ from legato_operator.store import changes, rows, tasks
 TIMER_RECHECK_SECONDS = 5.0
 
 
-async def write(tx: runtime.Tx, b: batch.Batch, *, new_run: bool = False) -> None:
+async def write(tx: runner.Tx, b: batch.Batch, *, new_run: bool = False) -> None:
     """Write ``b`` in one statement; a new run is inserted, an existing one updated only at its version."""
     b.new_run = b.new_run or new_run
     # A closed run has nothing pending: no task to poll, no timer to fire, nothing buffered.
@@ -42,4 +43,4 @@ async def write(tx: runtime.Tx, b: batch.Batch, *, new_run: bool = False) -> Non
 def timer_wakeups(new: list[rows.NewTimer], now: datetime) -> set[str]:
     """The timers key, if a new timer is due before the loops' next re-check."""
     soon = now + timedelta(seconds=TIMER_RECHECK_SECONDS)
-    return {wakeup.TIMERS} if any(t.due_at < soon for t in new) else set()
+    return {keys.TIMERS} if any(t.due_at < soon for t in new) else set()

@@ -1,0 +1,42 @@
+"""Signals and cancel requests: sent from outside the workflow's code and delivered to it,
+buffered behind an in-flight workflow task. Both need a running run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from legato.api import history as wire
+from legato.api.common import Payloads, WorkflowExecutionStatus
+from legato_operator import errors
+from legato_operator.engine.rules import batch
+from legato_operator.store import rows
+
+_RUNNING = WorkflowExecutionStatus.RUNNING
+
+
+def require_running(execution: rows.Execution) -> None:
+    """NotFound (as Temporal answers) when the run has already closed."""
+    if execution.status != _RUNNING:
+        raise errors.NotFound(
+            f"Workflow '{execution.workflow_id}' (run {execution.run_id}) already closed ({execution.status})",
+            workflow_id=execution.workflow_id,
+            run_id=execution.run_id,
+        )
+
+
+def signal(execution: rows.Execution, name: str, args: Payloads, identity: str, now: datetime) -> batch.Batch:
+    """WorkflowExecutionSignaled, for the workflow's next task."""
+    require_running(execution)
+    b = batch.Batch(execution=execution, now=now)
+    b.deliver(wire.WorkflowExecutionSignaled(signal_name=name, input=args, identity=identity))
+    return b
+
+
+def request_cancel(execution: rows.Execution, reason: str, identity: str, now: datetime) -> batch.Batch:
+    """WorkflowExecutionCancelRequested, once: a repeated request changes nothing."""
+    require_running(execution)
+    b = batch.Batch(execution=execution, now=now)
+    if not execution.cancel_requested:
+        b.update(cancel_requested=True)
+        b.deliver(wire.WorkflowExecutionCancelRequested(cause=reason, identity=identity))
+    return b

@@ -1,0 +1,57 @@
+"""Closing a run without its code's say: termination, and the execution timeout firing.
+
+Both close the run at once; a workflow task a worker holds is recorded as failed
+(``FORCE_CLOSE_COMMAND``) first, and buffered events are appended, so the history says
+how everything ended.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from legato.api import history as wire
+from legato.api.common import Failure, FailureKind, WorkflowExecutionStatus
+from legato_operator.engine.rules import batch, signals
+from legato_operator.store import rows
+
+
+def terminate(
+    execution: rows.Execution, buffered: list[wire.EventAttributes], reason: str, identity: str, now: datetime
+) -> batch.Batch:
+    """WorkflowExecutionTerminated: the run closes now, whatever its code is doing."""
+    signals.require_running(execution)
+    b = _force_close(execution, buffered, now)
+    b.append(wire.WorkflowExecutionTerminated(reason=reason, identity=identity))
+    failure = Failure(message=reason or "Workflow terminated", kind=FailureKind.TERMINATED, source="server")
+    b.close(WorkflowExecutionStatus.TERMINATED, failure=failure)
+    return b
+
+
+def execution_timed_out(
+    execution: rows.Execution, buffered: list[wire.EventAttributes], now: datetime
+) -> batch.Batch | None:
+    """WorkflowExecutionTimedOut when the execution timeout fires on a running run."""
+    if execution.status != WorkflowExecutionStatus.RUNNING:
+        return None
+    b = _force_close(execution, buffered, now)
+    b.append(wire.WorkflowExecutionTimedOut())
+    failure = Failure(message="Workflow execution timed out", kind=FailureKind.TIMEOUT, source="server")
+    b.close(WorkflowExecutionStatus.TIMED_OUT, failure=failure)
+    return b
+
+
+def _force_close(execution: rows.Execution, buffered: list[wire.EventAttributes], now: datetime) -> batch.Batch:
+    b = batch.Batch(execution=execution, now=now)
+    # A worker holds a task: it is failed, so the history says how that task ended.
+    if execution.wft_started_id:
+        b.append(
+            wire.WorkflowTaskFailed(
+                scheduled_event_id=execution.wft_scheduled_id,
+                started_event_id=execution.wft_started_id,
+                cause="FORCE_CLOSE_COMMAND",
+            )
+        )
+        b.update(wft_started_id=0)
+    if buffered:
+        b.flush(buffered)
+    return b
