@@ -10,6 +10,7 @@ import pytest
 
 from legato import _service, _transport, activity
 from legato._worker.activities import ActivityWorker
+from legato._worker.base import WorkerContext
 from legato._worker.workflows import WorkflowWorker
 from legato.api import command as cmd
 from legato.api import service as api
@@ -21,16 +22,18 @@ from tests.sdk.histories import HistoryBuilder
 from tests.sdk.test_replay import ChargeFirstOrderWorkflow, OrderWorkflow, completed_order_history
 
 # Nothing listens here: a test that reaches the server fails loudly.
-NOWHERE = _service.ServiceClient(_transport.Transport("127.0.0.1:9", namespace="default"))
+NOWHERE = WorkerContext(
+    _service.ServiceClient(_transport.Transport("127.0.0.1:9", namespace="default")),
+    task_queue="q",
+    identity="test",
+    data_converter=DataConverter.default,
+)
 
 
 def workflow_worker(*workflows: type) -> WorkflowWorker:
     return WorkflowWorker(
         NOWHERE,
-        task_queue="q",
         workflows=workflows,
-        identity="test",
-        data_converter=DataConverter.default,
         max_cached_workflows=10,
         executor=None,
     )
@@ -133,10 +136,7 @@ def activity_task(activity_type: str, *args: object, attempt: int = 1) -> api.Ac
 def activity_worker() -> ActivityWorker:
     return ActivityWorker(
         NOWHERE,
-        task_queue="q",
         activities=[greet, count_letters, refuse],
-        identity="test",
-        data_converter=DataConverter.default,
         executor=ThreadPoolExecutor(max_workers=2),
     )
 

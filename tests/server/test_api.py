@@ -9,7 +9,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from legato import _service, _transport
 from legato.api import operations as ops
+from legato.api import service as api
 from legato_operator.engine.rules import tokens
 from legato_operator.main import process as server
 from tests.support.deadline import eventually
@@ -183,3 +185,40 @@ async def test_signal_cancel_and_terminate_over_http(base_url: str) -> None:
         "WorkflowExecutionCancelRequested",
         "WorkflowExecutionTerminated",
     ]
+
+
+async def test_a_body_that_names_its_object_again_is_refused_naming_the_field(base_url: str) -> None:
+    await call("POST", ns(base_url) + "/workflows", START)
+    body = {"workflow_id": "other", "signal_name": "go"}
+    status, answer = await call("POST", ns(base_url) + "/workflows/wf-1/signal", body)
+    assert (status, answer["field"]) == (400, "workflow_id")
+    status, page = await call("GET", ns(base_url) + "/workflows/wf-1/history")
+    assert len(page["events"]) == 2
+
+
+async def test_query_parameters_are_checked_against_the_operation(base_url: str) -> None:
+    await call("POST", ns(base_url) + "/workflows", START)
+    status, answer = await call("GET", ns(base_url) + "/workflows/wf-1/history?page_sise=5")
+    assert (status, answer["field"]) == (400, "page_sise")
+    status, answer = await call("GET", ns(base_url) + "/workflows/wf-1/history?page_size=1001")
+    assert (status, answer["field"]) == (400, "page_size")
+    status, answer = await call("GET", ns(base_url) + "/workflows/wf-1/result?wait=soon")
+    assert (status, answer["field"]) == (400, "wait")
+
+
+async def test_the_service_client_raises_task_not_found_for_an_answer_the_server_no_longer_wants(
+    base_url: str,
+) -> None:
+    service = _service.ServiceClient(_transport.Transport(base_url, namespace="default"))
+    try:
+        await service.start_workflow(api.StartWorkflowRequest.model_validate(START))
+        task = await service.poll_workflow_task(api.PollRequest(task_queue="orders", wait=5))
+        assert task is not None
+        done = api.CompleteWorkflowTaskRequest(task_token=task.task_token)
+        await service.complete_workflow_task(done)
+        with pytest.raises(_transport.TaskNotFoundError):
+            await service.complete_workflow_task(done)
+        events = [e async for e in service.history("wf-1", None, page_size=1)]
+        assert [e.event_id for e in events] == [1, 2, 3, 4]
+    finally:
+        await service.close()

@@ -16,23 +16,17 @@ from concurrent.futures import Executor
 from datetime import timedelta
 from typing import Any
 
-from legato import _service
 from legato._runtime import activity_context
 from legato._runtime.definitions import ActivityDefinition
 from legato._runtime.info import ActivityInfo
 from legato.api import service as api
 from legato.api.common import Failure
-from legato.converter import DataConverter
 from legato.exceptions import ApplicationError, CancelledError
 
-from .base import TaskWorker, registry
+from .base import TaskWorker, WorkerContext, registry
 from .heartbeat import Heartbeater
 
 logger = logging.getLogger(__name__)
-
-# How long a finished activity's answer is retried while the server is unreachable.
-_RESPOND_RETRY_SECONDS = 120.0
-
 
 ActivityAnswer = api.CompleteActivityTaskRequest | api.FailActivityTaskRequest
 
@@ -41,24 +35,11 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
     """Polls a task queue's activity tasks and runs them."""
 
     kind = "activity"
+    # A finished activity's answer outlasts a server restart: losing it would run it again.
+    respond_within = 120.0
 
-    def __init__(
-        self,
-        service: _service.ServiceClient,
-        *,
-        task_queue: str,
-        activities: Sequence[Any],
-        identity: str,
-        data_converter: DataConverter,
-        executor: Executor | None,
-    ) -> None:
-        super().__init__(
-            service,
-            task_queue=task_queue,
-            identity=identity,
-            data_converter=data_converter,
-            respond_within=_RESPOND_RETRY_SECONDS,
-        )
+    def __init__(self, context: WorkerContext, *, activities: Sequence[Any], executor: Executor | None) -> None:
+        super().__init__(context)
         self._executor = executor
         definitions = map(ActivityDefinition.must_from_callable, activities)
         self._definitions = registry(definitions, lambda d: d.name, "activity")

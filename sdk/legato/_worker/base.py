@@ -11,7 +11,8 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
 
 from legato import _service, _transport
 from legato.api import service as api
@@ -40,33 +41,37 @@ def registry(items: Iterable[Definition], name_of: Callable[[Definition], str], 
     return found
 
 
+@dataclass(frozen=True)
+class WorkerContext:
+    """What both task workers of one worker share."""
+
+    # The calls to the server.
+    service: _service.ServiceClient
+    # The queue to poll.
+    task_queue: str
+    # Recorded with each task this worker handles.
+    identity: str
+    # Converts arguments, results and failures.
+    data_converter: DataConverter
+
+
 class TaskWorker(ABC, Generic[Task, Answer]):
-    """Polls one kind of task on a task queue and answers each one.
+    """Polls one kind of task on a task queue and answers each one."""
 
-    Args:
-        service: The calls to the server.
-        task_queue: The queue to poll.
-        identity: Recorded with each task this worker handles.
-        data_converter: Converts arguments, results and failures.
-        respond_within: How long an answer is retried while the server is unreachable.
-    """
+    kind: ClassVar[str]
+    # How long an answer is retried while the server is unreachable.
+    respond_within: ClassVar[float]
 
-    kind: str
+    def __init__(self, context: WorkerContext) -> None:
+        self._service = context.service
+        self._task_queue = context.task_queue
+        self._identity = context.identity
+        self._converter = context.data_converter
 
-    def __init__(
-        self,
-        service: _service.ServiceClient,
-        *,
-        task_queue: str,
-        identity: str,
-        data_converter: DataConverter,
-        respond_within: float,
-    ) -> None:
-        self._service = service
-        self._task_queue = task_queue
-        self._identity = identity
-        self._converter = data_converter
-        self._respond_within = respond_within
+    @property
+    def task_queue(self) -> str:
+        """The queue this worker polls."""
+        return self._task_queue
 
     async def poll(self) -> Task | None:
         """One long poll; None when nothing came."""
@@ -75,7 +80,7 @@ class TaskWorker(ABC, Generic[Task, Answer]):
     async def process(self, task: Task) -> None:
         """Handle a task and send its answer; an answer the server no longer wants is dropped."""
         answer = await self.handle(task)
-        deadline = asyncio.get_running_loop().time() + self._respond_within
+        deadline = asyncio.get_running_loop().time() + self.respond_within
         try:
             await _transport.with_retries(
                 lambda: self._answer(answer), deadline=deadline, what=f"Answering a {self.kind} task"

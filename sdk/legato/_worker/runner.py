@@ -23,6 +23,7 @@ from legato._runtime.definitions import ActivityDefinition
 from legato.converter import DataConverter
 
 from .activities import ActivityWorker
+from .base import TaskWorker, WorkerContext
 from .polling import Poller
 from .workflows import WorkflowWorker
 
@@ -63,68 +64,46 @@ class Runner:
         self.identity = options.identity or f"{os.getpid()}@{socket.gethostname()}"
         self._grace = options.graceful_shutdown_timeout.total_seconds()
         self._own_executors: list[ThreadPoolExecutor] = []
-        self._workflows = self._workflow_worker(service, converter, options)
-        self._activities = self._activity_worker(service, converter, options)
+        context = WorkerContext(service, self.task_queue, self.identity, converter)
+        self._workflows = self._workflow_worker(context, options)
+        self._activities = self._activity_worker(context, options)
         self._pollers = self._make_pollers(options)
         self._started = False
         self._stop = asyncio.Event()
         self._done = asyncio.Event()
         self._background: asyncio.Task[None] | None = None
 
-    def _workflow_worker(
-        self, service: _service.ServiceClient, converter: DataConverter, options: Options
-    ) -> WorkflowWorker | None:
+    def _workflow_worker(self, context: WorkerContext, options: Options) -> WorkflowWorker | None:
         if not options.workflows:
             return None
         executor = options.workflow_task_executor or self._own(options.max_concurrent_workflow_tasks, "legato-workflow")
         return WorkflowWorker(
-            service,
-            task_queue=self.task_queue,
+            context,
             workflows=options.workflows,
-            identity=self.identity,
-            data_converter=converter,
             max_cached_workflows=options.max_cached_workflows,
             executor=executor,
             failure_exception_types=options.workflow_failure_exception_types,
         )
 
-    def _activity_worker(
-        self, service: _service.ServiceClient, converter: DataConverter, options: Options
-    ) -> ActivityWorker | None:
+    def _activity_worker(self, context: WorkerContext, options: Options) -> ActivityWorker | None:
         if not options.activities:
             return None
         executor = options.activity_executor
         needs_threads = any(not ActivityDefinition.must_from_callable(fn).is_async for fn in options.activities)
         if needs_threads and executor is None:
             executor = self._own(options.max_concurrent_activities, "legato-activity")
-        return ActivityWorker(
-            service,
-            task_queue=self.task_queue,
-            activities=options.activities,
-            identity=self.identity,
-            data_converter=converter,
-            executor=executor,
-        )
+        return ActivityWorker(context, activities=options.activities, executor=executor)
 
     def _make_pollers(self, options: Options) -> tuple[Poller[Any] | None, Poller[Any] | None]:
-        workflow_poller = activity_poller = None
-        if self._workflows is not None:
-            workflow_poller = Poller(
-                name=f"workflow task queue {self.task_queue!r}",
-                poll=self._workflows.poll,
-                handle=self._workflows.process,
-                slots=options.max_concurrent_workflow_tasks,
-                pollers=options.max_concurrent_workflow_task_polls,
-            )
-        if self._activities is not None:
-            activity_poller = Poller(
-                name=f"activity task queue {self.task_queue!r}",
-                poll=self._activities.poll,
-                handle=self._activities.process,
-                slots=options.max_concurrent_activities,
-                pollers=options.max_concurrent_activity_task_polls,
-            )
-        return workflow_poller, activity_poller
+        workflows, activities = self._workflows, self._activities
+        return (
+            None
+            if workflows is None
+            else _poller(workflows, options.max_concurrent_workflow_tasks, options.max_concurrent_workflow_task_polls),
+            None
+            if activities is None
+            else _poller(activities, options.max_concurrent_activities, options.max_concurrent_activity_task_polls),
+        )
 
     def _own(self, workers: int, prefix: str) -> ThreadPoolExecutor:
         executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=prefix)
@@ -191,3 +170,13 @@ class Runner:
         activities.shutting_down = True
         activities.cancel_all()
         await poller.wait_running()
+
+
+def _poller(worker: TaskWorker[Any, Any], slots: int, pollers: int) -> Poller[Any]:
+    return Poller(
+        name=f"{worker.kind} task queue {worker.task_queue!r}",
+        poll=worker.poll,
+        handle=worker.process,
+        slots=slots,
+        pollers=pollers,
+    )

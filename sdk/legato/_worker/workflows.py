@@ -15,7 +15,6 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from legato import _service
 from legato._runtime import replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
@@ -23,14 +22,11 @@ from legato.api import command as cmd
 from legato.api import service as api
 from legato.api.common import Failure
 from legato.api.history import HistoryEvent
-from legato.converter import DataConverter
 from legato.exceptions import NondeterminismError
 
-from .base import TaskWorker, registry
+from .base import TaskWorker, WorkerContext, registry
 
 logger = logging.getLogger(__name__)
-
-_RESPOND_RETRY_SECONDS = 10.0
 
 WorkflowTaskAnswer = api.CompleteWorkflowTaskRequest | api.FailWorkflowTaskRequest
 
@@ -39,26 +35,19 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
     """Polls a task queue's workflow tasks and answers them."""
 
     kind = "workflow"
+    # Past this the task has timed out on the server anyway, and is offered again.
+    respond_within = 10.0
 
     def __init__(
         self,
-        service: _service.ServiceClient,
+        context: WorkerContext,
         *,
-        task_queue: str,
         workflows: Sequence[type],
-        identity: str,
-        data_converter: DataConverter,
         max_cached_workflows: int,
         executor: Executor | None,
         failure_exception_types: Sequence[type[BaseException]] = (),
     ) -> None:
-        super().__init__(
-            service,
-            task_queue=task_queue,
-            identity=identity,
-            data_converter=data_converter,
-            respond_within=_RESPOND_RETRY_SECONDS,
-        )
+        super().__init__(context)
         self._max_cached = max_cached_workflows
         self._executor = executor
         self._failure_types = tuple(failure_exception_types)
