@@ -113,12 +113,12 @@ def test_external_scaling_leaves_replicas_out_of_the_deployment() -> None:
     ("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400), ("2d", 172800), ("250ms", 0.25)]
 )
 def test_durations_parse_as_people_write_them(text: str, seconds: float) -> None:
-    assert builders.parse_duration(text).total_seconds() == seconds
+    assert models.parse_duration(text).total_seconds() == seconds
 
 
 def test_a_malformed_duration_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="not a duration: '5 minutes'"):
-        builders.parse_duration("5 minutes")
+        models.parse_duration("5 minutes")
 
 
 def test_durations_format_in_the_largest_units() -> None:

@@ -6,40 +6,21 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 
 from legato import _service, _transport
 from legato.api import operations as ops
 from legato.api import service as api
 from legato_operator.engine.rules import tokens
-from legato_operator.main import process as server
+from tests.server import http
+from tests.server.http import LIMIT, START, call, ns
 from tests.support.deadline import eventually
-
-LIMIT = 1024
 
 
 @pytest.fixture
 async def base_url(pg_dsn: str) -> AsyncIterator[str]:
-    options = server.Options(database_url=pg_dsn, port=0, max_payload_bytes=LIMIT)
-    async with server.serve(options) as serving:
-        yield f"http://{serving.address}"
-
-
-async def call(method: str, url: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as session:
-        kwargs: dict[str, Any] = {"data": raw} if raw is not None else {"json": body}
-        async with session.request(method, url, **kwargs) as response:
-            text = await response.text()
-            is_json = response.content_type == "application/json" and text
-            return response.status, (await response.json() if is_json else text)
-
-
-def ns(base: str) -> str:
-    return base + "/api/v1/namespaces/default"
-
-
-START = {"workflow_id": "wf-1", "workflow_type": "Orders", "task_queue": "orders"}
+    async for url in http.serve(pg_dsn):
+        yield url
 
 
 async def test_a_start_without_a_task_queue_gets_400_naming_the_field_and_stores_nothing(

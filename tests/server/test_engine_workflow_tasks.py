@@ -179,7 +179,7 @@ def test_a_token_of_an_answered_task_is_stale() -> None:
 
 
 def test_tokens_round_trip_and_garbage_names_the_field() -> None:
-    token = tokens.WorkflowTaskToken("r", 2, 3, 1)
+    token = tokens.WorkflowTaskToken("6a0b9c64-3f61-4c1e-9d47-3b9e0c2a7f11", 2, 3, 1)
     assert tokens.decode_workflow(tokens.encode(token)) == token
     with pytest.raises(errors.InvalidArgument) as caught:
         tokens.decode_workflow("not-a-token")

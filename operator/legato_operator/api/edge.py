@@ -67,8 +67,10 @@ async def _json_object(request: web.Request, path: dict[str, str]) -> dict[str, 
 def namespace(request: web.Request) -> str:
     """The namespace the call acts in, from its path."""
     value = request.match_info[ops.NAMESPACE]
-    if not value or len(value) > MAX_NAME_LENGTH:
-        raise errors.InvalidArgument(ops.NAMESPACE, f"namespace must be 1 to {MAX_NAME_LENGTH} characters")
+    if not value or len(value) > MAX_NAME_LENGTH or "\x00" in value:
+        raise errors.InvalidArgument(
+            ops.NAMESPACE, f"namespace must be 1 to {MAX_NAME_LENGTH} characters, without U+0000"
+        )
     return value
 
 

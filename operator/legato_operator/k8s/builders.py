@@ -6,8 +6,6 @@ milliseconds without a cluster.
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from typing import Any
 
 from legato_operator.k8s import models
@@ -21,18 +19,6 @@ TOKEN_DIR = "/var/run/secrets/legato"
 TOKEN_PATH = f"{TOKEN_DIR}/token"
 GROUP = "legato.dev"
 VERSION = "v1alpha1"
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-def parse_duration(text: str) -> timedelta:
-    """`1h30m` → 5400 s. The CRD's pattern has already checked the shape."""
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 1h30m, 2d)")
-    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in parts))
-
-
 def format_duration(seconds: float) -> str:
     """Whole seconds as the largest units that fit: 3725 → `1h2m5s`."""
     remaining, out = int(seconds), ""

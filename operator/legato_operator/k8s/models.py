@@ -7,16 +7,42 @@ resources' camelCase; Python code uses snake_case through aliases.
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+
+from legato.api.common import MAX_DURATION_SECONDS
 
 # A Kubernetes object name used as a reference (a TaskQueue's name): DNS-1123 label.
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 # Durations as people write them in YAML: 30s, 5m, 1h30m, 2d, 250ms.
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+$"
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`1h30m` → 5400 s; ``ValueError`` for another shape or more than a century."""
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 1h30m, 2d)")
+    seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"{text!r} is longer than the longest duration allowed, 36500d")
+    return timedelta(seconds=seconds)
+
+
+def _bounded(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+# A duration as people write it; the CRD checks the shape, this also the magnitude.
+Duration = Annotated[str, Field(pattern=DURATION), AfterValidator(_bounded)]
 # A ServiceAccount's name: DNS-1123 subdomain.
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 MAX_SIGNALS = 100
@@ -52,9 +78,9 @@ class IdReusePolicy(StrEnum):
 class RetryPolicySpec(ResourceModel):
     """Temporal's retry policy; omitted fields take Temporal's defaults."""
 
-    initial_interval: str | None = Field(default=None, pattern=DURATION, description="First backoff, e.g. 1s.")
+    initial_interval: Duration | None = Field(default=None, description="First backoff, e.g. 1s.")
     backoff_coefficient: float | None = Field(default=None, ge=1.0, description="Growth of the backoff.")
-    maximum_interval: str | None = Field(default=None, pattern=DURATION, description="Longest backoff.")
+    maximum_interval: Duration | None = Field(default=None, description="Longest backoff.")
     maximum_attempts: int | None = Field(default=None, ge=0, description="0 means unlimited.")
     non_retryable_error_types: list[str] | None = Field(default=None, max_length=50)
 
@@ -76,7 +102,7 @@ class WorkflowSpec(ResourceModel):
     )
     args: list[Any] = Field(default_factory=list, max_length=20, description="JSON arguments of the run.")
     workflow_id: str | None = Field(default=None, min_length=1, max_length=1000, description="Default: metadata.name.")
-    execution_timeout: str | None = Field(default=None, pattern=DURATION, description="Limit for the whole run.")
+    execution_timeout: Duration | None = Field(default=None, description="Limit for the whole run.")
     retry_policy: RetryPolicySpec | None = None
     id_reuse_policy: IdReusePolicy = IdReusePolicy.ALLOW_DUPLICATE
     signals: list[SignalSpec] = Field(
@@ -170,8 +196,8 @@ class ScalingSpec(ResourceModel):
     target_backlog_per_replica: int = Field(
         default=5, ge=1, le=100000, description="Tasks (waiting + running) one worker is expected to handle."
     )
-    scale_down_delay: str = Field(
-        default="5m", pattern=DURATION, description="How long fewer workers must suffice before scaling down."
+    scale_down_delay: Duration = Field(
+        default="5m", description="How long fewer workers must suffice before scaling down."
     )
 
     @model_validator(mode="after")

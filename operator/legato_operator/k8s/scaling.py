@@ -104,7 +104,7 @@ def recommended(scaling: models.ScalingSpec, backlog: int) -> int:
 
 def decide(scaling: models.ScalingSpec, seen: Observation, window: Window | None) -> Decision:
     """Replicas for mode Backlog; ``window`` None means this replica has no memory of the queue yet."""
-    delay = builders.parse_duration(scaling.scale_down_delay)
+    delay = models.parse_duration(scaling.scale_down_delay)
     last_active = seen.now if seen.backlog > 0 else seen.last_active
     idle = last_active is None or seen.now - last_active >= delay
     current = scaling.min_replicas if seen.current is None else seen.current

@@ -237,7 +237,7 @@ def timestamp(moment: datetime) -> str:
 
 def identity(spec: models.WorkflowSpec, name: str) -> dict[str, Any]:
     """The spec fields the run starts from, as compared after the start (JSON)."""
-    timeout = builders.parse_duration(spec.execution_timeout).total_seconds() if spec.execution_timeout else None
+    timeout = models.parse_duration(spec.execution_timeout).total_seconds() if spec.execution_timeout else None
     return {
         "workflowType": spec.workflow_type,
         "taskQueue": spec.task_queue,

@@ -140,7 +140,7 @@ def start_request(
 
 
 def _seconds(duration: str | None) -> float | None:
-    return builders.parse_duration(duration).total_seconds() if duration else None
+    return models.parse_duration(duration).total_seconds() if duration else None
 
 
 def _retry_policy(spec: models.RetryPolicySpec | None) -> RetryPolicy | None:

@@ -8,7 +8,6 @@ Postgres advisory lock (so replicas starting together apply each once) and recor
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 import time
@@ -21,6 +20,7 @@ import asyncpg
 import asyncpg.pool
 
 from legato_operator import metrics
+from legato_operator.store import jsonb
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ class Migration:
 
 
 async def _init_connection(conn: Connection) -> None:
-    # jsonb in and out as Python values, so no query deals in JSON text.
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # jsonb in and out as Python values, so no query deals in JSON text; NUL-safe (see jsonb).
+    await conn.set_type_codec("jsonb", encoder=jsonb.dumps, decoder=jsonb.loads, schema="pg_catalog")
 
 
 async def connect(dsn: str, *, min_size: int = 2, max_size: int = 20) -> Pool:

@@ -10,41 +10,40 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from legato.api.common import Failure, Payload, Payloads, RetryPolicy, WireModel
+from legato.api.common import MAX_NAME_LENGTH, Failure, Name, Payload, Payloads, RetryPolicy, Seconds, Text, WireModel
 
-# Temporal's limit for ids and type names; keeps rows and labels bounded.
-MAX_NAME_LENGTH = 1000
+__all__ = ["MAX_NAME_LENGTH", "Command"]
 
 
 class ScheduleActivityTask(WireModel):
     """Schedule an activity. At least one of start_to_close or schedule_to_close is set."""
 
     type: Literal["ScheduleActivityTask"] = "ScheduleActivityTask"
-    activity_id: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
-    activity_type: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
-    task_queue: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    activity_id: Name
+    activity_type: Name
+    task_queue: Text = ""
     input: Payloads = Field(default_factory=list)
-    schedule_to_close_timeout: float | None = Field(default=None, gt=0)
-    schedule_to_start_timeout: float | None = Field(default=None, gt=0)
-    start_to_close_timeout: float | None = Field(default=None, gt=0)
-    heartbeat_timeout: float | None = Field(default=None, gt=0)
+    schedule_to_close_timeout: Seconds | None = None
+    schedule_to_start_timeout: Seconds | None = None
+    start_to_close_timeout: Seconds | None = None
+    heartbeat_timeout: Seconds | None = None
     retry_policy: RetryPolicy | None = None
 
 
 class RequestCancelActivityTask(WireModel):
     type: Literal["RequestCancelActivityTask"] = "RequestCancelActivityTask"
-    scheduled_event_id: int = Field(ge=1)
+    scheduled_event_id: int = Field(ge=1, le=2**31 - 1)
 
 
 class StartTimer(WireModel):
     type: Literal["StartTimer"] = "StartTimer"
-    timer_id: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
-    start_to_fire_timeout: float = Field(gt=0)
+    timer_id: Name
+    start_to_fire_timeout: Seconds
 
 
 class CancelTimer(WireModel):
     type: Literal["CancelTimer"] = "CancelTimer"
-    timer_id: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    timer_id: Name
 
 
 class CompleteWorkflowExecution(WireModel):

@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 # A payload is any JSON value; a list of them carries a call's arguments.
 Payload = Any
 Payloads = list[Any]
+
+# Temporal's limit for ids and type names; keeps rows and labels bounded.
+MAX_NAME_LENGTH = 1000
+# The longest anything may last or wait: a timer, a timeout, a retry interval. A century
+# keeps every due time well inside what dates can hold, so no arithmetic on one overflows.
+MAX_DURATION_SECONDS = 100 * 365 * 24 * 3600.0
+
+
+def _no_nul(value: str) -> str:
+    # Names are stored and compared as text, which cannot hold U+0000.
+    if "\x00" in value:
+        raise ValueError("must not contain the character U+0000")
+    return value
+
+
+def _canonical_uuid(value: str | None) -> str | None:
+    # Python's UUID() reads forms Postgres does not ({...}, urn:uuid:...): store one form.
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError(f"{value[:100]!r} is not a UUID") from None
+
+
+# An id or type name: workflow id, task queue, signal name, activity id, ...
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH), AfterValidator(_no_nul)]
+# An optional name-like string: identities, request ids.
+Text = Annotated[str, Field(max_length=MAX_NAME_LENGTH), AfterValidator(_no_nul)]
+# A run id; accepted in any form Python's UUID() reads, kept in the canonical one.
+RunId = Annotated[
+    str | None,
+    AfterValidator(_canonical_uuid),
+    Field(description="A run of the workflow id; its latest run when omitted."),
+]
+# A duration in seconds: positive, finite, at most a century.
+Seconds = Annotated[float, Field(gt=0, le=MAX_DURATION_SECONDS, allow_inf_nan=False)]
 
 
 class WireModel(BaseModel):
@@ -25,10 +63,10 @@ class RetryPolicy(WireModel):
     ``maximum_attempts`` 0 means unlimited.
     """
 
-    initial_interval: float = Field(default=1.0, gt=0)
-    backoff_coefficient: float = Field(default=2.0, ge=1.0)
-    maximum_interval: float | None = Field(default=None, gt=0)
-    maximum_attempts: int = Field(default=0, ge=0)
+    initial_interval: Seconds = 1.0
+    backoff_coefficient: float = Field(default=2.0, ge=1.0, le=1000.0, allow_inf_nan=False)
+    maximum_interval: Seconds | None = None
+    maximum_attempts: int = Field(default=0, ge=0, le=2**31 - 1)
     non_retryable_error_types: list[str] = Field(default_factory=list)
 
 
@@ -91,7 +129,7 @@ class Failure(WireModel):
     details: Payloads = Field(default_factory=list)
     timeout_type: TimeoutType | None = None
     # Seconds before the next retry, overriding the policy's backoff (ApplicationError's).
-    next_retry_delay: float | None = Field(default=None, ge=0)
+    next_retry_delay: float | None = Field(default=None, ge=0, le=MAX_DURATION_SECONDS, allow_inf_nan=False)
     activity: ActivityFailureInfo | None = None
     cause: Failure | None = None
 

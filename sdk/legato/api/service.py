@@ -12,12 +12,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field
 
-from legato.api.command import MAX_NAME_LENGTH, Command
-from legato.api.common import Failure, Payload, Payloads, RetryPolicy, WireModel, WorkflowExecutionStatus
+from legato.api.command import Command
+from legato.api.common import (
+    Failure,
+    Name,
+    Payload,
+    Payloads,
+    RetryPolicy,
+    RunId,
+    Seconds,
+    Text,
+    WireModel,
+    WorkflowExecutionStatus,
+)
 from legato.api.history import HistoryEvent
 
 # The longest a long poll may be held open before it answers 204.
@@ -51,9 +61,8 @@ class ErrorBody(WireModel):
     run_id: str | None = None
 
 
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
 # Who makes a call, recorded with what it does (``pid@host`` by default in the SDK).
-Identity = Annotated[str, Field(max_length=MAX_NAME_LENGTH)]
+Identity = Text
 
 
 class LongPollRequest(WireModel):
@@ -71,12 +80,12 @@ class StartWorkflowRequest(WireModel):
     args: Payloads = Field(default_factory=list)
     id_conflict_policy: IdConflictPolicy = IdConflictPolicy.FAIL
     id_reuse_policy: IdReusePolicy = IdReusePolicy.ALLOW_DUPLICATE
-    execution_timeout: float | None = Field(default=None, gt=0)
-    run_timeout: float | None = Field(default=None, gt=0)
-    task_timeout: float | None = Field(default=None, gt=0)
+    execution_timeout: Seconds | None = None
+    run_timeout: Seconds | None = None
+    task_timeout: Seconds | None = None
     retry_policy: RetryPolicy | None = None
     # Makes a retried start call (same request_id) return the run it already started.
-    request_id: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    request_id: Text | None = None
     identity: Identity = ""
 
 
@@ -94,9 +103,6 @@ class PendingActivity(WireModel):
     scheduled_event_id: int
     last_failure: Failure | None = None
     next_attempt_time: datetime | None = None
-
-
-RunId = Annotated[str | None, Field(description="A run of the workflow id; its latest run when omitted.")]
 
 
 class DescribeWorkflowRequest(WireModel):
@@ -228,22 +234,22 @@ class SignalWorkflowRequest(WireModel):
     workflow_id: Name
     signal_name: Name
     args: Payloads = Field(default_factory=list)
-    run_id: str | None = None
+    run_id: RunId = None
     # Deduplicates a signal sent twice (a retried call, a re-applied resource).
-    request_id: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    request_id: Text | None = None
     identity: Identity = ""
 
 
 class CancelWorkflowRequest(WireModel):
     workflow_id: Name
-    run_id: str | None = None
+    run_id: RunId = None
     reason: str = ""
     identity: Identity = ""
 
 
 class TerminateWorkflowRequest(WireModel):
     workflow_id: Name
-    run_id: str | None = None
+    run_id: RunId = None
     reason: str = ""
     identity: Identity = ""
 

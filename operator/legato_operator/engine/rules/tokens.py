@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from dataclasses import dataclass
 
 from legato_operator import errors
@@ -53,11 +54,27 @@ def _fields(text: str, kind: str, count: int) -> list[object]:
         fields: object = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         fields = None
-    if not (isinstance(fields, list) and len(fields) == count and fields[0] == kind):
-        raise errors.InvalidArgument("task_token", f"task_token is not a {_NAMES[kind]} task token")
-    if not isinstance(fields[1], str) or not all(isinstance(f, int) for f in fields[2:]):
+    if not (isinstance(fields, list) and len(fields) == count and fields[0] == kind and _well_formed(fields)):
         raise errors.InvalidArgument("task_token", f"task_token is not a {_NAMES[kind]} task token")
     return list(fields[1:])
+
+
+def _well_formed(fields: list[object]) -> bool:
+    # The server only ever issues a canonical run id and event ids and attempts that fit
+    # the database's integers; anything else is not a token of ours (bool is an int to Python).
+    run_id, numbers = fields[1], fields[2:]
+    canonical = isinstance(run_id, str) and _canonical_uuid(run_id) == run_id
+    return canonical and all(type(n) is int and _MIN_INT <= n <= _MAX_INT for n in numbers)
+
+
+def _canonical_uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+_MIN_INT, _MAX_INT = -(2**31), 2**31 - 1
 
 
 _NAMES = {"w": "workflow", "a": "activity"}

@@ -19,6 +19,8 @@ from legato_operator.engine.rules import keys, signals, start, termination
 from legato_operator.engine.services import runner, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks
 
+# Event ids are Postgres integers.
+MAX_EVENT_ID = 2**31 - 1
 # A waiting result call re-reads the run at least this often, in case a wake-up was lost.
 RECHECK_SECONDS = 5.0
 _PENDING_STATE = {
@@ -171,7 +173,7 @@ def _first_event_id(page_token: str | None) -> int:
         return 1
     try:
         text = base64.urlsafe_b64decode(page_token.encode()).decode()
-        if text.startswith("e") and int(text[1:]) >= 1:
+        if text.startswith("e") and 1 <= int(text[1:]) <= MAX_EVENT_ID:
             return int(text[1:])
     except (binascii.Error, ValueError, UnicodeDecodeError):
         pass
