@@ -67,3 +67,10 @@ TASK_QUEUE_POLLERS = Gauge(
     ["namespace", "task_queue"],
     registry=REGISTRY,
 )
+PROCESSING_FAILURES = Counter(
+    "legato_processing_failures_total",
+    "Tasks and timers set aside because processing them failed unexpectedly (a bug, or data the server "
+    "cannot handle); each is retried later with a growing backoff while the rest of its queue goes on.",
+    ["item", "kind"],
+    registry=REGISTRY,
+)

@@ -19,8 +19,12 @@ async def start(rt: runner.Runtime, workflow_id: str = "wf-1", **kw: Any) -> api
     return await workflows.start_workflow(rt, NS, request)
 
 
+def request(wait: float = 2.0) -> api.PollRequest:
+    return api.PollRequest(task_queue=QUEUE, wait=wait)
+
+
 async def workflow_task(rt: runner.Runtime, wait: float = 2.0) -> api.WorkflowTask:
-    task = await workers.poll_workflow_task(rt, NS, api.PollRequest(task_queue=QUEUE, wait=wait))
+    task = await workers.poll_workflow_task(rt, NS, request(wait))
     assert task is not None, "no workflow task came"
     return task
 
@@ -32,7 +36,7 @@ async def answer(rt: runner.Runtime, task: api.WorkflowTask, *commands: cmd.Comm
 
 
 async def activity_task(rt: runner.Runtime, wait: float = 2.0) -> api.ActivityTask:
-    task = await workers.poll_activity_task(rt, NS, api.PollRequest(task_queue=QUEUE, wait=wait))
+    task = await workers.poll_activity_task(rt, NS, request(wait))
     assert task is not None, "no activity task came"
     return task
 

@@ -19,6 +19,8 @@ TOKEN_DIR = "/var/run/secrets/legato"
 TOKEN_PATH = f"{TOKEN_DIR}/token"
 GROUP = "legato.dev"
 VERSION = "v1alpha1"
+
+
 def format_duration(seconds: float) -> str:
     """Whole seconds as the largest units that fit: 3725 → `1h2m5s`."""
     remaining, out = int(seconds), ""

@@ -15,7 +15,7 @@ from typing import Any
 
 from legato.api import service as api
 from legato.api.common import Failure, FailureKind, WorkflowExecutionStatus
-from legato_operator.k8s import builders, models
+from legato_operator.k8s import models
 
 # Condition types.
 STARTED = "Started"

@@ -29,7 +29,7 @@ from legato.api.common import RetryPolicy, WorkflowExecutionStatus
 from legato_operator import errors, limits
 from legato_operator.engine.rules import keys
 from legato_operator.engine.services import resources, runner, workflows
-from legato_operator.k8s import builders, context, kube, models, status
+from legato_operator.k8s import context, kube, models, status
 from legato_operator.store import resource_links, rows
 
 log = logging.getLogger(__name__)

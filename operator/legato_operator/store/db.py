@@ -84,6 +84,20 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, asyncpg.DeadlockDetectedError | asyncpg.SerializationError | asyncpg.UniqueViolationError)
 
 
+def is_unavailable(error: BaseException) -> bool:
+    """True when the database could not be reached or the connection broke: an outage, not
+    a fault of the work at hand."""
+    return isinstance(
+        error,
+        OSError
+        | TimeoutError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.InterfaceError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.AdminShutdownError,
+    )
+
+
 async def notify(conn: Connection, keys: Iterable[str]) -> None:
     """NOTIFY each key on the channel; delivered only if the transaction commits."""
     unique = sorted(set(keys))

@@ -161,3 +161,19 @@ async def load(
         kind, state = rows.TaskKind(r["kind"]), rows.TaskState(r["state"])
         counts.append((r["namespace"], r["task_queue"], kind, state, int(r["n"]), r["oldest"]))
     return counts
+
+
+async def set_aside(
+    conn: db.Connection, task_id: int, now: datetime, max_backoff: float
+) -> tuple[int, datetime] | None:
+    """Make a ready task invisible for 1, 2, 4, ... seconds (at most ``max_backoff``),
+    counting a processing failure; returns the count and when it is visible again."""
+    record = await conn.fetchrow(
+        "UPDATE tasks SET processing_failures = processing_failures + 1,"
+        " visible_at = $2::timestamptz + make_interval(secs => LEAST($3::float8, power(2, processing_failures)))"
+        " WHERE id = $1 AND state = 'ready' RETURNING processing_failures, visible_at",
+        task_id,
+        now,
+        max_backoff,
+    )
+    return None if record is None else (int(record["processing_failures"]), record["visible_at"])

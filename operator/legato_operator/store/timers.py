@@ -91,3 +91,19 @@ async def extend(conn: db.Connection, run_id: str, kind: rows.TimerKind, ref: in
         ref,
         due_at,
     )
+
+
+async def set_aside(
+    conn: db.Connection, timer_id: int, now: datetime, max_backoff: float
+) -> tuple[int, datetime] | None:
+    """Move a timer whose firing failed 1, 2, 4, ... seconds on (at most ``max_backoff``) and
+    release its lease; returns its failure count and its new due time."""
+    record = await conn.fetchrow(
+        "UPDATE timers SET failures = failures + 1, lease_until = NULL,"
+        " due_at = $2::timestamptz + make_interval(secs => LEAST($3::float8, power(2, failures)))"
+        " WHERE id = $1 RETURNING failures, due_at",
+        timer_id,
+        now,
+        max_backoff,
+    )
+    return None if record is None else (int(record["failures"]), record["due_at"])

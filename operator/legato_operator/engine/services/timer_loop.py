@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from legato.api.common import WorkflowExecutionStatus
 from legato_operator.engine.rules import activities, batch, commands, keys, termination, user_timers, workflow_tasks
-from legato_operator.engine.services import runner, wakeup, writer
+from legato_operator.engine.services import runner, set_aside, wakeup, writer
 from legato_operator.store import executions, history, rows, tasks, timers
 
 log = logging.getLogger(__name__)
@@ -76,9 +76,22 @@ class TimerLoop:
         async with self._slots:
             try:
                 await fire(self._rt, timer)
-            # One bad timer must not stop the others; its lease runs out and it is retried.
-            except Exception:
-                log.exception("Firing timer %s (%s) of run %s failed", timer.id, timer.kind, timer.run_id)
+            # One bad timer must not stop the others: it is set aside, and retried later.
+            except Exception as e:
+                await self._failed(timer, e)
+
+    async def _failed(self, timer: rows.Timer, error: Exception) -> None:
+        if set_aside.is_poison(error):
+            await set_aside.timer(self._rt, timer, error)
+            return
+        # An outage or a conflict: the lease runs out and another round fires it.
+        log.warning(
+            "Firing timer %s (%s) of run %s failed: %r; retried when its lease ends",
+            timer.id,
+            timer.kind.value,
+            timer.run_id,
+            error,
+        )
 
 
 async def fire(rt: runner.Runtime, timer: rows.Timer) -> None:

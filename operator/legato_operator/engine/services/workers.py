@@ -9,14 +9,16 @@ token still holds the task, so a late or repeated answer changes nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from legato.api import service as api
 from legato_operator import metrics
 from legato_operator.engine.rules import activities, batch, commands, keys, tokens, workflow_tasks
-from legato_operator.engine.services import runner, task_queues, wakeup, writer
+from legato_operator.engine.services import runner, set_aside, task_queues, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
 T = TypeVar("T")
@@ -70,11 +72,38 @@ async def poll_workflow_task(rt: runner.Runtime, namespace: str, request: api.Po
     )
 
 
+@dataclass
+class _Claim:
+    """The task a claim took, kept across the rollback of a transaction that failed with it."""
+
+    task: rows.Task | None = None
+
+
+async def _taking(
+    rt: runner.Runtime, operation: str, change: Callable[[runner.Tx, _Claim], Awaitable[T | None]]
+) -> T | None:
+    """Run a claiming change; a task whose processing fails is set aside and the next one taken."""
+    while True:
+        claim = _Claim()
+        try:
+            return await rt.run(operation, functools.partial(_with_claim, change, claim))
+        except Exception as e:
+            if claim.task is None or not set_aside.is_poison(e):
+                raise
+            await set_aside.task(rt, claim.task, e)
+
+
+def _with_claim(
+    change: Callable[[runner.Tx, _Claim], Awaitable[T | None]], claim: _Claim, tx: runner.Tx
+) -> Awaitable[T | None]:
+    return change(tx, claim)
+
+
 async def _take_workflow_task(
     rt: runner.Runtime, namespace: str, task_queue: str, identity: str
 ) -> tuple[api.WorkflowTask, bool] | None:
-    async def change(tx: runner.Tx) -> tuple[api.WorkflowTask, bool] | None:
-        claimed = await _claim_current(tx, namespace, task_queue, identity, rt.clock.now())
+    async def change(tx: runner.Tx, claim: _Claim) -> tuple[api.WorkflowTask, bool] | None:
+        claimed = await _claim_current(tx, claim, namespace, task_queue, identity, rt.clock.now())
         if claimed is None:
             return None
         task, more, b = claimed
@@ -94,11 +123,11 @@ async def _take_workflow_task(
         )
         return answer, more
 
-    return await rt.run("poll_workflow_task", change)
+    return await _taking(rt, "poll_workflow_task", change)
 
 
 async def _claim_current(
-    tx: runner.Tx, namespace: str, task_queue: str, identity: str, now: datetime
+    tx: runner.Tx, claim: _Claim, namespace: str, task_queue: str, identity: str, now: datetime
 ) -> tuple[rows.Task, bool, batch.Batch] | None:
     """Claim the queue's next workflow task that its run still expects, and start it
     (and whether another task was ready too)."""
@@ -107,6 +136,7 @@ async def _claim_current(
         if claimed is None:
             return None
         task, more = claimed
+        claim.task = task
         ex = await executions.load(tx.conn, task.run_id, lock=True)
         b = None if ex is None else workflow_tasks.start(ex, task, identity, now)
         if b is not None:
@@ -172,19 +202,20 @@ async def poll_activity_task(rt: runner.Runtime, namespace: str, request: api.Po
 async def _take_activity_task(
     rt: runner.Runtime, namespace: str, task_queue: str
 ) -> tuple[api.ActivityTask, bool] | None:
-    async def change(tx: runner.Tx) -> tuple[api.ActivityTask, bool] | None:
+    async def change(tx: runner.Tx, claim: _Claim) -> tuple[api.ActivityTask, bool] | None:
         now = rt.clock.now()
         claimed = await tasks.claim(tx.conn, namespace, task_queue, rows.TaskKind.ACTIVITY, now)
         if claimed is None:
             return None
         task, more = claimed
+        claim.task = task
         armed = activities.attempt_timers(task, now)
         await timers.insert(tx.conn, armed)
         await tx.notify(writer.timer_wakeups(armed, now))
         _observe_wait(task, rt)
         return activities.to_wire(task), more
 
-    return await rt.run("poll_activity_task", change)
+    return await _taking(rt, "poll_activity_task", change)
 
 
 async def _held_activity(
