@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from legato import activity, workflow
 from legato.client import Client
 from legato.common import RetryPolicy
 from legato.exceptions import ActivityError, ApplicationError, WorkflowFailureError
+from tests.support.deadline import eventually
 from tests.support.server_process import running_worker
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +46,20 @@ async def hangs_first_time(key: str) -> str:
 async def rejects_card(order_id: str) -> str:
     attempts_seen.setdefault(order_id, []).append(activity.info().attempt)
     raise ApplicationError("card is stolen", type="StolenCard", non_retryable=True)
+
+
+@activity.defn
+async def rate_limited(key: str) -> str:
+    raise ApplicationError("rate limited; come back in an hour", next_retry_delay=timedelta(hours=1))
+
+
+@workflow.defn
+class RateLimitedWorkflow:
+    @workflow.run
+    async def run(self, key: str) -> str:
+        return await workflow.execute_activity(
+            rate_limited, key, start_to_close_timeout=timedelta(seconds=10), retry_policy=FAST_RETRY
+        )
 
 
 @workflow.defn
@@ -129,3 +145,19 @@ async def test_non_retryable_error_stops_retries(client: Client) -> None:
     assert cause.type == "StolenCard"
     assert "payment refused: card is stolen" in cause.message
     assert await activity_started_attempts(client, "stolen-1") == [1]
+
+
+async def test_an_activity_asking_for_its_next_retry_in_an_hour_waits_an_hour_not_the_policys_backoff(
+    client: Client,
+) -> None:
+    async with running_worker(client, task_queue="limited", workflows=[RateLimitedWorkflow], activities=[rate_limited]):
+        handle = await client.start_workflow(RateLimitedWorkflow.run, "k", id="limited-1", task_queue="limited")
+
+        async def in_backoff() -> Any:
+            pending = (await handle.describe()).pending_activities
+            return pending[0] if pending and pending[0].state == "BACKOFF" else None
+
+        waiting = await eventually(in_backoff, within=20, what="the activity waiting for its retry")
+    assert waiting.next_attempt_time is not None
+    wait = waiting.next_attempt_time - datetime.now(UTC)
+    assert timedelta(minutes=55) < wait <= timedelta(hours=1)

@@ -79,3 +79,11 @@ def test_schedule_to_close_counts_from_the_first_scheduling() -> None:
 def test_workflow_task_retries_at_once_then_backs_off_to_ten_seconds() -> None:
     delays = [retry.workflow_task_backoff(a) for a in range(1, 10)]
     assert delays == [0.0, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+
+
+def test_a_failure_naming_its_next_retry_delay_is_retried_after_it_rather_than_the_backoff() -> None:
+    asked = FAIL.model_copy(update={"next_retry_delay": 42.0})
+    assert decide(RetryPolicy(), 1, asked) == retry.RetryDecision(42.0, RetryState.IN_PROGRESS)
+    # Still bounded by the policy's attempts and the activity's schedule-to-close.
+    assert decide(RetryPolicy(maximum_attempts=1), 1, asked).delay is None
+    assert decide(RetryPolicy(), 1, asked, stc=30.0) == retry.RetryDecision(None, RetryState.TIMEOUT)

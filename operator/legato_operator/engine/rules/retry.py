@@ -61,7 +61,8 @@ def decide(
         return RetryDecision(None, RetryState.NON_RETRYABLE_FAILURE)
     if policy.maximum_attempts and attempt >= policy.maximum_attempts:
         return RetryDecision(None, RetryState.MAXIMUM_ATTEMPTS_REACHED)
-    delay = backoff(policy, attempt)
+    # The activity said when to try again (ApplicationError(next_retry_delay=...)), as Temporal honours it.
+    delay = backoff(policy, attempt) if failure.next_retry_delay is None else failure.next_retry_delay
     # The next attempt would start after schedule_to_close has run out: no point.
     if schedule_to_close is not None and now + timedelta(seconds=delay) >= scheduled_at + timedelta(
         seconds=schedule_to_close
