@@ -74,3 +74,11 @@ PROCESSING_FAILURES = Counter(
     ["item", "kind"],
     registry=REGISTRY,
 )
+WORKFLOW_TASK_FAILURES = Counter(
+    "legato_workflow_task_failures_total",
+    "Workflow-task attempts that failed or timed out, by workflow type and Temporal's cause "
+    "(WORKFLOW_WORKER_UNHANDLED_FAILURE, NON_DETERMINISTIC_ERROR, BAD_*_ATTRIBUTES, TIMED_OUT, ...); "
+    "a run whose attempts keep failing stays open and adds to this.",
+    ["namespace", "workflow_type", "cause"],
+    registry=REGISTRY,
+)

@@ -253,6 +253,8 @@ class WorkflowExecutionDescription:
     close_time: datetime | None
     history_length: int
     pending_activities: list[api.PendingActivity]
+    # The workflow task waiting or running, with its attempt and why the last one failed.
+    pending_workflow_task: api.PendingWorkflowTask | None
     raw_description: api.DescribeWorkflowResponse
 
 
@@ -331,6 +333,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             close_time=d.close_time,
             history_length=d.history_length,
             pending_activities=list(d.pending_activities),
+            pending_workflow_task=d.pending_workflow_task,
             raw_description=d,
         )
 

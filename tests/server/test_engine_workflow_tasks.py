@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +12,7 @@ from legato.api import history as wire
 from legato.api.common import Failure
 from legato_operator import errors
 from legato_operator.engine.rules import batch, commands, tokens, workflow_tasks
+from legato_operator.store import rows
 from tests.server.factories import NOW, started_run, types
 
 
@@ -41,7 +43,7 @@ def test_scheduling_an_activity_appends_its_event_and_creates_a_ready_task() -> 
 
 def test_an_activity_without_start_or_schedule_to_close_fails_the_workflow_task_not_the_run() -> None:
     b = complete(commands.Context(started_run()), cmd.ScheduleActivityTask(activity_id="a1", activity_type="charge"))
-    assert types(b) == ["WorkflowTaskFailed", "WorkflowTaskScheduled"]
+    assert types(b) == ["WorkflowTaskFailed"]
     failed = b.events[0].attributes
     assert isinstance(failed, wire.WorkflowTaskFailed)
     assert failed.cause == "BAD_SCHEDULE_ACTIVITY_ATTRIBUTES"
@@ -145,28 +147,36 @@ def test_buffered_events_follow_the_command_events_then_a_new_task_is_scheduled(
 def test_a_failed_workflow_task_is_retried_and_the_run_stays_running() -> None:
     ctx = commands.Context(started_run())
     b = workflow_tasks.fail(ctx, "NON_DETERMINISTIC_ERROR", Failure(message="nondeterminism"), "w", NOW)
-    assert types(b) == ["WorkflowTaskFailed", "WorkflowTaskScheduled"]
+    # Only the first failure is recorded; the retry is transient, in no event.
+    assert types(b) == ["WorkflowTaskFailed"]
     assert b.execution.status == "RUNNING"
-    assert b.execution.wft_attempt == 2
+    assert (b.execution.wft_attempt, b.execution.wft_scheduled_id) == (2, batch.TRANSIENT)
     assert b.new_tasks[0].state == "ready"  # the first retry is immediate
+    assert b.workflow_task_failures == ["NON_DETERMINISTIC_ERROR"]
     again = workflow_tasks.fail(
-        commands.Context(dataclasses.replace(b.execution, wft_started_id=99)),
+        commands.Context(dataclasses.replace(b.execution, wft_started_id=batch.TRANSIENT)),
         "NON_DETERMINISTIC_ERROR",
         None,
         "w",
         NOW,
     )
+    assert again.events == []
     assert again.new_tasks[0].state == "backoff"
     assert [t.kind for t in again.new_timers] == ["task_ready"]
+    assert again.execution.wft_attempt == 3
+    assert again.execution.wft_failure is not None
+    assert again.execution.wft_failure["cause"] == "NON_DETERMINISTIC_ERROR"
 
 
 def test_a_timed_out_workflow_task_is_offered_again_with_the_next_attempt() -> None:
     run = started_run()
-    b = workflow_tasks.timed_out(commands.Context(run), run.wft_scheduled_id, NOW)
+    b = workflow_tasks.timed_out(commands.Context(run), run.wft_scheduled_id, run.wft_attempt, NOW)
     assert b is not None
-    assert types(b) == ["WorkflowTaskTimedOut", "WorkflowTaskScheduled"]
-    assert b.execution.wft_attempt == 2
-    assert workflow_tasks.timed_out(commands.Context(run), run.wft_scheduled_id - 1, NOW) is None
+    assert types(b) == ["WorkflowTaskTimedOut"]
+    assert (b.execution.wft_attempt, b.execution.wft_scheduled_id) == (2, batch.TRANSIENT)
+    # The timer of an earlier attempt of the same (transient) task does nothing.
+    assert workflow_tasks.timed_out(commands.Context(run), run.wft_scheduled_id, run.wft_attempt - 1, NOW) is None
+    assert workflow_tasks.timed_out(commands.Context(run), run.wft_scheduled_id - 1, run.wft_attempt, NOW) is None
 
 
 def test_a_token_of_an_answered_task_is_stale() -> None:
@@ -186,3 +196,76 @@ def test_tokens_round_trip_and_garbage_names_the_field() -> None:
     assert caught.value.field == "task_token"
     with pytest.raises(errors.InvalidArgument):
         tokens.decode_activity(tokens.encode(token))
+
+
+def transient_started(attempt: int = 3) -> rows.Execution:
+    """A run whose first workflow task failed and whose attempt ``attempt`` has started."""
+    run = started_run()
+    failed = workflow_tasks.fail(commands.Context(run), "WORKFLOW_WORKER_UNHANDLED_FAILURE", None, "w", NOW)
+    return dataclasses.replace(failed.execution, wft_attempt=attempt, wft_started_id=batch.TRANSIENT)
+
+
+def transient_task(run: rows.Execution) -> rows.Task:
+    later = NOW + timedelta(seconds=1)
+    return rows.Task(
+        id=1,
+        namespace=run.namespace,
+        task_queue=run.task_queue,
+        kind=rows.TaskKind.WORKFLOW,
+        run_id=run.run_id,
+        scheduled_event_id=batch.TRANSIENT,
+        attempt=run.wft_attempt,
+        state=rows.TaskState.STARTED,
+        visible_at=NOW,
+        scheduled_at=NOW,
+        started_at=later,
+    )
+
+
+def test_a_transient_attempt_that_fails_again_writes_nothing_but_counts() -> None:
+    run = transient_started()
+    b = workflow_tasks.fail(
+        commands.Context(run), "WORKFLOW_WORKER_UNHANDLED_FAILURE", Failure(message="again"), "w", NOW
+    )
+    assert b.events == []
+    assert b.execution.next_event_id == run.next_event_id
+    assert (b.execution.wft_attempt, b.execution.wft_scheduled_id) == (4, batch.TRANSIENT)
+    timed_out = workflow_tasks.timed_out(commands.Context(run), batch.TRANSIENT, run.wft_attempt, NOW)
+    assert timed_out is not None
+    assert timed_out.events == []
+
+
+def test_a_transient_attempt_is_shown_and_recorded_with_the_same_ids_and_times() -> None:
+    run = transient_started()
+    task = transient_task(run)
+    shown = workflow_tasks.transient_events(run, task, "w")
+    assert [(e.event_id, e.event_type) for e in shown] == [
+        (run.next_event_id, "WorkflowTaskScheduled"),
+        (run.next_event_id + 1, "WorkflowTaskStarted"),
+    ]
+    ctx = commands.Context(run, workflow_task=task)
+    b = workflow_tasks.complete(ctx, [cmd.StartTimer(timer_id="t", start_to_fire_timeout=1)], "w", NOW)
+    assert types(b) == ["WorkflowTaskScheduled", "WorkflowTaskStarted", "WorkflowTaskCompleted", "TimerStarted"]
+    assert [(e.event_id, e.event_time) for e in b.events[:2]] == [(e.event_id, e.event_time) for e in shown]
+    scheduled = b.events[0].attributes
+    assert isinstance(scheduled, wire.WorkflowTaskScheduled)
+    assert scheduled.attempt == 3
+    assert b.execution.last_wft_started_id == shown[1].event_id
+    assert (b.execution.wft_attempt, b.execution.wft_failure) == (0, None)
+
+
+def test_a_token_of_an_earlier_transient_attempt_is_stale() -> None:
+    run = transient_started(attempt=3)
+    earlier = dataclasses.replace(workflow_tasks.token_for(run), attempt=2)
+    with pytest.raises(errors.TaskNotFound):
+        workflow_tasks.check_token(run, earlier)
+    assert workflow_tasks.check_token(run, workflow_tasks.token_for(run)) is run
+
+
+def test_an_unhandled_command_starts_a_fresh_recorded_attempt() -> None:
+    run = transient_started()
+    buffered: list[wire.EventAttributes] = [wire.WorkflowExecutionSignaled(signal_name="go")]
+    ctx = commands.Context(run, buffered=buffered, workflow_task=transient_task(run))
+    b = workflow_tasks.complete(ctx, [cmd.CompleteWorkflowExecution(result=1)], "w", NOW)
+    assert types(b) == ["WorkflowExecutionSignaled", "WorkflowTaskScheduled"]
+    assert (b.execution.wft_attempt, b.closed) == (1, False)

@@ -7,10 +7,11 @@ Every part is conditional on the execution row being written (``EXISTS (SELECT F
 run)``): a stale version writes nothing at all, and raises ``StaleVersion``.
 
 The parts share one snapshot, so none sees another's rows; that matches the order the
-engine needs (deletes only ever target rows that existed before the change). The one
-pair that could collide is a user timer disarmed and re-armed under the same timer id in
-one completion: the timer insert reads the delete's output first, so the old row is gone
-before the new one meets the unique index.
+engine needs (deletes only ever target rows that existed before the change). The pairs
+that could collide are a row deleted and inserted again under the same unique key in one
+change — a transient workflow-task attempt replaced by the next, a user timer disarmed and
+re-armed under one timer id: each insert reads its delete's output first, so the old row
+is gone before the new one meets the unique index.
 """
 
 from __future__ import annotations
@@ -81,15 +82,16 @@ def _statement(run_sql: str, first: int) -> str:
         " events AS (INSERT INTO history_events (run_id, event_id, event_type, event_time, attributes)"
         f" SELECT $1, e.* FROM unnest({event_arrays}) AS e WHERE {written}),"
         f" tasks_gone AS (DELETE FROM tasks WHERE run_id = $1 AND ({closed}"
-        f" OR scheduled_event_id = ANY({deleted_task_ids})) AND {written}),"
+        f" OR scheduled_event_id = ANY({deleted_task_ids})) AND {written} RETURNING 1),"
         f" timers_gone AS (DELETE FROM timers WHERE run_id = $1 AND ({closed}"
         f" OR (kind, ref) IN (SELECT * FROM unnest({timer_selectors}))) AND {written} RETURNING 1),"
         f" buffer_gone AS (DELETE FROM buffered_events WHERE run_id = $1 AND ({closed} OR {took_buffered})"
         f" AND {written}),"
+        # Reading a delete's output first runs it to completion: a transient workflow task
+        # replaced by the next attempt under the same key, or a user timer re-armed under a
+        # disarmed one's id, finds the old row already gone.
         f" tasks_new AS (INSERT INTO tasks ({', '.join(tasks.NEW_COLUMNS)})"
-        f" SELECT * FROM unnest({task_arrays}) WHERE {written}),"
-        # Reading the delete's output first runs it to completion: a user timer re-armed
-        # under a disarmed one's id finds the old row already gone.
+        f" SELECT * FROM unnest({task_arrays}) WHERE (SELECT count(*) FROM tasks_gone) >= 0 AND {written}),"
         f" timers_new AS (INSERT INTO timers ({', '.join(timers.NEW_COLUMNS)})"
         f" SELECT * FROM unnest({timer_arrays}) WHERE (SELECT count(*) FROM timers_gone) >= 0 AND {written}),"
         " buffer_new AS (INSERT INTO buffered_events (run_id, event_time, attributes)"

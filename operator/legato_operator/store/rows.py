@@ -71,6 +71,9 @@ class Execution:
     wft_attempt: int = 0
     wft_needed: bool = False
     last_wft_started_id: int = 0
+    # The last failure or timeout of the workflow task, while its attempts keep failing:
+    # {"cause": ..., "failure": {...} | None, "time": ISO 8601}; None once one completes.
+    wft_failure: dict[str, Any] | None = None
     execution_timeout: float | None = None
     request_id: str | None = None
     cancel_requested: bool = False

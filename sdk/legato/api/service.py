@@ -110,6 +110,20 @@ class DescribeWorkflowRequest(WireModel):
     run_id: RunId = None
 
 
+class PendingWorkflowTask(WireModel):
+    """The run's workflow task, while one is scheduled or running.
+
+    ``attempt`` counts from 1; past the first failure the attempts are transient (not in
+    history), and ``last_failure_cause`` / ``last_failure`` say why the last one failed.
+    """
+
+    state: str  # SCHEDULED | STARTED
+    attempt: int
+    last_failure_cause: str | None = None
+    last_failure: Failure | None = None
+    last_failure_time: datetime | None = None
+
+
 class DescribeWorkflowResponse(WireModel):
     workflow_id: str
     run_id: str
@@ -120,6 +134,7 @@ class DescribeWorkflowResponse(WireModel):
     close_time: datetime | None = None
     history_length: int
     pending_activities: list[PendingActivity] = Field(default_factory=list)
+    pending_workflow_task: PendingWorkflowTask | None = None
     result: Payload = None
     failure: Failure | None = None
 

@@ -19,6 +19,17 @@ from legato_operator.engine.rules import keys
 from legato_operator.store import rows
 
 # Timer kinds that belong to one activity (ref = its scheduled event id).
+# The scheduled and started "event id" of a transient workflow-task attempt: it has none.
+TRANSIENT = -1
+
+
+def scheduled_event(execution: rows.Execution, attempt: int) -> wire.WorkflowTaskScheduled:
+    """The WorkflowTaskScheduled of the run's workflow task at ``attempt``."""
+    return wire.WorkflowTaskScheduled(
+        task_queue=execution.task_queue, start_to_close_timeout=execution.workflow_task_timeout, attempt=attempt
+    )
+
+
 ACTIVITY_TIMER_KINDS = (
     rows.TimerKind.ACTIVITY_START_TO_CLOSE,
     rows.TimerKind.ACTIVITY_SCHEDULE_TO_CLOSE,
@@ -48,6 +59,8 @@ class Batch:
     closed: bool = False
     # The batch inserted the run (it started).
     new_run: bool = False
+    # Causes of the workflow-task failures and timeouts this change records, for the metrics.
+    workflow_task_failures: list[str] = field(default_factory=list)
     # (activity type, outcome) of attempts that ended, for the metrics.
     activity_outcomes: list[tuple[str, str]] = field(default_factory=list)
 
@@ -60,10 +73,11 @@ class Batch:
         """Move the run's state (the version is the service's business)."""
         self.execution = dataclasses.replace(self.execution, **changes)
 
-    def append(self, attributes: wire.EventAttributes) -> int:
-        """Append an event to history now; returns its event id."""
+    def append(self, attributes: wire.EventAttributes, *, at: datetime | None = None) -> int:
+        """Append an event to history, recorded at ``at`` (default now); returns its event id."""
         event_id = self.execution.next_event_id
-        self.events.append(wire.HistoryEvent(event_id=event_id, event_time=self.now, attributes=attributes))
+        time = self.now if at is None else at
+        self.events.append(wire.HistoryEvent(event_id=event_id, event_time=time, attributes=attributes))
         self.update(next_event_id=event_id + 1)
         return event_id
 
@@ -83,14 +97,15 @@ class Batch:
         if self.execution.wft_scheduled_id == 0:
             self.schedule_workflow_task()
 
-    def schedule_workflow_task(self, *, attempt: int = 1, delay: float = 0.0) -> None:
-        """Append WorkflowTaskScheduled and create its task (ready now, or after ``delay``)."""
+    def schedule_workflow_task(self, *, attempt: int = 1, delay: float = 0.0, transient: bool = False) -> None:
+        """Append WorkflowTaskScheduled and create its task (ready now, or after ``delay``).
+
+        A ``transient`` attempt (a retry after a failure) is not written to history: its
+        task and timers are keyed by ``TRANSIENT``, and its events are written only if it
+        completes, so a workflow task that keeps failing does not grow the history.
+        """
         ex = self.execution
-        scheduled_id = self.append(
-            wire.WorkflowTaskScheduled(
-                task_queue=ex.task_queue, start_to_close_timeout=ex.workflow_task_timeout, attempt=attempt
-            )
-        )
+        scheduled_id = TRANSIENT if transient else self.append(scheduled_event(ex, attempt))
         self.update(wft_scheduled_id=scheduled_id, wft_started_id=0, wft_attempt=attempt)
         visible_at = self.now + timedelta(seconds=delay)
         self.new_tasks.append(

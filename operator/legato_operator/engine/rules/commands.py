@@ -33,13 +33,16 @@ class Context:
 
     ``buffered``: events that arrived while the task was in flight (taken from the store);
     ``user_timers``: pending timer id → TimerStarted id (loaded only when a command needs it);
-    ``activities``: pending activity tasks by scheduled event id (likewise).
+    ``activities``: pending activity tasks by scheduled event id (likewise);
+    ``workflow_task``: the workflow task's row, when the attempt is transient.
     """
 
     execution: rows.Execution
     buffered: list[wire.EventAttributes] = field(default_factory=list)
     user_timers: dict[str, int] = field(default_factory=dict)
     activities: dict[int, rows.Task] = field(default_factory=dict)
+    # The run's workflow task row, when the attempt being answered is transient (its times).
+    workflow_task: rows.Task | None = None
 
 
 _CLOSE_COMMANDS = (cmd.CompleteWorkflowExecution, cmd.FailWorkflowExecution, cmd.CancelWorkflowExecution)

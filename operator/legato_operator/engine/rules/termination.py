@@ -42,8 +42,9 @@ def execution_timed_out(
 
 def _force_close(execution: rows.Execution, buffered: list[wire.EventAttributes], now: datetime) -> batch.Batch:
     b = batch.Batch(execution=execution, now=now)
-    # A worker holds a task: it is failed, so the history says how that task ended.
-    if execution.wft_started_id:
+    # A worker holds a task: it is failed, so the history says how that task ended (a
+    # transient attempt left no events to end).
+    if execution.wft_started_id and execution.wft_scheduled_id != batch.TRANSIENT:
         b.append(
             wire.WorkflowTaskFailed(
                 scheduled_event_id=execution.wft_scheduled_id,

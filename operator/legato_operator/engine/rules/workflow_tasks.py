@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from legato.api import command as cmd
 from legato.api import history as wire
-from legato.api.common import Failure, TimeoutType, WorkflowExecutionStatus
+from legato.api.common import Failure, FailureKind, TimeoutType, WorkflowExecutionStatus
 from legato_operator import errors
 from legato_operator.engine.rules import batch, commands, retry, tokens
 from legato_operator.store import rows
@@ -34,11 +34,35 @@ def start(execution: rows.Execution, task: rows.Task, identity: str, now: dateti
     if not current:
         return None
     b = batch.Batch(execution=execution, now=now)
-    started_id = b.append(wire.WorkflowTaskStarted(scheduled_event_id=task.scheduled_event_id, identity=identity))
+    # A transient attempt's Scheduled and Started are written only if it completes.
+    if task.scheduled_event_id == batch.TRANSIENT:
+        started_id = batch.TRANSIENT
+    else:
+        started_id = b.append(wire.WorkflowTaskStarted(scheduled_event_id=task.scheduled_event_id, identity=identity))
     b.update(wft_started_id=started_id)
     due = now + timedelta(seconds=execution.workflow_task_timeout)
     b.arm(rows.TimerKind.WORKFLOW_TASK_TIMEOUT, due, ref=task.scheduled_event_id, attempt=execution.wft_attempt)
     return b
+
+
+def is_transient(execution: rows.Execution) -> bool:
+    """Whether the run's workflow task is a transient attempt (not in history)."""
+    return execution.wft_scheduled_id == batch.TRANSIENT
+
+
+def transient_events(
+    execution: rows.Execution, task: rows.Task, identity: str
+) -> tuple[wire.HistoryEvent, wire.HistoryEvent]:
+    """The WorkflowTaskScheduled and WorkflowTaskStarted a started transient attempt would
+    have: what its poll shows the worker, and what its completion writes, ids and times alike."""
+    assert task.started_at is not None, "a started task has its start time"
+    scheduled_id = execution.next_event_id
+    scheduled = batch.scheduled_event(execution, execution.wft_attempt)
+    started = wire.WorkflowTaskStarted(scheduled_event_id=scheduled_id, identity=identity)
+    return (
+        wire.HistoryEvent(event_id=scheduled_id, event_time=task.scheduled_at, attributes=scheduled),
+        wire.HistoryEvent(event_id=scheduled_id + 1, event_time=task.started_at, attributes=started),
+    )
 
 
 def first_event_id(execution: rows.Execution) -> int:
@@ -61,6 +85,7 @@ def check_token(execution: rows.Execution | None, token: tokens.WorkflowTaskToke
         and execution.wft_scheduled_id == token.scheduled_event_id
         and execution.wft_started_id == token.started_event_id
         and execution.wft_started_id != 0
+        and execution.wft_attempt == token.attempt
     )
     if not holds:
         raise errors.TaskNotFound(
@@ -79,13 +104,12 @@ def complete(ctx: commands.Context, command_list: Sequence[cmd.Command], identit
         return _refuse(ctx, problem, identity, now)
     ex = ctx.execution
     b = batch.Batch(execution=ex, now=now)
+    scheduled_id, started_id = _record_attempt(b, ctx, identity)
     completed_id = b.append(
-        wire.WorkflowTaskCompleted(
-            scheduled_event_id=ex.wft_scheduled_id, started_event_id=ex.wft_started_id, identity=identity
-        )
+        wire.WorkflowTaskCompleted(scheduled_event_id=scheduled_id, started_event_id=started_id, identity=identity)
     )
     b.end_workflow_task()
-    b.update(last_wft_started_id=ex.wft_started_id, wft_attempt=0)
+    b.update(last_wft_started_id=started_id, wft_attempt=0, wft_failure=None)
     applier = commands.Applier(b, ctx, completed_id)
     for command in command_list:
         problem = applier.apply(command)
@@ -98,6 +122,17 @@ def complete(ctx: commands.Context, command_list: Sequence[cmd.Command], identit
     if flushed or applier.needs_workflow_task:
         b.schedule_workflow_task()
     return b
+
+
+def _record_attempt(b: batch.Batch, ctx: commands.Context, identity: str) -> tuple[int, int]:
+    """The completed attempt's scheduled and started event ids, writing them first if it
+    was transient, exactly as its poll showed them to the worker."""
+    ex = ctx.execution
+    if not is_transient(ex):
+        return ex.wft_scheduled_id, ex.wft_started_id
+    assert ctx.workflow_task is not None, "a transient completion is given its task"
+    scheduled, started = transient_events(ex, ctx.workflow_task, identity)
+    return b.append(scheduled.attributes, at=scheduled.event_time), b.append(started.attributes, at=started.event_time)
 
 
 def _sequence_problem(ctx: commands.Context, command_list: Sequence[cmd.Command]) -> commands.Problem | None:
@@ -132,38 +167,58 @@ def fail(
     *,
     next_attempt: int | None = None,
 ) -> batch.Batch:
-    """WorkflowTaskFailed, then a retried task after a short backoff; the run and its
-    history stay as they are, so a worker with fixed code picks the run up again."""
+    """A failed workflow task, retried after a short backoff; the run and its history stay
+    as they are, so a worker with fixed code picks the run up again.
+
+    As in Temporal, only the first failure is written (WorkflowTaskFailed); the attempts
+    after it are transient until one completes, so a task failing every few seconds for a
+    week adds nothing to the history. The last failure is kept on the run for describe.
+    """
     ex = ctx.execution
     b = batch.Batch(execution=ex, now=now)
-    b.append(
-        wire.WorkflowTaskFailed(
-            scheduled_event_id=ex.wft_scheduled_id,
-            started_event_id=ex.wft_started_id,
-            cause=cause,
-            failure=failure,
-            identity=identity,
+    if not is_transient(ex):
+        b.append(
+            wire.WorkflowTaskFailed(
+                scheduled_event_id=ex.wft_scheduled_id,
+                started_event_id=ex.wft_started_id,
+                cause=cause,
+                failure=failure,
+                identity=identity,
+            )
         )
-    )
     attempt = next_attempt or ex.wft_attempt + 1
+    # Not the code's fault: the workflow must see new events first, in a fresh attempt.
+    if cause != "UNHANDLED_COMMAND":
+        _note_failure(b, cause, failure)
     _retry(b, ctx, attempt=attempt, delay=retry.workflow_task_backoff(attempt))
     return b
 
 
-def timed_out(ctx: commands.Context, scheduled_event_id: int, now: datetime) -> batch.Batch | None:
-    """The start_to_close timeout of a started workflow task fired: WorkflowTaskTimedOut and
-    a new attempt. None when that task already ended."""
+def _note_failure(b: batch.Batch, cause: str, failure: Failure | None) -> None:
+    dumped = None if failure is None else failure.model_dump(mode="json")
+    b.update(wft_failure={"cause": cause, "failure": dumped, "time": b.now.isoformat()})
+    b.workflow_task_failures.append(cause)
+
+
+def timed_out(ctx: commands.Context, scheduled_event_id: int, attempt: int, now: datetime) -> batch.Batch | None:
+    """The start_to_close timeout of a started workflow task fired: WorkflowTaskTimedOut (for
+    the first attempt that times out; transient ones record nothing) and a new attempt.
+    None when that attempt already ended."""
     ex = ctx.execution
-    if ex.status != _RUNNING or ex.wft_scheduled_id != scheduled_event_id or ex.wft_started_id == 0:
+    current = ex.wft_scheduled_id == scheduled_event_id and ex.wft_attempt == attempt and ex.wft_started_id != 0
+    if ex.status != _RUNNING or not current:
         return None
     b = batch.Batch(execution=ex, now=now)
-    b.append(
-        wire.WorkflowTaskTimedOut(
-            scheduled_event_id=ex.wft_scheduled_id,
-            started_event_id=ex.wft_started_id,
-            timeout_type=TimeoutType.START_TO_CLOSE,
+    if not is_transient(ex):
+        b.append(
+            wire.WorkflowTaskTimedOut(
+                scheduled_event_id=ex.wft_scheduled_id,
+                started_event_id=ex.wft_started_id,
+                timeout_type=TimeoutType.START_TO_CLOSE,
+            )
         )
-    )
+    message = f"Workflow task timed out after {ex.workflow_task_timeout:g}s (start_to_close)"
+    _note_failure(b, "TIMED_OUT", Failure(message=message, kind=FailureKind.TIMEOUT, source="server"))
     # A worker that died holding the task: offer it again at once.
     _retry(b, ctx, attempt=ex.wft_attempt + 1, delay=0.0)
     return b
@@ -173,4 +228,5 @@ def _retry(b: batch.Batch, ctx: commands.Context, *, attempt: int, delay: float)
     b.end_workflow_task()
     if ctx.buffered or b.buffered:
         b.flush(ctx.buffered)
-    b.schedule_workflow_task(attempt=attempt, delay=delay)
+    # A retry is transient; a fresh first attempt (after an unhandled command) is recorded.
+    b.schedule_workflow_task(attempt=attempt, delay=delay, transient=attempt > 1)

@@ -135,5 +135,7 @@ def _count(b: batch.Batch) -> None:
         metrics.WORKFLOWS_STARTED.labels(ex.namespace, ex.workflow_type).inc()
     if b.closed:
         metrics.WORKFLOWS_CLOSED.labels(ex.namespace, ex.workflow_type, ex.status.value).inc()
+    for cause in b.workflow_task_failures:
+        metrics.WORKFLOW_TASK_FAILURES.labels(ex.namespace, ex.workflow_type, cause).inc()
     for activity_type, outcome in b.activity_outcomes:
         metrics.ACTIVITY_ATTEMPTS.labels(ex.namespace, activity_type, outcome).inc()

@@ -131,7 +131,7 @@ async def _apply(tx: runner.Tx, ex: rows.Execution, timer: rows.Timer, now: date
         return user_timers.timer_fired(ex, timer, now)
     if timer.kind == rows.TimerKind.WORKFLOW_TASK_TIMEOUT:
         ctx = commands.Context(execution=ex, buffered=await history.buffered(tx.conn, ex))
-        return workflow_tasks.timed_out(ctx, int(timer.ref), now)
+        return workflow_tasks.timed_out(ctx, int(timer.ref), timer.attempt, now)
     if timer.kind == rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT:
         return termination.execution_timed_out(ex, await history.buffered(tx.conn, ex), now)
     if timer.kind in activities.TIMEOUT_OF:

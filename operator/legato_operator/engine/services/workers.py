@@ -112,6 +112,9 @@ async def _take_workflow_task(
         ex = b.execution
         first = workflow_tasks.first_event_id(ex)
         events = await history.read(tx.conn, ex.run_id, first_event_id=first)
+        # A transient attempt shows the worker the Scheduled and Started it would write.
+        if workflow_tasks.is_transient(ex):
+            events.extend(workflow_tasks.transient_events(ex, task, identity))
         answer = api.WorkflowTask(
             task_token=tokens.encode(workflow_tasks.token_for(ex)),
             workflow_id=ex.workflow_id,
@@ -155,6 +158,8 @@ async def _held_workflow_task(conn: db.Connection, namespace: str, token: tokens
 async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[Any]) -> commands.Context:
     # Read only what the commands need: most completions need nothing beyond the row.
     ctx = commands.Context(execution=ex, buffered=await history.buffered(conn, ex))
+    if workflow_tasks.is_transient(ex):
+        ctx.workflow_task = await tasks.get(conn, ex.run_id, batch.TRANSIENT)
     if any(isinstance(c, commands.NEEDS_TIMERS) for c in command_list):
         ctx.user_timers = await timers.user_timers(conn, ex.run_id)
     if any(isinstance(c, commands.NEEDS_ACTIVITIES) for c in command_list):

@@ -101,6 +101,7 @@ async def describe_workflow(
         close_time=ex.close_time,
         history_length=ex.next_event_id - 1,
         pending_activities=[_pending(t) for t in pending],
+        pending_workflow_task=_pending_workflow_task(ex),
         result=ex.result,
         failure=_failure(ex.failure),
     )
@@ -115,6 +116,19 @@ def _pending(task: rows.Task) -> api.PendingActivity:
         scheduled_event_id=task.scheduled_event_id,
         last_failure=_failure(task.last_failure),
         next_attempt_time=task.visible_at if task.state == rows.TaskState.BACKOFF else None,
+    )
+
+
+def _pending_workflow_task(ex: rows.Execution) -> api.PendingWorkflowTask | None:
+    if ex.wft_scheduled_id == 0:
+        return None
+    failed = ex.wft_failure or {}
+    return api.PendingWorkflowTask(
+        state="STARTED" if ex.wft_started_id != 0 else "SCHEDULED",
+        attempt=ex.wft_attempt,
+        last_failure_cause=failed.get("cause"),
+        last_failure=_failure(failed.get("failure")),
+        last_failure_time=failed.get("time"),
     )
 
 
