@@ -57,20 +57,6 @@ async def test_oversized_args_get_413_naming_field_size_and_limit_and_store_noth
     assert status == 404
 
 
-async def test_an_oversized_command_input_is_refused_naming_the_command(base_url: str) -> None:
-    command = {
-        "type": "ScheduleActivityTask",
-        "activity_id": "a",
-        "activity_type": "t",
-        "start_to_close_timeout": 1,
-        "input": ["y" * LIMIT],
-    }
-    status, body = await call(
-        "POST", ns(base_url) + "/workflow-tasks/complete", {"task_token": "x", "commands": [command]}
-    )
-    assert (status, body["field"]) == (413, "commands.0.input")
-
-
 async def test_start_then_describe_then_an_empty_poll_answers_204(base_url: str) -> None:
     status, started = await call("POST", ns(base_url) + "/workflows", START)
     assert status == 200

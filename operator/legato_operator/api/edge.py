@@ -1,7 +1,7 @@
 """Parsing requests at the edge, by their operation's declaration: path fields from the
 path, the rest from the query (GET) or the JSON body (POST), into the operation's request
-model, then the payload size limit. A bad input raises ``InvalidArgument`` or
-``PayloadTooLarge`` naming the field, before anything is stored."""
+model. A bad input raises ``InvalidArgument`` naming the field, before anything is stored;
+the route then checks the payload limits (``PayloadTooLarge``, or its own fallback)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from legato.api import operations as ops
 from legato.api.command import MAX_NAME_LENGTH
-from legato_operator import errors, limits
+from legato_operator import errors
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -33,8 +33,9 @@ def validation_error(error: ValidationError) -> errors.InvalidArgument:
     return errors.InvalidArgument(path or None, f"{path or 'body'}: {first['msg']}")
 
 
-async def parse(request: web.Request, op: ops.Operation[ops.Req, Any], payload_limits: limits.Limits) -> ops.Req:
-    """The request of ``op`` that ``request`` carries, validated and within the limits."""
+async def parse(request: web.Request, op: ops.Operation[ops.Req, Any]) -> ops.Req:
+    """The request of ``op`` that ``request`` carries, validated (its payloads' sizes are the
+    route's to check)."""
     path = {name: request.match_info[name] for name in op.path_fields}
     try:
         if op.in_query:
@@ -46,7 +47,6 @@ async def parse(request: web.Request, op: ops.Operation[ops.Req, Any], payload_l
             parsed = op.request.model_validate({**await _json_object(request, path), **path})
     except ValidationError as e:
         raise validation_error(e) from None
-    payload_limits.check_payloads(parsed)
     return parsed
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from legato.api import operations as ops
 from legato.api import service as api
+from legato_operator import errors
 from legato_operator.api import edge
 from legato_operator.engine.services import runner, workers, workflows
 
@@ -24,23 +25,29 @@ RUNTIME = web.AppKey("runtime", runner.Runtime)
 NO_CONTENT = 204
 
 Serve = Callable[[runner.Runtime, str, Any], Awaitable[BaseModel | None]]
+TooLarge = Callable[[runner.Runtime, str, Any, errors.PayloadTooLarge], Awaitable[BaseModel | None]]
 
 
 @dataclass(frozen=True)
 class Route:
-    """An operation and the engine function that serves it."""
+    """An operation and the engine function that serves it.
+
+    ``too_large`` serves a request whose payload is over the limit, where refusing it
+    would only make the caller try again forever: a worker's answer with a result the
+    server cannot record fails the task instead, with a cause the user can read.
+    """
 
     operation: ops.Operation[Any, Any]
     serve: Serve
+    too_large: TooLarge | None = None
 
     def handler(self) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         """The aiohttp handler of this route."""
-        op, serve = self.operation, self.serve
+        op = self.operation
 
         async def handle(request: web.Request) -> web.StreamResponse:
             rt = request.app[RUNTIME]
-            parsed = await edge.parse(request, op, rt.limits)
-            answer = await serve(rt, edge.namespace(request), parsed)
+            answer = await self._serve(rt, edge.namespace(request), await edge.parse(request, op))
             if answer is not None:
                 return edge.json_response(answer)
             return web.Response(status=NO_CONTENT) if op.may_be_empty else edge.json_response(api.Ack())
@@ -48,19 +55,34 @@ class Route:
         handle.__name__ = op.name
         return handle
 
+    async def _serve(self, rt: runner.Runtime, namespace: str, parsed: BaseModel) -> BaseModel | None:
+        try:
+            rt.limits.check_payloads(parsed)
+        except errors.PayloadTooLarge as e:
+            if self.too_large is None:
+                raise
+            return await self.too_large(rt, namespace, parsed, e)
+        return await self.serve(rt, namespace, parsed)
+
 
 def answers(
-    op: ops.Operation[ops.Req, ops.Resp], serve: Callable[[runner.Runtime, str, ops.Req], Awaitable[ops.Resp]]
+    op: ops.Operation[ops.Req, ops.Resp],
+    serve: Callable[[runner.Runtime, str, ops.Req], Awaitable[ops.Resp]],
+    *,
+    too_large: Callable[[runner.Runtime, str, ops.Req, errors.PayloadTooLarge], Awaitable[ops.Resp]] | None = None,
 ) -> Route:
     """An operation whose engine function returns its answer."""
-    return Route(op, serve)
+    return Route(op, serve, too_large)
 
 
 def acks(
-    op: ops.Operation[ops.Req, api.Ack], serve: Callable[[runner.Runtime, str, ops.Req], Awaitable[None]]
+    op: ops.Operation[ops.Req, api.Ack],
+    serve: Callable[[runner.Runtime, str, ops.Req], Awaitable[None]],
+    *,
+    too_large: Callable[[runner.Runtime, str, ops.Req, errors.PayloadTooLarge], Awaitable[None]] | None = None,
 ) -> Route:
     """An operation that answers ``Ack`` once its engine function returns."""
-    return Route(op, serve)
+    return Route(op, serve, too_large)
 
 
 def long_polls(
@@ -80,12 +102,12 @@ ROUTES: tuple[Route, ...] = (
     acks(ops.CANCEL_WORKFLOW, workflows.cancel_workflow),
     acks(ops.TERMINATE_WORKFLOW, workflows.terminate_workflow),
     long_polls(ops.POLL_WORKFLOW_TASK, workers.poll_workflow_task),
-    acks(ops.COMPLETE_WORKFLOW_TASK, workers.complete_workflow_task),
+    acks(ops.COMPLETE_WORKFLOW_TASK, workers.complete_workflow_task, too_large=workers.workflow_task_too_large),
     acks(ops.FAIL_WORKFLOW_TASK, workers.fail_workflow_task),
     long_polls(ops.POLL_ACTIVITY_TASK, workers.poll_activity_task),
-    acks(ops.COMPLETE_ACTIVITY_TASK, workers.complete_activity_task),
-    acks(ops.FAIL_ACTIVITY_TASK, workers.fail_activity_task),
-    answers(ops.HEARTBEAT_ACTIVITY_TASK, workers.heartbeat_activity_task),
+    acks(ops.COMPLETE_ACTIVITY_TASK, workers.complete_activity_task, too_large=workers.activity_result_too_large),
+    acks(ops.FAIL_ACTIVITY_TASK, workers.fail_activity_task, too_large=workers.activity_failure_too_large),
+    answers(ops.HEARTBEAT_ACTIVITY_TASK, workers.heartbeat_activity_task, too_large=workers.heartbeat_too_large),
     answers(ops.DESCRIBE_TASK_QUEUE, workers.describe_task_queue),
     answers(ops.TASK_QUEUE_BACKLOG, workers.describe_task_queue),
 )

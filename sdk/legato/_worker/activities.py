@@ -21,7 +21,7 @@ from legato._runtime.definitions import ActivityDefinition
 from legato._runtime.info import ActivityInfo
 from legato.api import service as api
 from legato.api.common import Failure
-from legato.exceptions import ApplicationError, CancelledError
+from legato.exceptions import ApplicationError, CancelledError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry
 from .heartbeat import Heartbeater
@@ -144,6 +144,12 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             workflow_run_id=task.run_id,
             workflow_type=task.workflow_type,
         )
+
+    def _too_large(self, task: api.ActivityTask, error: RPCError) -> ActivityAnswer:
+        refused = ApplicationError(
+            f"Activity result too large for the server: {error.message}", type="PayloadTooLarge", non_retryable=True
+        )
+        return self._fail(task, self._failure(refused))
 
     def _not_registered(self, task: api.ActivityTask) -> Failure:
         error = ApplicationError(

@@ -26,6 +26,7 @@ Task = TypeVar("Task", api.WorkflowTask, api.ActivityTask)
 Answer = TypeVar("Answer")
 Definition = TypeVar("Definition")
 
+HTTP_TOO_LARGE = 413
 # How long a worker's long poll may be held open by the server.
 POLL_WAIT = 30.0
 
@@ -82,9 +83,7 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         answer = await self.handle(task)
         deadline = asyncio.get_running_loop().time() + self.respond_within
         try:
-            await _transport.with_retries(
-                lambda: self._answer(answer), deadline=deadline, what=f"Answering a {self.kind} task"
-            )
+            await self._deliver(task, answer, deadline)
         # Timed out, retried elsewhere or answered already: the server recorded nothing.
         except _transport.TaskNotFoundError as e:
             self._dropped(task)
@@ -92,6 +91,25 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         except RPCError as e:
             self._dropped(task)
             logger.warning("Could not answer the %s task of %r: %s", self.kind, task.workflow_id, e.message)
+
+    async def _deliver(self, task: Task, answer: Answer, deadline: float) -> None:
+        try:
+            await self._send(answer, deadline)
+        # Too large for the server even to read: fail the task rather than let it time out
+        # and run again (an oversized answer the server can read, it fails by itself).
+        except RPCError as e:
+            if e.http_status != HTTP_TOO_LARGE:
+                raise
+            logger.warning("The answer to the %s task of %r is too large: %s", self.kind, task.workflow_id, e.message)
+            await self._send(self._too_large(task, e), deadline)
+
+    async def _send(self, answer: Answer, deadline: float) -> None:
+        what = f"Answering a {self.kind} task"
+        await _transport.with_retries(lambda: self._answer(answer), deadline=deadline, what=what)
+
+    @abstractmethod
+    def _too_large(self, task: Task, error: RPCError) -> Answer:
+        """The answer that fails ``task`` because its own answer was too large to send."""
 
     @abstractmethod
     async def _poll(self, request: api.PollRequest) -> Task | None:

@@ -22,7 +22,7 @@ from legato.api import command as cmd
 from legato.api import service as api
 from legato.api.common import Failure
 from legato.api.history import HistoryEvent
-from legato.exceptions import NondeterminismError
+from legato.exceptions import NondeterminismError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry
 
@@ -129,6 +129,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             f"(task queue {self._task_queue!r}), available workflows: {self._registered(self._definitions)}",
             type="NotFoundError",
         )
+
+    def _too_large(self, task: api.WorkflowTask, error: RPCError) -> WorkflowTaskAnswer:
+        failure = Failure(message=f"Workflow task completion too large for the server: {error.message}")
+        return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", failure)
 
     def _fail(self, task: api.WorkflowTask, cause: str, failure: Failure) -> api.FailWorkflowTaskRequest:
         return api.FailWorkflowTaskRequest(

@@ -242,3 +242,15 @@ def ready(task: rows.Task, timer: rows.Timer) -> rows.TaskUpdate | None:
 def ready_key(task: rows.Task) -> str:
     """The wake-up key of the task's queue."""
     return keys.task_key(task.namespace, task.task_queue, task.kind)
+
+
+def too_large(what: str, error: errors.PayloadTooLarge, *, non_retryable: bool, type: str = "") -> Failure:
+    """The failure that replaces an answer the server cannot record (Temporal's
+    "Complete result exceeds size limit." and its kin), naming the size and the limit."""
+    return Failure(
+        message=f"{what} exceeds size limit: {error.message}",
+        kind=FailureKind.SERVER,
+        type=type,
+        source="server",
+        non_retryable=non_retryable,
+    )

@@ -50,6 +50,28 @@ NEEDS_TIMERS = (cmd.StartTimer, cmd.CancelTimer)
 NEEDS_ACTIVITIES = (cmd.RequestCancelActivityTask,)
 
 
+# The cause of a refused completion, by the command whose attributes were refused.
+BAD_ATTRIBUTES = {
+    "ScheduleActivityTask": "BAD_SCHEDULE_ACTIVITY_ATTRIBUTES",
+    "RequestCancelActivityTask": "BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES",
+    "StartTimer": "BAD_START_TIMER_ATTRIBUTES",
+    "CancelTimer": "BAD_CANCEL_TIMER_ATTRIBUTES",
+    "CompleteWorkflowExecution": "BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES",
+    "FailWorkflowExecution": "BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES",
+    "CancelWorkflowExecution": "BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES",
+}
+
+
+def too_large(command_list: list[cmd.Command], field: str, message: str) -> Problem:
+    """Why a completion whose payload at ``field`` (``commands.2.input``) is over the limit
+    is refused: the cause of that command, and a message naming the field, size and limit."""
+    parts = field.split(".")
+    index = int(parts[1]) if len(parts) > 1 and parts[0] == "commands" and parts[1].isdigit() else -1
+    name = command_list[index].type if 0 <= index < len(command_list) else ""
+    cause = BAD_ATTRIBUTES.get(name, "WORKFLOW_WORKER_UNHANDLED_FAILURE")
+    return Problem(cause, f"{name or 'The completion'} exceeds size limit: {message}")
+
+
 def is_close(command: cmd.Command) -> bool:
     """Whether the command closes the run."""
     return isinstance(command, _CLOSE_COMMANDS)

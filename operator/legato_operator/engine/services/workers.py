@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from legato.api import service as api
-from legato_operator import metrics
+from legato.api.common import Failure
+from legato_operator import errors, metrics
 from legato_operator.engine.rules import activities, batch, commands, keys, tokens, workflow_tasks
 from legato_operator.engine.services import runner, set_aside, task_queues, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
@@ -193,6 +194,19 @@ async def fail_workflow_task(rt: runner.Runtime, namespace: str, request: api.Fa
     await rt.run("fail_workflow_task", change)
 
 
+async def workflow_task_too_large(
+    rt: runner.Runtime, namespace: str, request: api.CompleteWorkflowTaskRequest, error: errors.PayloadTooLarge
+) -> None:
+    """A completion with a payload over the limit fails its workflow task with the command's
+    cause and a message naming the field, size and limit (retried, as any failed task)."""
+    problem = commands.too_large(request.commands, error.field, error.message)
+    failure = Failure(message=problem.message, type=problem.cause, source="server")
+    refused = api.FailWorkflowTaskRequest(
+        task_token=request.task_token, cause=problem.cause, failure=failure, identity=request.identity
+    )
+    await fail_workflow_task(rt, namespace, refused)
+
+
 async def poll_activity_task(rt: runner.Runtime, namespace: str, request: api.PollRequest) -> api.ActivityTask | None:
     """The next activity task of the queue; None after ``wait``. Writes no history event."""
     return await _long_poll(
@@ -255,6 +269,41 @@ async def fail_activity_task(rt: runner.Runtime, namespace: str, request: api.Fa
         await writer.write(tx, activities.failed(ex, task, request.failure, request.identity, rt.clock.now()))
 
     await rt.run("fail_activity_task", change)
+
+
+async def activity_result_too_large(
+    rt: runner.Runtime, namespace: str, request: api.CompleteActivityTaskRequest, error: errors.PayloadTooLarge
+) -> None:
+    """A result the server cannot record fails the activity for good, as in Temporal: the
+    workflow sees the ActivityError once, instead of the activity running again and again."""
+    failure = activities.too_large("Complete result", error, non_retryable=True)
+    await _fail_instead(rt, namespace, request.task_token, failure, request.identity)
+
+
+async def activity_failure_too_large(
+    rt: runner.Runtime, namespace: str, request: api.FailActivityTaskRequest, error: errors.PayloadTooLarge
+) -> None:
+    """A failure too large to record is recorded without its payloads, as retryable as it was."""
+    reported = request.failure
+    failure = activities.too_large(
+        "Failure", error, non_retryable=reported.non_retryable, type=reported.type
+    ).model_copy(update={"message": f"{reported.message[:1000]} (failure exceeds size limit: {error.message})"})
+    await _fail_instead(rt, namespace, request.task_token, failure, request.identity)
+
+
+async def heartbeat_too_large(
+    rt: runner.Runtime, namespace: str, request: api.HeartbeatActivityTaskRequest, error: errors.PayloadTooLarge
+) -> api.HeartbeatActivityTaskResponse:
+    """Heartbeat details too large to record fail the activity for good; the answer asks the
+    worker to cancel it."""
+    failure = activities.too_large("Heartbeat details", error, non_retryable=True)
+    await _fail_instead(rt, namespace, request.task_token, failure, "")
+    return api.HeartbeatActivityTaskResponse(cancel_requested=True)
+
+
+async def _fail_instead(rt: runner.Runtime, namespace: str, token: str, failure: Failure, identity: str) -> None:
+    refused = api.FailActivityTaskRequest(task_token=token, failure=failure, identity=identity)
+    await fail_activity_task(rt, namespace, refused)
 
 
 async def heartbeat_activity_task(
