@@ -159,17 +159,26 @@ async def _until_signal() -> None:
 
 async def _dev(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir
-    async with postgres.EmbeddedPostgres(data_dir / "postgres") as pg:
-        await db.ensure_database(pg.dsn, DEV_DATABASE)
-        async with process.serve(_options(args, pg.dsn_for(DEV_DATABASE))) as serving:
-            print(f"Legato dev server on {serving.address} (Postgres {pg.dsn_for(DEV_DATABASE)})", flush=True)
-            if args.then is None:
-                await _until_signal()
-                return 0
-            status = await _then(args.then, serving.address)
-            if args.keep_running:
-                await _until_signal()
-            return status
+    try:
+        async with postgres.EmbeddedPostgres(data_dir / "postgres") as pg:
+            await db.ensure_database(pg.dsn, DEV_DATABASE)
+            return await _serve_dev(args, pg.dsn_for(DEV_DATABASE))
+    # No binaries, or a cluster that cannot be created or started: the message says why.
+    except postgres.PostgresError as e:
+        print(f"legato-operator: {e}", file=sys.stderr)
+        return 1
+
+
+async def _serve_dev(args: argparse.Namespace, database_url: str) -> int:
+    async with process.serve(_options(args, database_url)) as serving:
+        print(f"Legato dev server on {serving.address} (Postgres {database_url})", flush=True)
+        if args.then is None:
+            await _until_signal()
+            return 0
+        status = await _then(args.then, serving.address)
+        if args.keep_running:
+            await _until_signal()
+        return status
 
 
 async def _then(command: str, address: str) -> int:
