@@ -104,6 +104,11 @@ e2e-kind: ## Full end-to-end run on kind (needs Docker; not on the CI machines).
 
 .PHONY: clean
 clean: ## Remove build output and caches in the clone (keeps .venv and the testbin cache).
+	@# As root, the dev cluster may live outside the clone, linked from .legato-dev/postgres.
+	@if [[ -L .legato-dev/postgres ]]; then \
+		target=$$(readlink -f .legato-dev/postgres); \
+		case $$target in /var/lib/legato-dev/?*|/var/tmp/legato-dev/?*) echo "rm -rf $$target"; rm -rf "$$target";; esac; \
+	fi
 	rm -rf build dist .bench .legato-dev .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 

@@ -25,6 +25,8 @@ _database_numbers = itertools.count(1)
 def pg_cluster() -> Iterator[postgres.EmbeddedPostgres]:
     """The session's Postgres cluster, started once and removed at the end."""
     root = Path(tempfile.mkdtemp(prefix="legato-test-pg-"))
+    # As root, Postgres runs as another user: let it reach the folder (mkdtemp makes it 700),
+    # so the cluster stays here and goes with it, rather than being placed elsewhere.
     root.chmod(0o755)
     cluster = postgres.EmbeddedPostgres(root / "data")
     cluster.start()

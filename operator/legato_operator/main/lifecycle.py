@@ -1,6 +1,7 @@
 """The process lifecycles: ``run`` (server, plus the reconcilers unless ``--no-kubernetes``),
 ``dev`` (an embedded Postgres first, and ``--then``'s command), ``migrate``; the signals
-that stop them; the authenticator ``--auth`` and ``--tokens-file`` ask for.
+that stop them; the authenticator ``--auth`` and ``--tokens-file`` ask for, and the refusal
+to serve every caller on an address others can reach unless told to.
 
 SIGTERM and SIGINT stop the process cleanly; all state is in Postgres, so ``kill -9`` at
 any moment loses nothing either.
@@ -11,9 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -33,6 +36,7 @@ async def main(args: argparse.Namespace) -> int:
     """Run the command ``args`` name; returns the exit status."""
     if args.command == "migrate":
         return await _migrate(args.database_url)
+    _refuse_unauthenticated_exposure(args)
     if args.command == "run":
         if not args.database_url:
             print("legato-operator: --database-url or LEGATO_DATABASE_URL is required", file=sys.stderr)
@@ -61,9 +65,45 @@ def _auth_mode(args: argparse.Namespace) -> str:
     if args.auth is not None:
         return str(args.auth)
     # `run` talks to Kubernetes unless told not to; without it only a tokens file can say who calls.
-    if not getattr(args, "no_kubernetes", False):
+    if args.command == "run" and not args.no_kubernetes:
         return "kubernetes"
     return "tokens" if args.tokens_file else "none"
+
+
+def _refuse_unauthenticated_exposure(args: argparse.Namespace) -> None:
+    """Exit 2 rather than let anyone who reaches the port act in every namespace, unless told to."""
+    # Said explicitly (--auth / LEGATO_AUTH), or not unauthenticated, or only this machine can call.
+    if args.auth is not None or _auth_mode(args) != "none" or _is_loopback(args.host):
+        return
+    _exit_usage(
+        f"refusing to serve without authentication on {args.host}, which is not a loopback address: anyone "
+        f"who can reach port {args.port} could act in every namespace. Give --tokens-file PATH (or "
+        "LEGATO_TOKENS_FILE) to require static tokens, listen on 127.0.0.1 (--host), or pass --auth none "
+        "(LEGATO_AUTH=none) to serve without authentication on purpose"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether every address ``host`` stands for is a loopback one (127.0.0.0/8, ::1)."""
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    # Unresolvable: binding will fail anyway; refuse rather than guess.
+    except (OSError, UnicodeError):
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+
+def _auth_summary(args: argparse.Namespace) -> str:
+    """Which authentication is in force, for the startup line."""
+    mode = _auth_mode(args)
+    tokens = f"static tokens from {args.tokens_file}" if args.tokens_file else ""
+    if mode == "none" and args.auth is None:
+        return "authentication off (loopback only): every caller on this machine may act in every namespace"
+    if mode == "none":
+        return "authentication off (--auth none): every caller may act in every namespace"
+    if mode == "tokens":
+        return f"authentication: {tokens}"
+    return "authentication: Kubernetes ServiceAccount tokens (TokenReview)" + (f" and {tokens}" if tokens else "")
 
 
 def _authenticator(args: argparse.Namespace, kube_client: kube.Kube | None) -> auth.Authenticator | None:
@@ -74,7 +114,6 @@ def _authenticator(args: argparse.Namespace, kube_client: kube.Kube | None) -> a
     if mode == "none":
         if args.tokens_file:
             _exit_usage("--tokens-file needs --auth tokens or --auth kubernetes")
-        log.warning("Authentication is off (--auth none): every caller may act in every namespace")
         return None
     chain: list[auth.Authenticator] = []
     if args.tokens_file:
@@ -84,7 +123,6 @@ def _authenticator(args: argparse.Namespace, kube_client: kube.Kube | None) -> a
             _exit_usage(str(e))
     if mode == "kubernetes":
         chain.append(token_review.KubernetesAuthenticator(kube_client or _kube_client(args)))
-    log.info("Authentication: %s%s", mode, f" + tokens from {args.tokens_file}" if args.tokens_file else "")
     return chain[0] if len(chain) == 1 else auth.FirstOf(chain)
 
 
@@ -116,6 +154,8 @@ async def _migrate(database_url: str | None) -> int:
 
 async def _run(options: process.Options, args: argparse.Namespace, client: kube.Kube | None) -> int:
     async with process.serve(options) as serving:
+        level = logging.WARNING if _auth_mode(args) == "none" else logging.INFO
+        log.log(level, "Legato server on %s; %s", serving.address, _auth_summary(args))
         if args.no_kubernetes or client is None:
             await _until_signal()
         else:
@@ -159,17 +199,26 @@ async def _until_signal() -> None:
 
 async def _dev(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir
-    async with postgres.EmbeddedPostgres(data_dir / "postgres") as pg:
-        await db.ensure_database(pg.dsn, DEV_DATABASE)
-        async with process.serve(_options(args, pg.dsn_for(DEV_DATABASE))) as serving:
-            print(f"Legato dev server on {serving.address} (Postgres {pg.dsn_for(DEV_DATABASE)})", flush=True)
-            if args.then is None:
-                await _until_signal()
-                return 0
-            status = await _then(args.then, serving.address)
-            if args.keep_running:
-                await _until_signal()
-            return status
+    try:
+        async with postgres.EmbeddedPostgres(data_dir / "postgres") as pg:
+            await db.ensure_database(pg.dsn, DEV_DATABASE)
+            return await _serve_dev(args, pg.dsn_for(DEV_DATABASE))
+    # No binaries, or a cluster that cannot be created or started: the message says why.
+    except postgres.PostgresError as e:
+        print(f"legato-operator: {e}", file=sys.stderr)
+        return 1
+
+
+async def _serve_dev(args: argparse.Namespace, database_url: str) -> int:
+    async with process.serve(_options(args, database_url)) as serving:
+        print(f"Legato dev server on {serving.address} (Postgres {database_url}); {_auth_summary(args)}", flush=True)
+        if args.then is None:
+            await _until_signal()
+            return 0
+        status = await _then(args.then, serving.address)
+        if args.keep_running:
+            await _until_signal()
+        return status
 
 
 async def _then(command: str, address: str) -> int:

@@ -1,7 +1,8 @@
 """The command line's options, one row each: flag, environment variable, type, default, help.
 
 A row lists the commands that take it; where a command's default differs (``dev`` serves
-on loopback with authentication off), ``defaults`` says so. The environment variable,
+on loopback), ``defaults`` says so. ``--auth`` has no default here: unset, the lifecycle
+picks the mode from the others, and tells an unset mode from ``--auth none``. The environment variable,
 when set, replaces the default, and a flag given on the command line wins over both.
 """
 
@@ -94,10 +95,9 @@ OPTIONS: tuple[Option, ...] = (
         "--auth",
         SERVING,
         "who may call the API: none (everyone: dev only), kubernetes (ServiceAccount tokens by TokenReview), "
-        "tokens (only --tokens-file); unset: kubernetes, or with --no-kubernetes tokens if --tokens-file is "
-        "given, else none",
+        "tokens (only --tokens-file); unset: kubernetes for run, else tokens if --tokens-file is given, else "
+        "none -- but only on a loopback --host: serving everyone on another address needs --auth none",
         env="LEGATO_AUTH",
-        defaults={DEV: "none"},
         choices=AUTH_MODES,
     ),
     Option(
