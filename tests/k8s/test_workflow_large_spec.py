@@ -1,8 +1,9 @@
 """Workflow resources with large specs against a real kube-apiserver.
 
 kopf keeps only digests in the resource's annotations (which are limited to 256 KiB in
-all), so a large input runs and its resource can always be deleted; a spec too large for
-the API server is refused by it when it is applied.
+all), so a large input runs and its resource can always be deleted; a spec too large to
+leave room for its status is refused with a reason, and one too large for the API server
+is refused by it when it is applied.
 """
 
 from __future__ import annotations
@@ -10,17 +11,19 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
+import kopf
 import pytest
 
 from legato import activity, workflow
 from legato.client import Client
+from legato_operator.k8s import workflows
 from tests.k8s import test_workflow_resource as wr
 from tests.k8s.apiserver import APIServer
 from tests.k8s.harness import apply, workflow_manifest
 from tests.support.deadline import eventually
-from tests.support.server_process import running_worker
+from tests.support.server_process import ServerProcess, running_worker
 
 KiB = 1024
 KUBECTL_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -130,6 +133,25 @@ async def test_a_spec_past_kubectls_annotation_limit_is_refused_by_apply_and_run
     await delete_and_wait_gone(apiserver, "big-3", namespace)
 
 
+async def test_a_spec_over_the_start_limit_is_refused_with_a_reason_and_deleted_at_once(
+    apiserver: APIServer, namespace: str, operator_process: ServerProcess
+) -> None:
+    await apply_workflow(apiserver, big_workflow("big-4", namespace, 1200 * KiB), "--server-side")
+
+    def refused(s: dict[str, Any]) -> bool:
+        return bool(wr.condition(s, "Started"))
+
+    pending = await wr.status_when(apiserver, "big-4", namespace, refused, "a refusal")
+    assert pending["phase"] == "Pending"
+    assert (wr.condition(pending, "Started") or {}).get("reason") == "InvalidSpec"
+    assert f"over the limit of {workflows.MAX_SPEC_BYTES} bytes" in pending["message"]
+    assert "InvalidSpec" in await wr.events_of(apiserver, "big-4", namespace)
+    # No run to stop, so no finalizer: near etcd's limit one would keep it from being deleted.
+    found = await wr.resource(apiserver, "big-4", namespace)
+    assert not (found or {})["metadata"].get("finalizers")
+    await delete_and_wait_gone(apiserver, "big-4", namespace)
+
+
 @pytest.mark.parametrize(
     ("flags", "error"),
     [
@@ -148,3 +170,18 @@ async def test_a_spec_too_large_for_the_api_server_is_refused_by_kubectl_apply(
     assert code != 0
     assert error in output
     assert await wr.gone(apiserver, "big-5", namespace)
+
+
+def may_have_run(spec: dict[str, Any], status: dict[str, Any]) -> bool:
+    body = kopf.Body(cast(kopf.RawBody, {"spec": spec, "status": status}))
+    return workflows.may_have_run(body.spec, body.status)
+
+
+def test_only_a_resource_that_may_have_a_run_is_held_by_the_finalizer() -> None:
+    small = workflow_manifest("w", "shop", args=["x" * 1000])["spec"]
+    large = workflow_manifest("w", "shop", args=["x" * workflows.MAX_SPEC_BYTES])["spec"]
+    assert workflows.spec_bytes(small) < 1100
+    assert may_have_run(small, {})
+    assert not may_have_run(large, {})
+    # Started before its spec grew: its run must still be stopped on deletion.
+    assert may_have_run(large, {"runId": "r-1"})
