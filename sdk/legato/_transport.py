@@ -14,6 +14,7 @@ Each is sent as ``Authorization: Bearer <token>``.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -181,13 +182,16 @@ class Transport:
         """
         url = self.url(path, **path_args)
         headers = self.headers()
+        data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
+            # A stream, not bytes: aiohttp warns that a raw body past 1 MiB blocks the loop.
+            data = io.BytesIO(body.encode())
         try:
             async with self._get_session().request(
                 method,
                 url,
-                data=body,
+                data=data,
                 params=params,
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=http_timeout),

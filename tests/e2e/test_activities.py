@@ -161,3 +161,24 @@ async def test_an_activity_asking_for_its_next_retry_in_an_hour_waits_an_hour_no
     assert waiting.next_attempt_time is not None
     wait = waiting.next_attempt_time - datetime.now(UTC)
     assert timedelta(minutes=55) < wait <= timedelta(hours=1)
+
+
+@activity.defn
+async def measure(text: str) -> int:
+    return len(text)
+
+
+@workflow.defn
+class MeasureWorkflow:
+    @workflow.run
+    async def run(self, text: str) -> list[int]:
+        measured = await workflow.execute_activity(measure, text, start_to_close_timeout=timedelta(seconds=10))
+        return [len(text), measured]
+
+
+async def test_an_input_over_one_mib_reaches_the_workflow_and_its_activity(client: Client) -> None:
+    # Past aiohttp's 1 MiB mark for request bodies, under the 2 MiB payload limit.
+    text = "x" * (1536 * 1024)
+    async with running_worker(client, task_queue="measure", workflows=[MeasureWorkflow], activities=[measure]):
+        result = await client.execute_workflow(MeasureWorkflow.run, text, id="measure-1", task_queue="measure")
+    assert result == [len(text), len(text)]

@@ -11,12 +11,12 @@ from tests.k8s.apiserver import APIServer
 from tests.support.server_process import ServerProcess
 
 
-def apply(apiserver: APIServer, manifest: dict[str, Any]) -> tuple[int, str]:
-    """`kubectl apply` one manifest; (exit code, output)."""
+def apply(apiserver: APIServer, manifest: dict[str, Any], *flags: str) -> tuple[int, str]:
+    """`kubectl apply` one manifest (with ``flags``, e.g. ``--server-side``); (exit code, output)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
         json.dump(manifest, f)
         f.flush()
-        result = apiserver.kubectl("apply", "-f", f.name, check=False)
+        result = apiserver.kubectl("apply", *flags, "-f", f.name, check=False)
     return result.returncode, result.stdout + result.stderr
 
 

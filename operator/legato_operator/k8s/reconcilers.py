@@ -14,7 +14,7 @@ from typing import Any
 
 import kopf
 
-from legato_operator.k8s import context, leader, task_queues, workflows
+from legato_operator.k8s import context, diffbase, leader, task_queues, workflows
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,8 @@ def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
 def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.persistence.finalizer = context.FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="legato.dev")
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="legato.dev")
+    # Digests only: a resource's annotations cannot hold a copy of a large spec.
+    settings.persistence.diffbase_storage = diffbase.DigestDiffBaseStorage(prefix="legato.dev")
     settings.posting.level = logging.WARNING
     settings.watching.server_timeout = 300
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import kopf
@@ -47,6 +49,9 @@ RETRY_DELAY = 5.0
 MIN_PASS_GAP = 0.1
 # How many status writes are in flight at once.
 WRITE_CONCURRENCY = 8
+# The largest spec (as JSON) that starts a run: etcd refuses objects past 1.5 MiB, and a
+# resource needs room beside its spec for its status and for kopf's and kubectl's annotations.
+MAX_SPEC_BYTES = 1024 * 1024
 _REUSE_POLICIES = {
     models.IdReusePolicy.ALLOW_DUPLICATE: api.IdReusePolicy.ALLOW_DUPLICATE,
     models.IdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY: api.IdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
@@ -78,7 +83,7 @@ async def reconcile_workflow(
     generation = int(meta.get("generation") or 0)
     try:
         parsed = models.WorkflowSpec.model_validate(dict(spec))
-        link = await _ensure_started(ctx, key, parsed, generation)
+        link = await _ensure_started(ctx, key, parsed, generation, spec_size=spec_bytes(spec))
         await _check_identity(ctx, link, parsed, generation)
         await _deliver_signals(ctx, link, parsed.signals)
     # The spec can never start a run: say why on the resource, and wait for a new spec.
@@ -93,12 +98,15 @@ async def reconcile_workflow(
 
 
 async def _ensure_started(
-    ctx: context.OperatorContext, key: rows.ResourceKey, spec: models.WorkflowSpec, generation: int
+    ctx: context.OperatorContext, key: rows.ResourceKey, spec: models.WorkflowSpec, generation: int, *, spec_size: int
 ) -> rows.WorkflowResource:
     """The resource's link, starting its run first if there is none yet."""
     link = await ctx.runtime.query(resource_links.load, key)
     if link is not None:
         return link
+    if spec_size > MAX_SPEC_BYTES:
+        message = f"spec is {spec_size} bytes of JSON, over the limit of {MAX_SPEC_BYTES} bytes for a Workflow"
+        raise StartRefused("InvalidSpec", f"{message}: pass large inputs by reference")
     request = start_request(key, spec, ctx.runtime.limits)
     try:
         link, started = await resources.start(
@@ -137,6 +145,11 @@ def start_request(
         message = e.message if isinstance(e, errors.PayloadTooLarge) else _validation_message(e)
         raise StartRefused("InvalidSpec", message) from e
     return request
+
+
+def spec_bytes(spec: Mapping[str, Any]) -> int:
+    """The size of a resource's spec as compact JSON, as the start limit counts it."""
+    return len(json.dumps(dict(spec), separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def _seconds(duration: str | None) -> float | None:
@@ -238,7 +251,16 @@ async def _send_signal(rt: runner.Runtime, link: rows.WorkflowResource, signal: 
 # --- delete -------------------------------------------------------------------------------
 
 
-@kopf.on.delete(*WORKFLOWS, registry=context.registry)
+def may_have_run(spec: kopf.Spec, status: kopf.Status, **_: Any) -> bool:
+    """Whether deleting the resource may have a run to stop, so kopf holds it with its finalizer.
+
+    A spec over the start limit never starts a run, and near etcd's limit a resource held by
+    a finalizer cannot even be marked deleted (that adds to it): such a resource goes without.
+    """
+    return bool(status.get("runId")) or spec_bytes(spec) <= MAX_SPEC_BYTES
+
+
+@kopf.on.delete(*WORKFLOWS, registry=context.registry, when=may_have_run)
 async def delete_workflow(spec: kopf.Spec, name: str, namespace: str | None, uid: str, memo: Any, **_: Any) -> None:
     """Follow ``spec.onDelete``; kopf removes the finalizer when this returns."""
     ctx = context.of(memo)
