@@ -3,7 +3,9 @@
 Moves text: ``legato._service`` encodes the requests of ``legato.api.operations`` and
 decodes the answers; here ``204`` is an empty long poll (returned as None), and 4xx/5xx
 bodies are ``ErrorBody``, raised as ``RPCError`` with a gRPC-style status as Temporal's
-client does (``TaskNotFoundError`` for a task token that no longer holds its task).
+client does (``TaskNotFoundError`` for a task token that no longer holds its task). A
+server that cannot be reached is ``UNAVAILABLE``, one that does not answer in time
+``DEADLINE_EXCEEDED``; ``legato._retry`` decides which of them to try again.
 
 Credentials: an explicit ``api_key``; else the token in the file ``LEGATO_TOKEN_FILE``
 names (the operator mounts a projected ServiceAccount token there on worker pods, and
@@ -16,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -28,8 +29,6 @@ from legato.api.service import ErrorBody
 from legato.exceptions import RPCError, RPCStatusCode
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 _STATUS_BY_HTTP = {
     400: RPCStatusCode.INVALID_ARGUMENT,
@@ -43,6 +42,8 @@ _STATUS_BY_HTTP = {
     422: RPCStatusCode.INVALID_ARGUMENT,
     429: RPCStatusCode.RESOURCE_EXHAUSTED,
     501: RPCStatusCode.UNIMPLEMENTED,
+    # A proxy in front (an ingress) could not reach the server: it is restarting.
+    502: RPCStatusCode.UNAVAILABLE,
     503: RPCStatusCode.UNAVAILABLE,
     504: RPCStatusCode.DEADLINE_EXCEEDED,
 }
@@ -53,13 +54,6 @@ def base_url(target: str, *, tls: bool) -> str:
     if target.startswith(("http://", "https://")):
         return target.rstrip("/")
     return f"{'https' if tls else 'http'}://{target}"
-
-
-def is_transient(error: RPCError) -> bool:
-    """Whether a retry of the same call may succeed (server down, restarting or overloaded)."""
-    return error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED) or (
-        error.http_status >= 500 and error.http_status != 501
-    )
 
 
 async def _close_at_loop_exit(session: aiohttp.ClientSession) -> None:
@@ -194,13 +188,14 @@ class Transport:
             ) as response:
                 text = await response.text()
                 status = response.status
-        except aiohttp.ClientError as e:
-            raise RPCError(
-                f"Cannot reach the Legato server at {self.base_url}: {e}", status=RPCStatusCode.UNAVAILABLE
-            ) from e
+        # First: aiohttp's socket timeouts are ClientErrors too, but the call may have been done.
         except TimeoutError as e:
             raise RPCError(
                 f"{method} {url} timed out after {http_timeout}s", status=RPCStatusCode.DEADLINE_EXCEEDED
+            ) from e
+        except aiohttp.ClientError as e:
+            raise RPCError(
+                f"Cannot reach the Legato server at {self.base_url}: {e}", status=RPCStatusCode.UNAVAILABLE
             ) from e
         if status == 204:
             return None
@@ -238,22 +233,3 @@ def _error(status: int, text: str, what: str) -> RPCError:
 
 def _fallback_status(status: int) -> RPCStatusCode:
     return RPCStatusCode.INTERNAL if status >= 500 else RPCStatusCode.UNKNOWN
-
-
-async def with_retries(call: Callable[[], Awaitable[T]], *, deadline: float, what: str) -> T:
-    """Retry ``call`` on transient errors with backoff until ``deadline`` (loop time).
-
-    A worker's answer must survive a server restart: the server is a peer that comes
-    back, and the answer (a completed activity) must not be lost meanwhile.
-    """
-    loop = asyncio.get_running_loop()
-    delay = 0.1
-    while True:
-        try:
-            return await call()
-        except RPCError as e:
-            if not is_transient(e) or loop.time() + delay > deadline:
-                raise
-            logger.info("%s failed (%s); retrying in %.1fs", what, e.message, delay)
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 2.0)

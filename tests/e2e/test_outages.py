@@ -1,7 +1,8 @@
-"""Outages end to end: Postgres stopped and started under a real server process.
+"""Outages end to end: the server killed and restarted, Postgres stopped and started.
 
-Postgres is a real cluster — one of this module's own, so that stopping it disturbs no
-other test. While it is down the API answers 503 and says so in its log once.
+The server is a real process and Postgres a real cluster — one of this module's own, so
+that stopping it disturbs no other test. Calls made while either is down succeed once it
+is back; while Postgres is down the API answers 503 and says so in its log once.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import aiohttp
 import asyncpg
 import pytest
 
+from legato import workflow
+from legato.client import Client
 from legato_operator import postgres
 from tests.support.deadline import eventually
-from tests.support.server_process import ServerProcess
+from tests.support.server_process import ServerProcess, running_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -59,6 +62,21 @@ async def outage_server(cluster: postgres.EmbeddedPostgres, tmp_path: Path) -> A
         proc.stop()
         if not (cluster.data_dir / "postmaster.pid").exists():
             cluster.start()
+
+
+@workflow.defn
+class WaitForGo:
+    def __init__(self) -> None:
+        self.go = False
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        await workflow.wait_condition(lambda: self.go)
+        return f"{name} went"
+
+    @workflow.signal
+    def proceed(self) -> None:
+        self.go = True
 
 
 class Log:
@@ -108,3 +126,58 @@ async def test_calls_during_a_postgres_outage_answer_503_and_the_log_says_so_onc
 async def _status_of(url: str, expected: int) -> bool:
     status, _, _ = await raw_get(url)
     return status == expected
+
+
+async def test_a_call_made_while_the_server_is_down_succeeds_once_it_is_back(outage_server: ServerProcess) -> None:
+    client = await Client.connect(outage_server.address)
+    async with running_worker(client, task_queue="outages", workflows=[WaitForGo]):
+        outage_server.kill()
+        # Made while nothing listens; it is retried until the restarted server answers.
+        start = asyncio.create_task(client.start_workflow(WaitForGo.run, "a", id="down-1", task_queue="outages"))
+        await asyncio.to_thread(outage_server.start)
+        handle = await start
+        await handle.signal(WaitForGo.proceed)
+        assert await asyncio.wait_for(handle.result(), timeout=30) == "a went"
+    await client.close()
+
+
+async def test_a_call_made_while_postgres_is_stopped_succeeds_once_it_is_back(
+    cluster: postgres.EmbeddedPostgres, outage_server: ServerProcess
+) -> None:
+    client = await Client.connect(outage_server.address)
+    async with running_worker(client, task_queue="outages", workflows=[WaitForGo]):
+        await asyncio.to_thread(cluster.stop)
+        # Made while the server answers 503; it is retried until the database is back.
+        start = asyncio.create_task(client.start_workflow(WaitForGo.run, "b", id="pg-down-1", task_queue="outages"))
+        await asyncio.sleep(OUTAGE_SECONDS)
+        assert not start.done()
+        await asyncio.to_thread(cluster.start)
+        handle = await start
+        await handle.signal(WaitForGo.proceed)
+        assert await asyncio.wait_for(handle.result(), timeout=30) == "b went"
+    await client.close()
+
+
+async def test_result_rides_through_a_server_restart_and_a_postgres_restart(
+    cluster: postgres.EmbeddedPostgres, outage_server: ServerProcess
+) -> None:
+    client = await Client.connect(outage_server.address)
+    async with running_worker(client, task_queue="outages", workflows=[WaitForGo]):
+        handle = await client.start_workflow(WaitForGo.run, "c", id="ride-1", task_queue="outages")
+        result = asyncio.create_task(handle.result())
+        # Its long poll is open on the server when the server dies, then when Postgres stops.
+        await eventually(lambda: _started(client, "ride-1"), within=20, what="the run's first workflow task")
+        outage_server.kill()
+        await asyncio.to_thread(outage_server.start)
+        await asyncio.to_thread(cluster.stop)
+        await asyncio.sleep(OUTAGE_SECONDS)
+        await asyncio.to_thread(cluster.start)
+        assert not result.done()
+        await handle.signal(WaitForGo.proceed)
+        assert await asyncio.wait_for(result, timeout=30) == "c went"
+    await client.close()
+
+
+async def _started(client: Client, workflow_id: str) -> bool:
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    return any(e.event_type == "WorkflowTaskCompleted" for e in history.events)
