@@ -68,11 +68,13 @@ class ServiceClient:
 
     async def poll(self, op: ops.LongPoll[ops.PollReq, ops.Resp], request: ops.PollReq) -> ops.Resp | None:
         """Make the long poll ``op`` once; None when nothing came within ``request.wait``."""
-        text = await self._send(op, request, request.wait + LONG_POLL_MARGIN)
+        text = await self._send(op, request, request.wait + LONG_POLL_MARGIN, long_poll=True)
         # Parsed and validated in one pass (pydantic's JSON parser), not json.loads first.
         return None if text is None else op.response.model_validate_json(text)
 
-    async def _send(self, op: ops.Operation[Any, Any], request: ops.Req, http_timeout: float) -> str | None:
+    async def _send(
+        self, op: ops.Operation[Any, Any], request: ops.Req, http_timeout: float, *, long_poll: bool = False
+    ) -> str | None:
         path_args = {name: str(getattr(request, name)) for name in op.path_fields}
         params: dict[str, str] = {}
         body = None
@@ -83,7 +85,13 @@ class ServiceClient:
             # Straight to JSON text by pydantic, not dumped to dicts and encoded again.
             body = request.model_dump_json(exclude=set(op.path_fields))
         return await self.transport.request(
-            op.method, op.path, path_args=path_args, params=params, body=body, http_timeout=http_timeout
+            op.method,
+            op.path,
+            path_args=path_args,
+            params=params,
+            body=body,
+            http_timeout=http_timeout,
+            long_poll=long_poll,
         )
 
     # --- workflows ---------------------------------------------------------------------

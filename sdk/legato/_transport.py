@@ -7,6 +7,10 @@ client does (``TaskNotFoundError`` for a task token that no longer holds its tas
 server that cannot be reached is ``UNAVAILABLE``, one that does not answer in time
 ``DEADLINE_EXCEEDED``; ``legato._retry`` decides which of them to try again.
 
+Two aiohttp sessions: short calls share one pool of at most 100 connections, and long
+polls have their own, unlimited, so that a hundred polls held open by the server cannot
+keep a call waiting for a connection until its timeout runs out.
+
 Credentials: an explicit ``api_key``; else the token in the file ``LEGATO_TOKEN_FILE``
 names (the operator mounts a projected ServiceAccount token there on worker pods, and
 kubelet rotates it, so it is re-read whenever the file changes); else ``LEGATO_API_KEY``.
@@ -54,6 +58,10 @@ def base_url(target: str, *, tls: bool) -> str:
     if target.startswith(("http://", "https://")):
         return target.rstrip("/")
     return f"{'https' if tls else 'http'}://{target}"
+
+
+# Connections of the short calls' pool (aiohttp's default); long polls are not counted.
+SHORT_CALL_CONNECTIONS = 100
 
 
 async def _close_at_loop_exit(session: aiohttp.ClientSession) -> None:
@@ -119,31 +127,46 @@ def credentials(api_key: str | None, environ: Mapping[str, str] | None = None) -
     return env.get(API_KEY_ENV) or None
 
 
-class Transport:
-    """One aiohttp session to one server and namespace."""
+class _Session:
+    """One aiohttp session, opened on first use (a session must be made inside the running
+    loop) and closed with the loop if nobody closes it first."""
 
-    def __init__(self, target: str, *, namespace: str, api_key: str | None = None, tls: bool = False) -> None:
-        self.base_url = base_url(target, tls=tls)
-        self.namespace = namespace
-        self._credentials = credentials(api_key)
+    def __init__(self, connections: int) -> None:
+        self._connections = connections
         self._session: aiohttp.ClientSession | None = None
         self._closer: asyncio.Task[None] | None = None
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        # Created on first use: a session must be made inside the running loop.
+    def get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            connector = aiohttp.TCPConnector(limit=self._connections)
+            self._session = aiohttp.ClientSession(connector=connector)
             self._closer = asyncio.get_running_loop().create_task(_close_at_loop_exit(self._session))
         return self._session
 
     async def close(self) -> None:
-        """Close the session; a later call opens a new one."""
         if self._closer is not None:
             self._closer.cancel()
             self._closer = None
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class Transport:
+    """HTTP to one server and namespace: a session for short calls, one for long polls."""
+
+    def __init__(self, target: str, *, namespace: str, api_key: str | None = None, tls: bool = False) -> None:
+        self.base_url = base_url(target, tls=tls)
+        self.namespace = namespace
+        self._credentials = credentials(api_key)
+        self._short = _Session(SHORT_CALL_CONNECTIONS)
+        # 0: no limit. Each held poll needs a connection of its own for as long as it waits.
+        self._long = _Session(0)
+
+    async def close(self) -> None:
+        """Close the sessions; a later call opens new ones."""
+        await self._short.close()
+        await self._long.close()
 
     def url(self, path: str, **path_args: str) -> str:
         """The URL of an API path with its placeholders filled in (quoted)."""
@@ -166,6 +189,7 @@ class Transport:
         params: Mapping[str, str],
         body: str | None,
         http_timeout: float,
+        long_poll: bool = False,
     ) -> str | None:
         """Make one call; returns the answer's text, or None for 204.
 
@@ -177,8 +201,9 @@ class Transport:
         headers = self.headers()
         if body is not None:
             headers["Content-Type"] = "application/json"
+        session = (self._long if long_poll else self._short).get()
         try:
-            async with self._get_session().request(
+            async with session.request(
                 method,
                 url,
                 data=body,
