@@ -9,7 +9,8 @@
     │   └── StaleVersion    the execution's version moved under us (retried)
     ├── InvalidArgument     an input the models accept but the server cannot  400
     ├── PayloadTooLarge     a payload past the configured limit               413
-    └── TaskNotFound        a task token whose attempt no longer holds the task 410
+    ├── TaskNotFound        a task token whose attempt no longer holds the task 410
+    └── Unavailable         the database cannot be reached now; retry         503
 
 Errors carry structured attributes, and messages that name the object; ``code`` is the
 ``error`` of the ErrorBody (Temporal's name where it has one).
@@ -93,3 +94,12 @@ class TaskNotFound(OperatorError):
     """The task token's attempt no longer holds the task: it timed out, was retried or answered."""
 
     code = "TaskNotFound"
+
+
+class Unavailable(OperatorError):
+    """The database cannot be reached now (stopped, restarting, unreachable): nothing was
+    done that the caller can see, and the same call may succeed shortly."""
+
+    code = "Unavailable"
+    # Seconds the caller is told to wait (Retry-After); the SDK backs off on its own.
+    retry_after = 1

@@ -4,6 +4,11 @@
 transport: each method sends its request the way its operation's declaration says (path
 fields in the path, the rest in the query or the body) and validates the answer into the
 declared response model. Long polls return None when the server answered 204.
+
+A call is retried on transient errors by the client's ``RetryConfig`` (``legato._retry``
+says which errors, and a timeout only for an idempotent operation). A long poll is tried
+once: its callers poll again anyway, each in its own way (``handle.result()``, the
+worker's poll loops).
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from legato import _transport
+from legato import _retry, _transport
 from legato.api import operations as ops
 from legato.api import service as api
 from legato.api.history import HistoryEvent
 from legato.exceptions import RPCError, RPCStatusCode
+from legato.service import RetryConfig
 
 # Seconds a short call may take before it fails with DEADLINE_EXCEEDED.
 DEFAULT_HTTP_TIMEOUT = 30.0
@@ -26,8 +32,13 @@ LONG_POLL_MARGIN = 15.0
 class ServiceClient:
     """The server's operations, as typed calls over one transport."""
 
-    def __init__(self, transport: _transport.Transport) -> None:
+    def __init__(self, transport: _transport.Transport, *, retry_config: RetryConfig | None = None) -> None:
         self.transport = transport
+        self.retry_config = retry_config or RetryConfig()
+
+    def with_retry_config(self, retry_config: RetryConfig) -> ServiceClient:
+        """The same calls over the same connection, retried by ``retry_config`` instead."""
+        return ServiceClient(self.transport, retry_config=retry_config)
 
     @property
     def namespace(self) -> str:
@@ -42,20 +53,28 @@ class ServiceClient:
         """Make the call ``op`` with ``request``; its answer as ``op.response``.
 
         Raises:
-            RPCError: The server refused, failed or could not be reached.
+            RPCError: The server refused, failed or could not be reached (after the retries
+                its retry config allows, for a transient error).
         """
-        text = await self._send(op, request, DEFAULT_HTTP_TIMEOUT)
+        text = await _retry.call(
+            lambda: self._send(op, request, DEFAULT_HTTP_TIMEOUT),
+            config=self.retry_config,
+            idempotent=op.idempotent,
+            what=op.name,
+        )
         if text is None:
             raise RPCError(f"{op.name} answered 204 with no body", status=RPCStatusCode.INTERNAL)
         return op.response.model_validate_json(text)
 
     async def poll(self, op: ops.LongPoll[ops.PollReq, ops.Resp], request: ops.PollReq) -> ops.Resp | None:
-        """Make the long poll ``op``; None when nothing came within ``request.wait``."""
-        text = await self._send(op, request, request.wait + LONG_POLL_MARGIN)
+        """Make the long poll ``op`` once; None when nothing came within ``request.wait``."""
+        text = await self._send(op, request, request.wait + LONG_POLL_MARGIN, long_poll=True)
         # Parsed and validated in one pass (pydantic's JSON parser), not json.loads first.
         return None if text is None else op.response.model_validate_json(text)
 
-    async def _send(self, op: ops.Operation[Any, Any], request: ops.Req, http_timeout: float) -> str | None:
+    async def _send(
+        self, op: ops.Operation[Any, Any], request: ops.Req, http_timeout: float, *, long_poll: bool = False
+    ) -> str | None:
         path_args = {name: str(getattr(request, name)) for name in op.path_fields}
         params: dict[str, str] = {}
         body = None
@@ -66,7 +85,13 @@ class ServiceClient:
             # Straight to JSON text by pydantic, not dumped to dicts and encoded again.
             body = request.model_dump_json(exclude=set(op.path_fields))
         return await self.transport.request(
-            op.method, op.path, path_args=path_args, params=params, body=body, http_timeout=http_timeout
+            op.method,
+            op.path,
+            path_args=path_args,
+            params=params,
+            body=body,
+            http_timeout=http_timeout,
+            long_poll=long_poll,
         )
 
     # --- workflows ---------------------------------------------------------------------

@@ -3,7 +3,13 @@
 Moves text: ``legato._service`` encodes the requests of ``legato.api.operations`` and
 decodes the answers; here ``204`` is an empty long poll (returned as None), and 4xx/5xx
 bodies are ``ErrorBody``, raised as ``RPCError`` with a gRPC-style status as Temporal's
-client does (``TaskNotFoundError`` for a task token that no longer holds its task).
+client does (``TaskNotFoundError`` for a task token that no longer holds its task). A
+server that cannot be reached is ``UNAVAILABLE``, one that does not answer in time
+``DEADLINE_EXCEEDED``; ``legato._retry`` decides which of them to try again.
+
+Two aiohttp sessions: short calls share one pool of at most 100 connections, and long
+polls have their own, unlimited, so that a hundred polls held open by the server cannot
+keep a call waiting for a connection until its timeout runs out.
 
 Credentials: an explicit ``api_key``; else the token in the file ``LEGATO_TOKEN_FILE``
 names (the operator mounts a projected ServiceAccount token there on worker pods, and
@@ -17,9 +23,8 @@ import asyncio
 import io
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -29,8 +34,6 @@ from legato.api.service import ErrorBody
 from legato.exceptions import RPCError, RPCStatusCode
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 _STATUS_BY_HTTP = {
     400: RPCStatusCode.INVALID_ARGUMENT,
@@ -44,6 +47,8 @@ _STATUS_BY_HTTP = {
     422: RPCStatusCode.INVALID_ARGUMENT,
     429: RPCStatusCode.RESOURCE_EXHAUSTED,
     501: RPCStatusCode.UNIMPLEMENTED,
+    # A proxy in front (an ingress) could not reach the server: it is restarting.
+    502: RPCStatusCode.UNAVAILABLE,
     503: RPCStatusCode.UNAVAILABLE,
     504: RPCStatusCode.DEADLINE_EXCEEDED,
 }
@@ -56,11 +61,8 @@ def base_url(target: str, *, tls: bool) -> str:
     return f"{'https' if tls else 'http'}://{target}"
 
 
-def is_transient(error: RPCError) -> bool:
-    """Whether a retry of the same call may succeed (server down, restarting or overloaded)."""
-    return error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED) or (
-        error.http_status >= 500 and error.http_status != 501
-    )
+# Connections of the short calls' pool (aiohttp's default); long polls are not counted.
+SHORT_CALL_CONNECTIONS = 100
 
 
 async def _close_at_loop_exit(session: aiohttp.ClientSession) -> None:
@@ -126,31 +128,46 @@ def credentials(api_key: str | None, environ: Mapping[str, str] | None = None) -
     return env.get(API_KEY_ENV) or None
 
 
-class Transport:
-    """One aiohttp session to one server and namespace."""
+class _Session:
+    """One aiohttp session, opened on first use (a session must be made inside the running
+    loop) and closed with the loop if nobody closes it first."""
 
-    def __init__(self, target: str, *, namespace: str, api_key: str | None = None, tls: bool = False) -> None:
-        self.base_url = base_url(target, tls=tls)
-        self.namespace = namespace
-        self._credentials = credentials(api_key)
+    def __init__(self, connections: int) -> None:
+        self._connections = connections
         self._session: aiohttp.ClientSession | None = None
         self._closer: asyncio.Task[None] | None = None
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        # Created on first use: a session must be made inside the running loop.
+    def get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            connector = aiohttp.TCPConnector(limit=self._connections)
+            self._session = aiohttp.ClientSession(connector=connector)
             self._closer = asyncio.get_running_loop().create_task(_close_at_loop_exit(self._session))
         return self._session
 
     async def close(self) -> None:
-        """Close the session; a later call opens a new one."""
         if self._closer is not None:
             self._closer.cancel()
             self._closer = None
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class Transport:
+    """HTTP to one server and namespace: a session for short calls, one for long polls."""
+
+    def __init__(self, target: str, *, namespace: str, api_key: str | None = None, tls: bool = False) -> None:
+        self.base_url = base_url(target, tls=tls)
+        self.namespace = namespace
+        self._credentials = credentials(api_key)
+        self._short = _Session(SHORT_CALL_CONNECTIONS)
+        # 0: no limit. Each held poll needs a connection of its own for as long as it waits.
+        self._long = _Session(0)
+
+    async def close(self) -> None:
+        """Close the sessions; a later call opens new ones."""
+        await self._short.close()
+        await self._long.close()
 
     def url(self, path: str, **path_args: str) -> str:
         """The URL of an API path with its placeholders filled in (quoted)."""
@@ -173,6 +190,7 @@ class Transport:
         params: Mapping[str, str],
         body: str | None,
         http_timeout: float,
+        long_poll: bool = False,
     ) -> str | None:
         """Make one call; returns the answer's text, or None for 204.
 
@@ -187,8 +205,9 @@ class Transport:
             headers["Content-Type"] = "application/json"
             # A stream, not bytes: aiohttp warns that a raw body past 1 MiB blocks the loop.
             data = io.BytesIO(body.encode())
+        session = (self._long if long_poll else self._short).get()
         try:
-            async with self._get_session().request(
+            async with session.request(
                 method,
                 url,
                 data=data,
@@ -198,13 +217,14 @@ class Transport:
             ) as response:
                 text = await response.text()
                 status = response.status
-        except aiohttp.ClientError as e:
-            raise RPCError(
-                f"Cannot reach the Legato server at {self.base_url}: {e}", status=RPCStatusCode.UNAVAILABLE
-            ) from e
+        # First: aiohttp's socket timeouts are ClientErrors too, but the call may have been done.
         except TimeoutError as e:
             raise RPCError(
                 f"{method} {url} timed out after {http_timeout}s", status=RPCStatusCode.DEADLINE_EXCEEDED
+            ) from e
+        except aiohttp.ClientError as e:
+            raise RPCError(
+                f"Cannot reach the Legato server at {self.base_url}: {e}", status=RPCStatusCode.UNAVAILABLE
             ) from e
         if status == 204:
             return None
@@ -242,22 +262,3 @@ def _error(status: int, text: str, what: str) -> RPCError:
 
 def _fallback_status(status: int) -> RPCStatusCode:
     return RPCStatusCode.INTERNAL if status >= 500 else RPCStatusCode.UNKNOWN
-
-
-async def with_retries(call: Callable[[], Awaitable[T]], *, deadline: float, what: str) -> T:
-    """Retry ``call`` on transient errors with backoff until ``deadline`` (loop time).
-
-    A worker's answer must survive a server restart: the server is a peer that comes
-    back, and the answer (a completed activity) must not be lost meanwhile.
-    """
-    loop = asyncio.get_running_loop()
-    delay = 0.1
-    while True:
-        try:
-            return await call()
-        except RPCError as e:
-            if not is_transient(e) or loop.time() + delay > deadline:
-                raise
-            logger.info("%s failed (%s); retrying in %.1fs", what, e.message, delay)
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 2.0)

@@ -4,6 +4,10 @@
 ``start_workflow`` returns a ``WorkflowHandle`` whose ``result()`` long-polls until the run
 closes and raises ``WorkflowFailureError`` (with the failure as its cause) unless it
 completed.
+
+Every call is retried through a server restart or a database outage by the client's
+``RetryConfig`` (``legato.service``), as Temporal's client is; ``result()`` retries each of
+its polls the same way, so it rides through them too.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from legato import _calls, _service, _transport
+from legato import _calls, _retry, _service, _transport
 from legato._runtime import definitions
 from legato.api import service as api
 from legato.api.common import WorkflowExecutionStatus
@@ -33,6 +37,7 @@ from legato.exceptions import (
     WorkflowAlreadyStartedError,
     WorkflowFailureError,
 )
+from legato.service import RetryConfig
 
 __all__ = [
     "Client",
@@ -69,6 +74,7 @@ class Client:
         data_converter: DataConverter = DataConverter.default,
         identity: str | None = None,
         tls: bool = False,
+        retry_config: RetryConfig | None = None,
     ) -> Client:
         """Make a client for the server at ``target_host`` (``host:port`` or a URL).
 
@@ -87,12 +93,15 @@ class Client:
             data_converter: Converts arguments and results.
             identity: Recorded with what this client does; ``pid@host`` by default.
             tls: Use https for a bare ``host:port``.
+            retry_config: How calls are retried while the server is unreachable or
+                answers 503 (restarting, or its database down); ``RetryConfig()``, as
+                Temporal's defaults, when None.
         """
         target = target_host or os.environ.get("LEGATO_ADDRESS") or "localhost:7233"
         namespace = namespace or os.environ.get("LEGATO_NAMESPACE") or "default"
         transport = _transport.Transport(target, namespace=namespace, api_key=api_key, tls=tls)
         return Client(
-            _service.ServiceClient(transport),
+            _service.ServiceClient(transport, retry_config=retry_config),
             data_converter=data_converter,
             identity=identity or f"{os.getpid()}@{socket.gethostname()}",
         )
@@ -303,10 +312,18 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         Raises:
             WorkflowFailureError: The run failed, was cancelled, terminated or timed out;
                 ``cause`` is the failure (e.g. an ApplicationError or ActivityError).
+            RPCError: The server could not be reached for longer than the client's retry
+                config allows, or refused the call.
         """
+        request = api.WorkflowResultRequest(workflow_id=self.id, run_id=self.result_run_id, wait=_RESULT_WAIT)
         while True:
-            request = api.WorkflowResultRequest(workflow_id=self.id, run_id=self.result_run_id, wait=_RESULT_WAIT)
-            response = await self._service.workflow_result(request)
+            # Each poll is retried as any other call; a long poll is always safe to repeat.
+            response = await _retry.call(
+                lambda: self._service.workflow_result(request),
+                config=self._service.retry_config,
+                idempotent=True,
+                what=f"Waiting for the result of {self.id!r}",
+            )
             # 204: still running after the wait; ask again.
             if response is not None:
                 return await self._outcome(response)

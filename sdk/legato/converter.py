@@ -1,9 +1,12 @@
 """Conversion of values to payloads and of exceptions to failures, as ``temporalio.converter``.
 
 Payloads are plain JSON values (see ``legato.api.common``). Encoding accepts primitives,
-lists, dicts, dataclasses, pydantic models, datetimes, UUIDs and enums; decoding rebuilds
-the value from the type hint of the receiving side (the parameter annotations of the
-workflow, activity or signal, or the declared result type), through pydantic.
+lists, dicts, dataclasses, pydantic models, datetimes, UUIDs, enums and UTF-8 ``bytes``
+(as text); decoding rebuilds the value from the type hint of the receiving side (the
+parameter annotations of the workflow, activity or signal, or the declared result type),
+through pydantic. A value JSON cannot carry as it is — NaN, an infinity, bytes that are
+not UTF-8 — raises ``TypeError``: it is never changed into something else (such as the
+``null`` pydantic would write for NaN).
 
 Failures keep Temporal's cause chains: an exception's ``__cause__`` becomes the Failure's
 ``cause`` and back.
@@ -12,6 +15,7 @@ Failures keep Temporal's cause chains: an exception's ``__cause__`` becomes the 
 from __future__ import annotations
 
 import asyncio
+import math
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,12 +57,20 @@ class PayloadConverter:
         """Encode one value as a JSON value.
 
         Raises:
-            TypeError: The value has no JSON form.
+            TypeError: The value has no JSON form, holds NaN or an infinity, or holds
+                bytes that are not UTF-8.
         """
         try:
-            return pydantic_core.to_jsonable_python(value)
+            payload = pydantic_core.to_jsonable_python(value)
         except pydantic_core.PydanticSerializationError as e:
             raise TypeError(f"Cannot convert {type(value).__name__} to a JSON payload: {e}") from e
+        except UnicodeDecodeError as e:
+            raise TypeError(
+                f"Cannot convert {type(value).__name__} to a JSON payload: it holds bytes that are not UTF-8 ({e});"
+                " encode them as text first (base64, for instance)"
+            ) from e
+        _refuse_non_finite(payload, value)
+        return payload
 
     def to_payloads(self, values: Sequence[Any]) -> list[Payload]:
         """Encode each value."""
@@ -84,6 +96,40 @@ class PayloadConverter:
         """Decode each payload by the type hint in its position (raw JSON past the hints)."""
         hints = list(type_hints or [])
         return [self.from_payload(p, hints[i] if i < len(hints) else None) for i, p in enumerate(payloads)]
+
+
+def _refuse_non_finite(payload: Payload, value: Any) -> None:
+    """``TypeError`` naming where ``payload`` holds NaN or an infinity, which JSON cannot carry.
+
+    One serialization (in Rust, a fraction of the cost of building the payload) writes
+    them as ``NaN`` and ``Infinity``; only when its text has one of those words, which a
+    string may also hold, is the payload walked to find the float.
+    """
+    if isinstance(payload, str | int | bool | None):
+        return
+    if not isinstance(payload, float):
+        text = pydantic_core.to_json(payload, inf_nan_mode="constants")
+        if b"NaN" not in text and b"Infinity" not in text:
+            return
+    found = _non_finite(payload, "")
+    if found is not None:
+        where, number = found
+        raise TypeError(
+            f"Cannot convert {type(value).__name__} to a JSON payload: {where or 'it'} is {number},"
+            " and JSON has no NaN or Infinity"
+        )
+
+
+def _non_finite(payload: Payload, path: str) -> tuple[str, float] | None:
+    """The path (``['prices'][2]``) and value of the first NaN or infinity in ``payload``."""
+    if isinstance(payload, float):
+        return None if math.isfinite(payload) else (path, payload)
+    items = payload.items() if isinstance(payload, dict) else enumerate(payload) if isinstance(payload, list) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{path}[{key!r}]")
+        if found is not None:
+            return found
+    return None
 
 
 class DefaultPayloadConverter(PayloadConverter):

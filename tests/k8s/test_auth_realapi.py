@@ -17,6 +17,7 @@ import pytest
 
 from legato.client import Client
 from legato.exceptions import RPCError, RPCStatusCode
+from legato.service import RetryConfig
 from legato_operator.api import auth
 from legato_operator.k8s import kube
 from legato_operator.k8s.token_review import KubernetesAuthenticator, principal_of
@@ -163,7 +164,10 @@ async def test_an_unreachable_api_server_answers_503_unavailable(pg_dsn: str, tm
         options = server.Options(database_url=pg_dsn, port=0, authenticator=KubernetesAuthenticator(calls))
         async with (
             server.serve(options) as serving,
-            await Client.connect(f"http://{serving.address}", api_key="some-token") as client,
+            # One try: the client would otherwise retry the 503 for its default 10 s.
+            await Client.connect(
+                f"http://{serving.address}", api_key="some-token", retry_config=RetryConfig(max_retries=1)
+            ) as client,
         ):
             with pytest.raises(RPCError) as unavailable:
                 await client.get_workflow_handle("x").describe()

@@ -77,6 +77,31 @@ def test_value_without_json_form_raises_type_error() -> None:
         pc.to_payload(object())
 
 
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        (float("nan"), "it is nan"),
+        ([1.0, float("inf")], r"\[1\] is inf"),
+        ({"prices": [0.5, float("-inf")]}, r"\['prices'\]\[1\] is -inf"),
+        (Receipt(order_id="o-1", total=float("nan"), tags=set()), r"\['total'\] is nan"),
+    ],
+)
+def test_nan_and_infinity_raise_type_error_naming_where_they_are(value: object, where: str) -> None:
+    # pydantic would write them as null: a payload must never change what it carries.
+    with pytest.raises(TypeError, match=where):
+        pc.to_payload(value)
+
+
+def test_strings_that_spell_nan_or_infinity_are_payloads_like_any_other() -> None:
+    assert pc.to_payload(["NaN", {"Infinity": 1.5}]) == ["NaN", {"Infinity": 1.5}]
+
+
+def test_bytes_that_are_not_utf8_raise_type_error() -> None:
+    with pytest.raises(TypeError, match="not UTF-8"):
+        pc.to_payload({"blob": b"\xff\xfe"})
+    assert pc.to_payload(b"plain text") == "plain text"
+
+
 def test_application_error_round_trips_with_its_fields() -> None:
     error = ApplicationError(
         "card stolen",

@@ -86,6 +86,7 @@ PUBLIC = {
         "default",
     ],
     "legato.testing": ["ActivityEnvironment"],
+    "legato.service": ["RPCError", "RPCStatusCode", "RetryConfig"],
 }
 
 
@@ -102,6 +103,13 @@ def test_nondeterminism_error_is_the_same_class_in_workflow_and_exceptions() -> 
 
     assert workflow.NondeterminismError is exceptions.NondeterminismError
     assert exceptions.TemporalError is exceptions.LegatoError
+
+
+def test_service_reexports_the_rpc_error_of_exceptions() -> None:
+    from legato import exceptions, service
+
+    assert service.RPCError is exceptions.RPCError
+    assert service.RPCStatusCode is exceptions.RPCStatusCode
 
 
 def test_sdk_never_imports_the_server_or_its_dependencies() -> None:

@@ -12,6 +12,7 @@ from legato.api import service as api
 from legato_operator import errors, metrics
 from legato_operator.api import auth, edge, openapi, routes
 from legato_operator.engine.services import gauges, runner
+from legato_operator.store import db
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,10 @@ _STATUS: list[tuple[type[errors.OperatorError], int]] = [
     (errors.InvalidArgument, 400),
     (errors.PayloadTooLarge, 413),
     (errors.TaskNotFound, 410),
+    (errors.Unavailable, 503),
 ]
+# What every call that could not reach the database answers.
+_UNAVAILABLE = errors.Unavailable("The database is unreachable right now; retry shortly")
 
 
 def status_of(error: errors.OperatorError) -> int:
@@ -52,16 +56,28 @@ async def _errors(
     try:
         return await handler(request)
     except errors.OperatorError as e:
-        return edge.json_response(error_body(e), status=status_of(e))
+        return error_response(e)
     # aiohttp's own refusals (unknown path, body over client_max_size) get an ErrorBody too.
     except web.HTTPException as e:
         if e.status < 400:
             raise
         body = api.ErrorBody(error=type(e).__name__, message=e.text or e.reason)
         return edge.json_response(body, status=e.status)
-    except Exception:
-        log.exception("Unexpected error in %s %s", request.method, request.path)
-        return edge.json_response(api.ErrorBody(error="Internal", message="Internal server error"), status=500)
+    # An outage, not a bug: logged once for all the calls it fails, and the caller retries.
+    except Exception as e:
+        if not db.is_unavailable(e):
+            log.exception("Unexpected error in %s %s", request.method, request.path)
+            return edge.json_response(api.ErrorBody(error="Internal", message="Internal server error"), status=500)
+        request.app[routes.RUNTIME].outage.failed(e, f"{request.method} {request.path}")
+        return error_response(_UNAVAILABLE)
+
+
+def error_response(error: errors.OperatorError) -> web.Response:
+    """The answer to an error of the tree; ``Retry-After`` says when to retry an Unavailable."""
+    response = edge.json_response(error_body(error), status=status_of(error))
+    if isinstance(error, errors.Unavailable):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def create(rt: runner.Runtime, authenticator: auth.Authenticator | None = None) -> web.Application:
@@ -89,9 +105,12 @@ async def healthz(_request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """The database answers and has every migration this server needs."""
+    rt = request.app[routes.RUNTIME]
     try:
-        missing = await gauges.pending_migrations(request.app[routes.RUNTIME])
+        missing = await gauges.pending_migrations(rt)
     except Exception as e:
+        if db.is_unavailable(e):
+            rt.outage.failed(e, "/readyz")
         return web.json_response({"ok": False, "reason": f"database unreachable: {e}"}, status=503)
     if missing:
         return web.json_response({"ok": False, "reason": f"migrations not applied: {missing}"}, status=503)

@@ -100,7 +100,9 @@ def middleware(authenticator: Authenticator) -> Middleware:
         except AuthUnavailable as e:
             log.warning("Cannot authenticate %s %s: %s", request.method, request.path, e)
             body = api.ErrorBody(error="Unavailable", message="cannot check the token now; try again shortly")
-            return edge.json_response(body, status=503)
+            response = edge.json_response(body, status=503)
+            response.headers["Retry-After"] = "1"
+            return response
         if who is None:
             return _unauthenticated("the bearer token is not valid (expired, revoked, or for another audience)")
         namespace = request.match_info.get("namespace")

@@ -25,7 +25,7 @@ _STATUS_ERRORS = {
     "413": "A payload is over the size limit",
     "401": "No bearer token, or one the server does not accept",
     "403": "The caller may not act in this namespace",
-    "503": "The token could not be checked right now; retry",
+    "503": "The database is unreachable, or the token could not be checked, right now; retry after `Retry-After`",
 }
 
 

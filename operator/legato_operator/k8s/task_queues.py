@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from legato_operator.engine.services import task_queues
 from legato_operator.k8s import builders, context, kube, models, scaling
+from legato_operator.store import db
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,10 @@ async def scale_all(ctx: context.OperatorContext) -> None:
         loads = await task_queues.all_loads(ctx.runtime)
     # The database may be briefly away: skip this tick, the next one reads again.
     except Exception as e:
-        log.warning("Could not read task queue loads: %s", e)
+        if db.is_unavailable(e):
+            ctx.runtime.outage.failed(e, "the TaskQueue scaler")
+        else:
+            log.warning("Could not read task queue loads: %s", e)
         return
     for queue in registered:
         load = loads.get((queue.namespace, queue.name)) or task_queues.QueueLoad(queue.namespace, queue.name)

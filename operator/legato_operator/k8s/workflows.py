@@ -32,7 +32,7 @@ from legato_operator import errors, limits
 from legato_operator.engine.rules import keys
 from legato_operator.engine.services import resources, runner, workflows
 from legato_operator.k8s import context, kube, models, status
-from legato_operator.store import resource_links, rows
+from legato_operator.store import db, resource_links, rows
 
 log = logging.getLogger(__name__)
 
@@ -329,8 +329,12 @@ async def write_statuses(ctx: context.OperatorContext) -> None:
             full = loop.time() >= next_full
             try:
                 await sync_statuses(ctx, include_running=full)
-            except Exception:
-                log.exception("Writing Workflow statuses failed; retrying")
+            # The database is down: the outage is logged once, not once per pass.
+            except Exception as e:
+                if db.is_unavailable(e):
+                    ctx.runtime.outage.failed(e, "the Workflow status writer")
+                else:
+                    log.exception("Writing Workflow statuses failed; retrying")
             if full:
                 next_full = loop.time() + ctx.status_interval
             await asyncio.sleep(MIN_PASS_GAP)
@@ -347,8 +351,11 @@ async def sync_statuses(ctx: context.OperatorContext, *, include_running: bool) 
             try:
                 return await _sync_one(ctx, item)
             # One resource's failure must not hold up the others; it is retried next pass.
-            except Exception:
-                log.exception("Writing the status of Workflow %s/%s failed", *_where(item.resource.key))
+            except Exception as e:
+                if db.is_unavailable(e):
+                    ctx.runtime.outage.failed(e, "the Workflow status writer")
+                else:
+                    log.exception("Writing the status of Workflow %s/%s failed", *_where(item.resource.key))
                 return False
 
     written = await asyncio.gather(*(one(item) for item in behind))

@@ -19,7 +19,7 @@ from aiohttp import web
 from legato_operator import clock, limits
 from legato_operator.api import app, auth
 from legato_operator.engine.services import runner, timer_loop
-from legato_operator.store import db, listener
+from legato_operator.store import availability, db, listener
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ class Server:
 @contextlib.asynccontextmanager
 async def serve(options: Options) -> AsyncIterator[Server]:
     """Serve until the block exits; then stop the site, the timer loop and the pool."""
-    pool = await db.connect(options.database_url)
+    # One view of the database's availability for the pool, the loops and the API.
+    outage = availability.Outage()
+    pool = await db.connect(options.database_url, outage=outage)
     try:
         if options.migrate:
             applied = await db.migrate(pool)
@@ -64,6 +66,7 @@ async def serve(options: Options) -> AsyncIterator[Server]:
             pool=pool,
             clock=clock.Clock(options.clock_offset),
             limits=limits.Limits(max_payload_bytes=options.max_payload_bytes),
+            outage=outage,
         )
         async with _listening(options.database_url, rt), _timers(rt), _site(rt, options) as port:
             log.info("Legato server listening on %s:%d", options.host, port)
@@ -74,7 +77,7 @@ async def serve(options: Options) -> AsyncIterator[Server]:
 
 @contextlib.asynccontextmanager
 async def _listening(dsn: str, rt: runner.Runtime) -> AsyncIterator[None]:
-    notifications = listener.Listener(dsn, rt.on_notify, rt.hub.wake_all)
+    notifications = listener.Listener(dsn, rt.on_notify, rt.hub.wake_all, rt.outage)
     await notifications.start()
     try:
         yield

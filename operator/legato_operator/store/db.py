@@ -8,6 +8,7 @@ Postgres advisory lock (so replicas starting together apply each once) and recor
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import time
@@ -20,7 +21,7 @@ import asyncpg
 import asyncpg.pool
 
 from legato_operator import metrics
-from legato_operator.store import jsonb
+from legato_operator.store import availability, jsonb
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +46,49 @@ class Migration:
     sql: str
 
 
-async def _init_connection(conn: Connection) -> None:
+async def _init_connection(conn: Connection, outage: availability.Outage | None = None) -> None:
     # jsonb in and out as Python values, so no query deals in JSON text; NUL-safe (see jsonb).
     await conn.set_type_codec("jsonb", encoder=jsonb.dumps, decoder=jsonb.loads, schema="pg_catalog")
+    # A new connection is the surest sign the database is back after an outage.
+    if outage is not None:
+        outage.recovered("a new pool connection")
 
 
-async def connect(dsn: str, *, min_size: int = 2, max_size: int = 20) -> Pool:
-    """A pool whose connections speak jsonb as Python values."""
+async def connect(
+    dsn: str, *, min_size: int = 2, max_size: int = 20, outage: availability.Outage | None = None
+) -> Pool:
+    """A pool whose connections speak jsonb as Python values; each new one tells ``outage``."""
+    _quiet_pool_floor()
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=functools.partial(_init_connection, outage=outage),
+        reset=_keep_session,
     )
     assert pool is not None
     return pool
+
+
+class _OutageFilter(logging.Filter):
+    """Drops asyncpg's warning, with a traceback, each time its pool fails to reconnect.
+
+    While the database is down the pool retries its floor of connections in the background
+    and logs each failure; the outage is already logged once (``store.availability``), so these
+    records would only repeat it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return error is None or not is_unavailable(error)
+
+
+_POOL_LOG = logging.getLogger("asyncpg.pool")
+
+
+def _quiet_pool_floor() -> None:
+    if not any(isinstance(f, _OutageFilter) for f in _POOL_LOG.filters):
+        _POOL_LOG.addFilter(_OutageFilter())
 
 
 async def _keep_session(conn: Connection) -> None:
@@ -84,18 +116,28 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, asyncpg.DeadlockDetectedError | asyncpg.SerializationError | asyncpg.UniqueViolationError)
 
 
+# Postgres refusing or dropping connections: stopped, restarting, shutting down, lost.
+_UNAVAILABLE = (
+    OSError,  # refused, reset, unreachable; TimeoutError (connect, command timeouts) is one too
+    asyncpg.PostgresConnectionError,  # class 08, ConnectionDoesNotExistError among them
+    asyncpg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01: stopped under us (pg_ctl stop -m fast)
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300: full, for now
+)
+
+
 def is_unavailable(error: BaseException) -> bool:
-    """True when the database could not be reached or the connection broke: an outage, not
-    a fault of the work at hand."""
-    return isinstance(
-        error,
-        OSError
-        | TimeoutError
-        | asyncpg.PostgresConnectionError
-        | asyncpg.InterfaceError
-        | asyncpg.CannotConnectNowError
-        | asyncpg.AdminShutdownError,
-    )
+    """True when ``error`` says the database cannot be reached now, not that a query is wrong.
+
+    Those are outages: the API answers them 503 (retry later) and the background loops
+    wait them out, instead of treating each as a bug with a traceback.
+    """
+    if isinstance(error, _UNAVAILABLE):
+        return True
+    # asyncpg's InterfaceError is also its answer to misuse; only a closed connection or
+    # a closing pool (the process is stopping) is an outage.
+    return isinstance(error, asyncpg.InterfaceError) and ("is closed" in str(error) or "is closing" in str(error))
 
 
 async def notify(conn: Connection, keys: Iterable[str]) -> None:

@@ -2,7 +2,8 @@
 
 Replicas wake each other's long polls and timer loops through Postgres alone. When the
 connection drops, the listener reconnects and calls ``on_reconnect`` so every waiter
-re-checks the database (it may have missed a notification meanwhile).
+re-checks the database (it may have missed a notification meanwhile). Its failures to
+reconnect are reported to the process's ``Outage``, which logs an outage once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 import asyncpg
 
-from legato_operator.store import db
+from legato_operator.store import availability, db
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +23,17 @@ log = logging.getLogger(__name__)
 class Listener:
     """LISTEN on the channel; call ``on_notify(payload)`` for each notification."""
 
-    def __init__(self, dsn: str, on_notify: Callable[[str], None], on_reconnect: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        on_notify: Callable[[str], None],
+        on_reconnect: Callable[[], None],
+        outage: availability.Outage | None = None,
+    ) -> None:
         self._dsn = dsn
         self._on_notify = on_notify
         self._on_reconnect = on_reconnect
+        self._outage = outage or availability.Outage()
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
 
@@ -48,7 +56,10 @@ class Listener:
                 await self._listen_until_lost()
                 delay = 0.1
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
-                log.warning("LISTEN connection failed (%s); retrying in %.1fs", e, delay)
+                if db.is_unavailable(e):
+                    self._outage.failed(e, "the LISTEN connection")
+                else:
+                    log.warning("LISTEN connection failed (%s); retrying in %.1fs", e, delay)
             self.connected.clear()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
@@ -60,6 +71,7 @@ class Listener:
             conn.add_termination_listener(lambda _c: lost.set())
             await conn.add_listener(db.CHANNEL, self._deliver)
             self.connected.set()
+            self._outage.recovered("the LISTEN connection")
             # Anything notified while we were away is unknown: every waiter re-checks.
             self._on_reconnect()
             await lost.wait()

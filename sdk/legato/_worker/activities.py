@@ -164,9 +164,9 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
 
     async def _answer(self, answer: ActivityAnswer) -> None:
         if isinstance(answer, api.CompleteActivityTaskRequest):
-            await self._service.complete_activity_task(answer)
+            await self._answers.complete_activity_task(answer)
         else:
-            await self._service.fail_activity_task(answer)
+            await self._answers.fail_activity_task(answer)
 
 
 def _throttle(task: api.ActivityTask) -> float:

@@ -7,7 +7,6 @@ A subclass says how to poll its queue (``_poll``), how to turn a task into an an
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from legato.api import service as api
 from legato.api.common import Failure
 from legato.converter import DataConverter
 from legato.exceptions import RPCError
+from legato.service import RetryConfig
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,12 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     def __init__(self, context: WorkerContext) -> None:
         self._service = context.service
+        # Answers ride through a server restart for ``respond_within`` (one second apart at
+        # most), whatever the client's own retry config says.
+        answer_retry = RetryConfig(
+            max_interval_millis=1000, max_elapsed_time_millis=int(self.respond_within * 1000), max_retries=0
+        )
+        self._answers = context.service.with_retry_config(answer_retry)
         self._task_queue = context.task_queue
         self._identity = context.identity
         self._converter = context.data_converter
@@ -81,9 +87,8 @@ class TaskWorker(ABC, Generic[Task, Answer]):
     async def process(self, task: Task) -> None:
         """Handle a task and send its answer; an answer the server no longer wants is dropped."""
         answer = await self.handle(task)
-        deadline = asyncio.get_running_loop().time() + self.respond_within
         try:
-            await self._deliver(task, answer, deadline)
+            await self._deliver(task, answer)
         # Timed out, retried elsewhere or answered already: the server recorded nothing.
         except _transport.TaskNotFoundError as e:
             self._dropped(task)
@@ -92,20 +97,16 @@ class TaskWorker(ABC, Generic[Task, Answer]):
             self._dropped(task)
             logger.warning("Could not answer the %s task of %r: %s", self.kind, task.workflow_id, e.message)
 
-    async def _deliver(self, task: Task, answer: Answer, deadline: float) -> None:
+    async def _deliver(self, task: Task, answer: Answer) -> None:
         try:
-            await self._send(answer, deadline)
+            await self._answer(answer)
         # Too large for the server even to read: fail the task rather than let it time out
         # and run again (an oversized answer the server can read, it fails by itself).
         except RPCError as e:
             if e.http_status != HTTP_TOO_LARGE:
                 raise
             logger.warning("The answer to the %s task of %r is too large: %s", self.kind, task.workflow_id, e.message)
-            await self._send(self._too_large(task, e), deadline)
-
-    async def _send(self, answer: Answer, deadline: float) -> None:
-        what = f"Answering a {self.kind} task"
-        await _transport.with_retries(lambda: self._answer(answer), deadline=deadline, what=what)
+            await self._answer(self._too_large(task, e))
 
     @abstractmethod
     def _too_large(self, task: Task, error: RPCError) -> Answer:
@@ -121,7 +122,7 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     @abstractmethod
     async def _answer(self, answer: Answer) -> None:
-        """Send ``answer`` to the server (once; ``process`` retries)."""
+        """Send ``answer`` to the server through ``self._answers`` (which retries it)."""
 
     def _dropped(self, task: Task) -> None:
         """The answer to ``task`` did not reach the server (a hook for the workflow cache)."""

@@ -1,25 +1,35 @@
 """Long-poll loops: take a slot, poll, hand the task to a handler, poll again.
 
 A poller only polls while a slot is free, so the worker never takes a task it has no room
-to run. ``204`` means nothing came within the wait; a connection error (the server is
-restarting) backs off briefly and tries again, so a worker outlives its server.
+to run. ``204`` means nothing came within the wait. A transient error (``legato._retry``:
+the server restarting, its database down) backs off and tries again for as long as it
+lasts, so a worker outlives its server; the first failure logs a warning and the first
+poll that succeeds after it an info line, not one line per try. Any other error is
+logged each time and polled again at the longest backoff: the worker keeps going.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from legato import _retry
 from legato.exceptions import RPCError
+from legato.service import RetryConfig
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_BACKOFF_START = 0.2
-_BACKOFF_MAX = 5.0
+# No limit on tries or time, as Temporal's core SDK polls (it waits up to 10 s between
+# tries; 5 s here, as before).
+POLL_RETRY = RetryConfig(
+    initial_interval_millis=200, multiplier=2.0, max_interval_millis=5000, max_elapsed_time_millis=None, max_retries=0
+)
+_LONGEST_WAIT = POLL_RETRY.max_interval_millis / 1000
 
 
 class Poller(Generic[T]):
@@ -41,6 +51,8 @@ class Poller(Generic[T]):
         self._pollers = max(1, min(pollers, slots))
         self._poll_tasks: list[asyncio.Task[None]] = []
         self.running: set[asyncio.Task[None]] = set()
+        # When polls began to fail (shared by this poller's loops: one warning per outage).
+        self._failing_since: float | None = None
 
     def start(self) -> None:
         """Start the poll loops."""
@@ -60,25 +72,45 @@ class Poller(Generic[T]):
         await asyncio.gather(*self.running, return_exceptions=True)
 
     async def _loop(self) -> None:
-        backoff = _BACKOFF_START
+        backoff: _retry.Backoff | None = None
         while True:
             await self._slots.acquire()
             try:
                 task = await self._poll()
             except RPCError as e:
                 self._slots.release()
-                logger.warning("%s poll failed: %s; retrying in %.1fs", self._name, e.message, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, _BACKOFF_MAX)
+                backoff = backoff or _retry.Backoff(POLL_RETRY)
+                await asyncio.sleep(self._failed(e, backoff))
                 continue
             except BaseException:
                 self._slots.release()
                 raise
-            backoff = _BACKOFF_START
+            if backoff is not None:
+                backoff = None
+                self._recovered()
             if task is None:
                 self._slots.release()
                 continue
             self._spawn(task)
+
+    def _failed(self, error: RPCError, backoff: _retry.Backoff) -> float:
+        """Log a failed poll (once per outage when transient); the seconds to wait."""
+        if not _retry.is_retryable(error, idempotent=True):
+            logger.error("%s poll failed: %s; polling again in %.0fs", self._name, error.message, _LONGEST_WAIT)
+            return _LONGEST_WAIT
+        delay = backoff.next_delay() or _LONGEST_WAIT
+        if self._failing_since is None:
+            self._failing_since = time.monotonic()
+            logger.warning("%s poll failed: %s; retrying until the server answers", self._name, error.message)
+        else:
+            logger.debug("%s poll failed again: %s; retrying in %.1fs", self._name, error.message, delay)
+        return delay
+
+    def _recovered(self) -> None:
+        if self._failing_since is not None:
+            lasted = time.monotonic() - self._failing_since
+            self._failing_since = None
+            logger.info("%s polls reach the server again, after %.1fs", self._name, lasted)
 
     def _spawn(self, task: T) -> None:
         handler = asyncio.create_task(self._run_handler(task), name=f"{self._name} handler")

@@ -141,9 +141,9 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
 
     async def _answer(self, answer: WorkflowTaskAnswer) -> None:
         if isinstance(answer, api.CompleteWorkflowTaskRequest):
-            await self._service.complete_workflow_task(answer)
+            await self._answers.complete_workflow_task(answer)
         else:
-            await self._service.fail_workflow_task(answer)
+            await self._answers.fail_workflow_task(answer)
 
 
 def _continues(instance: WorkflowInstance, task: api.WorkflowTask) -> bool:

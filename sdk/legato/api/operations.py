@@ -1,7 +1,8 @@
 """The service contract: every operation of the HTTP API, declared once, as data.
 
 An ``Operation`` names its method, its path, the model of its request and of its answer,
-and (``LongPoll``) whether it may answer empty. Everything else is derived from this table:
+whether repeating it is harmless (``idempotent``: the SDK retries a call that timed out
+only then) and (``LongPoll``) whether it may answer empty. Everything else is derived from this table:
 the SDK's service client (``legato._service``) encodes requests from it, the server binds
 each operation to one engine function through one generic adapter, and ``/openapi.json``
 is generated from it, so none of them can drift from another.
@@ -39,6 +40,10 @@ class Operation(Generic[Req, Resp]):
     request: type[Req]
     response: type[Resp]
     summary: str
+    # Whether a repeat of the call cannot do its effect twice, so that a client may retry
+    # it when it got no answer (a timeout): a read; a request_id the server answers a
+    # repeat of with the first outcome; a task answer, whose repeat is refused (410).
+    idempotent: bool = False
     # Long polls answer 204 when nothing came within the request's wait.
     may_be_empty: ClassVar[bool] = False
     path_fields: tuple[str, ...] = field(init=False)
@@ -48,6 +53,8 @@ class Operation(Generic[Req, Resp]):
         unknown = [n for n in names if n not in self.request.model_fields]
         if unknown:
             raise TypeError(f"{self.name}: path fields {unknown} are not fields of {self.request.__name__}")
+        if self.method == "GET" and not self.idempotent:
+            raise TypeError(f"{self.name}: a GET is a read, so it is idempotent")
         object.__setattr__(self, "path_fields", names)
 
     @property
@@ -75,6 +82,7 @@ START_WORKFLOW = Operation(
     api.StartWorkflowRequest,
     api.StartWorkflowResponse,
     "Start a workflow run",
+    idempotent=True,
 )
 DESCRIBE_WORKFLOW = Operation(
     "describe_workflow",
@@ -83,6 +91,7 @@ DESCRIBE_WORKFLOW = Operation(
     api.DescribeWorkflowRequest,
     api.DescribeWorkflowResponse,
     "Describe a run",
+    idempotent=True,
 )
 WORKFLOW_RESULT = LongPoll(
     "workflow_result",
@@ -91,6 +100,7 @@ WORKFLOW_RESULT = LongPoll(
     api.WorkflowResultRequest,
     api.WorkflowResultResponse,
     "Wait for a run's outcome",
+    idempotent=True,
 )
 WORKFLOW_HISTORY = Operation(
     "workflow_history",
@@ -99,6 +109,7 @@ WORKFLOW_HISTORY = Operation(
     api.WorkflowHistoryRequest,
     api.HistoryPage,
     "Read a run's history, page by page",
+    idempotent=True,
 )
 SIGNAL_WORKFLOW = Operation(
     "signal_workflow",
@@ -107,6 +118,7 @@ SIGNAL_WORKFLOW = Operation(
     api.SignalWorkflowRequest,
     api.Ack,
     "Signal a run",
+    idempotent=True,
 )
 CANCEL_WORKFLOW = Operation(
     "cancel_workflow",
@@ -115,6 +127,7 @@ CANCEL_WORKFLOW = Operation(
     api.CancelWorkflowRequest,
     api.Ack,
     "Request a run's cancellation",
+    idempotent=True,
 )
 TERMINATE_WORKFLOW = Operation(
     "terminate_workflow",
@@ -131,6 +144,7 @@ POLL_WORKFLOW_TASK = LongPoll(
     api.PollRequest,
     api.WorkflowTask,
     "Long-poll a workflow task",
+    idempotent=True,
 )
 COMPLETE_WORKFLOW_TASK = Operation(
     "complete_workflow_task",
@@ -139,6 +153,7 @@ COMPLETE_WORKFLOW_TASK = Operation(
     api.CompleteWorkflowTaskRequest,
     api.Ack,
     "Complete a workflow task",
+    idempotent=True,
 )
 FAIL_WORKFLOW_TASK = Operation(
     "fail_workflow_task",
@@ -147,6 +162,7 @@ FAIL_WORKFLOW_TASK = Operation(
     api.FailWorkflowTaskRequest,
     api.Ack,
     "Fail a workflow task",
+    idempotent=True,
 )
 POLL_ACTIVITY_TASK = LongPoll(
     "poll_activity_task",
@@ -155,6 +171,7 @@ POLL_ACTIVITY_TASK = LongPoll(
     api.PollRequest,
     api.ActivityTask,
     "Long-poll an activity task",
+    idempotent=True,
 )
 COMPLETE_ACTIVITY_TASK = Operation(
     "complete_activity_task",
@@ -163,6 +180,7 @@ COMPLETE_ACTIVITY_TASK = Operation(
     api.CompleteActivityTaskRequest,
     api.Ack,
     "Complete an activity task",
+    idempotent=True,
 )
 FAIL_ACTIVITY_TASK = Operation(
     "fail_activity_task",
@@ -171,6 +189,7 @@ FAIL_ACTIVITY_TASK = Operation(
     api.FailActivityTaskRequest,
     api.Ack,
     "Fail an activity attempt",
+    idempotent=True,
 )
 HEARTBEAT_ACTIVITY_TASK = Operation(
     "heartbeat_activity_task",
@@ -179,6 +198,7 @@ HEARTBEAT_ACTIVITY_TASK = Operation(
     api.HeartbeatActivityTaskRequest,
     api.HeartbeatActivityTaskResponse,
     "Heartbeat an activity",
+    idempotent=True,
 )
 DESCRIBE_TASK_QUEUE = Operation(
     "describe_task_queue",
@@ -187,6 +207,7 @@ DESCRIBE_TASK_QUEUE = Operation(
     api.DescribeTaskQueueRequest,
     api.TaskQueueBacklog,
     "A task queue's backlog and pollers",
+    idempotent=True,
 )
 TASK_QUEUE_BACKLOG = Operation(
     "task_queue_backlog",
@@ -195,6 +216,7 @@ TASK_QUEUE_BACKLOG = Operation(
     api.DescribeTaskQueueRequest,
     api.TaskQueueBacklog,
     "A task queue's backlog for autoscalers: KEDA's metrics-api scaler reads `backlog`",
+    idempotent=True,
 )
 
 # Every operation; Any: the table mixes request and response types.

@@ -17,7 +17,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from legato_operator import clock, errors, limits, metrics
 from legato_operator.engine.rules import batch
 from legato_operator.engine.services import wakeup
-from legato_operator.store import db
+from legato_operator.store import availability, db
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,8 @@ class Runtime:
     activity_records: Throttle = field(default_factory=lambda: Throttle(ACTIVITY_RECORD_SECONDS))
     # Tags this process's NOTIFYs: it wakes its own waiters at commit, not again on the echo.
     origin: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Whether the database is reachable, as this process's calls and loops see it.
+    outage: availability.Outage = field(default_factory=availability.Outage)
 
     def on_notify(self, payload: str) -> None:
         """A NOTIFY from the LISTEN connection: wake the key, unless this process sent it."""

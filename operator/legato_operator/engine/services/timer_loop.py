@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from legato.api.common import WorkflowExecutionStatus
 from legato_operator.engine.rules import activities, batch, commands, keys, termination, user_timers, workflow_tasks
 from legato_operator.engine.services import runner, set_aside, wakeup, writer
-from legato_operator.store import executions, history, rows, tasks, timers
+from legato_operator.store import db, executions, history, rows, tasks, timers
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,19 @@ class TimerLoop:
                 await self._round()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("Timer loop failed; retrying in 1s")
+            # The database is down: the outage is logged once, not once per round.
+            except Exception as e:
+                if db.is_unavailable(e):
+                    self._rt.outage.failed(e, "the timer loop")
+                else:
+                    log.exception("Timer loop failed; retrying in 1s")
                 await asyncio.sleep(1.0)
 
     async def _round(self) -> None:
         # Watch before looking: a timer armed after the look still wakes this round's sleep.
         with self._rt.hub.watching(keys.TIMERS) as woken:
             fired = await self.fire_due()
+            self._rt.outage.recovered("the timer loop")
             if fired >= self._batch_size:
                 return
             await wakeup.wait(woken, await self._sleep_seconds())
@@ -69,7 +74,11 @@ class TimerLoop:
             return await timers.claim_due(tx.conn, now, limit=self._batch_size, lease=LEASE)
 
         due = await self._rt.run("lease_timers", lease)
-        await asyncio.gather(*(self._fire_bounded(t) for t in due))
+        outcomes = await asyncio.gather(*(self._fire_bounded(t) for t in due), return_exceptions=True)
+        # The database went away mid-batch: the leased rows fire in a round after it is back.
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome
         return len(due)
 
     async def _fire_bounded(self, timer: rows.Timer) -> None:
@@ -81,10 +90,13 @@ class TimerLoop:
                 await self._failed(timer, e)
 
     async def _failed(self, timer: rows.Timer, error: Exception) -> None:
+        # An outage: the loop waits it out (saying so once); the lease runs out meanwhile.
+        if db.is_unavailable(error):
+            raise error
         if set_aside.is_poison(error):
             await set_aside.timer(self._rt, timer, error)
             return
-        # An outage or a conflict: the lease runs out and another round fires it.
+        # A conflict: the lease runs out and another round fires it.
         log.warning(
             "Firing timer %s (%s) of run %s failed: %r; retried when its lease ends",
             timer.id,
