@@ -62,6 +62,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         """Run the activity; the request reporting its outcome."""
         defn = self._definitions.get(task.activity_type)
         if defn is None:
+            self._warn_not_registered(task.activity_type, self._definitions)
             return self._fail(task, self._not_registered(task))
         context = activity_context.ActivityContext(info=self._info(task), heartbeat=lambda details: None)
         heartbeater = Heartbeater(

@@ -27,6 +27,9 @@ Answer = TypeVar("Answer")
 Definition = TypeVar("Definition")
 
 HTTP_TOO_LARGE = 413
+# Types a worker was asked for and does not have are warned about once each, up to this
+# many (a queue shared by many kinds of worker must not grow the set without end).
+MAX_WARNED_TYPES = 1000
 # How long a worker's long poll may be held open by the server.
 POLL_WAIT = 30.0
 
@@ -74,6 +77,7 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         self._task_queue = context.task_queue
         self._identity = context.identity
         self._converter = context.data_converter
+        self._unknown_types: set[str] = set()
 
     @property
     def task_queue(self) -> str:
@@ -132,3 +136,17 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     def _registered(self, names: Iterable[str]) -> str:
         return ", ".join(sorted(names)) or "none"
+
+    def _warn_not_registered(self, type_name: str, registered: Iterable[str]) -> None:
+        """Say once per type (not per retry of its task) that this worker lacks it."""
+        if type_name in self._unknown_types or len(self._unknown_types) >= MAX_WARNED_TYPES:
+            return
+        self._unknown_types.add(type_name)
+        logger.warning(
+            "This worker of task queue %r was given a %s task of type %r, which it does not have "
+            "(registered: %s); its tasks fail until a worker that has it polls the queue",
+            self._task_queue,
+            self.kind,
+            type_name,
+            self._registered(registered),
+        )

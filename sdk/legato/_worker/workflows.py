@@ -66,6 +66,7 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         """The answer to a workflow task: its commands, or a task failure."""
         defn = self._definitions.get(task.workflow_type)
         if defn is None:
+            self._warn_not_registered(task.workflow_type, self._definitions)
             return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._not_registered(task))
         instance, events = await self._instance_and_events(task, defn)
         try:
