@@ -7,6 +7,7 @@ behind the run and marks them synced once the status is written.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -76,25 +77,59 @@ async def record_signal(conn: db.Connection, key: rows.ResourceKey, signal_id: s
     await conn.execute(sql, *_key(key), *args)
 
 
+# Since when the run's workflow task has waited, ready and unclaimed, for a worker (at most
+# one workflow task per run; found by ``tasks_by_run``).
+_WAITING_SINCE = (
+    "(SELECT min(t.visible_at) FROM tasks t WHERE t.run_id = r.run_id AND t.kind = 'workflow'"
+    " AND t.state = 'ready') AS waiting_since"
+)
+
+
+def _link_columns() -> str:
+    return ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
+
+
+def _unsynced(record: asyncpg.Record) -> rows.UnsyncedResource:
+    values = dict(record)
+    version, status = values.pop("execution_version"), values.pop("execution_status")
+    queue, since = values.pop("execution_task_queue"), values.pop("waiting_since")
+    return rows.UnsyncedResource(_row(values), version, WorkflowExecutionStatus(status), queue, since)
+
+
 async def unsynced(conn: db.Connection, *, include_running: bool, limit: int) -> list[rows.UnsyncedResource]:
     """Links whose status is behind: the reconciler changed them, or their run moved on.
 
     With ``include_running`` False, only runs that closed (and links the reconciler
     changed): the status writer's prompt pass between its coalesced ones.
     """
-    columns = ", ".join(f"r.{c.strip()}" for c in _COLUMNS.split(","))
     sql = (
-        f"SELECT {columns}, e.version AS execution_version, e.status AS execution_status"
+        f"SELECT {_link_columns()}, e.version AS execution_version, e.status AS execution_status,"
+        f" e.task_queue AS execution_task_queue, {_WAITING_SINCE}"
         " FROM workflow_resources r JOIN executions e ON e.run_id = r.run_id"
         " WHERE NOT r.final AND (r.change <> r.synced_change"
         " OR (e.version <> r.synced_version AND ($1 OR e.status <> 'RUNNING'))) LIMIT $2"
     )
-    found = []
-    for record in await conn.fetch(sql, include_running, limit):
-        values = dict(record)
-        version, status = values.pop("execution_version"), values.pop("execution_status")
-        found.append(rows.UnsyncedResource(_row(values), version, WorkflowExecutionStatus(status)))
-    return found
+    return [_unsynced(record) for record in await conn.fetch(sql, include_running, limit)]
+
+
+async def waiting(
+    conn: db.Connection, *, since: datetime, after_run_id: str | None, limit: int
+) -> list[rows.UnsyncedResource]:
+    """Links whose run's workflow task has waited, ready and unclaimed, since before ``since``.
+
+    Their status may need rewriting though the run did not change (nobody polls its
+    queue). In run id order from after ``after_run_id``, so that a caller going round in
+    batches rechecks every such link in turn however many there are.
+    """
+    sql = (
+        f"SELECT {_link_columns()}, e.version AS execution_version, e.status AS execution_status,"
+        " e.task_queue AS execution_task_queue, t.visible_at AS waiting_since"
+        " FROM workflow_resources r JOIN executions e ON e.run_id = r.run_id"
+        " JOIN tasks t ON t.run_id = r.run_id AND t.kind = 'workflow' AND t.state = 'ready'"
+        " WHERE NOT r.final AND e.status = 'RUNNING' AND t.visible_at <= $1"
+        " AND ($2::uuid IS NULL OR r.run_id > $2::uuid) ORDER BY r.run_id LIMIT $3"
+    )
+    return [_unsynced(record) for record in await conn.fetch(sql, since, after_run_id, limit)]
 
 
 async def mark_synced(

@@ -198,8 +198,12 @@ class WorkflowResource:
 
 @dataclass(frozen=True)
 class UnsyncedResource:
-    """A link whose status is behind: the run's version and status when it was found."""
+    """A link whose status is behind (or is due a recheck): the run's version and status
+    when it was found, its task queue, and since when its workflow task has waited for a
+    worker (None when none waits: none is scheduled, a worker holds it, or it backs off)."""
 
     resource: WorkflowResource
     version: int
     status: WorkflowExecutionStatus
+    task_queue: str = ""
+    waiting_since: datetime | None = None

@@ -6,6 +6,7 @@ every few seconds per poller or queue (see ``engine.task_queues``), never once p
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from legato_operator.store import db, rows
@@ -45,6 +46,28 @@ async def pollers(
         since,
         namespace,
         task_queue,
+    )
+    return {(r["namespace"], r["task_queue"]): int(r["n"]) for r in records}
+
+
+async def workflow_pollers_of(
+    conn: db.Connection, since: datetime, queues: Collection[QueueKey]
+) -> dict[QueueKey, int]:
+    """Distinct identities that polled each of ``queues`` for workflow tasks since ``since``.
+
+    One statement for any number of queues; a queue nobody polled is absent.
+    """
+    if not queues:
+        return {}
+    namespaces, names = zip(*sorted(set(queues)), strict=True)
+    records = await conn.fetch(
+        "SELECT p.namespace, p.task_queue, count(DISTINCT p.identity) AS n FROM task_queue_pollers p"
+        " JOIN unnest($2::text[], $3::text[]) AS q (namespace, task_queue)"
+        " ON q.namespace = p.namespace AND q.task_queue = p.task_queue"
+        " WHERE p.kind = 'workflow' AND p.last_seen >= $1 GROUP BY 1, 2",
+        since,
+        list(namespaces),
+        list(names),
     )
     return {(r["namespace"], r["task_queue"]): int(r["n"]) for r in records}
 

@@ -13,6 +13,7 @@ bookkeeping is single statements of ``store.resource_links``, run with ``Runtime
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from legato.api import service as api
@@ -22,6 +23,8 @@ from legato_operator.store import resource_links, rows
 
 # At most this many links are synced per pass of the status writer.
 SYNC_BATCH = 200
+# At most this many links whose run did not change are rechecked per full pass.
+RECHECK_BATCH = 50
 
 
 async def start(
@@ -79,3 +82,12 @@ async def refuse_signal(rt: runner.Runtime, key: rows.ResourceKey, signal_id: st
 async def unsynced(rt: runner.Runtime, *, include_running: bool) -> list[rows.UnsyncedResource]:
     """Links whose status is behind (with ``include_running`` False: closed runs only), a batch at most."""
     return await rt.query(resource_links.unsynced, include_running=include_running, limit=SYNC_BATCH)
+
+
+async def waiting(
+    rt: runner.Runtime, *, longer_than: timedelta, after_run_id: str | None
+) -> list[rows.UnsyncedResource]:
+    """Links whose run's workflow task has waited for a worker for ``longer_than``: due a
+    recheck though the run did not change. A batch at most, in run id order after ``after_run_id``."""
+    since = rt.clock.now() - longer_than
+    return await rt.query(resource_links.waiting, since=since, after_run_id=after_run_id, limit=RECHECK_BATCH)

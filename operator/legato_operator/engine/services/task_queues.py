@@ -9,6 +9,7 @@ queue's ``last_active`` at most every ``ACTIVITY_RECORD_SECONDS`` per process.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -127,6 +128,14 @@ def _combine(
             last_active=active.get(key),
         )
     return loads
+
+
+async def workflow_pollers(
+    rt: runner.Runtime, queues: Collection[task_queues.QueueKey]
+) -> dict[task_queues.QueueKey, int]:
+    """Workers that polled each of ``queues`` for workflow tasks within the poller window, in one read."""
+    since = rt.clock.now() - POLLER_WINDOW
+    return await rt.query(task_queues.workflow_pollers_of, since, queues)
 
 
 async def poller_counts(conn: db.Connection, now: datetime) -> dict[task_queues.QueueKey, int]:
