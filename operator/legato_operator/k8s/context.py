@@ -34,6 +34,8 @@ class OperatorContext:
     scale_interval: float = 5.0
     # How long onDelete=Cancel waits for the run to close before it terminates it.
     cancel_grace: float = 30.0
+    # How long a workflow task may wait on a queue no worker polls before its run shows stuck.
+    stuck_after: float = 60.0
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -3,6 +3,12 @@
 The status is a bounded summary — phase, times, counts, a truncated result, a one-line
 message and conditions — however long the history grows. Nothing here does I/O: the
 status writer reads the run and the resource's bookkeeping and hands them in.
+
+A running run that makes no progress says why (condition ``Progressing=False``): its
+workflow task keeps failing, or it waits on a queue no worker polls (and maybe no
+`TaskQueue` exists for). The first comes from the run itself; the second from how long
+its workflow task has waited and who polls its queue, which the writer reads for the few
+runs whose task has waited past ``stuck_after``.
 """
 
 from __future__ import annotations
@@ -10,18 +16,33 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from legato.api import service as api
 from legato.api.common import Failure, FailureKind, WorkflowExecutionStatus
-from legato_operator.k8s import models
+from legato_operator.k8s import builders, models
 
 # Condition types.
 STARTED = "Started"
 READY = "Ready"
 SIGNALS_DELIVERED = "SignalsDelivered"
 SPEC_CHANGE_REFUSED = "SpecChangeRefused"
+PROGRESSING = "Progressing"
+
+# Why a running run makes no progress (reasons of Progressing=False).
+WORKFLOW_TASK_FAILING = "WorkflowTaskFailing"
+NO_POLLERS = "NoPollers"
+TASK_QUEUE_MISSING = "TaskQueueMissing"
+# Reasons that come from the run's queue rather than from the run: time and workers
+# change them, not the run's version.
+QUEUE_REASONS = (NO_POLLERS, TASK_QUEUE_MISSING)
+# A workflow task counts as failing once this many attempts in a row failed: one failure
+# that the next attempt heals (a worker killed mid-task, a deploy) is not a stuck run.
+FAILED_ATTEMPTS_STUCK = 2
+# How long a workflow task may wait for a worker, on a queue nobody polls, before the run
+# counts as stuck (``run --stuck-after``).
+STUCK_AFTER = timedelta(seconds=60)
 
 # The spec fields a run is started from: changing one after the start is refused.
 IDENTITY_FIELDS = ("workflowType", "taskQueue", "args", "workflowId", "executionTimeout")
@@ -52,18 +73,66 @@ class Bookkeeping:
     refused_fields: Sequence[str] = ()
 
 
+@dataclass(frozen=True)
+class Queue:
+    """The run's task queue as the status writer found it."""
+
+    # Workers that polled it for workflow tasks within ``window`` seconds.
+    pollers: int
+    window: float
+    # Whether a TaskQueue resource of the queue's name exists in the run's namespace.
+    resource: bool
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The run's workflow task waits, ready and unclaimed, for a worker."""
+
+    since: datetime
+    # Read only once the task has waited for ``stuck_after`` (see `queue_due`).
+    queue: Queue | None = None
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """Why a running run makes no progress: the condition's reason and message, and the
+    status message's line."""
+
+    reason: str
+    detail: str
+    line: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """An Event to post about the resource."""
+
+    reason: str
+    message: str
+    warning: bool
+
+
 def of_run(
     run: api.DescribeWorkflowResponse,
     book: Bookkeeping,
     previous: Sequence[models.Condition],
     now: datetime,
+    *,
+    waiting: Waiting | None = None,
+    stuck_after: timedelta = STUCK_AFTER,
 ) -> models.WorkflowStatus:
-    """The status of a resource whose run exists."""
+    """The status of a resource whose run exists.
+
+    ``waiting`` says since when the run's workflow task has waited for a worker (None:
+    none waits) and, once past ``stuck_after``, who polls its queue.
+    """
     phase = PHASES[run.status]
     result, truncated = _result(run.result) if phase is models.Phase.COMPLETED else (None, False)
+    blocked = stuck(run, waiting, now, stuck_after)
     conditions = [
         _condition(STARTED, "True", "Started", f"Run {run.run_id} of {run.workflow_type} on {run.task_queue}"),
         _ready(phase, run),
+        _progressing(phase, blocked),
         *_signals_condition(book),
         *_refusal_condition(book, was_refused=any(c.type == SPEC_CHANGE_REFUSED for c in previous)),
     ]
@@ -78,7 +147,7 @@ def of_run(
         result=result,
         result_truncated=truncated,
         failure=_failure_summary(run.failure) if run.failure and phase is not models.Phase.COMPLETED else None,
-        message=_message(phase, run, book),
+        message=_message(phase, run, book, blocked),
         delivered_signals=list(book.delivered_signals),
         undelivered_signals=list(book.undelivered_signals),
         conditions=merge_conditions(previous, conditions, now),
@@ -130,6 +199,111 @@ def _ready(phase: models.Phase, run: api.DescribeWorkflowResponse) -> models.Con
     return _condition(READY, "False", phase.value, detail)
 
 
+def stuck(
+    run: api.DescribeWorkflowResponse, waiting: Waiting | None, now: datetime, stuck_after: timedelta
+) -> Stuck | None:
+    """Why the run makes no progress, or None when nothing says it does not (or it closed).
+
+    Waiting on a queue nobody polls comes first: while no worker is there, a failing task
+    is not even retried.
+    """
+    if run.status is not WorkflowExecutionStatus.RUNNING:
+        return None
+    pending = run.pending_workflow_task
+    # The run read after the queue: a worker that took the task since is no missing poller.
+    scheduled = pending is not None and pending.state == "SCHEDULED"
+    return (queue_stuck(run.task_queue, waiting, now, stuck_after) if scheduled else None) or _failing(pending)
+
+
+def queue_due(waiting_since: datetime | None, now: datetime, stuck_after: timedelta) -> bool:
+    """Whether a workflow task waiting since ``waiting_since`` has waited long enough for its
+    queue's pollers to matter."""
+    return waiting_since is not None and now - waiting_since >= stuck_after
+
+
+def queue_stuck(task_queue: str, waiting: Waiting | None, now: datetime, stuck_after: timedelta) -> Stuck | None:
+    """Stuck because the workflow task has waited past ``stuck_after`` on a queue no worker polls."""
+    if waiting is None or waiting.queue is None or waiting.queue.pollers > 0:
+        return None
+    if not queue_due(waiting.since, now, stuck_after):
+        return None
+    since, window = timestamp(waiting.since), f"{waiting.queue.window:g}s"
+    unpolled = f"worker polled task queue {task_queue} for workflow tasks in the last {window}"
+    waited = f"a workflow task has waited for a worker since {since}"
+    if not waiting.queue.resource:
+        return Stuck(
+            TASK_QUEUE_MISSING,
+            f"There is no TaskQueue {task_queue} in this namespace and no {unpolled}; {waited}. "
+            f"Create the TaskQueue {task_queue}, or run workers that poll {task_queue}",
+            f"stuck: no TaskQueue {task_queue} and no worker polls it (workflow task waiting since {since})",
+        )
+    deployment = builders.worker_deployment_name(task_queue)
+    return Stuck(
+        NO_POLLERS,
+        f"No {unpolled}; {waited}. The TaskQueue {task_queue} exists: check that its worker "
+        f"Deployment {deployment} has pods running and that they reach the server",
+        f"stuck: no worker polls task queue {task_queue} (workflow task waiting since {since})",
+    )
+
+
+def _failing(pending: api.PendingWorkflowTask | None) -> Stuck | None:
+    if pending is None or pending.last_failure_cause is None or pending.attempt - 1 < FAILED_ATTEMPTS_STUCK:
+        return None
+    cause = pending.last_failure_cause
+    what = failure_line(pending.last_failure) if pending.last_failure is not None else ""
+    detail = f"{cause}: {what}" if what and what != cause else cause
+    last = f", the last at {timestamp(pending.last_failure_time)}" if pending.last_failure_time else ""
+    return Stuck(
+        WORKFLOW_TASK_FAILING,
+        f"The workflow task failed {pending.attempt - 1} attempts in a row{last}, and is retried "
+        f"(attempt {pending.attempt}): {detail}",
+        f"workflow task failing (attempt {pending.attempt}): {detail}",
+    )
+
+
+def _progressing(phase: models.Phase, blocked: Stuck | None) -> models.Condition:
+    if blocked is not None:
+        return _condition(PROGRESSING, "False", blocked.reason, blocked.detail)
+    if phase is models.Phase.RUNNING:
+        return _condition(PROGRESSING, "True", "Running", "Workers take the run's workflow tasks and complete them")
+    # Closed: nothing is stuck any more; Ready says how it ended.
+    return _condition(PROGRESSING, "True", "Closed", f"The run closed ({phase.value})")
+
+
+def recheck_changes(
+    previous: Sequence[models.Condition], task_queue: str, waiting: Waiting, now: datetime, stuck_after: timedelta
+) -> bool:
+    """Whether a run that did not change since its status was written needs it written again:
+    what its queue says (nobody polls it, no TaskQueue) is not what the status says."""
+    verdict = queue_stuck(task_queue, waiting, now, stuck_after)
+    old = _find(previous, PROGRESSING)
+    shown = old if old is not None and old.status == "False" and old.reason in QUEUE_REASONS else None
+    if verdict is None or shown is None:
+        return (verdict is None) != (shown is None)
+    return (shown.reason, shown.message) != (verdict.reason, _clip(verdict.detail, CONDITION_MESSAGE_CHARS))
+
+
+def progress_event(previous: Sequence[models.Condition], current: Sequence[models.Condition]) -> Event | None:
+    """The Event a status write owes: a Warning when the run becomes stuck (or stuck for
+    another reason), a Normal one when it moves again; None for every other write."""
+    old, new = _find(previous, PROGRESSING), _find(current, PROGRESSING)
+    if new is None:
+        return None
+    was_stuck = old is not None and old.status == "False"
+    if new.status == "False":
+        if was_stuck and old is not None and old.reason == new.reason:
+            return None
+        return Event(new.reason, new.message or new.reason, warning=True)
+    # A close after being stuck has its own event (Completed, Terminated, ...).
+    if was_stuck and new.reason == "Running":
+        return Event("Progressing", "The run makes progress again", warning=False)
+    return None
+
+
+def _find(conditions: Sequence[models.Condition], kind: str) -> models.Condition | None:
+    return next((c for c in conditions if c.type == kind), None)
+
+
 def _signals_condition(book: Bookkeeping) -> list[models.Condition]:
     if book.undelivered_signals:
         ids = ", ".join(book.undelivered_signals)
@@ -157,7 +331,10 @@ def refusal_message(fields: Sequence[str]) -> str:
     )
 
 
-def _message(phase: models.Phase, run: api.DescribeWorkflowResponse, book: Bookkeeping) -> str:
+def _message(phase: models.Phase, run: api.DescribeWorkflowResponse, book: Bookkeeping, blocked: Stuck | None) -> str:
+    # A stuck run says so first: it is what a person must act on.
+    if blocked is not None:
+        return one_line(blocked.line)
     if book.refused_fields:
         return one_line(f"spec change refused: {', '.join(book.refused_fields)} (the run keeps its start spec)")
     if phase is models.Phase.RUNNING:

@@ -39,6 +39,8 @@ RESOURCE = ("legato.dev", "v1alpha1", "taskqueues")
 PLURAL = "taskqueues"
 # How soon kopf retries a queue whose Deployment could not be applied for a passing reason.
 RETRY_DELAY = 10.0
+# How long the API server's answer on whether an unregistered TaskQueue exists is kept.
+LOOKUP_TTL = 30.0
 # Answers to an apply that no retry heals: the spec produces an invalid Deployment.
 _INVALID = frozenset({400, 403, 422})
 
@@ -68,6 +70,9 @@ class Queues:
 
     def __init__(self) -> None:
         self._queues: dict[tuple[str, str], Queue] = {}
+        # Queues not registered here that were looked up on the API server: (until when the
+        # answer holds, whether it exists).
+        self._looked_up: dict[tuple[str, str], tuple[float, bool]] = {}
 
     def register(self, queue: Queue) -> Queue:
         """Remember ``queue``; the same object (same uid) keeps its lock and scaling window."""
@@ -84,14 +89,52 @@ class Queues:
     def all(self) -> list[Queue]:
         return list(self._queues.values())
 
+    def known(self, namespace: str, name: str) -> bool:
+        """Whether this leader reconciles a TaskQueue of that name (kopf told it of one)."""
+        return (namespace, name) in self._queues
+
+    def looked_up(self, namespace: str, name: str, now: float) -> bool | None:
+        """What the API server said of an unregistered queue, while that answer holds; else None."""
+        until, found = self._looked_up.get((namespace, name), (0.0, False))
+        return found if until > now else None
+
+    def keep_lookup(self, namespace: str, name: str, found: bool, until: float) -> None:
+        """Keep the API server's answer on whether an unregistered queue exists until ``until``."""
+        self._looked_up[(namespace, name)] = (until, found)
+
     def clear(self) -> None:
         self._queues.clear()
+        self._looked_up.clear()
 
 
 def queues(ctx: context.OperatorContext) -> Queues:
     """The registry of this operator context (created on first use)."""
     registry: Queues = ctx.extras.setdefault("taskqueues", Queues())
     return registry
+
+
+async def exists(ctx: context.OperatorContext, namespace: str, name: str) -> bool:
+    """Whether a TaskQueue of that name exists in ``namespace``.
+
+    Known to this leader, it does. Otherwise (kopf has not resumed it yet, or its spec is
+    refused) the API server is asked, and its answer kept for ``LOOKUP_TTL`` seconds so a
+    queue that stays missing costs one GET per TTL however many runs wait on it. When the
+    API server cannot answer, it is taken to exist: nothing is claimed missing on a guess.
+    """
+    registry = queues(ctx)
+    if registry.known(namespace, name):
+        return True
+    now = asyncio.get_running_loop().time()
+    kept = registry.looked_up(namespace, name, now)
+    if kept is not None:
+        return kept
+    try:
+        found = await ctx.kube.get_custom(PLURAL, namespace, name) is not None
+    except kube.KubeError as e:
+        log.warning("Could not look up TaskQueue %s/%s: %s", namespace, name, e)
+        return True
+    registry.keep_lookup(namespace, name, found, now + LOOKUP_TTL)
+    return found
 
 
 @kopf.on.resume(*RESOURCE, registry=context.registry)

@@ -11,6 +11,10 @@ starts nothing twice and delivers no signal twice:
   deduplicates, and is then recorded as delivered;
 * the status writer (a leader loop) writes a status only when the run or the link moved
   on, and records what it wrote only after the write succeeded, so a close is never lost.
+  Its full passes also recheck, a batch at a time, the runs whose workflow task has waited
+  for a worker past ``stuck_after``: nobody polling a queue changes no run, yet makes it
+  stuck. Pollers of all the queues involved are read in one query, and a recheck writes
+  only when what the queue says differs from what the status shows.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import kopf
@@ -31,7 +37,8 @@ from legato.api.common import RetryPolicy, WorkflowExecutionStatus
 from legato_operator import errors, limits
 from legato_operator.engine.rules import keys
 from legato_operator.engine.services import resources, runner, workflows
-from legato_operator.k8s import context, kube, models, status
+from legato_operator.engine.services import task_queues as queue_load
+from legato_operator.k8s import context, kube, models, status, task_queues
 from legato_operator.store import db, resource_links, rows
 
 log = logging.getLogger(__name__)
@@ -318,17 +325,25 @@ async def _stop_run(ctx: context.OperatorContext, link: rows.WorkflowResource, p
 # --- status -------------------------------------------------------------------------------
 
 
+@dataclass
+class Rechecks:
+    """Where the status writer's round of rechecks (runs waiting for a worker) goes on from."""
+
+    after_run_id: str | None = None
+
+
 @context.leader_loop
 async def write_statuses(ctx: context.OperatorContext) -> None:
     """Write runs' status to their resources: closes at once, other changes coalesced."""
     loop = asyncio.get_running_loop()
     next_full = 0.0
     hub = ctx.runtime.hub
+    rechecks = Rechecks()
     while True:
         with hub.watching(keys.ANY_CLOSED) as closed, hub.watching(STATUS_KEY) as changed:
             full = loop.time() >= next_full
             try:
-                await sync_statuses(ctx, include_running=full)
+                await sync_statuses(ctx, include_running=full, rechecks=rechecks if full else None)
             # The database is down: the outage is logged once, not once per pass.
             except Exception as e:
                 if db.is_unavailable(e):
@@ -341,15 +356,20 @@ async def write_statuses(ctx: context.OperatorContext) -> None:
             await asyncio.wait({closed, changed}, timeout=max(0.0, next_full - loop.time()))
 
 
-async def sync_statuses(ctx: context.OperatorContext, *, include_running: bool) -> int:
-    """One pass: write the status of every link that is behind; returns how many were written."""
+async def sync_statuses(
+    ctx: context.OperatorContext, *, include_running: bool, rechecks: Rechecks | None = None
+) -> int:
+    """One pass: write the status of every link that is behind and, with ``rechecks``, of the
+    next batch of waiting runs whose queue says something new; returns how many were written."""
     behind = await resources.unsynced(ctx.runtime, include_running=include_running)
+    again = await _rechecks(ctx, rechecks, behind) if rechecks is not None else []
+    queues = await _queues(ctx, [*behind, *again])
     limit = asyncio.Semaphore(WRITE_CONCURRENCY)
 
-    async def one(item: rows.UnsyncedResource) -> bool:
+    async def one(item: rows.UnsyncedResource, *, recheck: bool) -> bool:
         async with limit:
             try:
-                return await _sync_one(ctx, item)
+                return await _sync_one(ctx, item, _waiting(item, queues), recheck=recheck)
             # One resource's failure must not hold up the others; it is retried next pass.
             except Exception as e:
                 if db.is_unavailable(e):
@@ -358,16 +378,62 @@ async def sync_statuses(ctx: context.OperatorContext, *, include_running: bool) 
                     log.exception("Writing the status of Workflow %s/%s failed", *_where(item.resource.key))
                 return False
 
-    written = await asyncio.gather(*(one(item) for item in behind))
+    written = await asyncio.gather(
+        *(one(item, recheck=False) for item in behind), *(one(item, recheck=True) for item in again)
+    )
     return sum(written)
 
 
-async def _sync_one(ctx: context.OperatorContext, item: rows.UnsyncedResource) -> bool:
+async def _rechecks(
+    ctx: context.OperatorContext, rechecks: Rechecks, behind: Sequence[rows.UnsyncedResource]
+) -> list[rows.UnsyncedResource]:
+    """The next batch of runs whose workflow task has waited past ``stuck_after`` (those
+    already behind aside); the round goes on from there next time, or starts over."""
+    found = await resources.waiting(
+        ctx.runtime, longer_than=timedelta(seconds=ctx.stuck_after), after_run_id=rechecks.after_run_id
+    )
+    rechecks.after_run_id = found[-1].resource.run_id if len(found) >= resources.RECHECK_BATCH else None
+    taken = {item.resource.key for item in behind}
+    return [item for item in found if item.resource.key not in taken]
+
+
+async def _queues(
+    ctx: context.OperatorContext, items: Sequence[rows.UnsyncedResource]
+) -> dict[tuple[str, str], status.Queue]:
+    """Who polls the queues whose workflow tasks have waited past ``stuck_after``: one query
+    for all of them, and for those nobody polls, whether their TaskQueue exists."""
+    now, after = ctx.runtime.clock.now(), timedelta(seconds=ctx.stuck_after)
+    due = {(i.resource.key.namespace, i.task_queue) for i in items if status.queue_due(i.waiting_since, now, after)}
+    if not due:
+        return {}
+    pollers = await queue_load.workflow_pollers(ctx.runtime, due)
+    window = queue_load.POLLER_WINDOW.total_seconds()
+    found = {}
+    for key in sorted(due):
+        polled = pollers.get(key, 0)
+        exists = polled > 0 or await task_queues.exists(ctx, *key)
+        found[key] = status.Queue(pollers=polled, window=window, resource=exists)
+    return found
+
+
+def _waiting(item: rows.UnsyncedResource, queues: Mapping[tuple[str, str], status.Queue]) -> status.Waiting | None:
+    if item.waiting_since is None:
+        return None
+    return status.Waiting(item.waiting_since, queues.get((item.resource.key.namespace, item.task_queue)))
+
+
+async def _sync_one(
+    ctx: context.OperatorContext, item: rows.UnsyncedResource, waiting: status.Waiting | None, *, recheck: bool
+) -> bool:
     link = item.resource
+    now, stuck_after = ctx.runtime.clock.now(), timedelta(seconds=ctx.stuck_after)
+    previous = [models.Condition.model_validate(c) for c in link.conditions]
+    # The run did not change: write only if its queue tells something the status does not.
+    if recheck and not _recheck_writes(item, waiting, previous, now, stuck_after):
+        return False
     described = api.DescribeWorkflowRequest(workflow_id=link.workflow_id, run_id=link.run_id)
     run = await workflows.describe_workflow(ctx.runtime, link.key.namespace, described)
-    previous = [models.Condition.model_validate(c) for c in link.conditions]
-    new = status.of_run(run, bookkeeping(link), previous, ctx.runtime.clock.now())
+    new = status.of_run(run, bookkeeping(link), previous, now, waiting=waiting, stuck_after=stuck_after)
     if not await ctx.kube.patch_custom_status(PLURAL, link.key.namespace, link.key.name, dump(new), uid=link.key.uid):
         # The resource is gone without its finalizer (removed by hand): nothing to write to.
         await ctx.runtime.query(resource_links.delete, link.key)
@@ -375,12 +441,38 @@ async def _sync_one(ctx: context.OperatorContext, item: rows.UnsyncedResource) -
     closed = run.status is not WorkflowExecutionStatus.RUNNING
     if closed and link.synced_status != run.status:
         await _post_close_event(ctx, link, new)
+    await _post_progress_event(ctx, link, previous, new)
     conditions = [c.model_dump(mode="json", by_alias=True) for c in new.conditions]
     # Only now: a crash before this line writes the status again, never loses it.
     await ctx.runtime.query(
         resource_links.mark_synced, link, version=item.version, status=run.status, closed=closed, conditions=conditions
     )
     return True
+
+
+def _recheck_writes(
+    item: rows.UnsyncedResource,
+    waiting: status.Waiting | None,
+    previous: Sequence[models.Condition],
+    now: datetime,
+    stuck_after: timedelta,
+) -> bool:
+    return waiting is not None and status.recheck_changes(previous, item.task_queue, waiting, now, stuck_after)
+
+
+async def _post_progress_event(
+    ctx: context.OperatorContext,
+    link: rows.WorkflowResource,
+    previous: Sequence[models.Condition],
+    new: models.WorkflowStatus,
+) -> None:
+    """Say when the run becomes stuck, or moves again: once per change, not per status write."""
+    event = status.progress_event(previous, new.conditions)
+    if event is None:
+        return
+    if event.warning:
+        log.warning("Workflow %s/%s is stuck (%s): %s", *_where(link.key), event.reason, event.message)
+    await ctx.kube.post_event(involved(link.key), reason=event.reason, message=event.message, warning=event.warning)
 
 
 async def _post_close_event(

@@ -172,6 +172,7 @@ async def _operate(serving: process.Server, args: argparse.Namespace, client: ku
         status_interval=args.status_interval,
         cancel_grace=args.cancel_grace,
         scale_interval=args.scale_interval,
+        stuck_after=args.stuck_after,
     )
     elector = leader.LeaderElector(client, namespace=args.lease_namespace, identity=args.identity)
     stop = asyncio.Event()

@@ -143,6 +143,16 @@ OPTIONS: tuple[Option, ...] = (
         metavar="SECONDS",
     ),
     Option(
+        "--stuck-after",
+        (RUN,),
+        "how long a Workflow's workflow task may wait on a task queue no worker polls before the Workflow "
+        "shows Progressing=False (NoPollers or TaskQueueMissing)",
+        env="LEGATO_STUCK_AFTER",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+    ),
+    Option(
         "--cancel-grace",
         (RUN,),
         "how long deleting a Workflow with onDelete: Cancel waits for its run to close before terminating it",
