@@ -13,9 +13,11 @@ from tests.support.server_process import ServerProcess
 
 
 @pytest.fixture
-def server(pg_dsn: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    """A started server process on this test's own database."""
-    proc = ServerProcess(dsn=pg_dsn, log_path=tmp_path / "server.log")
+def server(pg_dsn: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    """A started server process on this test's own database, with the test module's
+    ``SERVER_ARGS`` (more ``legato-operator run`` flags) if it has any."""
+    extra = tuple(getattr(request.module, "SERVER_ARGS", ()))
+    proc = ServerProcess(dsn=pg_dsn, log_path=tmp_path / "server.log", extra_args=extra)
     proc.start()
     try:
         yield proc

@@ -8,19 +8,17 @@ is back; while Postgres is down the API answers 503 and says so in its log once.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 
 from legato import workflow
 from legato.client import Client
 from legato_operator import postgres
+from tests.support import databases
 from tests.support.deadline import eventually
 from tests.support.server_process import ServerProcess, running_worker
 
@@ -33,28 +31,15 @@ OUTAGE_SECONDS = 3.0
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[postgres.EmbeddedPostgres]:
     """A Postgres cluster these tests may stop; started again after each test."""
-    root = Path(tempfile.mkdtemp(prefix="legato-outage-pg-"))
-    root.chmod(0o755)
-    pg = postgres.EmbeddedPostgres(root / "data")
-    pg.start()
-    try:
+    with databases.throwaway_cluster("legato-outage-pg-") as pg:
         yield pg
-    finally:
-        pg.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
 async def outage_server(cluster: postgres.EmbeddedPostgres, tmp_path: Path) -> AsyncIterator[ServerProcess]:
     """A server process on a fresh database of ``cluster``; Postgres is up again after the test."""
-    name = f"outage_{tmp_path.name[-20:].replace('-', '_')}"
-    conn = await asyncpg.connect(cluster.dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    proc = ServerProcess(dsn=cluster.dsn_for(name), log_path=tmp_path / "server.log")
+    dsn = await databases.fresh_database(cluster, f"outage_{tmp_path.name[-20:].replace('-', '_')}")
+    proc = ServerProcess(dsn=dsn, log_path=tmp_path / "server.log")
     proc.start()
     try:
         yield proc

@@ -3,10 +3,7 @@ never repeat because the answer was refused."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +11,13 @@ from legato import activity, workflow
 from legato.client import Client
 from legato.common import RetryPolicy
 from legato.exceptions import ActivityError, ApplicationError, ServerError, WorkflowFailureError
-from tests.support.server_process import ServerProcess, running_worker
+from tests.support.server_process import running_worker
 
 pytestmark = pytest.mark.e2e
 
 # Room for a failure with its stack traces, not for the results produced below.
 LIMIT = 8000
+SERVER_ARGS = ("--max-payload-bytes", str(LIMIT))
 runs: dict[str, int] = {}
 
 
@@ -44,24 +42,6 @@ class Producer:
             raise ApplicationError(f"{type(e.cause).__name__}: {e.cause}", type="Refused") from e
 
 
-@pytest.fixture
-def small_server(pg_dsn: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    proc = ServerProcess(dsn=pg_dsn, log_path=tmp_path / "server.log", extra_args=("--max-payload-bytes", str(LIMIT)))
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
-@pytest.fixture
-async def small_client(small_server: ServerProcess) -> AsyncIterator[Client]:
-    c = await Client.connect(small_server.address)
-    yield c
-    with contextlib.suppress(Exception):
-        await c.close()
-
-
 @pytest.mark.parametrize(
     ("size", "cause"),
     [
@@ -72,10 +52,10 @@ async def small_client(small_server: ServerProcess) -> AsyncIterator[Client]:
     ],
 )
 async def test_a_result_too_large_to_record_fails_the_activity_once_and_it_never_runs_again(
-    small_client: Client, size: int, cause: str
+    client: Client, size: int, cause: str
 ) -> None:
-    async with running_worker(small_client, task_queue="big", workflows=[Producer], activities=[produce]):
-        handle = await small_client.start_workflow(Producer.run, size, id=f"big-{size}", task_queue="big")
+    async with running_worker(client, task_queue="big", workflows=[Producer], activities=[produce]):
+        handle = await client.start_workflow(Producer.run, size, id=f"big-{size}", task_queue="big")
         with pytest.raises(WorkflowFailureError) as failure:
             await handle.result()
     assert isinstance(failure.value.cause, ApplicationError)

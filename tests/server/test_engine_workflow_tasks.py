@@ -13,6 +13,7 @@ from legato.api.common import Failure
 from legato_operator import errors
 from legato_operator.engine.rules import batch, commands, tokens, workflow_tasks
 from legato_operator.store import rows
+from tests.server import factories
 from tests.server.factories import NOW, started_run, types
 
 
@@ -206,20 +207,8 @@ def transient_started(attempt: int = 3) -> rows.Execution:
 
 
 def transient_task(run: rows.Execution) -> rows.Task:
-    later = NOW + timedelta(seconds=1)
-    return rows.Task(
-        id=1,
-        namespace=run.namespace,
-        task_queue=run.task_queue,
-        kind=rows.TaskKind.WORKFLOW,
-        run_id=run.run_id,
-        scheduled_event_id=batch.TRANSIENT,
-        attempt=run.wft_attempt,
-        state=rows.TaskState.STARTED,
-        visible_at=NOW,
-        scheduled_at=NOW,
-        started_at=later,
-    )
+    # Started a second after it was scheduled, so the two times can be told apart.
+    return dataclasses.replace(factories.workflow_task(run), started_at=NOW + timedelta(seconds=1))
 
 
 def test_a_transient_attempt_that_fails_again_writes_nothing_but_counts() -> None:

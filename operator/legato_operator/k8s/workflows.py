@@ -344,12 +344,8 @@ async def write_statuses(ctx: context.OperatorContext) -> None:
             full = loop.time() >= next_full
             try:
                 await sync_statuses(ctx, include_running=full, rechecks=rechecks if full else None)
-            # The database is down: the outage is logged once, not once per pass.
             except Exception as e:
-                if db.is_unavailable(e):
-                    ctx.runtime.outage.failed(e, "the Workflow status writer")
-                else:
-                    log.exception("Writing Workflow statuses failed; retrying")
+                _failed(ctx, e, "Writing Workflow statuses failed; retrying")
             if full:
                 next_full = loop.time() + ctx.status_interval
             await asyncio.sleep(MIN_PASS_GAP)
@@ -372,16 +368,22 @@ async def sync_statuses(
                 return await _sync_one(ctx, item, _waiting(item, queues), recheck=recheck)
             # One resource's failure must not hold up the others; it is retried next pass.
             except Exception as e:
-                if db.is_unavailable(e):
-                    ctx.runtime.outage.failed(e, "the Workflow status writer")
-                else:
-                    log.exception("Writing the status of Workflow %s/%s failed", *_where(item.resource.key))
+                _failed(ctx, e, "Writing the status of Workflow %s/%s failed", *_where(item.resource.key))
                 return False
 
     written = await asyncio.gather(
         *(one(item, recheck=False) for item in behind), *(one(item, recheck=True) for item in again)
     )
     return sum(written)
+
+
+def _failed(ctx: context.OperatorContext, error: Exception, message: str, *args: object) -> None:
+    """Report a failed write from inside its ``except``: the database being down is an
+    outage, logged once for all; anything else is logged here with its traceback."""
+    if db.is_unavailable(error):
+        ctx.runtime.outage.failed(error, "the Workflow status writer")
+    else:
+        log.exception(message, *args)
 
 
 async def _rechecks(

@@ -69,7 +69,6 @@ async def serve(options: Options) -> AsyncIterator[Server]:
             outage=outage,
         )
         async with _listening(options.database_url, rt), _timers(rt), _site(rt, options) as port:
-            log.info("Legato server listening on %s:%d", options.host, port)
             yield Server(rt, options.host, port)
     finally:
         await pool.close()
