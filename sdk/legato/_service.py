@@ -18,8 +18,8 @@ from typing import Any
 
 from legato import _retry, _transport
 from legato.api import operations as ops
-from legato.api import service as api
-from legato.api.history import HistoryEvent
+from legato.api.history.v1 import HistoryEvent
+from legato.api.workflowservice import v1 as api
 from legato.exceptions import RPCError, RPCStatusCode
 from legato.service import RetryConfig
 

@@ -30,7 +30,7 @@ from urllib.parse import quote
 import aiohttp
 import pydantic
 
-from legato.api.service import ErrorBody
+from legato.api.workflowservice.v1 import ErrorBody
 from legato.exceptions import RPCError, RPCStatusCode
 
 logger = logging.getLogger(__name__)

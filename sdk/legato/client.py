@@ -1,6 +1,6 @@
 """Starting and following workflows from outside, as ``temporalio.client``.
 
-``Client.connect("localhost:7233")`` talks HTTP to the server (``legato.api.service``);
+``Client.connect("localhost:7233")`` talks HTTP to the server (``legato.api.workflowservice.v1``);
 ``start_workflow`` returns a ``WorkflowHandle`` whose ``result()`` long-polls until the run
 closes and raises ``WorkflowFailureError`` (with the failure as its cause) unless it
 completed.
@@ -22,9 +22,9 @@ from typing import Any, Generic, TypeVar
 
 from legato import _calls, _retry, _service, _transport
 from legato._runtime import definitions
-from legato.api import service as api
-from legato.api.common import WorkflowExecutionStatus
-from legato.api.history import HistoryEvent
+from legato.api.common.v1 import WorkflowExecutionStatus
+from legato.api.history.v1 import HistoryEvent
+from legato.api.workflowservice import v1 as api
 from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from legato.converter import DataConverter
 from legato.exceptions import (

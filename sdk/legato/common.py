@@ -1,6 +1,6 @@
 """Options shared by workflows, activities and the client, as ``temporalio.common``.
 
-``RetryPolicy`` is the user-facing dataclass (timedeltas); ``legato.api.common.RetryPolicy``
+``RetryPolicy`` is the user-facing dataclass (timedeltas); ``legato.api.common.v1.RetryPolicy``
 is its wire form (seconds). The id policies keep Temporal's names; the members the server
 does not support yet are refused when a workflow is started with them.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
 
-from legato.api import common as api_common
-from legato.api import service as api_service
+from legato.api.common import v1 as api_common
+from legato.api.workflowservice import v1 as api_service
 
 __all__ = [
     "RetryPolicy",

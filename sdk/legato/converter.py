@@ -1,6 +1,6 @@
 """Conversion of values to payloads and of exceptions to failures, as ``temporalio.converter``.
 
-Payloads are plain JSON values (see ``legato.api.common``). Encoding accepts primitives,
+Payloads are plain JSON values (see ``legato.api.common.v1``). Encoding accepts primitives,
 lists, dicts, dataclasses, pydantic models, datetimes, UUIDs, enums and UTF-8 ``bytes``
 (as text); decoding rebuilds the value from the type hint of the receiving side (the
 parameter annotations of the workflow, activity or signal, or the declared result type),
@@ -27,9 +27,9 @@ import pydantic
 import pydantic_core
 
 from legato import exceptions
-from legato.api.common import ActivityFailureInfo, Failure, FailureKind, Payload
-from legato.api.common import RetryState as WireRetryState
-from legato.api.common import TimeoutType as WireTimeoutType
+from legato.api.common.v1 import ActivityFailureInfo, Failure, FailureKind, Payload
+from legato.api.common.v1 import RetryState as WireRetryState
+from legato.api.common.v1 import TimeoutType as WireTimeoutType
 
 __all__ = [
     "DataConverter",

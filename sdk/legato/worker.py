@@ -20,7 +20,7 @@ from legato._runtime import replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import new_instance
 from legato._worker import runner
-from legato.api.history import WorkflowExecutionStarted
+from legato.api.history.v1 import WorkflowExecutionStarted
 from legato.client import Client, WorkflowHistory
 from legato.converter import DataConverter
 

@@ -28,7 +28,7 @@ from legato._runtime.activities import ActivityCancellationType, ActivityHandle
 from legato._runtime.info import WorkflowInfo as Info
 from legato._runtime.instance import current_instance
 from legato._runtime.loop import NotInWorkflowEventLoopError
-from legato.api import command as cmd
+from legato.api.command import v1 as cmd
 from legato.common import RetryPolicy
 from legato.exceptions import NondeterminismError
 

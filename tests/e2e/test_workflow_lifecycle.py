@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from legato import activity, workflow
-from legato.api.common import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.client import Client
 from legato.common import WorkflowIDConflictPolicy
 from legato.exceptions import CancelledError, TerminatedError, WorkflowAlreadyStartedError, WorkflowFailureError

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from legato.api import service as api
-from legato.api.common import Failure, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, WorkflowExecutionStatus
+from legato.api.workflowservice import v1 as api
 from legato_operator.k8s import models, status
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

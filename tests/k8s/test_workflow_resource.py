@@ -16,7 +16,7 @@ import pytest
 from examples.orders import workflows as orders
 
 from legato import activity, workflow
-from legato.api.common import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.client import Client
 from legato_operator.k8s import kube
 from legato_operator.store import db

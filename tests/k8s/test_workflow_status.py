@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from legato.api import service as api
-from legato.api.common import ActivityFailureInfo, Failure, FailureKind, RetryState, WorkflowExecutionStatus
+from legato.api.common.v1 import ActivityFailureInfo, Failure, FailureKind, RetryState, WorkflowExecutionStatus
+from legato.api.workflowservice import v1 as api
 from legato_operator import limits
 from legato_operator.k8s import models, status, workflows
 from legato_operator.store import rows

@@ -16,10 +16,10 @@ from legato._runtime import replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance
 from legato._worker.workflows import activate
-from legato.api import command as cmd
-from legato.api import history as hist
-from legato.api.common import Failure, RetryPolicy, RetryState
-from legato.api.history import HistoryEvent
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Failure, RetryPolicy, RetryState
+from legato.api.history import v1 as hist
+from legato.api.history.v1 import HistoryEvent
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 

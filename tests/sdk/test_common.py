@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 

@@ -11,7 +11,7 @@ import pydantic
 import pytest
 
 from legato import converter
-from legato.api.common import ActivityFailureInfo, Failure, FailureKind, RetryState, TimeoutType
+from legato.api.common.v1 import ActivityFailureInfo, Failure, FailureKind, RetryState, TimeoutType
 from legato.exceptions import (
     ActivityError,
     ApplicationError,

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from legato import activity, workflow
-from legato.api import command as cmd
-from legato.api import history as hist
-from legato.api.common import Failure, FailureKind
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Failure, FailureKind
+from legato.api.history import v1 as hist
 from legato.exceptions import ActivityError, ApplicationError, NondeterminismError, is_cancelled_exception
 from tests.sdk.histories import HistoryBuilder, new_instance, replay_all, run_task
 

@@ -12,9 +12,9 @@ from legato import _service, _transport, activity
 from legato._worker.activities import ActivityWorker
 from legato._worker.base import WorkerContext
 from legato._worker.workflows import WorkflowWorker
-from legato.api import command as cmd
-from legato.api import service as api
-from legato.api.common import FailureKind
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import FailureKind
+from legato.api.workflowservice import v1 as api
 from legato.converter import DataConverter
 from legato.exceptions import ApplicationError
 from legato.testing import ActivityEnvironment

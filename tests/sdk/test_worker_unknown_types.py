@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from legato._worker.activities import ActivityWorker
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from tests.sdk.histories import HistoryBuilder
 from tests.sdk.test_replay import OrderWorkflow
 from tests.sdk.test_worker_tasks import NOWHERE, activity_task, greet, task_for, workflow_worker

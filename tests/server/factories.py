@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator.engine.rules import batch, start, workflow_tasks
 from legato_operator.store import rows
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from legato.api import command as cmd
-from legato.api import history as wire
-from legato.api import service as api
+from legato.api.command import v1 as cmd
+from legato.api.history import v1 as wire
+from legato.api.workflowservice import v1 as api
 from legato_operator.engine.services import runner, workers, workflows
 from legato_operator.store import history
 

@@ -10,7 +10,7 @@ import pytest
 
 from legato import _service, _transport
 from legato.api import operations as ops
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator.engine.rules import tokens
 from tests.server import http
 from tests.server.http import LIMIT, START, call, ns

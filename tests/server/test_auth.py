@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato.client import Client
 from legato.exceptions import RPCError, RPCStatusCode
 from legato_operator.api import auth

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from legato.api import command as cmd
-from legato.api import history as wire
-from legato.api.common import Failure, FailureKind, RetryState
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Failure, FailureKind, RetryState
+from legato.api.history import v1 as wire
 from legato_operator.engine.rules import activities, commands, signals, termination, workflow_tasks
 from legato_operator.store import rows
 from tests.server.factories import NOW, activity_task, idle, started_run, types

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from legato.api.common import Failure, FailureKind, RetryPolicy, RetryState
+from legato.api.common.v1 import Failure, FailureKind, RetryPolicy, RetryState
 from legato_operator.engine.rules import retry
 from tests.server.factories import NOW
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from legato.api import service as api
-from legato.api.common import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.engine.rules import start
 from tests.server.factories import NOW, started_run, types

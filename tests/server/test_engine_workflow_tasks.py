@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from legato.api import command as cmd
-from legato.api import history as wire
-from legato.api.common import Failure
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Failure
+from legato.api.history import v1 as wire
 from legato_operator import errors
 from legato_operator.engine.rules import batch, commands, tokens, workflow_tasks
 from legato_operator.store import rows

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 
 from legato.api import operations as ops
-from legato.api import service as api
-from legato.api.common import WireModel
+from legato.api.common.v1 import WireModel
+from legato.api.workflowservice import v1 as api
 from legato_operator.api import openapi, routes
 
 DOCUMENT = openapi.document("test")

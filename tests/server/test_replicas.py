@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator import clock
 from legato_operator.engine.services import runner, workers
 from legato_operator.store import db, listener

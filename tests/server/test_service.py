@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from legato.api import command as cmd
-from legato.api import service as api
-from legato.api.common import Failure, FailureKind, RetryPolicy
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Failure, FailureKind, RetryPolicy
+from legato.api.workflowservice import v1 as api
 from legato_operator import clock, errors
 from legato_operator.engine.services import runner, timer_loop, workers, workflows
 from legato_operator.store import executions

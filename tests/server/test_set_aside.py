@@ -6,7 +6,7 @@ in any more (a duration past what a date can hold), the way an old row or a bug 
 
 from __future__ import annotations
 
-from legato.api import command as cmd
+from legato.api.command import v1 as cmd
 from legato_operator import clock, metrics
 from legato_operator.engine.services import runner, timer_loop, workers
 from legato_operator.store import db

@@ -7,8 +7,8 @@ import re
 import asyncpg
 import pytest
 
-from legato.api import command as cmd
-from legato.api import service as api
+from legato.api.command import v1 as cmd
+from legato.api.workflowservice import v1 as api
 from legato_operator.engine.services import runner, workers
 from legato_operator.store import db, rows
 from tests.server import flows

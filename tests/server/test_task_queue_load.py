@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator import clock
 from legato_operator.engine.services import runner, task_queues, workers
 from legato_operator.store import db

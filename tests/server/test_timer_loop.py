@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from legato.api import command as cmd
-from legato.api import service as api
+from legato.api.command import v1 as cmd
+from legato.api.workflowservice import v1 as api
 from legato_operator import clock
 from legato_operator.engine.services import runner, timer_loop, workers, workflows, writer
 from legato_operator.store import db, executions

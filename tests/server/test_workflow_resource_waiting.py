@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator.engine.services import resources, runner, task_queues
 from legato_operator.store import rows
 from tests.server import flows

@@ -3,7 +3,7 @@ status writer's bookkeeping (what is behind, what is final)."""
 
 from __future__ import annotations
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator.engine.services import resources, runner, workflows
 from legato_operator.store import executions, resource_links, rows
 from tests.server import flows

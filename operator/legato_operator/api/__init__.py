@@ -1,7 +1,7 @@
 """The HTTP/JSON API that clients and workers call (aiohttp), and its OpenAPI document.
 
 Belongs here: routes, request parsing and validation at the edge (pydantic models of
-``legato.api.service``; payload size limits), the mapping of the error tree to HTTP
+``legato.api.workflowservice.v1``; payload size limits), the mapping of the error tree to HTTP
 statuses, health, readiness and metrics endpoints. Handlers are thin: each parses its
 input and calls one engine function.
 

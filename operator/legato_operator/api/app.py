@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
 from legato_operator.api import auth, edge, openapi, routes
 from legato_operator.engine.services import gauges, runner

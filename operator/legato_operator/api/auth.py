@@ -33,7 +33,7 @@ import yaml
 from aiohttp import typedefs, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator.api import edge
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from legato.api import operations as ops
-from legato.api.command import MAX_NAME_LENGTH
+from legato.api.command.v1 import MAX_NAME_LENGTH
 from legato_operator import errors
 
 

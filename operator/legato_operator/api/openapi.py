@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from legato.api import operations as ops
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 
 _REF = "#/components/schemas/{model}"
 _STATUS_ERRORS = {

@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from legato.api import operations as ops
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.api import edge
 from legato_operator.engine.services import runner, workers, workflows

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from legato.api.common import MAX_DURATION_SECONDS
+from legato.api.common.v1 import MAX_DURATION_SECONDS
 
 # A Kubernetes object name used as a reference (a TaskQueue's name): DNS-1123 label.
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from legato.api import service as api
-from legato.api.common import Failure, FailureKind, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
+from legato.api.workflowservice import v1 as api
 from legato_operator.k8s import builders, models
 
 # Condition types.

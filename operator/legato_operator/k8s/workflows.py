@@ -32,8 +32,8 @@ import kopf
 import pydantic
 from pydantic.alias_generators import to_camel
 
-from legato.api import service as api
-from legato.api.common import RetryPolicy, WorkflowExecutionStatus
+from legato.api.common.v1 import RetryPolicy, WorkflowExecutionStatus
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors, limits
 from legato_operator.engine.rules import keys
 from legato_operator.engine.services import resources, runner, workflows

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from legato.api import history as wire
+from legato.api.history import v1 as wire
 from legato_operator import errors
 from legato_operator.store import db, executions, rows, tasks, timers
 

@@ -6,7 +6,7 @@ from dataclasses import fields
 
 import asyncpg
 
-from legato.api.common import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus
 from legato_operator.store import db, rows
 
 COLUMNS = [f.name for f in fields(rows.Execution)]

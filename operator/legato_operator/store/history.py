@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 
-from legato.api import history as wire
+from legato.api.history import v1 as wire
 from legato_operator.store import db, rows
 
 # Parses a stored event's attributes back into the wire model of its type.

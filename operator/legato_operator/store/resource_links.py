@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from legato.api.common import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus
 from legato_operator.store import db, rows
 
 _KEY = "namespace = $1 AND name = $2 AND uid = $3"

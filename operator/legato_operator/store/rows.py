@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from legato.api.common import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus
 
 
 class TaskKind(StrEnum):

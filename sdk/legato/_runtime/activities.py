@@ -14,9 +14,9 @@ from enum import IntEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from legato import exceptions
-from legato.api import command as cmd
-from legato.api import history as hist
-from legato.api.common import RetryState as WireRetryState
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import RetryState as WireRetryState
+from legato.api.history import v1 as hist
 from legato.converter import DataConverter
 
 _T = TypeVar("_T")

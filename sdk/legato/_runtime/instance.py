@@ -23,9 +23,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVarTuple
 
 from legato import exceptions
-from legato.api import command as cmd
-from legato.api import history as hist
-from legato.api.history import HistoryEvent
+from legato.api.command import v1 as cmd
+from legato.api.history import v1 as hist
+from legato.api.history.v1 import HistoryEvent
 from legato.common import RetryPolicy
 from legato.converter import DataConverter
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from legato.api import command as cmd
-from legato.api import history as hist
-from legato.api.history import HistoryEvent
+from legato.api.command import v1 as cmd
+from legato.api.history import v1 as hist
+from legato.api.history.v1 import HistoryEvent
 
 COMMAND_EVENT_TYPES = frozenset(
     {

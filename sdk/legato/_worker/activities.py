@@ -19,8 +19,8 @@ from typing import Any
 from legato._runtime import activity_context
 from legato._runtime.definitions import ActivityDefinition
 from legato._runtime.info import ActivityInfo
-from legato.api import service as api
-from legato.api.common import Failure
+from legato.api.common.v1 import Failure
+from legato.api.workflowservice import v1 as api
 from legato.exceptions import ApplicationError, CancelledError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 from legato import _service, _transport
-from legato.api import service as api
-from legato.api.common import Failure
+from legato.api.common.v1 import Failure
+from legato.api.workflowservice import v1 as api
 from legato.converter import DataConverter
 from legato.exceptions import RPCError
 from legato.service import RetryConfig

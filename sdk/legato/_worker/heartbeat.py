@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from legato import _service
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato.converter import DataConverter
 from legato.exceptions import RPCError
 

@@ -18,10 +18,10 @@ from concurrent.futures import Executor
 from legato._runtime import replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
-from legato.api import command as cmd
-from legato.api import service as api
-from legato.api.common import Failure
-from legato.api.history import HistoryEvent
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Failure
+from legato.api.history.v1 import HistoryEvent
+from legato.api.workflowservice import v1 as api
 from legato.exceptions import NondeterminismError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry

@@ -1,7 +1,10 @@
 """Legato's wire protocol: the JSON bodies that cross between clients, workers and the server.
 
-Mirrors ``temporalio.api``: the shapes of history events, workflow-task commands, failures
-and the service's requests and responses, as pydantic models. Both the SDK and the server
+Laid out as ``temporalio.api``: ``common.v1`` (payloads, retry policies, the shared
+shapes), ``enums.v1`` (Temporal's enums with their integer values), ``failure.v1``,
+``history.v1`` (events), ``command.v1`` (workflow-task commands) and ``workflowservice.v1``
+(the service's requests and responses), as pydantic models; ``operations`` declares each
+operation of the service once. Both the SDK and the server
 import these, so there is one definition of the wire. Nothing here does I/O or holds state.
 
 Conventions:

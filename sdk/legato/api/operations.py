@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from legato.api import service as api
-from legato.api.common import WireModel
+from legato.api.common.v1 import WireModel
+from legato.api.workflowservice import v1 as api
 
 PREFIX = "/api/v1/namespaces/{namespace}"
 NAMESPACE = "namespace"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from legato.api import history as wire
-from legato.api import service as api
-from legato.api.common import Failure, FailureKind, RetryPolicy, RetryState, TimeoutType
+from legato.api.common.v1 import Failure, FailureKind, RetryPolicy, RetryState, TimeoutType
+from legato.api.history import v1 as wire
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.engine.rules import batch, keys, retry, tokens
 from legato_operator.store import rows

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from legato.api import history as wire
-from legato.api.common import Failure, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, WorkflowExecutionStatus
+from legato.api.history import v1 as wire
 from legato_operator.engine.rules import keys
 from legato_operator.store import rows
 

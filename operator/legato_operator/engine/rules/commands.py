@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from legato.api import command as cmd
-from legato.api import history as wire
-from legato.api.common import Failure, FailureKind, WorkflowExecutionStatus
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
+from legato.api.history import v1 as wire
 from legato_operator.engine.rules import batch, keys, retry
 from legato_operator.store import rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from legato.api.common import Failure, FailureKind, RetryPolicy, RetryState
+from legato.api.common.v1 import Failure, FailureKind, RetryPolicy, RetryState
 
 # Failures that are never retried whatever the policy says.
 _FINAL_KINDS = frozenset({FailureKind.CANCELED, FailureKind.TERMINATED})

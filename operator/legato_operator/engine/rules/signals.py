@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from legato.api import history as wire
-from legato.api.common import Payloads, WorkflowExecutionStatus
+from legato.api.common.v1 import Payloads, WorkflowExecutionStatus
+from legato.api.history import v1 as wire
 from legato_operator import errors
 from legato_operator.engine.rules import batch
 from legato_operator.store import rows

@@ -11,9 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from legato.api import history as wire
-from legato.api import service as api
-from legato.api.common import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus
+from legato.api.history import v1 as wire
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.engine.rules import batch
 from legato_operator.store import rows

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from legato.api import history as wire
-from legato.api.common import Failure, FailureKind, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
+from legato.api.history import v1 as wire
 from legato_operator.engine.rules import batch, signals
 from legato_operator.store import rows
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from legato.api import history as wire
+from legato.api.history import v1 as wire
 from legato_operator.engine.rules import batch
 from legato_operator.store import rows
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from legato.api import command as cmd
-from legato.api import history as wire
-from legato.api.common import Failure, FailureKind, TimeoutType, WorkflowExecutionStatus
+from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Failure, FailureKind, TimeoutType, WorkflowExecutionStatus
+from legato.api.history import v1 as wire
 from legato_operator import errors
 from legato_operator.engine.rules import batch, commands, retry, tokens
 from legato_operator.store import rows

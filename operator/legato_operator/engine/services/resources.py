@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.engine.services import runner, workflows
 from legato_operator.store import resource_links, rows

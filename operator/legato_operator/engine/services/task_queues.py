@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from legato.api import service as api
+from legato.api.workflowservice import v1 as api
 from legato_operator.engine.services import runner
 from legato_operator.store import db, rows, task_queues, tasks
 

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from legato.api.common import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus
 from legato_operator.engine.rules import activities, batch, commands, keys, termination, user_timers, workflow_tasks
 from legato_operator.engine.services import runner, set_aside, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from legato.api import service as api
-from legato.api.common import Failure
+from legato.api.common.v1 import Failure
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
 from legato_operator.engine.rules import activities, batch, commands, keys, tokens, workflow_tasks
 from legato_operator.engine.services import runner, set_aside, task_queues, wakeup, writer

@@ -12,8 +12,8 @@ import binascii
 import uuid
 from typing import Any
 
-from legato.api import service as api
-from legato.api.common import Failure, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, WorkflowExecutionStatus
+from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.engine.rules import keys, signals, start, termination
 from legato_operator.engine.services import runner, wakeup, writer

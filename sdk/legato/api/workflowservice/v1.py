@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from legato.api.command import Command
-from legato.api.common import (
+from legato.api.command.v1 import Command
+from legato.api.common.v1 import (
     Failure,
     Name,
     Payload,
@@ -28,7 +28,7 @@ from legato.api.common import (
     WireModel,
     WorkflowExecutionStatus,
 )
-from legato.api.history import HistoryEvent
+from legato.api.history.v1 import HistoryEvent
 
 # The longest a long poll may be held open before it answers 204.
 MAX_WAIT = 120.0

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from legato.api.common import Failure, Payload, Payloads, RetryPolicy, RetryState, TimeoutType, WireModel
+from legato.api.common.v1 import Failure, Payload, Payloads, RetryPolicy, RetryState, TimeoutType, WireModel
 
 
 class WorkflowExecutionStarted(WireModel):

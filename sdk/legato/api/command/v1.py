@@ -10,7 +10,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from legato.api.common import MAX_NAME_LENGTH, Failure, Name, Payload, Payloads, RetryPolicy, Seconds, Text, WireModel
+from legato.api.common.v1 import (
+    MAX_NAME_LENGTH,
+    Failure,
+    Name,
+    Payload,
+    Payloads,
+    RetryPolicy,
+    Seconds,
+    Text,
+    WireModel,
+)
 
 __all__ = ["MAX_NAME_LENGTH", "Command"]
 
