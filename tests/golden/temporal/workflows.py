@@ -1,0 +1,115 @@
+"""Workflows whose histories were recorded on Temporal's own dev server.
+
+Written against ``legato``; ``record.py`` runs this very file on Temporal with the import
+renamed to ``temporalio`` (the port the README promises, run backwards), so replaying the
+recorded histories here checks that a Temporal history replays against the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from legato import activity, workflow
+from legato.common import RetryPolicy
+from legato.exceptions import ApplicationError
+
+TASK_QUEUE = "golden-temporal"
+
+
+@dataclass
+class Order:
+    order_id: str
+    quantity: int
+
+
+@activity.defn
+async def reserve(order: Order) -> str:
+    return f"reserved {order.quantity} for {order.order_id}"
+
+
+@activity.defn
+async def flaky_charge(order: Order) -> str:
+    # Fails twice, so the history records the third attempt and its last failure.
+    if activity.info().attempt < 3:
+        raise ApplicationError(f"card declined (attempt {activity.info().attempt})")
+    return f"charged {order.order_id}"
+
+
+@activity.defn
+async def always_fails(name: str) -> str:
+    raise ApplicationError(f"{name} is out of stock", non_retryable=True)
+
+
+@workflow.defn
+class OrderWorkflow:
+    """Two activities, the second one retried, then a timer."""
+
+    @workflow.run
+    async def run(self, order: Order) -> list[str]:
+        reserved = await workflow.execute_activity(reserve, order, start_to_close_timeout=timedelta(seconds=10))
+        charged = await workflow.execute_activity(
+            flaky_charge,
+            order,
+            start_to_close_timeout=timedelta(seconds=10),
+            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=100), backoff_coefficient=1.0),
+        )
+        await workflow.sleep(timedelta(seconds=1))
+        return [reserved, charged]
+
+
+@workflow.defn
+class ApprovalWorkflow:
+    """Waits for signals; a timer runs alongside."""
+
+    def __init__(self) -> None:
+        self.approvals: list[str] = []
+
+    @workflow.signal
+    def approve(self, who: str) -> None:
+        self.approvals.append(who)
+
+    @workflow.run
+    async def run(self, needed: int) -> list[str]:
+        await asyncio.sleep(0.5)
+        await workflow.wait_condition(lambda: len(self.approvals) >= needed)
+        return self.approvals
+
+
+@workflow.defn
+class FailingWorkflow:
+    """An activity fails for good and so does the run."""
+
+    @workflow.run
+    async def run(self, item: str) -> str:
+        return await workflow.execute_activity(
+            always_fails, item, start_to_close_timeout=timedelta(seconds=10)
+        )
+
+
+@workflow.defn
+class CancellableWorkflow:
+    """Sleeps until cancelled; the cancellation cancels the timer."""
+
+    @workflow.run
+    async def run(self) -> str:
+        await workflow.sleep(timedelta(hours=1))
+        return "woke up"
+
+
+@workflow.defn
+class TimerRaceWorkflow:
+    """A short timer wins against a long one, which is cancelled."""
+
+    @workflow.run
+    async def run(self) -> str:
+        try:
+            await workflow.wait_condition(lambda: False, timeout=timedelta(milliseconds=300))
+        except asyncio.TimeoutError:
+            return "timed out"
+        return "condition"
+
+
+WORKFLOWS = [OrderWorkflow, ApprovalWorkflow, FailingWorkflow, CancellableWorkflow, TimerRaceWorkflow]
+ACTIVITIES = [reserve, flaky_charge, always_fails]
