@@ -12,6 +12,7 @@ its polls the same way, so it rides through them too.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from legato import _calls, _retry, _service, _transport
-from legato._runtime import definitions
+from legato._runtime import definitions, temporal_history
 from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.api.history.v1 import HistoryEvent
 from legato.api.workflowservice import v1 as api
@@ -279,9 +280,23 @@ class WorkflowHistory:
         return api.HistoryPage(events=self.events).model_dump_json(indent=2)
 
     @staticmethod
-    def from_json(workflow_id: str, text: str) -> WorkflowHistory:
-        """A history saved by ``to_json``."""
-        return WorkflowHistory(workflow_id, api.HistoryPage.model_validate_json(text).events)
+    def from_json(workflow_id: str, history: str | dict[str, Any]) -> WorkflowHistory:
+        """A history saved by ``to_json``, or exported by Temporal.
+
+        Temporal's exports are read too: ``temporal workflow show --output json``,
+        temporalio's ``WorkflowHistory.to_json()`` and the web UI's download, so that
+        workflow code moving from Temporal can be replayed against its histories.
+
+        Raises:
+            ValueError: The history is malformed, or holds an event Legato cannot replay
+                yet (the message names the event type and id).
+        """
+        parsed = json.loads(history) if isinstance(history, str) else history
+        if not isinstance(parsed, dict):
+            raise ValueError("A JSON history must be an object with an 'events' list")
+        if temporal_history.is_temporal_history(parsed):
+            return WorkflowHistory(workflow_id, temporal_history.events_from_json(parsed))
+        return WorkflowHistory(workflow_id, api.HistoryPage.model_validate(parsed).events)
 
 
 class WorkflowHandle(Generic[SelfType, ReturnType]):

@@ -55,7 +55,7 @@ PUBLIC = {
         "WorkflowHandle",
         "WorkflowHistory",
     ],
-    "legato.worker": ["Replayer", "Worker", "WorkflowReplayResult"],
+    "legato.worker": ["Replayer", "Worker", "WorkflowReplayResult", "WorkflowReplayResults"],
     "legato.common": ["RetryPolicy", "WorkflowIDConflictPolicy", "WorkflowIDReusePolicy"],
     "legato.exceptions": [
         "ActivityError",

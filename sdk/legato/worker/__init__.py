@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +24,7 @@ from legato.api.history.v1 import WorkflowExecutionStarted
 from legato.client import Client, WorkflowHistory
 from legato.converter import DataConverter
 
-__all__ = ["Replayer", "Worker", "WorkflowReplayResult"]
+__all__ = ["Replayer", "Worker", "WorkflowReplayResult", "WorkflowReplayResults"]
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +139,14 @@ class WorkflowReplayResult:
     replay_failure: Exception | None
 
 
+@dataclass(frozen=True)
+class WorkflowReplayResults:
+    """The outcome of replaying several histories."""
+
+    # Keyed by the history's workflow id (Temporal keys by run id, which Legato's histories do not carry).
+    replay_failures: Mapping[str, Exception]
+
+
 class Replayer:
     """Replays recorded histories against workflow code, as ``temporalio.worker.Replayer``.
 
@@ -174,6 +182,24 @@ class Replayer:
             return WorkflowReplayResult(history, e)
         return WorkflowReplayResult(history, None)
 
+    async def replay_workflows(
+        self,
+        histories: AsyncIterable[WorkflowHistory] | Iterable[WorkflowHistory],
+        *,
+        raise_on_replay_failure: bool = True,
+    ) -> WorkflowReplayResults:
+        """Replay several histories (an async iterator, as Temporal's, or a plain iterable).
+
+        Raises:
+            Exception: The first replay failure (when raise_on_replay_failure).
+        """
+        failures: dict[str, Exception] = {}
+        async for history in _aiter(histories):
+            result = await self.replay_workflow(history, raise_on_replay_failure=raise_on_replay_failure)
+            if result.replay_failure is not None:
+                failures[history.workflow_id] = result.replay_failure
+        return WorkflowReplayResults(failures)
+
     def _replay(self, history: WorkflowHistory) -> None:
         started = history.events[0].attributes if history.events else None
         if not isinstance(started, WorkflowExecutionStarted):
@@ -190,3 +216,14 @@ class Replayer:
         )
         for activation in replay.split(history.events):
             instance.activate(activation, replaying=True)
+
+
+async def _aiter(
+    histories: AsyncIterable[WorkflowHistory] | Iterable[WorkflowHistory],
+) -> AsyncIterator[WorkflowHistory]:
+    if isinstance(histories, AsyncIterable):
+        async for history in histories:
+            yield history
+    else:
+        for history in histories:
+            yield history

@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,8 @@ def load_workflows() -> Any:
     folder = Path(tempfile.mkdtemp())
     (folder / "golden_workflows.py").write_text(source)
     spec = importlib.util.spec_from_file_location("golden_workflows", folder / "golden_workflows.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["golden_workflows"] = module
     spec.loader.exec_module(module)
@@ -52,7 +52,7 @@ def load_workflows() -> Any:
 class PatchedWorkflow:
     """Uses workflow.patched: a marker event, which Legato cannot replay yet."""
 
-    @workflow.run
+    @workflow.run  # type: ignore[untyped-decorator]  # temporalio is not installed where mypy runs
     async def run(self) -> str:
         return "new" if workflow.patched("v2") else "old"
 

@@ -83,9 +83,7 @@ class FailingWorkflow:
 
     @workflow.run
     async def run(self, item: str) -> str:
-        return await workflow.execute_activity(
-            always_fails, item, start_to_close_timeout=timedelta(seconds=10)
-        )
+        return await workflow.execute_activity(always_fails, item, start_to_close_timeout=timedelta(seconds=10))
 
 
 @workflow.defn
@@ -106,7 +104,7 @@ class TimerRaceWorkflow:
     async def run(self) -> str:
         try:
             await workflow.wait_condition(lambda: False, timeout=timedelta(milliseconds=300))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return "timed out"
         return "condition"
 

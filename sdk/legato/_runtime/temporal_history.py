@@ -1,0 +1,454 @@
+"""Histories exported by Temporal, read into Legato's history events.
+
+Temporal's tools write a history as protobuf JSON: ``temporal workflow show --output json``
+and temporalio's ``WorkflowHistory.to_json()`` write ``{"events": [...]}`` with camelCase
+keys, int64 fields as strings, durations as ``"1.500s"``, enums as ``"EVENT_TYPE_..."``
+strings and payloads as ``{"payloads": [{"metadata": {...}, "data": "<base64>"}]}``.
+Temporal's web UI (and older tools) write enums without their prefix, in PascalCase
+(``"WorkflowExecutionStarted"``, ``"MaximumAttemptsReached"``); both are read here, as is
+an enum's integer.
+
+Each Temporal event becomes the Legato event of the same name. An event Legato cannot
+replay yet (markers, child workflows, updates, search attributes, ...) is refused with an
+error naming its type and event id, rather than replayed wrongly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from legato.api.common import v1 as common
+from legato.api.enums import v1 as enums
+from legato.api.enums.v1 import EventType
+from legato.api.history import v1 as hist
+from legato.api.history.v1 import EventAttributes, HistoryEvent
+
+Json = dict[str, Any]
+_TIME = TypeAdapter(datetime)
+_PASCAL_WORD = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+class UnsupportedHistoryError(ValueError):
+    """A Temporal history holds something Legato cannot replay yet, or is malformed."""
+
+
+def is_temporal_history(history: Mapping[str, Any]) -> bool:
+    """Whether a parsed history is Temporal's JSON (Legato's events carry ``attributes``)."""
+    events = history.get("events")
+    if not isinstance(events, list) or not events:
+        return False
+    return all(isinstance(e, dict) and "attributes" not in e for e in events)
+
+
+def events_from_json(history: Mapping[str, Any]) -> list[HistoryEvent]:
+    """Temporal's ``{"events": [...]}`` as Legato's history events.
+
+    Raises:
+        UnsupportedHistoryError: An event Legato cannot replay, or a malformed event (the
+            message names the event id and type).
+    """
+    events = history.get("events")
+    if not isinstance(events, list):
+        raise UnsupportedHistoryError("A Temporal history needs an 'events' list")
+    return [event_from_json(e) for e in events]
+
+
+def event_from_json(event: Json) -> HistoryEvent:
+    """One Temporal history event as Legato's."""
+    event_id = _int(event.get("eventId"))
+    kind = _event_type(event)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        raise UnsupportedHistoryError(
+            f"History event {event_id} is {kind.event_name} ({kind.name}), which Legato cannot replay yet"
+        )
+    key = kind.event_name[0].lower() + kind.event_name[1:] + "EventAttributes"
+    try:
+        attributes = convert(event.get(key) or {})
+        return HistoryEvent(
+            event_id=event_id, event_time=_TIME.validate_python(event["eventTime"]), attributes=attributes
+        )
+    except (KeyError, TypeError, ValueError, ValidationError) as e:
+        raise UnsupportedHistoryError(f"History event {event_id} ({kind.event_name}) cannot be read: {e}") from e
+
+
+def payload_value(payload: Json) -> Any:
+    """One Temporal payload as the value Legato's wire carries.
+
+    The one place payloads are converted: ``json/plain`` data is decoded to its JSON value
+    and ``binary/null`` is None; any other encoding (protobuf, a codec's output) is refused.
+    """
+    metadata = payload.get("metadata") or {}
+    encoding = _b64(metadata.get("encoding", "")).decode()
+    if encoding == "binary/null":
+        return None
+    if encoding != "json/plain":
+        raise UnsupportedHistoryError(
+            f"Payload encoding {encoding!r} is not supported yet (only json/plain and binary/null)"
+        )
+    return json.loads(_b64(payload.get("data", "")))
+
+
+# --- scalars ---
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error as e:
+        raise UnsupportedHistoryError(f"{text[:40]!r} is not base64") from e
+
+
+def _int(value: Any) -> int:
+    # int64 fields are strings in protobuf JSON.
+    return int(value or 0)
+
+
+def _duration(value: Any) -> float | None:
+    """``"1.500s"`` as seconds; a zero or missing duration is None (Temporal's "unset")."""
+    if value is None:
+        return None
+    seconds = float(str(value).removesuffix("s"))
+    return seconds or None
+
+
+def _enum_name(prefix: str, value: Any, values: type[Any] | None = None) -> str:
+    """An enum value's name without ``prefix``: ``RETRY_STATE_TIMEOUT``, ``Timeout`` or 3 → TIMEOUT."""
+    if isinstance(value, int) and values is not None:
+        return str(values(value).name).removeprefix(prefix + "_")
+    text = str(value)
+    if text.startswith(prefix + "_"):
+        return text.removeprefix(prefix + "_")
+    return _PASCAL_WORD.sub("_", text).upper()
+
+
+def _event_type(event: Json) -> EventType:
+    value = event.get("eventType")
+    try:
+        if isinstance(value, int):
+            return EventType(value)
+        return EventType["EVENT_TYPE_" + _enum_name("EVENT_TYPE", value)]
+    except (KeyError, ValueError) as e:
+        raise UnsupportedHistoryError(f"History event {event.get('eventId')} has unknown eventType {value!r}") from e
+
+
+def _retry_state(value: Any) -> common.RetryState:
+    if value is None:
+        return common.RetryState.RETRY_POLICY_NOT_SET
+    return common.RetryState(_enum_name("RETRY_STATE", value, enums.RetryState))
+
+
+def _timeout_type(value: Any) -> common.TimeoutType:
+    return common.TimeoutType(_enum_name("TIMEOUT_TYPE", value, enums.TimeoutType))
+
+
+def _name(value: Any) -> str:
+    # workflowType, activityType and taskQueue are {"name": ...} messages.
+    return str((value or {}).get("name", ""))
+
+
+# --- messages ---
+
+
+def _payloads(value: Any) -> list[Any]:
+    return [payload_value(p) for p in (value or {}).get("payloads", [])]
+
+
+def _single(value: Any) -> Any:
+    # A result is Payloads holding one payload (none for a workflow that returned nothing).
+    values = _payloads(value)
+    return values[0] if values else None
+
+
+def _retry_policy(value: Json | None) -> common.RetryPolicy | None:
+    if not value:
+        return None
+    return common.RetryPolicy(
+        initial_interval=_duration(value.get("initialInterval")) or 1.0,
+        backoff_coefficient=float(value.get("backoffCoefficient", 2.0)),
+        maximum_interval=_duration(value.get("maximumInterval")),
+        maximum_attempts=int(value.get("maximumAttempts", 0)),
+        non_retryable_error_types=list(value.get("nonRetryableErrorTypes", [])),
+    )
+
+
+def _failure(value: Json | None) -> common.Failure | None:
+    if value is None:
+        return None
+    message, stack_trace = str(value.get("message", "")), str(value.get("stackTrace", ""))
+    # A failure converter that encodes attributes moves message and stack trace into a payload.
+    if value.get("encodedAttributes"):
+        encoded = payload_value(value["encodedAttributes"]) or {}
+        message, stack_trace = encoded.get("message", message), encoded.get("stack_trace", stack_trace)
+    return common.Failure(
+        message=message,
+        source=str(value.get("source", "")),
+        stack_trace=stack_trace,
+        cause=_failure(value.get("cause")),
+        **_failure_info(value),
+    )
+
+
+def _failure_info(value: Json) -> dict[str, Any]:
+    """The Failure fields of its ``*FailureInfo`` case."""
+    if (app := value.get("applicationFailureInfo")) is not None:
+        return {
+            "kind": common.FailureKind.APPLICATION,
+            "type": app.get("type", ""),
+            "non_retryable": bool(app.get("nonRetryable", False)),
+            "details": _payloads(app.get("details")),
+            "next_retry_delay": _duration(app.get("nextRetryDelay")),
+        }
+    if (timeout := value.get("timeoutFailureInfo")) is not None:
+        return {"kind": common.FailureKind.TIMEOUT, "timeout_type": _timeout_type(timeout.get("timeoutType"))}
+    if (canceled := value.get("canceledFailureInfo")) is not None:
+        return {"kind": common.FailureKind.CANCELED, "details": _payloads(canceled.get("details"))}
+    if value.get("terminatedFailureInfo") is not None:
+        return {"kind": common.FailureKind.TERMINATED}
+    if (server := value.get("serverFailureInfo")) is not None:
+        return {"kind": common.FailureKind.SERVER, "non_retryable": bool(server.get("nonRetryable", False))}
+    if (activity := value.get("activityFailureInfo")) is not None:
+        return {"kind": common.FailureKind.ACTIVITY, "activity": _activity_failure_info(activity)}
+    if value.get("childWorkflowExecutionFailureInfo") is not None:
+        return {"kind": common.FailureKind.CHILD_WORKFLOW}
+    return {}
+
+
+def _activity_failure_info(value: Json) -> common.ActivityFailureInfo:
+    return common.ActivityFailureInfo(
+        activity_type=_name(value.get("activityType")),
+        activity_id=str(value.get("activityId", "")),
+        scheduled_event_id=_int(value.get("scheduledEventId")),
+        started_event_id=_int(value.get("startedEventId")),
+        retry_state=_retry_state(value.get("retryState")),
+    )
+
+
+def _seed(a: Json) -> int:
+    # Temporal does not record its randomness seed; one derived from the run is stable across replays.
+    run_id = a.get("originalExecutionRunId") or a.get("firstExecutionRunId")
+    try:
+        return uuid.UUID(run_id).int & (2**63 - 1) if run_id else 0
+    except ValueError:
+        return 0
+
+
+# --- events, one converter per event type Legato has ---
+
+
+def _workflow_execution_started(a: Json) -> hist.WorkflowExecutionStarted:
+    return hist.WorkflowExecutionStarted(
+        workflow_type=_name(a.get("workflowType")),
+        task_queue=_name(a.get("taskQueue")),
+        input=_payloads(a.get("input")),
+        workflow_execution_timeout=_duration(a.get("workflowExecutionTimeout")),
+        workflow_run_timeout=_duration(a.get("workflowRunTimeout")),
+        workflow_task_timeout=_duration(a.get("workflowTaskTimeout")) or 10.0,
+        retry_policy=_retry_policy(a.get("retryPolicy")),
+        attempt=int(a.get("attempt", 1)),
+        identity=str(a.get("identity", "")),
+        randomness_seed=_seed(a),
+    )
+
+
+def _workflow_task_scheduled(a: Json) -> hist.WorkflowTaskScheduled:
+    return hist.WorkflowTaskScheduled(
+        task_queue=_name(a.get("taskQueue")),
+        start_to_close_timeout=_duration(a.get("startToCloseTimeout")) or 10.0,
+        attempt=int(a.get("attempt", 1)),
+    )
+
+
+def _workflow_task_started(a: Json) -> hist.WorkflowTaskStarted:
+    return hist.WorkflowTaskStarted(scheduled_event_id=_int(a.get("scheduledEventId")), identity=a.get("identity", ""))
+
+
+def _workflow_task_completed(a: Json) -> hist.WorkflowTaskCompleted:
+    return hist.WorkflowTaskCompleted(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        started_event_id=_int(a.get("startedEventId")),
+        identity=a.get("identity", ""),
+    )
+
+
+def _workflow_task_failed(a: Json) -> hist.WorkflowTaskFailed:
+    return hist.WorkflowTaskFailed(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        started_event_id=_int(a.get("startedEventId")),
+        cause=_enum_name("WORKFLOW_TASK_FAILED_CAUSE", a.get("cause", "UNSPECIFIED")),
+        failure=_failure(a.get("failure")),
+        identity=a.get("identity", ""),
+    )
+
+
+def _workflow_task_timed_out(a: Json) -> hist.WorkflowTaskTimedOut:
+    return hist.WorkflowTaskTimedOut(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        started_event_id=_int(a.get("startedEventId")),
+        timeout_type=_timeout_type(a.get("timeoutType", "TIMEOUT_TYPE_START_TO_CLOSE")),
+    )
+
+
+def _activity_task_scheduled(a: Json) -> hist.ActivityTaskScheduled:
+    return hist.ActivityTaskScheduled(
+        activity_id=str(a["activityId"]),
+        activity_type=_name(a.get("activityType")),
+        task_queue=_name(a.get("taskQueue")),
+        input=_payloads(a.get("input")),
+        schedule_to_close_timeout=_duration(a.get("scheduleToCloseTimeout")),
+        schedule_to_start_timeout=_duration(a.get("scheduleToStartTimeout")),
+        start_to_close_timeout=_duration(a.get("startToCloseTimeout")),
+        heartbeat_timeout=_duration(a.get("heartbeatTimeout")),
+        retry_policy=_retry_policy(a.get("retryPolicy")) or common.RetryPolicy(),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _activity_task_started(a: Json) -> hist.ActivityTaskStarted:
+    return hist.ActivityTaskStarted(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        attempt=int(a.get("attempt", 1)),
+        identity=a.get("identity", ""),
+        last_failure=_failure(a.get("lastFailure")),
+    )
+
+
+def _activity_task_completed(a: Json) -> hist.ActivityTaskCompleted:
+    return hist.ActivityTaskCompleted(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        started_event_id=_int(a.get("startedEventId")),
+        result=_single(a.get("result")),
+        identity=a.get("identity", ""),
+    )
+
+
+def _activity_task_failed(a: Json) -> hist.ActivityTaskFailed:
+    return hist.ActivityTaskFailed(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        started_event_id=_int(a.get("startedEventId")),
+        failure=_failure(a["failure"]),
+        retry_state=_retry_state(a.get("retryState")),
+        identity=a.get("identity", ""),
+    )
+
+
+def _activity_task_timed_out(a: Json) -> hist.ActivityTaskTimedOut:
+    return hist.ActivityTaskTimedOut(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        started_event_id=_int(a.get("startedEventId")),
+        failure=_failure(a["failure"]),
+        retry_state=_retry_state(a.get("retryState")),
+    )
+
+
+def _activity_task_cancel_requested(a: Json) -> hist.ActivityTaskCancelRequested:
+    return hist.ActivityTaskCancelRequested(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _activity_task_canceled(a: Json) -> hist.ActivityTaskCanceled:
+    return hist.ActivityTaskCanceled(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        started_event_id=_int(a.get("startedEventId")),
+        details=_payloads(a.get("details")),
+    )
+
+
+def _timer_started(a: Json) -> hist.TimerStarted:
+    return hist.TimerStarted(
+        timer_id=str(a["timerId"]),
+        start_to_fire_timeout=_duration(a.get("startToFireTimeout")) or 0.0,
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _timer_fired(a: Json) -> hist.TimerFired:
+    return hist.TimerFired(timer_id=str(a["timerId"]), started_event_id=_int(a.get("startedEventId")))
+
+
+def _timer_canceled(a: Json) -> hist.TimerCanceled:
+    return hist.TimerCanceled(
+        timer_id=str(a["timerId"]),
+        started_event_id=_int(a.get("startedEventId")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _workflow_execution_completed(a: Json) -> hist.WorkflowExecutionCompleted:
+    return hist.WorkflowExecutionCompleted(
+        result=_single(a.get("result")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _workflow_execution_failed(a: Json) -> hist.WorkflowExecutionFailed:
+    return hist.WorkflowExecutionFailed(
+        failure=_failure(a["failure"]),
+        retry_state=_retry_state(a.get("retryState")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _workflow_execution_timed_out(a: Json) -> hist.WorkflowExecutionTimedOut:
+    return hist.WorkflowExecutionTimedOut(retry_state=_retry_state(a.get("retryState", "RETRY_STATE_TIMEOUT")))
+
+
+def _workflow_execution_signaled(a: Json) -> hist.WorkflowExecutionSignaled:
+    return hist.WorkflowExecutionSignaled(
+        signal_name=str(a["signalName"]), input=_payloads(a.get("input")), identity=a.get("identity", "")
+    )
+
+
+def _workflow_execution_cancel_requested(a: Json) -> hist.WorkflowExecutionCancelRequested:
+    return hist.WorkflowExecutionCancelRequested(cause=a.get("cause", ""), identity=a.get("identity", ""))
+
+
+def _workflow_execution_canceled(a: Json) -> hist.WorkflowExecutionCanceled:
+    return hist.WorkflowExecutionCanceled(
+        details=_payloads(a.get("details")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _workflow_execution_terminated(a: Json) -> hist.WorkflowExecutionTerminated:
+    return hist.WorkflowExecutionTerminated(reason=a.get("reason", ""), identity=a.get("identity", ""))
+
+
+_CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: _workflow_execution_started,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: _workflow_task_scheduled,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: _workflow_task_started,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: _workflow_task_completed,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED: _workflow_task_failed,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT: _workflow_task_timed_out,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: _activity_task_scheduled,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: _activity_task_started,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: _activity_task_completed,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: _activity_task_failed,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: _activity_task_timed_out,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED: _activity_task_cancel_requested,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED: _activity_task_canceled,
+    EventType.EVENT_TYPE_TIMER_STARTED: _timer_started,
+    EventType.EVENT_TYPE_TIMER_FIRED: _timer_fired,
+    EventType.EVENT_TYPE_TIMER_CANCELED: _timer_canceled,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: _workflow_execution_completed,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: _workflow_execution_failed,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: _workflow_execution_timed_out,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: _workflow_execution_signaled,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED: _workflow_execution_cancel_requested,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: _workflow_execution_canceled,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: _workflow_execution_terminated,
+}
+
+SUPPORTED_EVENT_TYPES: Sequence[EventType] = tuple(_CONVERTERS)

@@ -1,0 +1,172 @@
+"""Histories recorded on Temporal's own dev server replay against the same code on Legato.
+
+tests/golden/temporal/record.py ran tests/golden/temporal/workflows.py on temporalio (the
+import renamed) and exported each run twice: with Temporal's CLI (``*.cli.json``) and with
+temporalio's ``fetch_history().to_json()`` (``*.sdk.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from legato import workflow
+from legato.api.history import v1 as hist
+from legato.client import WorkflowHistory
+from legato.worker import Replayer
+from tests.golden.temporal import workflows as wf
+
+TEMPORAL = Path(__file__).resolve().parents[1] / "golden" / "temporal"
+REPLAYABLE = ["order", "approval", "failing", "cancelled", "timer_race", "terminated"]
+EXPORTS = ["cli", "sdk"]
+
+
+def recorded(name: str, export: str = "sdk") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((TEMPORAL / f"{name}.{export}.json").read_text())
+    return data
+
+
+def history(name: str, export: str = "sdk") -> WorkflowHistory:
+    return WorkflowHistory.from_json(f"golden-{name}", recorded(name, export))
+
+
+@pytest.mark.parametrize("export", EXPORTS)
+@pytest.mark.parametrize("name", REPLAYABLE)
+async def test_temporal_history_replays_against_the_same_code(name: str, export: str) -> None:
+    text = (TEMPORAL / f"{name}.{export}.json").read_text()
+    result = await Replayer(workflows=wf.WORKFLOWS).replay_workflow(WorkflowHistory.from_json(name, text))
+    assert result.replay_failure is None
+
+
+def _to_ui_enums(data: dict[str, Any]) -> dict[str, Any]:
+    # Temporal's web UI writes enums in PascalCase without their prefix; temporalio reads both.
+    def pascal(value: str, prefix: str) -> str:
+        return "".join(w.capitalize() for w in value.removeprefix(prefix).split("_"))
+
+    text = json.dumps(data)
+    text = re.sub(r'"(EVENT_TYPE_[A-Z_]+)"', lambda m: f'"{pascal(m.group(1), "EVENT_TYPE_")}"', text)
+    text = re.sub(r'"(RETRY_STATE_[A-Z_]+)"', lambda m: f'"{pascal(m.group(1), "RETRY_STATE_")}"', text)
+    converted: dict[str, Any] = json.loads(text)
+    return converted
+
+
+async def test_history_with_pascal_case_enums_as_the_web_ui_writes_replays() -> None:
+    data = _to_ui_enums(recorded("failing"))
+    assert data["events"][0]["eventType"] == "WorkflowExecutionStarted"
+    replayed = WorkflowHistory.from_json("golden-failing", data)
+    await Replayer(workflows=wf.WORKFLOWS).replay_workflow(replayed)
+    failed = replayed.events[-1].attributes
+    assert isinstance(failed, hist.WorkflowExecutionFailed)
+    assert failed.retry_state == "RETRY_POLICY_NOT_SET"
+
+
+def test_temporal_events_keep_their_ids_times_and_payload_values() -> None:
+    events = history("order").events
+    assert [e.event_id for e in events] == list(range(1, len(events) + 1))
+    started = events[0].attributes
+    assert isinstance(started, hist.WorkflowExecutionStarted)
+    assert (started.workflow_type, started.task_queue) == ("OrderWorkflow", wf.TASK_QUEUE)
+    assert started.input == [{"order_id": "order-1", "quantity": 3}]
+    completed = events[-1].attributes
+    assert isinstance(completed, hist.WorkflowExecutionCompleted)
+    assert completed.result == ["reserved 3 for order-1", "charged order-1"]
+
+
+def test_a_retried_activity_keeps_its_last_attempt_and_failure() -> None:
+    events = history("order").events
+    scheduled = [e for e in events if isinstance(e.attributes, hist.ActivityTaskScheduled)]
+    charge = scheduled[1].attributes
+    assert isinstance(charge, hist.ActivityTaskScheduled)
+    assert charge.activity_type == "flaky_charge"
+    assert (charge.retry_policy.initial_interval, charge.retry_policy.backoff_coefficient) == (0.1, 1.0)
+    started = next(
+        e.attributes
+        for e in events
+        if isinstance(e.attributes, hist.ActivityTaskStarted)
+        and e.attributes.scheduled_event_id == scheduled[1].event_id
+    )
+    assert started.attempt == 3
+    assert started.last_failure is not None
+    assert started.last_failure.message == "card declined (attempt 2)"
+
+
+def test_a_failed_run_keeps_its_failure_chain() -> None:
+    failed = history("failing").events[-1].attributes
+    assert isinstance(failed, hist.WorkflowExecutionFailed)
+    assert failed.failure.kind == "activity"
+    assert failed.failure.activity is not None
+    assert failed.failure.activity.activity_type == "always_fails"
+    cause = failed.failure.cause
+    assert cause is not None
+    assert (cause.message, cause.non_retryable) == ("kettle is out of stock", True)
+
+
+@workflow.defn(name="OrderWorkflow")
+class ChargesBeforeReserving:
+    """The order workflow with its two activities swapped: its runs would break."""
+
+    @workflow.run
+    async def run(self, order: wf.Order) -> list[str]:
+        charged = await workflow.execute_activity(wf.flaky_charge, order, start_to_close_timeout=timedelta(seconds=10))
+        return [charged]
+
+
+@workflow.defn(name="ApprovalWorkflow")
+class ApprovesWithoutWaiting:
+    """The approval workflow without its opening timer."""
+
+    @workflow.signal
+    def approve(self, who: str) -> None:
+        pass
+
+    @workflow.run
+    async def run(self, needed: int) -> list[str]:
+        return []
+
+
+@pytest.mark.parametrize("export", EXPORTS)
+async def test_changed_workflow_fails_to_replay_a_temporal_history(export: str) -> None:
+    with pytest.raises(workflow.NondeterminismError, match=r"reserve.*flaky_charge"):
+        await Replayer(workflows=[ChargesBeforeReserving]).replay_workflow(history("order", export))
+
+
+async def test_replay_workflows_collects_each_failure_by_workflow_id() -> None:
+    histories = [history(name) for name in ("order", "approval", "timer_race")]
+    replayer = Replayer(workflows=[ChargesBeforeReserving, ApprovesWithoutWaiting, wf.TimerRaceWorkflow])
+    results = await replayer.replay_workflows(histories, raise_on_replay_failure=False)
+    assert sorted(results.replay_failures) == ["golden-approval", "golden-order"]
+    assert all(isinstance(e, workflow.NondeterminismError) for e in results.replay_failures.values())
+
+
+async def test_replay_workflows_reads_an_async_iterator_as_temporal_passes_it() -> None:
+    async def histories() -> Any:
+        for name in REPLAYABLE:
+            yield history(name)
+
+    results = await Replayer(workflows=wf.WORKFLOWS).replay_workflows(histories())
+    assert results.replay_failures == {}
+
+
+@pytest.mark.parametrize("export", EXPORTS)
+def test_an_event_legato_cannot_replay_is_refused_by_name_and_id(export: str) -> None:
+    with pytest.raises(ValueError, match=r"History event 5 is MarkerRecorded \(EVENT_TYPE_MARKER_RECORDED\)"):
+        history("patched", export)
+
+
+def test_a_payload_in_another_encoding_is_refused_by_name() -> None:
+    data = recorded("order")
+    payload = data["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+    payload["metadata"]["encoding"] = "YmluYXJ5L2VuY3J5cHRlZA=="  # binary/encrypted
+    with pytest.raises(ValueError, match=r"event 1 .*'binary/encrypted'"):
+        WorkflowHistory.from_json("golden-order", data)
+
+
+def test_legato_history_json_still_reads_as_before() -> None:
+    mine = history("order")
+    again = WorkflowHistory.from_json("golden-order", mine.to_json())
+    assert again.events == mine.events
