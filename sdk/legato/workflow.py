@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random as _random
+import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from typing_extensions import Unpack
 
 from legato import _calls
 from legato._runtime import definitions
+from legato._runtime import guard as _guard
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
 from legato._runtime.info import WorkflowInfo as Info
 from legato._runtime.instance import current_instance
@@ -97,7 +99,8 @@ def defn(
     Args:
         cls: The class (when used without parentheses).
         name: The workflow type name; the class name by default.
-        sandboxed: Accepted for compatibility and ignored: Legato has no sandbox.
+        sandboxed: False runs this workflow without the determinism guard, whatever
+            the worker's runner.
         dynamic: Not supported yet.
         failure_exception_types: Exception types that fail the run instead of the task.
     """
@@ -106,6 +109,8 @@ def defn(
 
     def decorate(c: ClassType) -> ClassType:
         definitions.define_workflow(c, name, failure_exception_types)
+        if not sandboxed:
+            _guard.mark_unsandboxed(c)
         return c
 
     return decorate(cls) if cls is not None else decorate
@@ -382,16 +387,50 @@ class unsafe:  # Temporal's name: ported code calls workflow.unsafe.is_replaying
         return current_instance().replaying
 
     @staticmethod
+    def is_replaying_history_events() -> bool:
+        """Whether the code is replaying history events (the same as ``is_replaying``)."""
+        return current_instance().replaying
+
+    @staticmethod
+    def in_sandbox() -> bool:
+        """Whether the determinism guard watches the running code (an activation of a sandboxed runner)."""
+        return _guard.is_active()
+
+    @staticmethod
+    def is_sandbox_unrestricted() -> bool:
+        """Whether the running code is inside ``sandbox_unrestricted()``."""
+        return _guard.is_unrestricted()
+
+    @staticmethod
+    def is_imports_passed_through() -> bool:
+        """Whether the running code is inside ``imports_passed_through()``."""
+        return _guard.is_importing()
+
+    @staticmethod
     @contextmanager
     def imports_passed_through() -> Iterator[None]:
-        """Does nothing: Legato has no sandbox, so every import already passes through."""
-        yield
+        """Trust the modules imported in the block: the guard lets their own calls through.
+
+        Used around imports at the top of a workflow module (``from .activities import
+        charge``), as in Temporal; the block itself runs unrestricted.
+        """
+        with _guard.imports_passed_through(_caller_globals()):
+            yield
 
     @staticmethod
     @contextmanager
     def sandbox_unrestricted() -> Iterator[None]:
-        """Does nothing: Legato has no sandbox."""
-        yield
+        """Let the block call what the determinism guard would refuse (the code must stay deterministic)."""
+        with _guard.unrestricted():
+            yield
+
+
+def _caller_globals() -> dict[str, Any]:
+    # The frame of the `with` statement: past this module's and contextlib's frames.
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__") in (__name__, "contextlib"):
+        frame = frame.f_back
+    return frame.f_globals
 
 
 # --- logging ---

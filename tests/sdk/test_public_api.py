@@ -55,7 +55,22 @@ PUBLIC = {
         "WorkflowHandle",
         "WorkflowHistory",
     ],
-    "legato.worker": ["Replayer", "Worker", "WorkflowReplayResult", "WorkflowReplayResults"],
+    "legato.worker": [
+        "Replayer",
+        "UnsandboxedWorkflowRunner",
+        "Worker",
+        "WorkflowReplayResult",
+        "WorkflowReplayResults",
+        "WorkflowRunner",
+    ],
+    "legato.worker.workflow_sandbox": [
+        "RestrictedWorkflowAccessError",
+        "SandboxMatcher",
+        "SandboxRestrictions",
+        "SandboxedWorkflowRunner",
+        "UnsandboxedWorkflowRunner",
+        "WorkflowRunner",
+    ],
     "legato.common": ["RetryPolicy", "WorkflowIDConflictPolicy", "WorkflowIDReusePolicy"],
     "legato.exceptions": [
         "ActivityError",

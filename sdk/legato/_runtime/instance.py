@@ -29,7 +29,7 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, replay
+from . import activities, guard, replay
 from .definitions import SignalDefinition, WorkflowDefinition
 from .info import WorkflowInfo
 from .loop import DeterministicLoop, NotInWorkflowEventLoopError, current_loop
@@ -69,8 +69,12 @@ class WorkflowInstance(DeterministicLoop):
         run_id: str,
         data_converter: DataConverter | None = None,
         failure_exception_types: Sequence[type[BaseException]] = (),
+        guard_policy: guard.Policy | None = None,
     ) -> None:
         super().__init__()
+        self._guard_policy = guard_policy
+        # The error that closed the run as failed, when a failure type named it.
+        self._failed_with: BaseException | None = None
         self.definition = definition
         self.namespace, self.workflow_id, self.run_id = namespace, workflow_id, run_id
         self.converter = data_converter or DataConverter.default
@@ -110,12 +114,15 @@ class WorkflowInstance(DeterministicLoop):
         self.replaying = replaying
         first = [e for e in activation.jobs if e.event_type in _FIRST_JOBS]
         rest = [e for e in activation.jobs if e.event_type not in _FIRST_JOBS]
-        with self.running():
+        with self.running(), guard.activation(self._guard_policy) as watched:
             self._apply_first_jobs(first)
             self._run()
             for event in rest:
                 self._apply_job(event)
             self._run()
+        # Code that caught the guard's error still fails its task, unless it failed the run.
+        if watched is not None and watched.violation is not None and watched.violation is not self._failed_with:
+            raise watched.violation
         self.last_event_id = activation.started.event_id
         self._sent, self._commands = self._commands, []
         return list(self._sent)
@@ -282,6 +289,7 @@ class WorkflowInstance(DeterministicLoop):
             self._close(cmd.CancelWorkflowExecution())
         elif isinstance(err, (exceptions.FailureError, *self._failure_types)):
             failure = self.converter.failure_converter.to_failure(err, self.converter.payload_converter)
+            self._failed_with = err
             self._close(cmd.FailWorkflowExecution(failure=failure))
         else:
             self._task_failure = err
@@ -393,6 +401,7 @@ def new_instance(
     run_id: str,
     data_converter: DataConverter | None = None,
     failure_exception_types: Sequence[type[BaseException]] = (),
+    guard_policy: guard.Policy | None = None,
 ) -> WorkflowInstance:
     """A fresh instance of a run, before its first activation."""
     # asyncio's stubs declare every loop method abstract; the ones a workflow never
@@ -404,4 +413,5 @@ def new_instance(
         run_id=run_id,
         data_converter=data_converter,
         failure_exception_types=failure_exception_types,
+        guard_policy=guard_policy,
     )

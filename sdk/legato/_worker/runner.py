@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from legato import _service
+from legato._runtime import guard
 from legato._runtime.definitions import ActivityDefinition
 from legato.converter import DataConverter
 
@@ -49,6 +50,8 @@ class Options:
     identity: str | None = None
     graceful_shutdown_timeout: timedelta = timedelta()
     workflow_failure_exception_types: Sequence[type[BaseException]] = ()
+    # The determinism guard of workflow activations; None runs them unguarded.
+    guard_policy: guard.Policy | None = None
 
 
 class Runner:
@@ -83,6 +86,7 @@ class Runner:
             max_cached_workflows=options.max_cached_workflows,
             executor=executor,
             failure_exception_types=options.workflow_failure_exception_types,
+            guard_policy=options.guard_policy,
         )
 
     def _activity_worker(self, context: WorkerContext, options: Options) -> ActivityWorker | None:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from legato._runtime import replay
+from legato._runtime import guard, replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
 from legato.api.command import v1 as cmd
@@ -46,8 +46,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         max_cached_workflows: int,
         executor: Executor | None,
         failure_exception_types: Sequence[type[BaseException]] = (),
+        guard_policy: guard.Policy | None = None,
     ) -> None:
         super().__init__(context)
+        self._guard_policy = guard_policy
         self._max_cached = max_cached_workflows
         self._executor = executor
         self._failure_types = tuple(failure_exception_types)
@@ -97,6 +99,7 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             run_id=task.run_id,
             data_converter=self._converter,
             failure_exception_types=self._failure_types,
+            guard_policy=guard.policy_for(defn.cls, self._guard_policy),
         )
         return instance, await self._full_history(task)
 

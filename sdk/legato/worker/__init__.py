@@ -16,17 +16,29 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from legato._runtime import replay
+from legato._runtime import guard, replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import new_instance
 from legato._worker import runner
 from legato.api.history.v1 import WorkflowExecutionStarted
 from legato.client import Client, WorkflowHistory
 from legato.converter import DataConverter
+from legato.worker.workflow_sandbox import SandboxedWorkflowRunner, UnsandboxedWorkflowRunner, WorkflowRunner
 
-__all__ = ["Replayer", "Worker", "WorkflowReplayResult", "WorkflowReplayResults"]
+__all__ = [
+    "Replayer",
+    "UnsandboxedWorkflowRunner",
+    "Worker",
+    "WorkflowReplayResult",
+    "WorkflowReplayResults",
+    "WorkflowRunner",
+]
 
 logger = logging.getLogger(__name__)
+
+# temporalio's defaults, shared: the guard's policy is built once.
+_SANDBOXED = SandboxedWorkflowRunner()
+_UNSANDBOXED = UnsandboxedWorkflowRunner()
 
 
 class Worker:
@@ -51,6 +63,9 @@ class Worker:
             ``shutdown()`` before they are cancelled (Temporal's default: none).
         workflow_failure_exception_types: Exception types that fail a run rather than
             its workflow task, for every workflow of this worker.
+        workflow_runner: How workflow code runs: under the determinism guard
+            (``SandboxedWorkflowRunner``, the default) or without it
+            (``UnsandboxedWorkflowRunner``).
     """
 
     def __init__(
@@ -70,6 +85,7 @@ class Worker:
         identity: str | None = None,
         graceful_shutdown_timeout: timedelta = timedelta(),
         workflow_failure_exception_types: Sequence[type[BaseException]] = (),
+        workflow_runner: WorkflowRunner = _SANDBOXED,
     ) -> None:
         options = runner.Options(
             task_queue=task_queue,
@@ -85,6 +101,7 @@ class Worker:
             identity=identity,
             graceful_shutdown_timeout=graceful_shutdown_timeout,
             workflow_failure_exception_types=workflow_failure_exception_types,
+            guard_policy=workflow_runner._guard_policy(),
         )
         self._client = client
         self._runner = runner.Runner(client.service_client, client.data_converter, options)
@@ -158,10 +175,15 @@ class Replayer:
         self,
         *,
         workflows: Sequence[type],
+        workflow_runner: WorkflowRunner = _SANDBOXED,
+        unsandboxed_workflow_runner: WorkflowRunner = _UNSANDBOXED,
         namespace: str = "default",
         data_converter: DataConverter = DataConverter.default,
     ) -> None:
         self._definitions = {d.name: d for d in map(WorkflowDefinition.must_from_class, workflows)}
+        self._guard_policy = workflow_runner._guard_policy()
+        # Serves @workflow.defn(sandboxed=False) classes, as in temporalio.
+        self._unsandboxed_policy = unsandboxed_workflow_runner._guard_policy()
         self._namespace = namespace
         self._converter = data_converter
 
@@ -213,6 +235,7 @@ class Replayer:
             workflow_id=history.workflow_id,
             run_id="replay",
             data_converter=self._converter,
+            guard_policy=guard.policy_for(defn.cls, self._guard_policy) or self._unsandboxed_policy,
         )
         for activation in replay.split(history.events):
             instance.activate(activation, replaying=True)
