@@ -28,7 +28,7 @@ import importlib
 import sys
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
@@ -219,16 +219,25 @@ class Activation:
         self.policy = policy
         self.violation: RestrictedWorkflowAccessError | None = None
 
-    def profile(self, frame: FrameType, event: str, arg: Any) -> None:
-        """The ``sys.setprofile`` function: checks C calls and Python calls."""
-        if event == "c_call":
-            restriction = self.policy.c_calls.get(arg)
-            if restriction is not None:
-                self.check(restriction, frame)
-        elif event == "call":
-            hit = self.policy.py_calls.get(frame.f_code)
-            if hit is not None and (hit[1] is None or frame.f_locals.get("self") is hit[1]):
-                self.check(hit[0], frame.f_back)
+    def profiler(self) -> Callable[[FrameType, str, Any], None]:
+        """The ``sys.setprofile`` function: checks C calls and Python calls.
+
+        It runs for every call and return of the activation, so it keeps its lookups in
+        locals: it is most of what the guard costs.
+        """
+        c_call, py_call, check = self.policy.c_calls.get, self.policy.py_calls.get, self.check
+
+        def profile(frame: FrameType, event: str, arg: Any) -> None:
+            if event == "c_call":
+                restriction = c_call(arg)
+                if restriction is not None:
+                    check(restriction, frame)
+            elif event == "call":
+                hit = py_call(frame.f_code)
+                if hit is not None and (hit[1] is None or frame.f_locals.get("self") is hit[1]):
+                    check(hit[0], frame.f_back)
+
+        return profile
 
     def check(self, restriction: Restriction, frame: FrameType | None) -> None:
         """Raise (and keep) the restriction's error if workflow code made the call."""
@@ -247,20 +256,35 @@ class Activation:
 
 @contextmanager
 def activation(policy: Policy | None) -> Iterator[Activation | None]:
-    """Guard the calls made on this thread for the duration (no guard for None)."""
+    """Guard this thread's file, socket and subprocess operations for the duration.
+
+    Calls are watched only inside ``watching()``: around the workflow's own code, not
+    Legato's matching and payload decoding, which would pay for the profiler for nothing.
+    """
     if policy is None:
         yield None
         return
     _install_audit_hook()
     guard, previous = Activation(policy), _state.activation
-    previous_profile = sys.getprofile()
     _state.activation = guard
-    sys.setprofile(guard.profile)
     try:
         yield guard
     finally:
-        sys.setprofile(previous_profile)
         _state.activation = previous
+
+
+@contextmanager
+def watching(guard: Activation | None) -> Iterator[None]:
+    """Watch every call made on this thread for the duration (nothing for None)."""
+    if guard is None:
+        yield
+        return
+    previous = sys.getprofile()
+    sys.setprofile(guard.profiler())
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:

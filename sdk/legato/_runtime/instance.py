@@ -73,6 +73,7 @@ class WorkflowInstance(DeterministicLoop):
     ) -> None:
         super().__init__()
         self._guard_policy = guard_policy
+        self._guard: guard.Activation | None = None
         # The error that closed the run as failed, when a failure type named it.
         self._failed_with: BaseException | None = None
         self.definition = definition
@@ -115,6 +116,7 @@ class WorkflowInstance(DeterministicLoop):
         first = [e for e in activation.jobs if e.event_type in _FIRST_JOBS]
         rest = [e for e in activation.jobs if e.event_type not in _FIRST_JOBS]
         with self.running(), guard.activation(self._guard_policy) as watched:
+            self._guard = watched
             self._apply_first_jobs(first)
             self._run()
             for event in rest:
@@ -128,7 +130,8 @@ class WorkflowInstance(DeterministicLoop):
         return list(self._sent)
 
     def _run(self) -> None:
-        self.run_until_quiescent()
+        with guard.watching(self._guard):
+            self.run_until_quiescent()
         if self._task_failure is not None:
             raise self._task_failure
 
@@ -210,7 +213,8 @@ class WorkflowInstance(DeterministicLoop):
         try:
             self._args = self.converter.payload_converter.from_payloads(a.input, self.definition.arg_types)
             cls = self.definition.cls
-            self._object = cls(*self._args) if self.definition.init_takes_args else cls()
+            with guard.watching(self._guard):
+                self._object = cls(*self._args) if self.definition.init_takes_args else cls()
         except Exception as e:
             self._on_top_level_error(e)
             return False
