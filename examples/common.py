@@ -13,23 +13,23 @@ def describe_event(event: Any) -> str:
     """One line for one history event: its id, type and the attributes that matter."""
     a = event.attributes
     detail = ""
-    if event.event_type == "ActivityTaskScheduled":
+    if event.attributes.type == "ActivityTaskScheduled":
         detail = f"{a.activity_type}"
-    elif event.event_type == "ActivityTaskStarted":
+    elif event.attributes.type == "ActivityTaskStarted":
         detail = f"attempt {a.attempt}"
         if a.last_failure is not None:
             detail += f" (previous attempt failed: {a.last_failure.message})"
-    elif event.event_type == "ActivityTaskCompleted":
+    elif event.attributes.type == "ActivityTaskCompleted":
         detail = f"-> {a.result!r}"
-    elif event.event_type in ("ActivityTaskFailed", "WorkflowExecutionFailed"):
+    elif event.attributes.type in ("ActivityTaskFailed", "WorkflowExecutionFailed"):
         detail = f"{a.failure.message}"
-    elif event.event_type == "TimerStarted":
+    elif event.attributes.type == "TimerStarted":
         detail = f"{a.start_to_fire_timeout:g}s"
-    elif event.event_type == "WorkflowExecutionStarted":
+    elif event.attributes.type == "WorkflowExecutionStarted":
         detail = f"{a.workflow_type} on {a.task_queue} with {a.input!r}"
-    elif event.event_type == "WorkflowExecutionCompleted":
+    elif event.attributes.type == "WorkflowExecutionCompleted":
         detail = f"-> {a.result!r}"
-    return f"  {event.event_id:>3}  {event.event_type:<32} {detail}".rstrip()
+    return f"  {event.event_id:>3}  {event.attributes.type:<32} {detail}".rstrip()
 
 
 async def print_outcome(handle: WorkflowHandle[Any, Any], result: Any) -> None:
@@ -38,7 +38,7 @@ async def print_outcome(handle: WorkflowHandle[Any, Any], result: Any) -> None:
     history = await handle.fetch_history()
     print(f"History ({len(history.events)} events; workflow-task events hidden):")
     for event in history.events:
-        if not event.event_type.startswith("WorkflowTask"):
+        if not event.attributes.type.startswith("WorkflowTask"):
             print(describe_event(event))
 
 

@@ -103,7 +103,7 @@ class StolenCardWorkflow:
 
 async def activity_started_attempts(client: Client, workflow_id: str) -> list[int]:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
-    return [e.attributes.attempt for e in history.events if e.event_type == "ActivityTaskStarted"]  # type: ignore[union-attr]
+    return [e.attributes.attempt for e in history.events if e.attributes.type == "ActivityTaskStarted"]
 
 
 async def test_workflow_returns_its_activity_result(client: Client) -> None:
@@ -119,7 +119,7 @@ async def test_activity_failing_twice_then_succeeding_records_three_attempts(cli
     assert attempts_seen["order-3x"] == [1, 2, 3]
     assert await activity_started_attempts(client, "charge-3x") == [3]
     history = await client.get_workflow_handle("charge-3x").fetch_history()
-    assert [e.event_type for e in history.events].count("ActivityTaskCompleted") == 1
+    assert [e.attributes.type for e in history.events].count("ActivityTaskCompleted") == 1
 
 
 async def test_hung_activity_times_out_and_is_retried(client: Client) -> None:
@@ -129,7 +129,7 @@ async def test_hung_activity_times_out_and_is_retried(client: Client) -> None:
         result = await client.execute_workflow(HungActivityWorkflow.run, "hung-1", id="hung-1", task_queue="hung")
     assert result == "done on attempt 2"
     history = await client.get_workflow_handle("hung-1").fetch_history()
-    started = next(e for e in history.events if e.event_type == "ActivityTaskStarted")
+    started = next(e for e in history.events if e.attributes.type == "ActivityTaskStarted")
     assert started.attributes.attempt == 2  # type: ignore[union-attr]
     assert started.attributes.last_failure.timeout_type.value == "START_TO_CLOSE"  # type: ignore[union-attr]
 

@@ -51,7 +51,7 @@ async def test_guarded_call_fails_the_task_and_fixed_code_resumes_the_run(client
     assert pending.last_failure is not None
     assert "Cannot access datetime.datetime.now from inside a workflow" in pending.last_failure.message
     assert "workflow.now()" in pending.last_failure.message
-    failed = [e for e in (await handle.fetch_history()).events if e.event_type == "WorkflowTaskFailed"]
+    failed = [e for e in (await handle.fetch_history()).events if e.attributes.type == "WorkflowTaskFailed"]
     assert len(failed) == 1
     async with running_worker(client, task_queue="stamp", workflows=[StampsWithWorkflowTime]):
         assert await handle.result()

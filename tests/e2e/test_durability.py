@@ -30,7 +30,7 @@ class NapWorkflow:
 
 async def has_event(client: Client, workflow_id: str, event_type: str) -> bool:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
-    return any(e.event_type == event_type for e in history.events)
+    return any(e.attributes.type == event_type for e in history.events)
 
 
 async def test_one_hour_timer_fires_after_server_restart(server: ServerProcess, client: Client) -> None:
@@ -78,13 +78,13 @@ class CrashWorkflow:
 async def recorded_attempts(client: Client, workflow_id: str) -> dict[str, tuple[int, str | None]]:
     """Per step: the attempt history records and the timeout type of its last failure."""
     events = (await client.get_workflow_handle(workflow_id).fetch_history()).events
-    step_of = {e.event_id: e.attributes.input[1] for e in events if e.event_type == "ActivityTaskScheduled"}  # type: ignore[union-attr]
+    step_of = {e.event_id: e.attributes.input[1] for e in events if e.attributes.type == "ActivityTaskScheduled"}
     attempts: dict[str, tuple[int, str | None]] = {}
     for e in events:
-        if e.event_type == "ActivityTaskStarted":
+        if e.attributes.type == "ActivityTaskStarted":
             a = e.attributes
-            last = a.last_failure.timeout_type.value if a.last_failure and a.last_failure.timeout_type else None  # type: ignore[union-attr]
-            attempts[step_of[a.scheduled_event_id]] = (a.attempt, last)  # type: ignore[union-attr]
+            last = a.last_failure.timeout_type.value if a.last_failure and a.last_failure.timeout_type else None
+            attempts[step_of[a.scheduled_event_id]] = (a.attempt, last)
     return attempts
 
 

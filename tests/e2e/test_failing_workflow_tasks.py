@@ -36,7 +36,7 @@ async def test_a_failing_workflow_task_records_one_failure_however_often_it_is_r
 
         await eventually(retried_often, within=30, what="the fifth attempt of the failing workflow task")
         described = await handle.describe()
-    assert [e.event_type for e in (await handle.fetch_history()).events] == [
+    assert [e.attributes.type for e in (await handle.fetch_history()).events] == [
         "WorkflowExecutionStarted",
         "WorkflowTaskScheduled",
         "WorkflowTaskStarted",
@@ -49,7 +49,7 @@ async def test_a_failing_workflow_task_records_one_failure_however_often_it_is_r
     assert "ledger code has a bug" in pending.last_failure.message
     async with running_worker(client, task_queue="ledger", workflows=[FixedLedger]):
         assert await handle.result() == "balanced"
-    history = [e.event_type for e in (await handle.fetch_history()).events]
+    history = [e.attributes.type for e in (await handle.fetch_history()).events]
     assert history[4:] == [
         "WorkflowTaskScheduled",
         "WorkflowTaskStarted",

@@ -165,4 +165,4 @@ async def test_result_rides_through_a_server_restart_and_a_postgres_restart(
 
 async def _started(client: Client, workflow_id: str) -> bool:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
-    return any(e.event_type == "WorkflowTaskCompleted" for e in history.events)
+    return any(e.attributes.type == "WorkflowTaskCompleted" for e in history.events)

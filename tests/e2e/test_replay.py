@@ -46,7 +46,7 @@ class ParcelIncompatible:
 
 async def events_of(client: Client, workflow_id: str) -> list[str]:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
-    return [e.event_type for e in history.events]
+    return [e.attributes.type for e in history.events]
 
 
 async def test_incompatible_code_gets_nondeterminism_error_and_fixed_code_resumes(client: Client) -> None:
@@ -74,6 +74,6 @@ async def _has(client: Client, workflow_id: str, event_type: str) -> bool:
 async def _nondeterminism_failed(client: Client) -> bool:
     history = await client.get_workflow_handle("parcel-1").fetch_history()
     return any(
-        e.event_type == "WorkflowTaskFailed" and e.attributes.cause == "NON_DETERMINISTIC_ERROR"  # type: ignore[union-attr]
+        e.attributes.type == "WorkflowTaskFailed" and e.attributes.cause == "NON_DETERMINISTIC_ERROR"
         for e in history.events
     )

@@ -106,8 +106,10 @@ async def test_gathered_activities_are_scheduled_together_and_results_keep_their
         result = await client.execute_workflow(FanOut.run, [1, 2, 3], id="fan-1", task_queue="fan")
     assert result == [2, 4, 6]
     events = (await client.get_workflow_handle("fan-1").fetch_history()).events
-    first_completed = [e.event_type for e in events].index("WorkflowTaskCompleted")
-    assert [e.event_type for e in events[first_completed + 1 : first_completed + 4]] == ["ActivityTaskScheduled"] * 3
+    first_completed = [e.attributes.type for e in events].index("WorkflowTaskCompleted")
+    assert [e.attributes.type for e in events[first_completed + 1 : first_completed + 4]] == [
+        "ActivityTaskScheduled"
+    ] * 3
 
 
 async def _status(client: Client, workflow_id: str) -> WorkflowExecutionStatus:

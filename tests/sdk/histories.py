@@ -96,7 +96,7 @@ class HistoryBuilder:
 
     def scheduled_ids(self) -> list[int]:
         """Event ids of every ActivityTaskScheduled, in order."""
-        return [e.event_id for e in self.events if e.event_type == "ActivityTaskScheduled"]
+        return [e.event_id for e in self.events if e.attributes.type == "ActivityTaskScheduled"]
 
 
 def _event_for(command: cmd.Command, completed_id: int) -> Any:

@@ -192,7 +192,7 @@ def test_task_for_a_cached_run_applies_only_new_events_like_a_full_replay() -> N
     h = completed_order_history()
     cached = new_instance(OrderWorkflow)
     full = new_instance(OrderWorkflow)
-    boundaries = [e.event_id for e in h.events if e.event_type == "WorkflowTaskStarted"]
+    boundaries = [e.event_id for e in h.events if e.attributes.type == "WorkflowTaskStarted"]
     previous = 0
     for boundary in boundaries:
         incremental = run_task(cached, h.events[previous:boundary])

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from legato import workflow
+from legato.api.enums.v1 import EventType, RetryState
 from legato.api.history import v1 as hist
 from legato.client import WorkflowHistory
 from legato.worker import Replayer
@@ -170,3 +171,40 @@ def test_legato_history_json_still_reads_as_before() -> None:
     mine = history("order")
     again = WorkflowHistory.from_json("golden-order", mine.to_json())
     assert again.events == mine.events
+
+
+# --- the Temporal-shaped view of history events ---
+
+
+def test_event_type_is_temporals_enum() -> None:
+    events = history("order").events
+    assert events[0].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
+    assert int(events[0].event_type) == 1
+    assert [e.event_type for e in events].count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) == 2
+
+
+def test_event_attributes_read_under_temporals_names() -> None:
+    events = history("order").events
+    scheduled = next(e for e in events if e.HasField("activity_task_scheduled_event_attributes"))
+    attributes = scheduled.activity_task_scheduled_event_attributes
+    assert attributes is not None
+    assert attributes.activity_type.name == "reserve"
+    assert attributes.task_queue.name == wf.TASK_QUEUE
+    assert attributes.start_to_close_timeout.ToTimedelta() == timedelta(seconds=10)
+    assert attributes.input.payloads == [{"order_id": "order-1", "quantity": 3}]
+    assert not scheduled.HasField("timer_started_event_attributes")
+    assert scheduled.timer_started_event_attributes is None
+    completed = events[-1].workflow_execution_completed_event_attributes
+    assert completed is not None
+    assert completed.result.payloads == [["reserved 3 for order-1", "charged order-1"]]
+
+
+def test_failure_reads_under_temporals_names() -> None:
+    failed = history("failing").events[-1].workflow_execution_failed_event_attributes
+    assert failed is not None
+    assert failed.retry_state == RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET
+    assert failed.failure.message == "Activity task failed"
+    assert failed.failure.activity_failure_info.activity_type.name == "always_fails"
+    assert failed.failure.HasField("cause")
+    assert failed.failure.cause.application_failure_info.non_retryable is True
+    assert failed.failure.cause.message == "kettle is out of stock"

@@ -90,7 +90,7 @@ async def test_unknown_workflow_type_fails_the_task_naming_the_registered_ones()
 async def test_nondeterministic_replay_fails_the_task_and_evicts_the_run() -> None:
     h = completed_order_history()
     # Cut the history before the run's close: the last task is in flight.
-    last_started = max(e.event_id for e in h.events if e.event_type == "WorkflowTaskStarted")
+    last_started = max(e.event_id for e in h.events if e.attributes.type == "WorkflowTaskStarted")
     h.events = h.events[:last_started]
     worker = workflow_worker(ChargeFirstOrderWorkflow)
     answer = await worker.handle(task_for(h, 1))

@@ -89,4 +89,4 @@ def idle(execution: rows.Execution, **changes: Any) -> rows.Execution:
 
 def types(b: batch.Batch) -> list[str]:
     """Event types the batch appends, in order."""
-    return [e.event_type for e in b.events]
+    return [e.attributes.type for e in b.events]

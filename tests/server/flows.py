@@ -52,4 +52,4 @@ async def events(rt: runner.Runtime, run_id: str) -> list[wire.HistoryEvent]:
 
 
 async def event_types(rt: runner.Runtime, run_id: str) -> list[str]:
-    return [e.event_type for e in await events(rt, run_id)]
+    return [e.attributes.type for e in await events(rt, run_id)]

@@ -228,7 +228,7 @@ def test_a_transient_attempt_is_shown_and_recorded_with_the_same_ids_and_times()
     run = transient_started()
     task = transient_task(run)
     shown = workflow_tasks.transient_events(run, task, "w")
-    assert [(e.event_id, e.event_type) for e in shown] == [
+    assert [(e.event_id, e.attributes.type) for e in shown] == [
         (run.next_event_id, "WorkflowTaskScheduled"),
         (run.next_event_id + 1, "WorkflowTaskStarted"),
     ]

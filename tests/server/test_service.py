@@ -103,9 +103,9 @@ async def test_a_failed_activity_is_retried_by_the_server_and_history_shows_only
     assert second.attempt == 2
     await workers.complete_activity_task(rt, flows.NS, api.CompleteActivityTaskRequest(task_token=second.task_token))
     history = await flows.events(rt, run.run_id)
-    started = [e.attributes for e in history if e.event_type == "ActivityTaskStarted"]
+    started = [e.attributes for e in history if e.attributes.type == "ActivityTaskStarted"]
     assert [(s.attempt, s.last_failure.message) for s in started] == [(2, "flaky")]  # type: ignore[union-attr]
-    assert "ActivityTaskFailed" not in [e.event_type for e in history]
+    assert "ActivityTaskFailed" not in [e.attributes.type for e in history]
 
 
 async def test_the_late_answer_of_a_timed_out_attempt_is_refused(rt: runner.Runtime, test_clock: clock.Clock) -> None:
@@ -151,7 +151,7 @@ async def test_a_task_after_a_completed_one_carries_only_the_new_events(rt: runn
     second = await flows.workflow_task(rt)
     assert second.first_event_id == 4
     assert second.history[0].event_id == 4
-    assert second.history[-1].event_type == "WorkflowTaskStarted"
+    assert second.history[-1].attributes.type == "WorkflowTaskStarted"
 
 
 async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: runner.Runtime) -> None:
@@ -162,7 +162,7 @@ async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: ru
     await workflows.signal_workflow(rt, flows.NS, signal)
     await flows.answer(rt, task)
     following = await flows.workflow_task(rt)
-    assert [e.event_type for e in following.history].count("WorkflowExecutionSignaled") == 1
+    assert [e.attributes.type for e in following.history].count("WorkflowExecutionSignaled") == 1
 
 
 async def test_terminate_closes_the_run_and_leaves_nothing_to_poll(rt: runner.Runtime) -> None:

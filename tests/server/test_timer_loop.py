@@ -44,7 +44,7 @@ async def test_a_running_loop_fires_a_short_timer_without_waiting_for_its_rechec
         await eventually(lambda: rt.hub.watched > 0, within=10, what="the timer loop to watch the timers key")
         await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=0.2))
         task = await flows.workflow_task(rt, wait=30)
-        assert "TimerFired" in [e.event_type for e in task.history]
+        assert "TimerFired" in [e.attributes.type for e in task.history]
         assert run.started
     finally:
         loop.cancel()

@@ -119,7 +119,7 @@ async def write(conn: db.Connection, change: RunChange) -> None:
         sql,
         *run_args,
         [e.event_id for e in change.events],
-        [e.event_type for e in change.events],
+        [e.attributes.type for e in change.events],
         [e.event_time for e in change.events],
         [e.attributes.model_dump(mode="json") for e in change.events],
         list(change.deleted_tasks),

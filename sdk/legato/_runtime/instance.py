@@ -113,8 +113,8 @@ class WorkflowInstance(DeterministicLoop):
         self._now = activation.started.event_time.astimezone(UTC)
         self._time = self._now.timestamp()
         self.replaying = replaying
-        first = [e for e in activation.jobs if e.event_type in _FIRST_JOBS]
-        rest = [e for e in activation.jobs if e.event_type not in _FIRST_JOBS]
+        first = [e for e in activation.jobs if e.attributes.type in _FIRST_JOBS]
+        rest = [e for e in activation.jobs if e.attributes.type not in _FIRST_JOBS]
         with self.running(), guard.activation(self._guard_policy) as watched:
             self._guard = watched
             self._apply_first_jobs(first)
@@ -202,7 +202,7 @@ class WorkflowInstance(DeterministicLoop):
             state = self._activities_by_event.get(a.scheduled_event_id)
             if state is None:
                 raise self._nondeterminism(
-                    f"{event.event_type} at event {event.event_id} is for scheduled event "
+                    f"{event.attributes.type} at event {event.event_id} is for scheduled event "
                     f"{a.scheduled_event_id}, which the code never scheduled"
                 )
             activities.resolve(state, event, self.converter)

@@ -70,7 +70,7 @@ def split(events: Sequence[HistoryEvent]) -> list[Activation]:
     activations: list[Activation] = []
     current = Activation()
     for i, event in enumerate(events):
-        kind = event.event_type
+        kind = event.attributes.type
         if kind in COMMAND_EVENT_TYPES:
             current.command_events.append(event)
         elif kind in JOB_EVENT_TYPES:
@@ -88,7 +88,7 @@ def split(events: Sequence[HistoryEvent]) -> list[Activation]:
 
 def _closes_activation(events: Sequence[HistoryEvent], i: int) -> bool:
     # The task being worked on (last event), or one whose completion is recorded.
-    return i == len(events) - 1 or events[i + 1].event_type == "WorkflowTaskCompleted"
+    return i == len(events) - 1 or events[i + 1].attributes.type == "WorkflowTaskCompleted"
 
 
 def describe_command(command: cmd.Command) -> str:
@@ -113,7 +113,7 @@ def describe_event(event: HistoryEvent) -> str:
         detail = f"(scheduled_event_id={a.scheduled_event_id})"
     else:
         detail = ""
-    return f"{event.event_type}{detail} at event {event.event_id}"
+    return f"{event.attributes.type}{detail} at event {event.event_id}"
 
 
 def matches(command: cmd.Command, event: HistoryEvent) -> bool:
@@ -136,4 +136,4 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         "FailWorkflowExecution": "WorkflowExecutionFailed",
         "CancelWorkflowExecution": "WorkflowExecutionCanceled",
     }
-    return closing.get(command.type) == event.event_type
+    return closing.get(command.type) == event.attributes.type

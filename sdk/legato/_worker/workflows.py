@@ -157,7 +157,7 @@ def _continues(instance: WorkflowInstance, task: api.WorkflowTask) -> bool:
         task.first_event_id == instance.last_event_id + 1
         and first is not None
         and first.event_id == task.first_event_id
-        and first.event_type == "WorkflowTaskCompleted"
+        and first.attributes.type == "WorkflowTaskCompleted"
     )
 
 

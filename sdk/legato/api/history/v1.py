@@ -1,7 +1,8 @@
 """History events, named and shaped as Temporal's.
 
 A run's history is a dense sequence of events from id 1. Each event's ``attributes`` carry a
-``type`` field naming the event; ``HistoryEvent.event_type`` reads it. Events written while
+``type`` field naming the event; ``HistoryEvent.event_type`` is that name as Temporal's
+``EventType``. Events written while
 a workflow task is in flight are buffered by the server and appended after that task's
 ``WorkflowTaskCompleted`` (or failure), so a workflow task's events always end with
 ``WorkflowTaskStarted`` and nothing but the task's own outcome stands between it and the
@@ -11,11 +12,13 @@ next task's events.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
 from legato.api.common.v1 import Failure, Payload, Payloads, RetryPolicy, RetryState, TimeoutType, WireModel
+from legato.api.enums.v1 import EventType
+from legato.api.history._view import AttributesOf as _Of
 
 
 class WorkflowExecutionStarted(WireModel):
@@ -234,13 +237,48 @@ CLOSE_EVENT_TYPES = frozenset(
 
 
 class HistoryEvent(WireModel):
-    """One event of a run's history."""
+    """One event of a run's history.
+
+    On the wire, ``attributes`` carries the event's fields and its ``type`` (the event's
+    name). For code written against temporalio, the event also reads as Temporal's:
+    ``event_type`` is an ``EventType``, and ``<name>_event_attributes`` is the attributes
+    under Temporal's field names when the event is of that type (None otherwise).
+    """
 
     event_id: int = Field(ge=1)
     event_time: datetime
     attributes: EventAttributes
 
     @property
-    def event_type(self) -> str:
-        """The event's Temporal name, e.g. ``ActivityTaskScheduled``."""
-        return self.attributes.type
+    def event_type(self) -> EventType:
+        """The event's type, as Temporal's ``EventType`` (``attributes.type`` is its name)."""
+        return EventType.from_event_name(self.attributes.type)
+
+    def HasField(self, name: str) -> bool:  # protobuf's name
+        """Whether the field is set, as protobuf's: ``HasField("timer_fired_event_attributes")``."""
+        return getattr(self, name, None) is not None
+
+    # Temporal's per-type attribute fields.
+    workflow_execution_started_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionStarted")
+    workflow_task_scheduled_event_attributes: ClassVar[_Of] = _Of("WorkflowTaskScheduled")
+    workflow_task_started_event_attributes: ClassVar[_Of] = _Of("WorkflowTaskStarted")
+    workflow_task_completed_event_attributes: ClassVar[_Of] = _Of("WorkflowTaskCompleted")
+    workflow_task_failed_event_attributes: ClassVar[_Of] = _Of("WorkflowTaskFailed")
+    workflow_task_timed_out_event_attributes: ClassVar[_Of] = _Of("WorkflowTaskTimedOut")
+    activity_task_scheduled_event_attributes: ClassVar[_Of] = _Of("ActivityTaskScheduled")
+    activity_task_started_event_attributes: ClassVar[_Of] = _Of("ActivityTaskStarted")
+    activity_task_completed_event_attributes: ClassVar[_Of] = _Of("ActivityTaskCompleted")
+    activity_task_failed_event_attributes: ClassVar[_Of] = _Of("ActivityTaskFailed")
+    activity_task_timed_out_event_attributes: ClassVar[_Of] = _Of("ActivityTaskTimedOut")
+    activity_task_cancel_requested_event_attributes: ClassVar[_Of] = _Of("ActivityTaskCancelRequested")
+    activity_task_canceled_event_attributes: ClassVar[_Of] = _Of("ActivityTaskCanceled")
+    timer_started_event_attributes: ClassVar[_Of] = _Of("TimerStarted")
+    timer_fired_event_attributes: ClassVar[_Of] = _Of("TimerFired")
+    timer_canceled_event_attributes: ClassVar[_Of] = _Of("TimerCanceled")
+    workflow_execution_completed_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionCompleted")
+    workflow_execution_failed_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionFailed")
+    workflow_execution_timed_out_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionTimedOut")
+    workflow_execution_signaled_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionSignaled")
+    workflow_execution_cancel_requested_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionCancelRequested")
+    workflow_execution_canceled_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionCanceled")
+    workflow_execution_terminated_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionTerminated")
