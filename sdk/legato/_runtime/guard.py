@@ -364,8 +364,10 @@ def imports_passed_through(caller_globals: dict[str, Any]) -> Iterator[None]:
             yield
     finally:
         imported, _state.importing = _state.importing, outer
-        bound = [v for k, v in caller_globals.items() if before.get(k) is not v]
-        pass_through(imported + [_module_of(v) for v in bound])
+        bound = [_module_of(v) for k, v in caller_globals.items() if before.get(k) is not v]
+        # Never the workflow's own module (a class defined in the block), never the standard library.
+        own = caller_globals.get("__name__")
+        pass_through(m for m in imported + bound if m != own and m.partition(".")[0] not in sys.stdlib_module_names)
 
 
 def _module_of(value: object) -> str:
