@@ -208,3 +208,23 @@ def test_failure_reads_under_temporals_names() -> None:
     assert failed.failure.HasField("cause")
     assert failed.failure.cause.application_failure_info.non_retryable is True
     assert failed.failure.cause.message == "kettle is out of stock"
+
+
+@workflow.defn(name="FlakyTaskWorkflow")
+class FixedFlakyTaskWorkflow:
+    """What recovered on Temporal: its first workflow task failed, the retry slept and returned."""
+
+    @workflow.run
+    async def run(self) -> str:
+        await workflow.sleep(0.2)
+        return "recovered"
+
+
+@pytest.mark.parametrize("export", EXPORTS)
+async def test_history_with_a_failed_workflow_task_replays(export: str) -> None:
+    replayed = history("task_failed", export)
+    failed = next(e.attributes for e in replayed.events if isinstance(e.attributes, hist.WorkflowTaskFailed))
+    assert failed.cause == "WORKFLOW_WORKER_UNHANDLED_FAILURE"
+    assert failed.failure is not None
+    assert failed.failure.message == "a bug in the first workflow task"
+    await Replayer(workflows=[FixedFlakyTaskWorkflow]).replay_workflow(replayed)

@@ -57,6 +57,22 @@ class PatchedWorkflow:
         return "new" if workflow.patched("v2") else "old"
 
 
+_first_task_seen: set[str] = set()
+
+
+@workflow.defn
+class FlakyTaskWorkflow:
+    """Fails its first workflow task (a bug fixed on the retry), then sleeps: WorkflowTaskFailed in history."""
+
+    @workflow.run  # type: ignore[untyped-decorator]  # temporalio is not installed where mypy runs
+    async def run(self) -> str:
+        if workflow.info().workflow_id not in _first_task_seen:
+            _first_task_seen.add(workflow.info().workflow_id)
+            raise RuntimeError("a bug in the first workflow task")
+        await workflow.sleep(0.2)
+        return "recovered"
+
+
 async def record_all(client: Client, wf: Any) -> None:
     await record(client, "order", wf.OrderWorkflow.run, wf.Order("order-1", 3))
     await record(client, "approval", wf.ApprovalWorkflow.run, 2, signals=[("approve", "ana"), ("approve", "bo")])
@@ -65,6 +81,7 @@ async def record_all(client: Client, wf: Any) -> None:
     await record(client, "timer_race", wf.TimerRaceWorkflow.run)
     await record(client, "terminated", wf.ApprovalWorkflow.run, 5, terminate=True)
     await record(client, "patched", PatchedWorkflow.run)
+    await record(client, "task_failed", FlakyTaskWorkflow.run)
 
 
 async def record(
@@ -126,7 +143,7 @@ async def main() -> None:
     async with Worker(
         client,
         task_queue="golden-temporal",
-        workflows=[*wf.WORKFLOWS, PatchedWorkflow],
+        workflows=[*wf.WORKFLOWS, PatchedWorkflow, FlakyTaskWorkflow],
         activities=wf.ACTIVITIES,
         workflow_runner=UnsandboxedWorkflowRunner(),
         identity=IDENTITY,
