@@ -6,6 +6,7 @@ datetime``), which is what the guard must still catch.
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
@@ -89,6 +90,25 @@ class EscapesWorkflow:
             str(workflow.random().randint(1, 6)),
             str(workflow.uuid4()),
         ]
+
+
+def _note_collection(phase: str, info: dict[str, int]) -> None:
+    # A garbage collector callback reading the clock, as profilers and test tools install.
+    time()
+
+
+@workflow.defn
+class CollectsGarbageWorkflow:
+    """Triggers a collection whose callback reads the clock: not the workflow's doing."""
+
+    @workflow.run
+    async def run(self) -> str:
+        gc.callbacks.append(_note_collection)
+        try:
+            gc.collect()
+        finally:
+            gc.callbacks.remove(_note_collection)
+        return "collected"
 
 
 @workflow.defn(sandboxed=False)

@@ -22,7 +22,13 @@ from legato.worker.workflow_sandbox import (
 from tests.sdk import guarded_workflows as wf
 from tests.sdk.histories import HistoryBuilder
 
-WORKFLOWS = [wf.CallsWorkflow, wf.CatchesTheGuardWorkflow, wf.EscapesWorkflow, wf.UnsandboxedWorkflow]
+WORKFLOWS = [
+    wf.CallsWorkflow,
+    wf.CatchesTheGuardWorkflow,
+    wf.CollectsGarbageWorkflow,
+    wf.EscapesWorkflow,
+    wf.UnsandboxedWorkflow,
+]
 
 
 def first_task(workflow_type: str, *args: Any) -> WorkflowHistory:
@@ -63,6 +69,10 @@ async def test_escapes_logging_and_workflow_replacements_pass_the_guard() -> Non
 @pytest.mark.parametrize("label", ["datetime.datetime.now", "random.randint", "uuid.uuid4", "open"])
 async def test_unsandboxed_runner_allows_every_call(label: str) -> None:
     await replay(first_task("CallsWorkflow", label), workflow_runner=UnsandboxedWorkflowRunner())
+
+
+async def test_garbage_collector_callback_is_not_the_workflows_call() -> None:
+    await replay(first_task("CollectsGarbageWorkflow"))
 
 
 async def test_workflow_declared_unsandboxed_is_not_guarded() -> None:

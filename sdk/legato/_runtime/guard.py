@@ -24,6 +24,7 @@ task and the server retries it, as for a nondeterminism.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import threading
@@ -243,15 +244,32 @@ class Activation:
         """Raise (and keep) the restriction's error if workflow code made the call."""
         if _state.unrestricted:
             return
+        start = frame
         while frame is not None:
             verdict = self.policy.verdict(frame.f_globals.get("__name__", ""))
             if verdict == _ALLOW:
                 return
             if verdict == _REFUSE:
+                if _interrupts_the_workflow(start):
+                    return
                 error = restriction.error()
                 self.violation = self.violation or error
                 raise error
             frame = frame.f_back
+
+
+def _interrupts_the_workflow(frame: FrameType | None) -> bool:
+    """Whether the call comes from code that runs between the workflow's steps, not from them.
+
+    A garbage collector callback or a finalizer runs wherever collection happens to
+    start; what it does is not the workflow's decision, so it is not refused.
+    """
+    callbacks = {getattr(callback, "__code__", None) for callback in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in callbacks or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 @contextmanager
