@@ -47,8 +47,10 @@ async def test_guarded_call_fails_the_task_and_fixed_code_resumes_the_run(client
     assert described.status == WorkflowExecutionStatus.RUNNING
     pending = described.pending_workflow_task
     assert pending is not None
-    assert pending.last_failure_cause == "NON_DETERMINISTIC_ERROR"
+    # As Temporal records it: the guard's error is the code's failure, not a history mismatch.
+    assert pending.last_failure_cause == "WORKFLOW_WORKER_UNHANDLED_FAILURE"
     assert pending.last_failure is not None
+    assert pending.last_failure.type == "RestrictedWorkflowAccessError"
     assert "Cannot access datetime.datetime.now from inside a workflow" in pending.last_failure.message
     assert "workflow.now()" in pending.last_failure.message
     failed = [e for e in (await handle.fetch_history()).events if e.attributes.type == "WorkflowTaskFailed"]

@@ -73,6 +73,11 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         instance, events = await self._instance_and_events(task, defn)
         try:
             commands = await self._activate(instance, events)
+        # The guard's refusal is a bug in workflow code; Temporal reports it as one, not as a mismatch.
+        except guard.RestrictedWorkflowAccessError as e:
+            self._evict(task.run_id)
+            logger.error("%s", e.message)
+            return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(e))
         except NondeterminismError as e:
             self._evict(task.run_id)
             logger.error("%s", e.message)
