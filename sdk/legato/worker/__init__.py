@@ -168,7 +168,15 @@ class Replayer:
     """Replays recorded histories against workflow code, as ``temporalio.worker.Replayer``.
 
     Used for golden-history tests: a change to a workflow that would break its running
-    runs raises ``NondeterminismError`` here instead of in production.
+    runs raises ``NondeterminismError`` here instead of in production. Histories exported
+    by Temporal replay too (``WorkflowHistory.from_json``).
+
+    Args:
+        workflows: The ``@workflow.defn`` classes the histories run.
+        workflow_runner: Runs them under the determinism guard by default, as a worker does.
+        unsandboxed_workflow_runner: Runs ``@workflow.defn(sandboxed=False)`` classes.
+        namespace: The namespace ``workflow.info()`` reports.
+        data_converter: Decodes the histories' payloads.
     """
 
     def __init__(
