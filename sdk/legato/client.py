@@ -331,6 +331,8 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
     async def _outcome(self, response: api.WorkflowResultResponse) -> ReturnType:
         converter = self._client.data_converter
         if response.status is WorkflowExecutionStatus.COMPLETED:
+            if response.result is None:
+                return None  # type: ignore[return-value]  # a run without a result returned None
             decoded = await converter.decode([response.result], [self._result_type])
             return decoded[0]  # type: ignore[no-any-return]  # typed by the run method's hint
         if response.failure is not None:

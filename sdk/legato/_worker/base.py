@@ -13,17 +13,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
+from pydantic import BaseModel
+
 from legato import _service, _transport
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato.converter import DataConverter
+from legato.converter._data_converter import decode_wire, encode_wire
 from legato.exceptions import RPCError
 from legato.service import RetryConfig
 
 logger = logging.getLogger(__name__)
 
 Task = TypeVar("Task", api.WorkflowTask, api.ActivityTask)
-Answer = TypeVar("Answer")
+Answer = TypeVar("Answer", bound=BaseModel)
 Definition = TypeVar("Definition")
 
 HTTP_TOO_LARGE = 413
@@ -90,7 +93,9 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     async def process(self, task: Task) -> None:
         """Handle a task and send its answer; an answer the server no longer wants is dropped."""
-        answer = await self.handle(task)
+        # The codec runs here, around the task as a whole: what the worker's code sees is
+        # decoded, and everything it answers is encoded, field by field, whatever the field.
+        answer = await encode_wire(self._converter, await self.handle(await decode_wire(self._converter, task)))
         try:
             await self._deliver(task, answer)
         # Timed out, retried elsewhere or answered already: the server recorded nothing.

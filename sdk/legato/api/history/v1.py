@@ -97,7 +97,7 @@ class ActivityTaskCompleted(WireModel):
     type: Literal["ActivityTaskCompleted"] = "ActivityTaskCompleted"
     scheduled_event_id: int
     started_event_id: int
-    result: Payload = None
+    result: Payload | None = None
     identity: str = ""
 
 
@@ -153,7 +153,7 @@ class TimerCanceled(WireModel):
 
 class WorkflowExecutionCompleted(WireModel):
     type: Literal["WorkflowExecutionCompleted"] = "WorkflowExecutionCompleted"
-    result: Payload = None
+    result: Payload | None = None
     workflow_task_completed_event_id: int
 
 
