@@ -18,7 +18,7 @@ from legato.api.workflowservice import v1 as api
 from legato.converter import DataConverter
 from legato.exceptions import ApplicationError
 from legato.testing import ActivityEnvironment
-from tests.sdk.histories import HistoryBuilder
+from tests.sdk.histories import HistoryBuilder, payload, payloads
 from tests.sdk.test_replay import ChargeFirstOrderWorkflow, OrderWorkflow, completed_order_history
 
 # Nothing listens here: a test that reaches the server fails loudly.
@@ -124,7 +124,7 @@ def activity_task(activity_type: str, *args: object, attempt: int = 1) -> api.Ac
         workflow_type="Order",
         activity_id="1",
         activity_type=activity_type,
-        input=list(args),
+        input=payloads(*args),
         attempt=attempt,
         scheduled_time=now,
         started_time=now,
@@ -143,13 +143,13 @@ def activity_worker() -> ActivityWorker:
 
 async def test_async_activity_result_is_reported_as_completed(activity_worker: ActivityWorker) -> None:
     answer = await activity_worker.handle(activity_task("greet", "Ada"))
-    assert answer == api.CompleteActivityTaskRequest(task_token="a", result="Hello, Ada!", identity="test")
+    assert answer == api.CompleteActivityTaskRequest(task_token="a", result=payload("Hello, Ada!"), identity="test")
 
 
 async def test_sync_activity_runs_in_the_thread_pool_with_its_info(activity_worker: ActivityWorker) -> None:
     answer = await activity_worker.handle(activity_task("count-letters", "durable", attempt=3))
     assert isinstance(answer, api.CompleteActivityTaskRequest)
-    assert answer.result == {"letters": 7, "attempt": 3}
+    assert answer.result == payload({"letters": 7, "attempt": 3})
 
 
 async def test_activity_error_is_reported_as_a_failure(activity_worker: ActivityWorker) -> None:

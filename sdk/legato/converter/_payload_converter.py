@@ -203,7 +203,7 @@ class JSONPlainPayloadConverter(EncodingPayloadConverter):
         try:
             text = json.dumps(value, cls=self._encoder, separators=(",", ":"), sort_keys=True, allow_nan=False)
         except ValueError as e:
-            raise TypeError(_non_finite_message(value, e)) from e
+            raise non_finite_error(value) or TypeError(f"Cannot convert {type(value).__name__} to JSON: {e}") from e
         return Payload(metadata={_ENCODING: self._encoding.encode()}, data=text.encode())
 
     def from_payload(self, payload: Payload, type_hint: Any = None) -> Any:
@@ -242,14 +242,14 @@ def _adapter(type_hint: Any) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(type_hint)
 
 
-def _non_finite_message(value: Any, error: ValueError) -> str:
-    """Why ``value`` has no JSON form, naming where its NaN or infinity is."""
+def non_finite_error(value: Any) -> TypeError | None:
+    """The error for ``value`` if it holds NaN or an infinity, naming where (``['prices'][2]``)."""
     found = _non_finite(pydantic_core.to_jsonable_python(value, inf_nan_mode="constants"), "")
     if found is None:
-        return f"Cannot convert {type(value).__name__} to JSON: {error}"
+        return None
     where, number = found
     what = type(value).__name__
-    return f"Cannot convert {what} to JSON: {where or 'it'} is {number}, and JSON has no NaN or Infinity"
+    return TypeError(f"Cannot convert {what} to JSON: {where or 'it'} is {number}, and JSON has no NaN or Infinity")
 
 
 def _non_finite(value: Any, path: str) -> tuple[str, float] | None:
