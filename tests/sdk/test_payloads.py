@@ -119,7 +119,9 @@ def test_payload_json_is_temporals_proto3_json_with_standard_base64() -> None:
     text = payload.model_dump_json()
     body = json.loads(text)
     assert body["metadata"] == {"encoding": "anNvbi9wbGFpbg=="}
-    assert "\n" not in body["data"] and "-" not in body["data"] and "_" not in body["data"]
+    assert "\n" not in body["data"]
+    assert "-" not in body["data"]
+    assert "_" not in body["data"]
     assert Payload.model_validate_json(text) == payload
 
 
@@ -154,7 +156,8 @@ def test_json_converter_takes_a_custom_encoder_and_custom_type_converters() -> N
 
     converter = JSONPlainPayloadConverter(encoder=MoneyEncoder, custom_type_converters=[MoneyConverter()])
     payload = converter.to_payload(Money(250))
-    assert payload is not None and payload.data == b'{"cents":250}'
+    assert payload is not None
+    assert payload.data == b'{"cents":250}'
     assert converter.from_payload(payload, Money).cents == 250
     assert value_to_type(list[int], ["1", 2]) == [1, 2]
 
@@ -170,7 +173,8 @@ def test_encode_common_attributes_moves_message_and_stack_trace_into_a_payload()
     except ApplicationError as e:
         failure = converter.to_failure(e, pc)
     assert (failure.message, failure.stack_trace) == ("Encoded failure", "")
-    assert failure.cause is not None and failure.cause.message == "Encoded failure"
+    assert failure.cause is not None
+    assert failure.cause.message == "Encoded failure"
     assert failure.encoded_attributes is not None
     assert pc.from_payload(failure.encoded_attributes)["message"] == "card 4242 declined"
     # Any failure converter reads them back, as Temporal's does.
@@ -180,11 +184,16 @@ def test_encode_common_attributes_moves_message_and_stack_trace_into_a_payload()
     assert str(back.__cause__) == "ValueError: inner secret"
 
 
+class EncodingFailureConverter(DefaultFailureConverter):
+    def __init__(self) -> None:
+        super().__init__(encode_common_attributes=True)
+
+
 async def test_codec_reaches_every_payload_of_a_failure_chain() -> None:
     coded = dataclasses.replace(
         DataConverter.default,
         payload_codec=ZlibCodec(),
-        failure_converter_class=lambda: DefaultFailureConverter(encode_common_attributes=True),
+        failure_converter_class=EncodingFailureConverter,
     )
     error = ApplicationError("outer", {"card": "4242"})
     error.__cause__ = ApplicationError("inner", "detail")
@@ -193,7 +202,8 @@ async def test_codec_reaches_every_payload_of_a_failure_chain() -> None:
     assert encodings == {b"binary/zlib"}
     assert b"4242" not in failure.model_dump_json().encode()
     back = await coded.decode_failure(failure)
-    assert isinstance(back, ApplicationError) and isinstance(back.__cause__, ApplicationError)
+    assert isinstance(back, ApplicationError)
+    assert isinstance(back.__cause__, ApplicationError)
     assert (back.message, list(back.details), back.__cause__.message) == ("outer", [{"card": "4242"}], "inner")
 
 
