@@ -18,6 +18,7 @@ import pytest
 
 from legato import activity, workflow
 from legato.api.common.v1 import Payload
+from legato.api.history import v1 as hist
 from legato.api.payloads import iter_payloads
 from legato.client import Client, WorkflowHistory
 from legato.common import RetryPolicy
@@ -143,8 +144,8 @@ async def test_a_run_through_a_codec_stores_only_what_the_codec_produced(coded_c
         result = await asyncio.wait_for(handle.result(), 20)
     assert result == {"packed": f"packed 3 x {SECRET}", "note": f"gift wrap {SECRET}"}
     history = await handle.fetch_history()
-    started = [e for e in history.events if e.event_type == "ActivityTaskStarted"]
-    assert started[-1].attributes.last_failure is not None, "the retried attempt records the first one's failure"
+    started = [e.attributes for e in history.events if isinstance(e.attributes, hist.ActivityTaskStarted)]
+    assert started[-1].last_failure is not None, "the retried attempt records the first one's failure"
     assert_only_codec_output(history)
 
 
@@ -161,8 +162,8 @@ async def test_a_failure_through_a_codec_reaches_the_client_decoded(coded_client
     assert isinstance(cause, ApplicationError)
     assert (cause.message, list(cause.details)) == (f"{SECRET} refused", [{"sku": SECRET}])
     history = await handle.fetch_history()
-    failed = next(e for e in history.events if e.event_type == "ActivityTaskFailed")
-    assert failed.attributes.failure.message == "Encoded failure"
+    failed = next(e.attributes for e in history.events if isinstance(e.attributes, hist.ActivityTaskFailed))
+    assert failed.failure.message == "Encoded failure"
     assert_only_codec_output(history)
 
 

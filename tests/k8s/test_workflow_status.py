@@ -13,6 +13,7 @@ from legato.api.workflowservice import v1 as api
 from legato_operator import limits
 from legato_operator.k8s import models, status, workflows
 from legato_operator.store import rows
+from tests.support.payloads import payloads
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 KEY = rows.ResourceKey("shop", "order-123", "0b6c4a3e-0000-4000-8000-000000000001")
@@ -208,7 +209,8 @@ def test_the_start_request_maps_the_spec_and_derives_its_request_id_from_the_uid
     )
     request = workflows.start_request(KEY, s, limits.Limits())
     assert (request.workflow_id, request.workflow_type, request.task_queue) == ("order-123", "OrderWorkflow", "orders")
-    assert (request.args, request.execution_timeout) == (["order-123"], 5400.0)
+    # JSON written by people reaches the run as the json/plain payloads an SDK client sends.
+    assert (request.args, request.execution_timeout) == (payloads("order-123"), 5400.0)
     assert request.id_reuse_policy is api.IdReusePolicy.REJECT_DUPLICATE
     assert request.retry_policy is not None
     assert (request.retry_policy.initial_interval, request.retry_policy.maximum_attempts) == (2.0, 5)
