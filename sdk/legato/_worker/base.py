@@ -93,9 +93,7 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     async def process(self, task: Task) -> None:
         """Handle a task and send its answer; an answer the server no longer wants is dropped."""
-        # The codec runs here, around the task as a whole: what the worker's code sees is
-        # decoded, and everything it answers is encoded, field by field, whatever the field.
-        answer = await encode_wire(self._converter, await self.handle(await decode_wire(self._converter, task)))
+        answer = await encode_wire(self._converter, await self._decoded_and_handled(task))
         try:
             await self._deliver(task, answer)
         # Timed out, retried elsewhere or answered already: the server recorded nothing.
@@ -105,6 +103,16 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         except RPCError as e:
             self._dropped(task)
             logger.warning("Could not answer the %s task of %r: %s", self.kind, task.workflow_id, e.message)
+
+    async def _decoded_and_handled(self, task: Task) -> Answer:
+        # The codec runs here, around the task as a whole: what the worker's code sees is
+        # decoded, and everything it answers is encoded, field by field, whatever the field.
+        try:
+            decoded = await decode_wire(self._converter, task)
+        except Exception as e:
+            logger.warning("Could not decode the %s task of %r: %s", self.kind, task.workflow_id, e)
+            return self._undecodable(task, e)
+        return await self.handle(decoded)
 
     async def _deliver(self, task: Task, answer: Answer) -> None:
         try:
@@ -116,6 +124,10 @@ class TaskWorker(ABC, Generic[Task, Answer]):
                 raise
             logger.warning("The answer to the %s task of %r is too large: %s", self.kind, task.workflow_id, e.message)
             await self._answer(self._too_large(task, e))
+
+    @abstractmethod
+    def _undecodable(self, task: Task, error: Exception) -> Answer:
+        """The answer that fails ``task`` because the payload codec could not decode it."""
 
     @abstractmethod
     def _too_large(self, task: Task, error: RPCError) -> Answer:

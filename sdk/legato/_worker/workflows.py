@@ -134,6 +134,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             type="NotFoundError",
         )
 
+    def _undecodable(self, task: api.WorkflowTask, error: Exception) -> WorkflowTaskAnswer:
+        # Failed, not timed out: the server retries the task (a codec fixed by then decodes it).
+        return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(error))
+
     def _too_large(self, task: api.WorkflowTask, error: RPCError) -> WorkflowTaskAnswer:
         failure = Failure(message=f"Workflow task completion too large for the server: {error.message}")
         return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", failure)
