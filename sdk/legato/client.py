@@ -376,7 +376,11 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
     async def terminate(self, *args: Any, reason: str | None = None) -> None:
         """End the run at once; no workflow code runs."""
         request = api.TerminateWorkflowRequest(
-            workflow_id=self.id, run_id=self.run_id, reason=reason or "", identity=self._client.identity
+            workflow_id=self.id,
+            run_id=self.run_id,
+            reason=reason or "",
+            details=await self._client.data_converter.encode(args),
+            identity=self._client.identity,
         )
         await self._service.terminate_workflow(request)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import pytest
@@ -24,6 +24,7 @@ from legato.client import Client, WorkflowHistory
 from legato.common import RetryPolicy
 from legato.converter import DataConverter, DefaultFailureConverter, PayloadCodec
 from legato.exceptions import ActivityError, ApplicationError, WorkflowFailureError
+from legato.worker import Replayer
 from tests.support.deadline import eventually
 from tests.support.server_process import ServerProcess, running_worker
 
@@ -113,8 +114,10 @@ class RefusingWorkflow:
 
 
 @pytest.fixture
-async def coded_client(server: ServerProcess) -> Client:
-    return await Client.connect(server.address, data_converter=CONVERTER)
+async def coded_client(server: ServerProcess) -> AsyncIterator[Client]:
+    client = await Client.connect(server.address, data_converter=CONVERTER)
+    yield client
+    await client.close()
 
 
 def assert_only_codec_output(history: WorkflowHistory) -> None:
@@ -147,6 +150,8 @@ async def test_a_run_through_a_codec_stores_only_what_the_codec_produced(coded_c
     started = [e.attributes for e in history.events if isinstance(e.attributes, hist.ActivityTaskStarted)]
     assert started[-1].last_failure is not None, "the retried attempt records the first one's failure"
     assert_only_codec_output(history)
+    replayed = await Replayer(workflows=[PackingWorkflow], data_converter=CONVERTER).replay_workflow(history)
+    assert replayed.replay_failure is None
 
 
 async def test_a_failure_through_a_codec_reaches_the_client_decoded(coded_client: Client) -> None:
@@ -175,5 +180,8 @@ async def test_a_client_without_the_codec_cannot_read_the_result(server: ServerP
         )
         await handle.signal(PackingWorkflow.add_note, "none")
         await asyncio.wait_for(handle.result(), 20)
-    with pytest.raises(KeyError, match="Unknown payload encoding binary/xor"):
-        await plain.get_workflow_handle("packing-2").result()
+    try:
+        with pytest.raises(KeyError, match="Unknown payload encoding binary/xor"):
+            await plain.get_workflow_handle("packing-2").result()
+    finally:
+        await plain.close()

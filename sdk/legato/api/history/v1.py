@@ -191,6 +191,7 @@ class WorkflowExecutionCanceled(WireModel):
 class WorkflowExecutionTerminated(WireModel):
     type: Literal["WorkflowExecutionTerminated"] = "WorkflowExecutionTerminated"
     reason: str = ""
+    details: Payloads = Field(default_factory=list)
     identity: str = ""
 
 

@@ -266,6 +266,7 @@ class TerminateWorkflowRequest(WireModel):
     workflow_id: Name
     run_id: RunId = None
     reason: str = ""
+    details: Payloads = Field(default_factory=list)
     identity: Identity = ""
 
 
