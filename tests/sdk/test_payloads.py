@@ -62,6 +62,7 @@ CASES: list[tuple[Any, Any]] = [
     (Level.HIGH, Level),
     ([Line("a", 1), Line("b", 2)], list[Line]),
     ({"tea": 2, "cups": 6}, dict[str, int]),
+    ({uuid.UUID(int=7): WHEN}, dict[uuid.UUID, datetime]),
     ((1, "one"), tuple[int, str]),
     (None, int | None),
     ("plain", str),
@@ -83,7 +84,7 @@ class ZlibCodec(PayloadCodec):
 
 
 @pytest.mark.parametrize("converter", CONVERTERS.values(), ids=CONVERTERS.keys())
-@pytest.mark.parametrize(("value", "hint"), CASES, ids=[type(v).__name__ for v, _ in CASES])
+@pytest.mark.parametrize(("value", "hint"), CASES, ids=[str(h) for _, h in CASES])
 def test_each_type_round_trips_by_its_hint(converter: DataConverter, value: Any, hint: Any) -> None:
     pc = converter.payload_converter
     back = pc.from_payload(pc.to_payload(value), hint)

@@ -163,6 +163,9 @@ class AdvancedJSONEncoder(json.JSONEncoder):
             ) from e
 
 
+_ADVANCED = AdvancedJSONEncoder()
+
+
 class JSONTypeConverter(ABC):
     """Turns a decoded JSON value into a type the default conversion does not know."""
 
@@ -201,7 +204,10 @@ class JSONPlainPayloadConverter(EncodingPayloadConverter):
             TypeError: The value has no JSON form, or holds NaN or an infinity.
         """
         try:
-            text = json.dumps(value, cls=self._encoder, separators=(",", ":"), sort_keys=True, allow_nan=False)
+            # The default encoder's conversion, done first in one pass: it also makes keys
+            # (UUIDs, enums, dates) into strings, which json's own walk would refuse.
+            plain = _ADVANCED.default(value) if self._encoder is AdvancedJSONEncoder else value
+            text = json.dumps(plain, cls=self._encoder, separators=(",", ":"), sort_keys=True, allow_nan=False)
         except ValueError as e:
             raise non_finite_error(value) or TypeError(f"Cannot convert {type(value).__name__} to JSON: {e}") from e
         return Payload(metadata={_ENCODING: self._encoding.encode()}, data=text.encode())
