@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 from legato.client import Client, WorkflowHandle
+from legato.converter import DataConverter
 from legato.worker import Worker
+
+
+def shown(payload: Any) -> str:
+    """A payload as a person reads it: its value when it is plain JSON (or None), else
+    its encoding and size (a codec's output is not for printing)."""
+    if payload is None:
+        return "None"
+    encoding = payload.metadata.get("encoding", b"").decode("utf-8", "replace")
+    if encoding in ("json/plain", "binary/null"):
+        return repr(DataConverter.default.payload_converter.from_payload(payload))
+    return json.dumps({"encoding": encoding, "size": len(payload.data)})
 
 
 def describe_event(event: Any) -> str:
@@ -20,15 +33,15 @@ def describe_event(event: Any) -> str:
         if a.last_failure is not None:
             detail += f" (previous attempt failed: {a.last_failure.message})"
     elif event.attributes.type == "ActivityTaskCompleted":
-        detail = f"-> {a.result!r}"
+        detail = f"-> {shown(a.result)}"
     elif event.attributes.type in ("ActivityTaskFailed", "WorkflowExecutionFailed"):
         detail = f"{a.failure.message}"
     elif event.attributes.type == "TimerStarted":
         detail = f"{a.start_to_fire_timeout:g}s"
     elif event.attributes.type == "WorkflowExecutionStarted":
-        detail = f"{a.workflow_type} on {a.task_queue} with {a.input!r}"
+        detail = f"{a.workflow_type} on {a.task_queue} with [{', '.join(shown(p) for p in a.input)}]"
     elif event.attributes.type == "WorkflowExecutionCompleted":
-        detail = f"-> {a.result!r}"
+        detail = f"-> {shown(a.result)}"
     return f"  {event.event_id:>3}  {event.attributes.type:<32} {detail}".rstrip()
 
 

@@ -1,5 +1,4 @@
-"""Limits on the payloads callers send — their size, and that they are JSON — in one pure
-settings object that every edge applies.
+"""Limits on the payloads callers send, in one pure settings object that every edge applies.
 
 The HTTP API checks each request against the process's `Limits`, and so does the
 operator for what reaches the engine through Kubernetes: a `Workflow` resource's
@@ -7,28 +6,25 @@ arguments and the signals appended to it. One object, configured once per proces
 (``--max-payload-bytes``), travels on the engine's runtime, so no edge can fall back to
 a default of its own.
 
-JSON has no NaN or Infinity, but Python's and pydantic's parsers accept them (and turn
-``1e999`` into infinity), and Postgres's jsonb refuses them: such a payload is refused
-here, naming where it is, instead of failing the write. The check costs nothing on the
-way: the serialization that measures a payload writes them as ``NaN`` and ``Infinity``,
-and only a payload whose text contains one of those is looked at value by value.
+A payload is measured as it arrives: its data and metadata bytes (what a codec made of
+it, never decoded here). A field of several payloads (``args``) counts them together; a
+failure counts as its JSON (message, stack trace and payloads), and so does a reason.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic_core
 from pydantic import BaseModel
 
+from legato.api.common.v1 import Failure, Payload
 from legato_operator import errors
 
 # Temporal's default limit on one payload.
 DEFAULT_MAX_PAYLOAD_BYTES = 2 * 1024 * 1024
-# Fields of the wire models that carry user payloads (arguments, results, failures).
-PAYLOAD_FIELDS = frozenset({"args", "input", "result", "failure", "details", "reason"})
+# Text fields that carry what users wrote, measured as payloads are.
+TEXT_FIELDS = frozenset({"reason"})
 
 
 @dataclass(frozen=True)
@@ -47,44 +43,39 @@ class Limits:
         return 4 * self.max_payload_bytes + 1024 * 1024
 
     def check_payloads(self, model: BaseModel) -> None:
-        """Refuse any payload field of ``model`` (recursively, through lists of models)
-        larger than the limit (``PayloadTooLarge``) or holding a number JSON cannot carry
-        (``InvalidArgument``), naming its path."""
+        """Refuse any payload field of ``model`` (found by type, through nested models and
+        lists of them) larger than the limit (``PayloadTooLarge``), naming its path."""
         _check(model, self.max_payload_bytes, "")
 
 
 def _check(model: BaseModel, limit: int, prefix: str) -> None:
     for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}{name}"
-        if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
-            for i, item in enumerate(value):
-                _check(item, limit, f"{path}.{i}.")
-        elif name in PAYLOAD_FIELDS and value is not None:
-            size = _size(value, path)
+        value, path = getattr(model, name), f"{prefix}{name}"
+        size = _size(name, value)
+        if size is not None:
             if size > limit:
                 raise errors.PayloadTooLarge(path, size, limit)
+        elif isinstance(value, BaseModel):
+            _check(value, limit, f"{path}.")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    _check(item, limit, f"{path}.{i}.")
 
 
-def _size(value: Any, path: str) -> int:
-    """The payload's size as JSON; ``InvalidArgument`` if it holds NaN or an infinity."""
-    plain = value.model_dump() if isinstance(value, BaseModel) else value
-    text = pydantic_core.to_json(plain, inf_nan_mode="constants")
-    # A string that says "NaN" passes: only a float that is not finite is refused.
-    if b"NaN" in text or b"Infinity" in text:
-        where = _non_finite(plain, path)
-        if where is not None:
-            raise errors.InvalidArgument(where, f"{where}: NaN and Infinity are not JSON numbers")
-    return len(text)
-
-
-def _non_finite(value: Any, path: str) -> str | None:
-    """The path of the first float in ``value`` that is NaN or infinite, if any."""
-    if isinstance(value, float):
-        return None if math.isfinite(value) else path
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = _non_finite(item, f"{path}.{key}")
-        if found is not None:
-            return found
+def _size(name: str, value: Any) -> int | None:
+    """The size of a field that carries user data; None for any other field."""
+    if isinstance(value, Payload):
+        return payload_size(value)
+    if isinstance(value, list) and value and all(isinstance(v, Payload) for v in value):
+        return sum(payload_size(v) for v in value)
+    if isinstance(value, Failure):
+        return len(value.model_dump_json())
+    if name in TEXT_FIELDS and isinstance(value, str):
+        return len(value.encode())
     return None
+
+
+def payload_size(payload: Payload) -> int:
+    """A payload's size as Temporal counts it: its data and its metadata's keys and values."""
+    return len(payload.data) + sum(len(k.encode()) + len(v) for k, v in payload.metadata.items())

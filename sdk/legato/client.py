@@ -346,6 +346,8 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
     async def _outcome(self, response: api.WorkflowResultResponse) -> ReturnType:
         converter = self._client.data_converter
         if response.status is WorkflowExecutionStatus.COMPLETED:
+            if response.result is None:
+                return None  # type: ignore[return-value]  # a run without a result returned None
             decoded = await converter.decode([response.result], [self._result_type])
             return decoded[0]  # type: ignore[no-any-return]  # typed by the run method's hint
         if response.failure is not None:
@@ -389,7 +391,11 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
     async def terminate(self, *args: Any, reason: str | None = None) -> None:
         """End the run at once; no workflow code runs."""
         request = api.TerminateWorkflowRequest(
-            workflow_id=self.id, run_id=self.run_id, reason=reason or "", identity=self._client.identity
+            workflow_id=self.id,
+            run_id=self.run_id,
+            reason=reason or "",
+            details=await self._client.data_converter.encode(args),
+            identity=self._client.identity,
         )
         await self._service.terminate_workflow(request)
 

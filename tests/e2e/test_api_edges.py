@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.payloads import wire
 from tests.support.server_process import ServerProcess, http_json
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +24,7 @@ async def test_start_without_task_queue_gets_400_naming_the_field_and_stores_not
 async def test_start_with_oversized_args_gets_413_and_stores_nothing(server: ServerProcess) -> None:
     url = f"{server.url}/api/v1/namespaces/default/workflows"
     big = "x" * (2 * 1024 * 1024 + 1)
-    request = {"workflow_id": "big-1", "workflow_type": "Orders", "task_queue": "q", "args": [big]}
+    request = {"workflow_id": "big-1", "workflow_type": "Orders", "task_queue": "q", "args": [wire(big)]}
     status, body = await http_json("POST", url, request)
     assert status == 413
     assert "args" in body["message"]

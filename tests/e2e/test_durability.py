@@ -78,7 +78,12 @@ class CrashWorkflow:
 async def recorded_attempts(client: Client, workflow_id: str) -> dict[str, tuple[int, str | None]]:
     """Per step: the attempt history records and the timeout type of its last failure."""
     events = (await client.get_workflow_handle(workflow_id).fetch_history()).events
-    step_of = {e.event_id: e.attributes.input[1] for e in events if e.attributes.type == "ActivityTaskScheduled"}
+    pc = client.data_converter.payload_converter
+    step_of = {
+        e.event_id: pc.from_payload(e.attributes.input[1])
+        for e in events
+        if e.attributes.type == "ActivityTaskScheduled"
+    }
     attempts: dict[str, tuple[int, str | None]] = {}
     for e in events:
         if e.attributes.type == "ActivityTaskStarted":

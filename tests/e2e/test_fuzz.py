@@ -33,6 +33,7 @@ from schemathesis.core import NotSet
 from schemathesis.core.result import Ok
 
 from legato_operator.engine.rules import tokens
+from tests.support.payloads import wire
 from tests.support.server_process import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -190,7 +191,7 @@ commands = strategies.sampled_from(
         [{"type": "ScheduleActivityTask", "activity_id": "a", "activity_type": "t", "start_to_close_timeout": 60}],
         [{"type": "ScheduleActivityTask", "activity_id": "a", "activity_type": "t"}],
         [{"type": "RequestCancelActivityTask", "scheduled_event_id": 5}],
-        [{"type": "CompleteWorkflowExecution", "result": "done"}],
+        [{"type": "CompleteWorkflowExecution", "result": wire("done")}],
         [{"type": "FailWorkflowExecution", "failure": {"message": "no"}}],
         [{"type": "CompleteWorkflowExecution"}, {"type": "StartTimer", "timer_id": "u", "start_to_fire_timeout": 1}],
     ]
@@ -248,7 +249,11 @@ class WorkerSequences(RuleBasedStateMachine):
 
     @rule(token=activity_tokens, result=strategies.one_of(strategies.none(), strategies.text(max_size=20)))
     def complete_activity_task(self, token: str, result: str | None) -> None:
-        self._call("POST", NS + "/activity-tasks/complete", {"task_token": token, "result": result})
+        self._call(
+            "POST",
+            NS + "/activity-tasks/complete",
+            {"task_token": token, "result": None if result is None else wire(result)},
+        )
 
     @rule(token=activity_tokens, non_retryable=strategies.booleans())
     def fail_activity_task(self, token: str, non_retryable: bool) -> None:
@@ -257,7 +262,7 @@ class WorkerSequences(RuleBasedStateMachine):
 
     @rule(token=strategies.one_of(activity_tokens, strategies.just(STALE), strategies.text(max_size=30)))
     def heartbeat(self, token: str) -> None:
-        self._call("POST", NS + "/activity-tasks/heartbeat", {"task_token": token, "details": [1]})
+        self._call("POST", NS + "/activity-tasks/heartbeat", {"task_token": token, "details": [wire(1)]})
 
     @rule(
         workflow_id=strategies.sampled_from(["s-1", "s-2", "nope"]),

@@ -93,10 +93,15 @@ async def test_cancel_raises_cancelled_error_inside_the_workflow_which_may_clean
 
 async def test_terminate_closes_the_run_at_once(client: Client) -> None:
     handle = await client.start_workflow(Collector.run, id="term-1", task_queue="nobody-polls")
-    await handle.terminate("operator asked")
+    await handle.terminate("operator asked", {"ticket": 7}, reason="by hand")
     with pytest.raises(WorkflowFailureError) as failure:
         await handle.result()
     assert isinstance(failure.value.cause, TerminatedError)
+    # As in temporalio: the positional arguments are the details, carried as payloads.
+    assert (failure.value.cause.message, list(failure.value.cause.details)) == (
+        "by hand",
+        ["operator asked", {"ticket": 7}],
+    )
     status = await eventually(lambda: _status(client, "term-1"), within=10, what="status")
     assert status == WorkflowExecutionStatus.TERMINATED
 

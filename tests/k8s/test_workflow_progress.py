@@ -10,6 +10,7 @@ from typing import Any
 from legato.api.common.v1 import Failure, WorkflowExecutionStatus
 from legato.api.workflowservice import v1 as api
 from legato_operator.k8s import models, status
+from tests.support.payloads import payload
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 MINUTE = timedelta(seconds=60)
@@ -133,7 +134,7 @@ def test_nobody_polling_comes_before_a_failing_task() -> None:
 
 def test_a_closed_run_is_no_longer_stuck() -> None:
     closed = failing(attempt=9).model_copy(
-        update={"status": WorkflowExecutionStatus.COMPLETED, "close_time": NOW, "result": 1}
+        update={"status": WorkflowExecutionStatus.COMPLETED, "close_time": NOW, "result": payload(1)}
     )
     s = of(closed, waiting())
     assert (progressing(s).status, progressing(s).reason) == ("True", "Closed")

@@ -8,11 +8,19 @@ from typing import Any
 
 import pytest
 
-from legato.api.common.v1 import ActivityFailureInfo, Failure, FailureKind, RetryState, WorkflowExecutionStatus
+from legato.api.common.v1 import (
+    ActivityFailureInfo,
+    Failure,
+    FailureKind,
+    Payload,
+    RetryState,
+    WorkflowExecutionStatus,
+)
 from legato.api.workflowservice import v1 as api
 from legato_operator import limits
 from legato_operator.k8s import models, status, workflows
 from legato_operator.store import rows
+from tests.support.payloads import payload, payloads
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 KEY = rows.ResourceKey("shop", "order-123", "0b6c4a3e-0000-4000-8000-000000000001")
@@ -80,8 +88,8 @@ def test_an_activity_being_retried_is_named_with_its_attempt_and_error() -> None
     assert s.message == "activity charge_card attempt 3: card declined"
 
 
-def test_a_completed_run_carries_its_result_as_json() -> None:
-    s = of(run(status=WorkflowExecutionStatus.COMPLETED, close_time=NOW, result={"ok": True, "id": "o-1"}))
+def test_a_completed_run_carries_its_json_plain_result_decoded() -> None:
+    s = of(run(status=WorkflowExecutionStatus.COMPLETED, close_time=NOW, result=payload({"ok": True, "id": "o-1"})))
     assert (s.phase, s.message, s.close_time) == (models.Phase.COMPLETED, "completed", "2026-03-01T12:00:00Z")
     assert json.loads(s.result or "") == {"ok": True, "id": "o-1"}
     assert not s.result_truncated
@@ -89,8 +97,19 @@ def test_a_completed_run_carries_its_result_as_json() -> None:
     assert (condition(s, "Ready").status, condition(s, "Ready").reason) == ("True", "Completed")
 
 
+def test_an_encoded_result_is_shown_as_its_encoding_and_size_never_as_its_bytes() -> None:
+    secret = Payload(metadata={"encoding": b"binary/encrypted", "key-id": b"k1"}, data=b"\x8a\x01secret")
+    s = of(run(status=WorkflowExecutionStatus.COMPLETED, close_time=NOW, result=secret))
+    assert json.loads(s.result or "") == {"encoding": "binary/encrypted", "size": 8}
+
+
+def test_a_none_result_is_null() -> None:
+    s = of(run(status=WorkflowExecutionStatus.COMPLETED, close_time=NOW, result=payload(None)))
+    assert s.result == "null"
+
+
 def test_a_large_result_is_truncated_and_flagged() -> None:
-    s = of(run(status=WorkflowExecutionStatus.COMPLETED, close_time=NOW, result="x" * 100_000))
+    s = of(run(status=WorkflowExecutionStatus.COMPLETED, close_time=NOW, result=payload("x" * 100_000)))
     assert s.result_truncated
     assert s.result is not None
     assert len(s.result) == models.MAX_RESULT_CHARS
@@ -208,7 +227,8 @@ def test_the_start_request_maps_the_spec_and_derives_its_request_id_from_the_uid
     )
     request = workflows.start_request(KEY, s, limits.Limits())
     assert (request.workflow_id, request.workflow_type, request.task_queue) == ("order-123", "OrderWorkflow", "orders")
-    assert (request.args, request.execution_timeout) == (["order-123"], 5400.0)
+    # JSON written by people reaches the run as the json/plain payloads an SDK client sends.
+    assert (request.args, request.execution_timeout) == (payloads("order-123"), 5400.0)
     assert request.id_reuse_policy is api.IdReusePolicy.REJECT_DUPLICATE
     assert request.retry_policy is not None
     assert (request.retry_policy.initial_interval, request.retry_policy.maximum_attempts) == (2.0, 5)
@@ -222,3 +242,10 @@ def test_a_start_request_the_engine_would_refuse_is_refused_naming_the_field() -
         workflows.start_request(KEY, spec(executionTimeout="0s"), limits.Limits())
     assert caught.value.reason == "InvalidSpec"
     assert "spec.executionTimeout" in caught.value.message
+
+
+def test_a_spec_arg_that_is_not_json_is_refused_naming_where_it_is() -> None:
+    with pytest.raises(workflows.StartRefused) as refused:
+        workflows.start_request(KEY, spec(args=["ok", {"total": float("nan")}]), limits.Limits())
+    assert refused.value.reason == "InvalidSpec"
+    assert "spec.args.1.total" in refused.value.message

@@ -17,11 +17,22 @@ from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance
 from legato._worker.workflows import activate
 from legato.api.command import v1 as cmd
-from legato.api.common.v1 import Failure, RetryPolicy, RetryState
+from legato.api.common.v1 import Failure, Payload, RetryPolicy, RetryState
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
+from legato.converter import DataConverter
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def payload(value: Any) -> Payload:
+    """``value`` as the default converter sends it."""
+    return DataConverter.default.payload_converter.to_payload(value)
+
+
+def payloads(*values: Any) -> list[Payload]:
+    """Each value as the default converter sends it."""
+    return DataConverter.default.payload_converter.to_payloads(values)
 
 
 class HistoryBuilder:
@@ -33,7 +44,7 @@ class HistoryBuilder:
         self._last_started = 0
         self.add(
             hist.WorkflowExecutionStarted(
-                workflow_type=workflow_type, task_queue=task_queue, input=list(args), randomness_seed=seed
+                workflow_type=workflow_type, task_queue=task_queue, input=payloads(*args), randomness_seed=seed
             )
         )
 
@@ -74,7 +85,7 @@ class HistoryBuilder:
         started = self.add(hist.ActivityTaskStarted(scheduled_event_id=scheduled_event_id, attempt=1))
         self.add(
             hist.ActivityTaskCompleted(
-                scheduled_event_id=scheduled_event_id, started_event_id=started.event_id, result=result
+                scheduled_event_id=scheduled_event_id, started_event_id=started.event_id, result=payload(result)
             )
         )
 

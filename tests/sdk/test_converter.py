@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,7 +55,8 @@ class Receipt(pydantic.BaseModel):
 def test_dataclass_round_trips_by_type_hint() -> None:
     order = Order(uuid.uuid4(), datetime(2024, 5, 1, tzinfo=UTC), [Line("sku-1", 2, Size.LARGE)])
     payload = pc.to_payload(order)
-    assert payload["lines"] == [{"sku": "sku-1", "quantity": 2, "size": "l"}]
+    assert payload.metadata == {"encoding": b"json/plain"}
+    assert json.loads(payload.data)["lines"] == [{"sku": "sku-1", "quantity": 2, "size": "l"}]
     assert pc.from_payload(payload, Order) == order
 
 
@@ -67,13 +69,15 @@ def test_payload_without_hint_stays_plain_json() -> None:
     assert pc.from_payload(pc.to_payload({"a": [1, 2]})) == {"a": [1, 2]}
 
 
-def test_payload_that_does_not_fit_its_hint_raises_type_error() -> None:
-    with pytest.raises(TypeError, match="does not fit"):
-        pc.from_payload({"sku": "x"}, Line)
+def test_payload_that_does_not_fit_its_hint_raises_runtime_error_as_temporal() -> None:
+    with pytest.raises(RuntimeError, match="index 0 with encoding json/plain could not be converted") as caught:
+        pc.from_payload(pc.to_payload({"sku": "x"}), Line)
+    assert isinstance(caught.value.__cause__, TypeError)
+    assert "does not fit" in str(caught.value.__cause__)
 
 
 def test_value_without_json_form_raises_type_error() -> None:
-    with pytest.raises(TypeError, match="Cannot convert object"):
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
         pc.to_payload(object())
 
 
@@ -93,13 +97,18 @@ def test_nan_and_infinity_raise_type_error_naming_where_they_are(value: object, 
 
 
 def test_strings_that_spell_nan_or_infinity_are_payloads_like_any_other() -> None:
-    assert pc.to_payload(["NaN", {"Infinity": 1.5}]) == ["NaN", {"Infinity": 1.5}]
+    assert pc.from_payload(pc.to_payload(["NaN", {"Infinity": 1.5}])) == ["NaN", {"Infinity": 1.5}]
 
 
-def test_bytes_that_are_not_utf8_raise_type_error() -> None:
+def test_bytes_inside_json_that_are_not_utf8_raise_type_error() -> None:
     with pytest.raises(TypeError, match="not UTF-8"):
         pc.to_payload({"blob": b"\xff\xfe"})
-    assert pc.to_payload(b"plain text") == "plain text"
+
+
+def test_bytes_of_their_own_are_binary_plain_whatever_they_hold() -> None:
+    payload = pc.to_payload(b"\xff\xfe")
+    assert (payload.metadata, payload.data) == ({"encoding": b"binary/plain"}, b"\xff\xfe")
+    assert pc.from_payload(payload, bytes) == b"\xff\xfe"
 
 
 def test_application_error_round_trips_with_its_fields() -> None:

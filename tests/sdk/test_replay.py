@@ -13,7 +13,7 @@ from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure, FailureKind
 from legato.api.history import v1 as hist
 from legato.exceptions import ActivityError, ApplicationError, NondeterminismError, is_cancelled_exception
-from tests.sdk.histories import HistoryBuilder, new_instance, replay_all, run_task
+from tests.sdk.histories import HistoryBuilder, new_instance, payload, payloads, replay_all, run_task
 
 TIMEOUT = timedelta(seconds=30)
 
@@ -105,7 +105,7 @@ def test_three_activities_in_sequence_schedule_one_per_task() -> None:
         h.workflow_task()
         commands = run_task(instance, h.since(last))
     assert seen == [("reserve", "1"), ("charge", "2"), ("ship", "3")]
-    assert commands == [cmd.CompleteWorkflowExecution(result=["reserve ok", "charge ok", "ship ok"])]
+    assert commands == [cmd.CompleteWorkflowExecution(result=payload(["reserve ok", "charge ok", "ship ok"]))]
 
 
 def test_asyncio_sleep_starts_a_durable_timer() -> None:
@@ -294,7 +294,7 @@ def test_wait_for_completing_first_cancels_its_timer() -> None:
     h.activity_completed(scheduled[1].event_id, "charged")
     h.workflow_task()
     second = run_task(instance, h.since(instance.last_event_id))
-    assert second == [cmd.CancelTimer(timer_id="1"), cmd.CompleteWorkflowExecution(result="charged")]
+    assert second == [cmd.CancelTimer(timer_id="1"), cmd.CompleteWorkflowExecution(result=payload("charged"))]
 
 
 def test_timer_firing_first_cancels_the_activity() -> None:
@@ -307,7 +307,7 @@ def test_timer_firing_first_cancels_the_activity() -> None:
     second = run_task(instance, h.since(instance.last_event_id))
     assert second == [
         cmd.RequestCancelActivityTask(scheduled_event_id=scheduled[1].event_id),
-        cmd.CompleteWorkflowExecution(result="gave up"),
+        cmd.CompleteWorkflowExecution(result=payload("gave up")),
     ]
 
 
@@ -328,14 +328,16 @@ class ApprovalWorkflow:
 
 def test_signals_reach_their_handler_and_wake_a_wait_condition() -> None:
     h = HistoryBuilder("ApprovalWorkflow")
-    h.add(hist.WorkflowExecutionSignaled(signal_name="approve", input=["ada"]))
+    h.add(hist.WorkflowExecutionSignaled(signal_name="approve", input=payloads("ada")))
     h.workflow_task()
     instance = new_instance(ApprovalWorkflow)
     assert run_task(instance, h.events) == []
     h.complete_task([])
-    h.add(hist.WorkflowExecutionSignaled(signal_name="approve", input=["bob"]))
+    h.add(hist.WorkflowExecutionSignaled(signal_name="approve", input=payloads("bob")))
     h.workflow_task()
-    assert run_task(instance, h.since(instance.last_event_id)) == [cmd.CompleteWorkflowExecution(result=["ada", "bob"])]
+    assert run_task(instance, h.since(instance.last_event_id)) == [
+        cmd.CompleteWorkflowExecution(result=payload(["ada", "bob"]))
+    ]
 
 
 def test_cancel_request_cancels_the_run_when_the_code_lets_it() -> None:

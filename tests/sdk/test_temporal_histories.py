@@ -7,6 +7,7 @@ temporalio's ``fetch_history().to_json()`` (``*.sdk.json``).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import timedelta
@@ -16,9 +17,11 @@ from typing import Any
 import pytest
 
 from legato import workflow
+from legato.api.common.v1 import Payload
 from legato.api.enums.v1 import EventType, RetryState
 from legato.api.history import v1 as hist
 from legato.client import WorkflowHistory
+from legato.converter import DataConverter
 from legato.worker import Replayer
 from tests.golden.temporal import workflows as wf
 
@@ -66,16 +69,21 @@ async def test_history_with_pascal_case_enums_as_the_web_ui_writes_replays() -> 
     assert failed.retry_state == "RETRY_POLICY_NOT_SET"
 
 
+def _value(payload: Payload) -> Any:
+    return DataConverter.default.payload_converter.from_payload(payload)
+
+
 def test_temporal_events_keep_their_ids_times_and_payload_values() -> None:
     events = history("order").events
     assert [e.event_id for e in events] == list(range(1, len(events) + 1))
     started = events[0].attributes
     assert isinstance(started, hist.WorkflowExecutionStarted)
     assert (started.workflow_type, started.task_queue) == ("OrderWorkflow", wf.TASK_QUEUE)
-    assert started.input == [{"order_id": "order-1", "quantity": 3}]
+    assert [_value(p) for p in started.input] == [{"order_id": "order-1", "quantity": 3}]
     completed = events[-1].attributes
     assert isinstance(completed, hist.WorkflowExecutionCompleted)
-    assert completed.result == ["reserved 3 for order-1", "charged order-1"]
+    assert completed.result is not None
+    assert _value(completed.result) == ["reserved 3 for order-1", "charged order-1"]
 
 
 def test_a_retried_activity_keeps_its_last_attempt_and_failure() -> None:
@@ -159,11 +167,20 @@ def test_an_event_legato_cannot_replay_is_refused_by_name_and_id(export: str) ->
         history("patched", export)
 
 
-def test_a_payload_in_another_encoding_is_refused_by_name() -> None:
+def test_a_payload_in_another_encoding_is_kept_as_it_was_recorded() -> None:
     data = recorded("order")
     payload = data["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
     payload["metadata"]["encoding"] = "YmluYXJ5L2VuY3J5cHRlZA=="  # binary/encrypted
-    with pytest.raises(ValueError, match=r"event 1 .*'binary/encrypted'"):
+    started = WorkflowHistory.from_json("golden-order", data).events[0].attributes
+    assert isinstance(started, hist.WorkflowExecutionStarted)
+    assert started.input[0].metadata["encoding"] == b"binary/encrypted"
+    assert started.input[0].data == base64.b64decode(payload["data"])
+
+
+def test_a_payload_that_is_not_temporals_payload_is_refused() -> None:
+    data = recorded("order")
+    data["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]["data"] = "not base64!"
+    with pytest.raises(ValueError, match=r"event 1 .*not Temporal's Payload"):
         WorkflowHistory.from_json("golden-order", data)
 
 
@@ -191,12 +208,12 @@ def test_event_attributes_read_under_temporals_names() -> None:
     assert attributes.activity_type.name == "reserve"
     assert attributes.task_queue.name == wf.TASK_QUEUE
     assert attributes.start_to_close_timeout.ToTimedelta() == timedelta(seconds=10)
-    assert attributes.input.payloads == [{"order_id": "order-1", "quantity": 3}]
+    assert [_value(p) for p in attributes.input.payloads] == [{"order_id": "order-1", "quantity": 3}]
     assert not scheduled.HasField("timer_started_event_attributes")
     assert scheduled.timer_started_event_attributes is None
     completed = events[-1].workflow_execution_completed_event_attributes
     assert completed is not None
-    assert completed.result.payloads == [["reserved 3 for order-1", "charged order-1"]]
+    assert [_value(p) for p in completed.result.payloads] == [["reserved 3 for order-1", "charged order-1"]]
 
 
 def test_failure_reads_under_temporals_names() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -13,12 +15,12 @@ from legato._worker.activities import ActivityWorker
 from legato._worker.base import WorkerContext
 from legato._worker.workflows import WorkflowWorker
 from legato.api.command import v1 as cmd
-from legato.api.common.v1 import FailureKind
+from legato.api.common.v1 import FailureKind, Payload
 from legato.api.workflowservice import v1 as api
-from legato.converter import DataConverter
+from legato.converter import DataConverter, PayloadCodec
 from legato.exceptions import ApplicationError
 from legato.testing import ActivityEnvironment
-from tests.sdk.histories import HistoryBuilder
+from tests.sdk.histories import HistoryBuilder, payload, payloads
 from tests.sdk.test_replay import ChargeFirstOrderWorkflow, OrderWorkflow, completed_order_history
 
 # Nothing listens here: a test that reaches the server fails loudly.
@@ -124,7 +126,7 @@ def activity_task(activity_type: str, *args: object, attempt: int = 1) -> api.Ac
         workflow_type="Order",
         activity_id="1",
         activity_type=activity_type,
-        input=list(args),
+        input=payloads(*args),
         attempt=attempt,
         scheduled_time=now,
         started_time=now,
@@ -143,13 +145,13 @@ def activity_worker() -> ActivityWorker:
 
 async def test_async_activity_result_is_reported_as_completed(activity_worker: ActivityWorker) -> None:
     answer = await activity_worker.handle(activity_task("greet", "Ada"))
-    assert answer == api.CompleteActivityTaskRequest(task_token="a", result="Hello, Ada!", identity="test")
+    assert answer == api.CompleteActivityTaskRequest(task_token="a", result=payload("Hello, Ada!"), identity="test")
 
 
 async def test_sync_activity_runs_in_the_thread_pool_with_its_info(activity_worker: ActivityWorker) -> None:
     answer = await activity_worker.handle(activity_task("count-letters", "durable", attempt=3))
     assert isinstance(answer, api.CompleteActivityTaskRequest)
-    assert answer.result == {"letters": 7, "attempt": 3}
+    assert answer.result == payload({"letters": 7, "attempt": 3})
 
 
 async def test_activity_error_is_reported_as_a_failure(activity_worker: ActivityWorker) -> None:
@@ -194,3 +196,30 @@ async def test_activity_environment_captures_heartbeats_and_cancellation() -> No
 def test_failure_of_a_cancelled_activity_has_the_canceled_kind(activity_worker: ActivityWorker) -> None:
     failure = activity_worker._failure(activity_worker._cancellation())
     assert failure.kind is FailureKind.CANCELED
+
+
+class RefusingCodec(PayloadCodec):
+    """A codec whose key is gone: it decodes nothing."""
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        raise ValueError("no key for these payloads")
+
+
+async def test_a_task_the_codec_cannot_decode_fails_without_running_any_code() -> None:
+    context = dataclasses.replace(
+        NOWHERE, data_converter=dataclasses.replace(DataConverter.default, payload_codec=RefusingCodec())
+    )
+    worker = ActivityWorker(context, activities=[greet], executor=None)
+    answer = await worker._decoded_and_handled(activity_task("greet", "Ada"))
+    assert isinstance(answer, api.FailActivityTaskRequest)
+    assert answer.failure.message == "no key for these payloads"
+    workflows = WorkflowWorker(context, workflows=[OrderWorkflow], max_cached_workflows=10, executor=None)
+    h = HistoryBuilder("Order", "o-1")
+    h.workflow_task()
+    failed = await workflows._decoded_and_handled(task_for(h, 1))
+    assert isinstance(failed, api.FailWorkflowTaskRequest)
+    assert failed.cause == "WORKFLOW_WORKER_UNHANDLED_FAILURE"
+    assert not workflows.cache

@@ -15,6 +15,7 @@ from legato_operator.engine.rules import tokens
 from tests.server import http
 from tests.server.http import LIMIT, START, call, ns
 from tests.support.deadline import eventually
+from tests.support.payloads import plain, wire
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ async def test_a_bad_command_names_its_path_in_the_list(base_url: str) -> None:
 
 
 async def test_oversized_args_get_413_naming_field_size_and_limit_and_store_nothing(base_url: str) -> None:
-    status, body = await call("POST", ns(base_url) + "/workflows", {**START, "args": ["x" * LIMIT]})
+    status, body = await call("POST", ns(base_url) + "/workflows", {**START, "args": [wire("x" * LIMIT)]})
     assert status == 413
     assert body["field"] == "args"
     assert "args" in body["message"]
@@ -79,13 +80,13 @@ async def test_a_whole_run_over_http_and_a_stale_token_gets_410(base_url: str) -
     result = asyncio.create_task(call("GET", ns(base_url) + "/workflows/wf-1/result?wait=10"))
     complete = {
         "task_token": task["task_token"],
-        "commands": [{"type": "CompleteWorkflowExecution", "result": 7}],
+        "commands": [{"type": "CompleteWorkflowExecution", "result": wire(7)}],
     }
     assert (await call("POST", ns(base_url) + "/workflow-tasks/complete", complete))[0] == 200
     status, body = await call("POST", ns(base_url) + "/workflow-tasks/complete", complete)
     assert (status, body["error"]) == (410, "TaskNotFound")
     status, outcome = await asyncio.wait_for(result, 5)
-    assert (status, outcome["status"], outcome["result"]) == (200, "COMPLETED", 7)
+    assert (status, outcome["status"], plain(outcome["result"])) == (200, "COMPLETED", 7)
 
 
 async def test_history_pages_with_an_opaque_token(base_url: str) -> None:
@@ -139,7 +140,7 @@ async def test_a_task_queue_reports_its_backlog_and_waiting_pollers(base_url: st
 
 async def test_signal_cancel_and_terminate_over_http(base_url: str) -> None:
     await call("POST", ns(base_url) + "/workflows", START)
-    signal = {"signal_name": "go", "args": [1], "request_id": "s-1"}
+    signal = {"signal_name": "go", "args": [wire(1)], "request_id": "s-1"}
     assert (await call("POST", ns(base_url) + "/workflows/wf-1/signal", signal))[0] == 200
     assert (await call("POST", ns(base_url) + "/workflows/wf-1/cancel", {"reason": "enough"}))[0] == 200
     assert (await call("POST", ns(base_url) + "/workflows/wf-1/terminate", {"reason": "bye"}))[0] == 200

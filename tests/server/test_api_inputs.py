@@ -14,6 +14,7 @@ import pytest
 from legato_operator.engine.rules import tokens
 from tests.server import http
 from tests.server.http import START, call, ns
+from tests.support.payloads import plain, wire
 
 FOREVER = 1e15  # seconds: past what a date can hold when added to now
 
@@ -127,18 +128,20 @@ async def test_a_namespace_with_u0000_is_refused(base_url: str) -> None:
 
 async def test_payloads_and_messages_with_u0000_are_stored_and_read_back_unchanged(base_url: str) -> None:
     odd = "a\u0000b\u001b0\u001b\u001b"
-    task = await start_and_poll(base_url, args=[odd, {odd: [odd]}])
-    failure = {"message": odd, "details": [odd]}
+    # Payload data is bytes (base64 on the wire); the texts around it are stored as text.
+    task = await start_and_poll(base_url, args=[wire(odd), wire({odd: [odd]})])
+    failure = {"message": odd, "details": [wire(odd)], "stack_trace": odd}
     command = {"type": "FailWorkflowExecution", "failure": failure}
     status, _ = await call(
         "POST", ns(base_url) + "/workflow-tasks/complete", {"task_token": task["task_token"], "commands": [command]}
     )
     assert status == 200
     history = await events(base_url)
-    assert history[0]["attributes"]["input"] == [odd, {odd: [odd]}]
+    assert [plain(p) for p in history[0]["attributes"]["input"]] == [odd, {odd: [odd]}]
     assert history[-1]["attributes"]["failure"]["message"] == odd
     status, outcome = await call("GET", ns(base_url) + "/workflows/wf-1/result")
-    assert (status, outcome["failure"]["details"]) == (200, [odd])
+    assert (status, [plain(p) for p in outcome["failure"]["details"]]) == (200, [odd])
+    assert outcome["failure"]["stack_trace"] == odd
 
 
 async def test_a_run_id_in_any_form_python_reads_names_the_same_run(base_url: str) -> None:

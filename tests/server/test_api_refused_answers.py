@@ -10,8 +10,9 @@ import pytest
 
 from tests.server import http
 from tests.server.http import LIMIT, START, call, ns
+from tests.support.payloads import wire
 
-TOO_BIG = "y" * LIMIT
+TOO_BIG = wire("y" * LIMIT)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from legato.client import Client
 from legato.exceptions import RPCError, RPCStatusCode
 from legato_operator.api import auth
 from legato_operator.main import process as server
+from tests.support.payloads import wire
 from tests.support.server_process import SERVER_BIN, ServerProcess
 
 SHOP_TOKEN = "shop-token-0123456789"
@@ -186,9 +187,9 @@ async def test_an_activity_task_token_from_one_namespace_is_refused_in_another(b
     token = activity["task_token"]
     billing = ns(base_url, "billing")
     answers = [
-        ("heartbeat", {"task_token": token, "details": ["50%"]}),
+        ("heartbeat", {"task_token": token, "details": [wire("50%")]}),
         ("fail", {"task_token": token, "failure": {"message": "boom"}}),
-        ("complete", {"task_token": token, "result": "stolen"}),
+        ("complete", {"task_token": token, "result": wire("stolen")}),
     ]
     for name, body in answers:
         status, answer = await call("POST", f"{billing}/activity-tasks/{name}", body, token=ADMIN_TOKEN)

@@ -8,6 +8,7 @@ from legato.api.history import v1 as wire
 from legato_operator.engine.rules import activities, commands, signals, termination, workflow_tasks
 from legato_operator.store import rows
 from tests.server.factories import NOW, activity_task, idle, started_run, types
+from tests.support.payloads import payload, payloads
 
 
 def timer(kind: rows.TimerKind, task: rows.Task) -> rows.Timer:
@@ -25,7 +26,7 @@ def timer(kind: rows.TimerKind, task: rows.Task) -> rows.Timer:
 
 def test_completion_writes_started_with_the_attempt_then_completed_and_schedules_a_workflow_task() -> None:
     run = idle(started_run(), next_event_id=6)
-    b = activities.completed(run, activity_task(run, 5, attempt=3), "ok", "w", NOW)
+    b = activities.completed(run, activity_task(run, 5, attempt=3), payload("ok"), "w", NOW)
     assert types(b) == ["ActivityTaskStarted", "ActivityTaskCompleted", "WorkflowTaskScheduled"]
     started, completed = b.events[0].attributes, b.events[1].attributes
     assert isinstance(started, wire.ActivityTaskStarted)
@@ -37,7 +38,7 @@ def test_completion_writes_started_with_the_attempt_then_completed_and_schedules
 
 def test_completion_while_a_workflow_task_runs_is_buffered() -> None:
     run = started_run()
-    b = activities.completed(run, activity_task(run, 5), "ok", "w", NOW)
+    b = activities.completed(run, activity_task(run, 5), payload("ok"), "w", NOW)
     assert b.events == []
     assert [a.type for a in b.buffered] == ["ActivityTaskStarted", "ActivityTaskCompleted"]
     assert b.execution.wft_needed
@@ -137,11 +138,11 @@ def test_cancel_request_of_a_started_activity_reaches_it_through_heartbeats() ->
 
 
 def test_a_signal_schedules_a_workflow_task_or_waits_behind_the_running_one() -> None:
-    assert types(signals.signal(idle(started_run()), "go", [1], "", NOW)) == [
+    assert types(signals.signal(idle(started_run()), "go", payloads(1), "", NOW)) == [
         "WorkflowExecutionSignaled",
         "WorkflowTaskScheduled",
     ]
-    assert signals.signal(started_run(), "go", [1], "", NOW).buffered[0].type == "WorkflowExecutionSignaled"
+    assert signals.signal(started_run(), "go", payloads(1), "", NOW).buffered[0].type == "WorkflowExecutionSignaled"
 
 
 def test_terminate_closes_the_run_and_ends_the_running_workflow_task() -> None:

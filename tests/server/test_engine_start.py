@@ -12,6 +12,7 @@ from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.engine.rules import start
 from tests.server.factories import NOW, started_run, types
+from tests.support.payloads import payloads
 
 
 def request(**kw: Any) -> api.StartWorkflowRequest:
@@ -61,7 +62,7 @@ def test_id_reuse_policy_decides_whether_a_closed_id_starts_again(
 
 
 def test_the_start_batch_holds_started_scheduled_the_task_and_the_timeout() -> None:
-    b = start.new_run("default", request(args=[1], execution_timeout=60), NOW)
+    b = start.new_run("default", request(args=payloads(1), execution_timeout=60), NOW)
     assert types(b) == ["WorkflowExecutionStarted", "WorkflowTaskScheduled"]
     assert [e.event_id for e in b.events] == [1, 2]
     assert [(t.kind, t.scheduled_event_id, t.state) for t in b.new_tasks] == [("workflow", 2, "ready")]

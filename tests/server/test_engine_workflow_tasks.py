@@ -15,6 +15,7 @@ from legato_operator.engine.rules import batch, commands, tokens, workflow_tasks
 from legato_operator.store import rows
 from tests.server import factories
 from tests.server.factories import NOW, started_run, types
+from tests.support.payloads import payload
 
 
 def complete(ctx: commands.Context, *command_list: cmd.Command) -> batch.Batch:
@@ -93,11 +94,11 @@ def test_cancelling_a_timer_that_fired_during_the_task_drops_the_buffered_firing
 
 
 def test_completing_the_workflow_closes_the_run() -> None:
-    b = complete(commands.Context(started_run()), cmd.CompleteWorkflowExecution(result={"ok": 1}))
+    b = complete(commands.Context(started_run()), cmd.CompleteWorkflowExecution(result=payload({"ok": 1})))
     assert types(b) == ["WorkflowTaskCompleted", "WorkflowExecutionCompleted"]
     assert b.closed
     assert b.execution.status == "COMPLETED"
-    assert b.execution.result == {"ok": 1}
+    assert b.execution.result == payload({"ok": 1}).model_dump(mode="json")
 
 
 def test_failing_the_workflow_records_its_failure() -> None:
@@ -127,7 +128,7 @@ def test_closing_while_events_are_buffered_is_an_unhandled_command() -> None:
 def test_buffered_events_follow_the_command_events_then_a_new_task_is_scheduled() -> None:
     buffered: list[wire.EventAttributes] = [
         wire.ActivityTaskStarted(scheduled_event_id=5, attempt=2),
-        wire.ActivityTaskCompleted(scheduled_event_id=5, started_event_id=0, result=1),
+        wire.ActivityTaskCompleted(scheduled_event_id=5, started_event_id=0, result=payload(1)),
     ]
     b = complete(
         commands.Context(started_run(), buffered=buffered),
@@ -255,6 +256,6 @@ def test_an_unhandled_command_starts_a_fresh_recorded_attempt() -> None:
     run = transient_started()
     buffered: list[wire.EventAttributes] = [wire.WorkflowExecutionSignaled(signal_name="go")]
     ctx = commands.Context(run, buffered=buffered, workflow_task=transient_task(run))
-    b = workflow_tasks.complete(ctx, [cmd.CompleteWorkflowExecution(result=1)], "w", NOW)
+    b = workflow_tasks.complete(ctx, [cmd.CompleteWorkflowExecution(result=payload(1))], "w", NOW)
     assert types(b) == ["WorkflowExecutionSignaled", "WorkflowTaskScheduled"]
     assert (b.execution.wft_attempt, b.closed) == (1, False)

@@ -14,6 +14,7 @@ from legato_operator.engine.services import runner, timer_loop, workers, workflo
 from legato_operator.store import executions
 from tests.server import flows
 from tests.support.deadline import eventually
+from tests.support.payloads import payload, payloads
 
 
 async def version_of(rt: runner.Runtime, run_id: str) -> int:
@@ -64,10 +65,10 @@ async def test_a_duplicate_activity_completion_is_recorded_once(rt: runner.Runti
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
     activity = await flows.activity_task(rt)
-    request = api.CompleteActivityTaskRequest(task_token=activity.task_token, result="first")
+    request = api.CompleteActivityTaskRequest(task_token=activity.task_token, result=payload("first"))
     await workers.complete_activity_task(rt, flows.NS, request)
     with pytest.raises(errors.TaskNotFound):
-        await workers.complete_activity_task(rt, flows.NS, request.model_copy(update={"result": "second"}))
+        await workers.complete_activity_task(rt, flows.NS, request.model_copy(update={"result": payload("second")}))
     assert (await flows.event_types(rt, run.run_id)).count("ActivityTaskCompleted") == 1
 
 
@@ -136,10 +137,10 @@ async def test_a_failed_workflow_task_keeps_the_run_and_fixed_code_resumes_it(rt
     retried = await flows.workflow_task(rt)
     assert retried.attempt == 2
     assert retried.first_event_id == 1
-    await flows.answer(rt, retried, cmd.CompleteWorkflowExecution(result="fixed"))
+    await flows.answer(rt, retried, cmd.CompleteWorkflowExecution(result=payload("fixed")))
     outcome = await workflows.wait_for_close(rt, flows.NS, "wf-1", None, 0)
     assert outcome is not None
-    assert outcome.result == "fixed"
+    assert outcome.result == payload("fixed")
     assert "WorkflowTaskFailed" in await flows.event_types(rt, run.run_id)
 
 
@@ -157,7 +158,7 @@ async def test_a_task_after_a_completed_one_carries_only_the_new_events(rt: runn
 async def test_a_signal_during_a_workflow_task_reaches_the_next_task_once(rt: runner.Runtime) -> None:
     await flows.start(rt)
     task = await flows.workflow_task(rt)
-    signal = api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="go", args=[1], request_id="s-1")
+    signal = api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="go", args=payloads(1), request_id="s-1")
     await workflows.signal_workflow(rt, flows.NS, signal)
     await workflows.signal_workflow(rt, flows.NS, signal)
     await flows.answer(rt, task)
@@ -191,7 +192,7 @@ async def test_a_cancel_request_reaches_a_running_activity_through_its_heartbeat
     run = await flows.start(rt)
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule(heartbeat_timeout=30))
     activity = await flows.activity_task(rt)
-    heartbeat = api.HeartbeatActivityTaskRequest(task_token=activity.task_token, details=["50%"])
+    heartbeat = api.HeartbeatActivityTaskRequest(task_token=activity.task_token, details=payloads("50%"))
     assert not (await workers.heartbeat_activity_task(rt, flows.NS, heartbeat)).cancel_requested
     await flows.answer(rt, await _signal_task(rt), cmd.RequestCancelActivityTask(scheduled_event_id=5))
     assert (await workers.heartbeat_activity_task(rt, flows.NS, heartbeat)).cancel_requested

@@ -12,6 +12,7 @@ from legato.api.workflowservice import v1 as api
 from legato_operator.engine.services import runner, workers
 from legato_operator.store import db, rows
 from tests.server import flows
+from tests.support.payloads import payload
 
 
 def _allowed(migration: str, column: str) -> set[str]:
@@ -44,7 +45,7 @@ async def test_event_ids_are_dense_from_one_through_a_whole_run(rt: runner.Runti
     await flows.answer(rt, await flows.workflow_task(rt), flows.schedule())
     activity = await flows.activity_task(rt)
     await workers.complete_activity_task(rt, flows.NS, api.CompleteActivityTaskRequest(task_token=activity.task_token))
-    await flows.answer(rt, await flows.workflow_task(rt), cmd.CompleteWorkflowExecution(result=1))
+    await flows.answer(rt, await flows.workflow_task(rt), cmd.CompleteWorkflowExecution(result=payload(1)))
     ids = [e.event_id for e in await flows.events(rt, run.run_id)]
     assert ids == list(range(1, len(ids) + 1))
     assert (await flows.event_types(rt, run.run_id))[-1] == "WorkflowExecutionCompleted"

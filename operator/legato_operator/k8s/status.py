@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, FailureKind, Payload, WorkflowExecutionStatus
 from legato.api.workflowservice import v1 as api
+from legato_operator import payloads
 from legato_operator.k8s import builders, models
 
 # Condition types.
@@ -391,8 +392,9 @@ def _failure_summary(failure: Failure) -> models.FailureSummary:
     return models.FailureSummary(message=_clip(failure_line(failure), models.MAX_RESULT_CHARS), type=kind[:1000])
 
 
-def _result(value: Any) -> tuple[str, bool]:
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+def _result(result: Payload | None) -> tuple[str, bool]:
+    # Decoded when json/plain; an encoded result (a codec's) shows as its encoding and size.
+    text = payloads.text_for_people(result)
     if len(text) <= models.MAX_RESULT_CHARS:
         return text, False
     return text[: models.MAX_RESULT_CHARS], True

@@ -34,7 +34,7 @@ from pydantic.alias_generators import to_camel
 
 from legato.api.common.v1 import RetryPolicy, WorkflowExecutionStatus
 from legato.api.workflowservice import v1 as api
-from legato_operator import errors, limits
+from legato_operator import errors, limits, payloads
 from legato_operator.engine.rules import keys
 from legato_operator.engine.services import resources, runner, workflows
 from legato_operator.engine.services import task_queues as queue_load
@@ -139,7 +139,8 @@ def start_request(
             workflow_id=spec.workflow_id or key.name,
             workflow_type=spec.workflow_type,
             task_queue=spec.task_queue,
-            args=spec.args,
+            # People write JSON; the run gets json/plain payloads, as an SDK client sends.
+            args=payloads.from_json(spec.args, "spec.args"),
             id_reuse_policy=_REUSE_POLICIES[spec.id_reuse_policy],
             execution_timeout=_seconds(spec.execution_timeout),
             retry_policy=_retry_policy(spec.retry_policy),
@@ -148,8 +149,8 @@ def start_request(
             identity=IDENTITY,
         )
         payload_limits.check_payloads(request)
-    except (ValueError, errors.PayloadTooLarge) as e:
-        message = e.message if isinstance(e, errors.PayloadTooLarge) else _validation_message(e)
+    except (ValueError, errors.PayloadTooLarge, errors.InvalidArgument) as e:
+        message = _validation_message(e) if isinstance(e, ValueError) else e.message
         raise StartRefused("InvalidSpec", message) from e
     return request
 
@@ -238,18 +239,18 @@ async def _send_signal(rt: runner.Runtime, link: rows.WorkflowResource, signal: 
     """Signal the resource's run; None when delivered, else why it cannot ever be."""
     # Deterministic: a redelivery after a crash is deduplicated by the engine.
     digest = hashlib.sha256(signal.id.encode()).hexdigest()[:32]
-    request = api.SignalWorkflowRequest(
-        workflow_id=link.workflow_id,
-        signal_name=signal.name,
-        args=signal.args,
-        run_id=link.run_id,
-        request_id=f"workflow-resource/{link.key.uid}/signal/{digest}",
-        identity=IDENTITY,
-    )
     try:
+        request = api.SignalWorkflowRequest(
+            workflow_id=link.workflow_id,
+            signal_name=signal.name,
+            args=payloads.from_json(signal.args, f"spec.signals[{signal.id}].args"),
+            run_id=link.run_id,
+            request_id=f"workflow-resource/{link.key.uid}/signal/{digest}",
+            identity=IDENTITY,
+        )
         rt.limits.check_payloads(request)
-    # Too large for this server: it will never be delivered, whatever the run does.
-    except errors.PayloadTooLarge as e:
+    # Too large for this server, or not JSON: it will never be delivered, whatever the run does.
+    except (errors.PayloadTooLarge, errors.InvalidArgument) as e:
         await resources.refuse_signal(rt, link.key, signal.id, e.message)
         return e.message
     return await resources.signal(rt, link.key, signal.id, request)

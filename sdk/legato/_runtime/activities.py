@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from legato import exceptions
 from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Payload
 from legato.api.common.v1 import RetryState as WireRetryState
 from legato.api.history import v1 as hist
 from legato.converter import DataConverter
@@ -134,10 +135,10 @@ def resolve(state: ActivityState, event: hist.HistoryEvent, converter: DataConve
     state.future.set_exception(_failure_for(state, a, converter))
 
 
-def _resolve_completed(state: ActivityState, result: Any, converter: DataConverter) -> None:
+def _resolve_completed(state: ActivityState, result: Payload | None, converter: DataConverter) -> None:
     try:
-        value = converter.payload_converter.from_payload(result, state.result_type)
-    except TypeError as e:
+        value = None if result is None else converter.payload_converter.from_payload(result, state.result_type)
+    except Exception as e:
         state.future.set_exception(e)
     else:
         state.future.set_result(value)

@@ -252,7 +252,7 @@ class WorkflowInstance(DeterministicLoop):
             return
         try:
             args = self.converter.payload_converter.from_payloads(a.input, handler.arg_types)
-        except TypeError:
+        except Exception:
             logger.warning(
                 "Signal %r to workflow %r has input that does not fit the handler; dropped it",
                 a.signal_name,

@@ -15,9 +15,6 @@ error naming its type and event id, rather than replayed wrongly.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -81,31 +78,19 @@ def event_from_json(event: Json) -> HistoryEvent:
         raise UnsupportedHistoryError(f"History event {event_id} ({kind.event_name}) cannot be read: {e}") from e
 
 
-def payload_value(payload: Json) -> Any:
-    """One Temporal payload as the value Legato's wire carries.
+def payload_value(payload: Json) -> common.Payload:
+    """One Temporal payload as Legato's: the same metadata and bytes, whatever the encoding.
 
-    The one place payloads are converted: ``json/plain`` data is decoded to its JSON value
-    and ``binary/null`` is None; any other encoding (protobuf, a codec's output) is refused.
+    Temporal's proto JSON and Legato's wire write a payload alike, so it is kept as it is:
+    a codec's output replays through the same codec, as on Temporal.
     """
-    metadata = payload.get("metadata") or {}
-    encoding = _b64(metadata.get("encoding", "")).decode()
-    if encoding == "binary/null":
-        return None
-    if encoding != "json/plain":
-        raise UnsupportedHistoryError(
-            f"Payload encoding {encoding!r} is not supported yet (only json/plain and binary/null)"
-        )
-    return json.loads(_b64(payload.get("data", "")))
+    try:
+        return common.Payload.model_validate(payload)
+    except ValidationError as e:
+        raise UnsupportedHistoryError(f"A payload is not Temporal's Payload: {e.errors()[0]['msg']}") from e
 
 
 # --- scalars ---
-
-
-def _b64(text: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except binascii.Error as e:
-        raise UnsupportedHistoryError(f"{text[:40]!r} is not base64") from e
 
 
 def _int(value: Any) -> int:
@@ -159,11 +144,11 @@ def _name(value: Any) -> str:
 # --- messages ---
 
 
-def _payloads(value: Any) -> list[Any]:
+def _payloads(value: Any) -> list[common.Payload]:
     return [payload_value(p) for p in (value or {}).get("payloads", [])]
 
 
-def _single(value: Any) -> Any:
+def _single(value: Any) -> common.Payload | None:
     # A result is Payloads holding one payload (none for a workflow that returned nothing).
     values = _payloads(value)
     return values[0] if values else None
@@ -186,13 +171,12 @@ def _failure(value: Json | None) -> common.Failure | None:
         return None
     message, stack_trace = str(value.get("message", "")), str(value.get("stackTrace", ""))
     # A failure converter that encodes attributes moves message and stack trace into a payload.
-    if value.get("encodedAttributes"):
-        encoded = payload_value(value["encodedAttributes"]) or {}
-        message, stack_trace = encoded.get("message", message), encoded.get("stack_trace", stack_trace)
+    encoded = value.get("encodedAttributes")
     return common.Failure(
         message=message,
         source=str(value.get("source", "")),
         stack_trace=stack_trace,
+        encoded_attributes=payload_value(encoded) if encoded else None,
         cause=_failure(value.get("cause")),
         **_failure_info(value),
     )

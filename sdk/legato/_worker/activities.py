@@ -146,6 +146,9 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             workflow_type=task.workflow_type,
         )
 
+    def _undecodable(self, task: api.ActivityTask, error: Exception) -> ActivityAnswer:
+        return self._fail(task, self._failure(error))
+
     def _too_large(self, task: api.ActivityTask, error: RPCError) -> ActivityAnswer:
         refused = ApplicationError(
             f"Activity result too large for the server: {error.message}", type="PayloadTooLarge", non_retryable=True

@@ -13,17 +13,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
+from pydantic import BaseModel
+
 from legato import _service, _transport
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato.converter import DataConverter
+from legato.converter._data_converter import decode_wire, encode_wire
 from legato.exceptions import RPCError
 from legato.service import RetryConfig
 
 logger = logging.getLogger(__name__)
 
 Task = TypeVar("Task", api.WorkflowTask, api.ActivityTask)
-Answer = TypeVar("Answer")
+Answer = TypeVar("Answer", bound=BaseModel)
 Definition = TypeVar("Definition")
 
 HTTP_TOO_LARGE = 413
@@ -90,7 +93,7 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     async def process(self, task: Task) -> None:
         """Handle a task and send its answer; an answer the server no longer wants is dropped."""
-        answer = await self.handle(task)
+        answer = await encode_wire(self._converter, await self._decoded_and_handled(task))
         try:
             await self._deliver(task, answer)
         # Timed out, retried elsewhere or answered already: the server recorded nothing.
@@ -100,6 +103,16 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         except RPCError as e:
             self._dropped(task)
             logger.warning("Could not answer the %s task of %r: %s", self.kind, task.workflow_id, e.message)
+
+    async def _decoded_and_handled(self, task: Task) -> Answer:
+        # The codec runs here, around the task as a whole: what the worker's code sees is
+        # decoded, and everything it answers is encoded, field by field, whatever the field.
+        try:
+            decoded = await decode_wire(self._converter, task)
+        except Exception as e:
+            logger.warning("Could not decode the %s task of %r: %s", self.kind, task.workflow_id, e)
+            return self._undecodable(task, e)
+        return await self.handle(decoded)
 
     async def _deliver(self, task: Task, answer: Answer) -> None:
         try:
@@ -111,6 +124,10 @@ class TaskWorker(ABC, Generic[Task, Answer]):
                 raise
             logger.warning("The answer to the %s task of %r is too large: %s", self.kind, task.workflow_id, e.message)
             await self._answer(self._too_large(task, e))
+
+    @abstractmethod
+    def _undecodable(self, task: Task, error: Exception) -> Answer:
+        """The answer that fails ``task`` because the payload codec could not decode it."""
 
     @abstractmethod
     def _too_large(self, task: Task, error: RPCError) -> Answer:

@@ -65,11 +65,11 @@ class Heartbeater:
 
     async def _send(self, details: list[Any]) -> None:
         try:
-            payloads = self._converter.payload_converter.to_payloads(details)
+            payloads = await self._converter.encode(details)
             request = api.HeartbeatActivityTaskRequest(task_token=self._task.task_token, details=payloads)
             response = await self._service.heartbeat_activity_task(request)
         # A lost heartbeat is not fatal: the next one, or the timeout, settles it.
-        except (RPCError, TypeError) as e:
+        except (RPCError, TypeError, ValueError) as e:
             logger.warning("Heartbeat of activity %r failed: %s", self._task.activity_id, e)
             return
         if response.cancel_requested:

@@ -22,6 +22,7 @@ from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure
 from legato.api.history.v1 import HistoryEvent
 from legato.api.workflowservice import v1 as api
+from legato.converter._data_converter import decode_wire
 from legato.exceptions import NondeterminismError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry
@@ -111,8 +112,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
     async def _full_history(self, task: api.WorkflowTask) -> list[HistoryEvent]:
         if task.first_event_id <= 1:
             return list(task.history)
-        earlier = self._service.history(task.workflow_id, task.run_id)
-        return [e async for e in earlier if e.event_id < task.first_event_id] + list(task.history)
+        fetched = self._service.history(task.workflow_id, task.run_id)
+        earlier = [e async for e in fetched if e.event_id < task.first_event_id]
+        # The task itself was decoded on arrival; the earlier events come raw from the server.
+        return [await decode_wire(self._converter, e) for e in earlier] + list(task.history)
 
     async def _activate(self, instance: WorkflowInstance, events: list[HistoryEvent]) -> list[cmd.Command]:
         # Replaying a long history is CPU work; a thread keeps the worker's loop responsive.
@@ -138,6 +141,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             f"(task queue {self._task_queue!r}), available workflows: {self._registered(self._definitions)}",
             type="NotFoundError",
         )
+
+    def _undecodable(self, task: api.WorkflowTask, error: Exception) -> WorkflowTaskAnswer:
+        # Failed, not timed out: the server retries the task (a codec fixed by then decodes it).
+        return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(error))
 
     def _too_large(self, task: api.WorkflowTask, error: RPCError) -> WorkflowTaskAnswer:
         failure = Failure(message=f"Workflow task completion too large for the server: {error.message}")

@@ -10,5 +10,6 @@ import these, so there is one definition of the wire. Nothing here does I/O or h
 Conventions:
     * Durations are seconds as floats (``start_to_close_timeout: 30.0``).
     * Times are timezone-aware UTC datetimes, ISO 8601 on the wire.
-    * Payloads are JSON values; ``legato.converter`` turns Python values into them and back.
+    * Payloads are Temporal's ``Payload`` (metadata + bytes, base64 in JSON); ``legato.converter``
+      turns Python values into them and back.
 """

@@ -23,6 +23,7 @@ from legato._worker import runner
 from legato.api.history.v1 import WorkflowExecutionStarted
 from legato.client import Client, WorkflowHistory
 from legato.converter import DataConverter
+from legato.converter._data_converter import decode_wire
 from legato.worker.workflow_sandbox import SandboxedWorkflowRunner, UnsandboxedWorkflowRunner, WorkflowRunner
 
 __all__ = [
@@ -205,7 +206,9 @@ class Replayer:
             Exception: The code fails its workflow task (when raise_on_replay_failure).
         """
         try:
-            self._replay(history)
+            # Histories are stored encoded: the codec decodes them first, as a worker's does.
+            events = [await decode_wire(self._converter, e) for e in history.events]
+            self._replay(WorkflowHistory(history.workflow_id, events))
         except Exception as e:
             if raise_on_replay_failure:
                 raise

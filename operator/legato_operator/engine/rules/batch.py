@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from legato.api.common.v1 import Failure, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, Payload, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator.engine.rules import keys
 from legato_operator.store import rows
@@ -175,13 +175,15 @@ class Batch:
         """Delete this run's timers of ``kinds`` with ``ref``."""
         self.deleted_timers.append(rows.TimerSelector(self.execution.run_id, kinds, ref))
 
-    def close(self, status: WorkflowExecutionStatus, *, result: Any = None, failure: Failure | None = None) -> None:
+    def close(
+        self, status: WorkflowExecutionStatus, *, result: Payload | None = None, failure: Failure | None = None
+    ) -> None:
         """Close the run: its tasks, timers and buffered events go with it (the service
         deletes them all); the close event is the caller's."""
         self.update(
             status=status,
             close_time=self.now,
-            result=result,
+            result=None if result is None else result.model_dump(mode="json"),
             failure=None if failure is None else failure.model_dump(mode="json"),
             wft_scheduled_id=0,
             wft_started_id=0,

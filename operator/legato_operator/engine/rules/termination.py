@@ -7,22 +7,31 @@ how everything ended.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, FailureKind, Payload, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator.engine.rules import batch, signals
 from legato_operator.store import rows
 
 
 def terminate(
-    execution: rows.Execution, buffered: list[wire.EventAttributes], reason: str, identity: str, now: datetime
+    execution: rows.Execution,
+    buffered: list[wire.EventAttributes],
+    reason: str,
+    identity: str,
+    now: datetime,
+    details: Sequence[Payload] = (),
 ) -> batch.Batch:
-    """WorkflowExecutionTerminated: the run closes now, whatever its code is doing."""
+    """WorkflowExecutionTerminated: the run closes now, whatever its code is doing; the
+    caller's details (payloads, as they came) go into the event and the run's failure."""
     signals.require_running(execution)
     b = _force_close(execution, buffered, now)
-    b.append(wire.WorkflowExecutionTerminated(reason=reason, identity=identity))
-    failure = Failure(message=reason or "Workflow terminated", kind=FailureKind.TERMINATED, source="server")
+    b.append(wire.WorkflowExecutionTerminated(reason=reason, details=list(details), identity=identity))
+    failure = Failure(
+        message=reason or "Workflow terminated", kind=FailureKind.TERMINATED, source="server", details=list(details)
+    )
     b.close(WorkflowExecutionStatus.TERMINATED, failure=failure)
     return b
 

@@ -311,9 +311,10 @@ async def heartbeat_activity_task(
 ) -> api.HeartbeatActivityTaskResponse:
     """Record progress and push the heartbeat timeout on; says whether a cancel was requested."""
     token = tokens.decode_activity(request.task_token)
+    details = [p.model_dump(mode="json") for p in request.details]
 
     async def change(tx: runner.Tx) -> api.HeartbeatActivityTaskResponse:
-        task = await tasks.heartbeat(tx.conn, token.run_id, token.scheduled_event_id, token.attempt, request.details)
+        task = await tasks.heartbeat(tx.conn, token.run_id, token.scheduled_event_id, token.attempt, details)
         if task is None or task.namespace != namespace:
             raise activities.not_held(token)
         for timer in activities.attempt_timers(task, rt.clock.now()):

@@ -244,7 +244,7 @@ async def terminate_workflow(rt: runner.Runtime, namespace: str, request: api.Te
     async def change(tx: runner.Tx) -> None:
         ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
         buffered = await history.buffered(tx.conn, ex)
-        b = termination.terminate(ex, buffered, request.reason, request.identity, rt.clock.now())
+        b = termination.terminate(ex, buffered, request.reason, request.identity, rt.clock.now(), request.details)
         await writer.write(tx, b)
 
     await rt.run("terminate_workflow", change)

@@ -58,7 +58,7 @@ class CancelTimer(WireModel):
 
 class CompleteWorkflowExecution(WireModel):
     type: Literal["CompleteWorkflowExecution"] = "CompleteWorkflowExecution"
-    result: Payload = None
+    result: Payload | None = None
 
 
 class FailWorkflowExecution(WireModel):

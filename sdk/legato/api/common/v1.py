@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-# A payload is any JSON value; a list of them carries a call's arguments.
-Payload = Any
-Payloads = list[Any]
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 # Temporal's limit for ids and type names; keeps rows and labels bounded.
 MAX_NAME_LENGTH = 1000
@@ -54,6 +52,53 @@ class WireModel(BaseModel):
     """Base of every wire model: unknown fields are refused so a typo names itself."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _from_base64(value: Any) -> Any:
+    # Proto3 JSON writes bytes as standard base64 and readers accept the URL-safe form too;
+    # bytes given as bytes (in Python) pass as they are.
+    if not isinstance(value, str):
+        return value
+    try:
+        return base64.b64decode(value.replace("-", "+").replace("_", "/"), validate=True)
+    except binascii.Error:
+        raise ValueError("is not base64") from None
+
+
+def _to_base64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+# Bytes that are standard base64 in JSON, as proto3 JSON writes them. (pydantic's own
+# base64 modes write the URL-safe alphabet, or break lines: neither is what Temporal reads.)
+Base64Bytes = Annotated[
+    bytes,
+    BeforeValidator(_from_base64),
+    PlainSerializer(_to_base64, when_used="json"),
+    WithJsonSchema({"type": "string", "contentEncoding": "base64"}),
+]
+
+
+class Payload(WireModel):
+    """A value as ``temporalio.api.common.v1.Payload``: metadata (``encoding`` above all)
+    and the encoded bytes.
+
+    On the wire it is Temporal's proto3 JSON, bytes as base64:
+    ``{"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": "eyJhIjoxfQ=="}``. The
+    server stores and returns payloads as they came: only ``legato.converter`` (and a
+    ``PayloadCodec``) on the client and the worker give them a meaning.
+    """
+
+    metadata: dict[str, Base64Bytes] = Field(default_factory=dict)
+    data: Base64Bytes = b""
+
+    def __repr__(self) -> str:
+        encoding = self.metadata.get("encoding", b"").decode("utf-8", "replace")
+        return f"Payload(encoding={encoding!r}, data={self.data[:64]!r}{'...' if len(self.data) > 64 else ''})"
+
+
+# The arguments of a call, the details of a failure or a heartbeat.
+Payloads = list[Payload]
 
 
 class RetryPolicy(WireModel):
@@ -131,6 +176,9 @@ class Failure(WireModel):
     # Seconds before the next retry, overriding the policy's backoff (ApplicationError's).
     next_retry_delay: float | None = Field(default=None, ge=0, le=MAX_DURATION_SECONDS, allow_inf_nan=False)
     activity: ActivityFailureInfo | None = None
+    # The message and stack trace as one payload, when the failure converter encodes them
+    # (``encode_common_attributes``): a codec may then encrypt them too.
+    encoded_attributes: Payload | None = None
     cause: Failure | None = None
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from legato.api.common.v1 import Payload
 from legato.api.enums import v1 as enums
 
 # Fields that are {"name": ...} messages in Temporal's protos.
@@ -60,7 +61,7 @@ class Named(_Message):
 class Payloads(_Message):
     """Temporal's ``Payloads``: the payloads of a call's arguments or result."""
 
-    payloads: list[Any]
+    payloads: list[Payload]
 
 
 @dataclass(frozen=True)

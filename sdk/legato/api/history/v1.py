@@ -100,7 +100,7 @@ class ActivityTaskCompleted(WireModel):
     type: Literal["ActivityTaskCompleted"] = "ActivityTaskCompleted"
     scheduled_event_id: int
     started_event_id: int
-    result: Payload = None
+    result: Payload | None = None
     identity: str = ""
 
 
@@ -156,7 +156,7 @@ class TimerCanceled(WireModel):
 
 class WorkflowExecutionCompleted(WireModel):
     type: Literal["WorkflowExecutionCompleted"] = "WorkflowExecutionCompleted"
-    result: Payload = None
+    result: Payload | None = None
     workflow_task_completed_event_id: int
 
 
@@ -194,6 +194,7 @@ class WorkflowExecutionCanceled(WireModel):
 class WorkflowExecutionTerminated(WireModel):
     type: Literal["WorkflowExecutionTerminated"] = "WorkflowExecutionTerminated"
     reason: str = ""
+    details: Payloads = Field(default_factory=list)
     identity: str = ""
 
 

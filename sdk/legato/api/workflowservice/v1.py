@@ -135,7 +135,7 @@ class DescribeWorkflowResponse(WireModel):
     history_length: int
     pending_activities: list[PendingActivity] = Field(default_factory=list)
     pending_workflow_task: PendingWorkflowTask | None = None
-    result: Payload = None
+    result: Payload | None = None
     failure: Failure | None = None
 
 
@@ -155,7 +155,7 @@ class WorkflowResultResponse(WireModel):
 
     run_id: str
     status: WorkflowExecutionStatus
-    result: Payload = None
+    result: Payload | None = None
     failure: Failure | None = None
 
 
@@ -226,7 +226,7 @@ class ActivityTask(WireModel):
 
 class CompleteActivityTaskRequest(WireModel):
     task_token: str
-    result: Payload = None
+    result: Payload | None = None
     identity: Identity = ""
 
 
@@ -266,6 +266,7 @@ class TerminateWorkflowRequest(WireModel):
     workflow_id: Name
     run_id: RunId = None
     reason: str = ""
+    details: Payloads = Field(default_factory=list)
     identity: Identity = ""
 
 
