@@ -28,10 +28,11 @@ def main() -> None:
     entries: dict[str, signatures.Entry] = {}
     for module in signatures.MODULES:
         entries.update(signatures.describe_module("temporalio", module))
-    table = {"temporalio": metadata.version("temporalio"), "entries": entries}
-    lines = [f"  {json.dumps(k)}: {json.dumps(v, sort_keys=True)}" for k, v in sorted(entries.items())]
-    out.write_text('{\n "temporalio": %s,\n "entries": {\n%s\n }\n}\n' % (json.dumps(table["temporalio"]), ",\n".join(lines)))
-    print(f"{len(entries)} entries of temporalio {table['temporalio']} written to {out}")
+    version = metadata.version("temporalio")
+    # One entry a line, so that a temporalio upgrade reads as a diff of the names that changed.
+    lines = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, sort_keys=True)}" for k, v in sorted(entries.items()))
+    out.write_text(f'{{\n "temporalio": {json.dumps(version)},\n "entries": {{\n{lines}\n }}\n}}\n')
+    print(f"{len(entries)} entries of temporalio {version} written to {out}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def defn(fn: CallableType) -> CallableType: ...
 
 @overload
 def defn(
-    *, name: str | None = None, dynamic: bool = False, no_thread_cancel_exception: bool = False
+    *, name: str | None = None, no_thread_cancel_exception: bool = False, dynamic: bool = False
 ) -> Callable[[CallableType], CallableType]: ...
 
 
@@ -42,17 +42,17 @@ def defn(
     fn: CallableType | None = None,
     *,
     name: str | None = None,
-    dynamic: bool = False,
     no_thread_cancel_exception: bool = False,
+    dynamic: bool = False,
 ) -> CallableType | Callable[[CallableType], CallableType]:
     """Mark a function (async or sync) as an activity.
 
     Args:
         fn: The function (when used without parentheses).
         name: The activity type name; the function's name by default.
-        dynamic: Not supported yet.
         no_thread_cancel_exception: Accepted for compatibility; Legato never raises
             into threads (sync activities poll ``is_cancelled()``).
+        dynamic: Not supported yet.
     """
     if dynamic:
         raise NotImplementedError("Dynamic activities are not supported by Legato yet")

@@ -88,7 +88,8 @@ def public_names(module: types.ModuleType, package: str) -> list[str]:
     """A module's public names: its ``__all__``, else what it defines (not what it imports)."""
     declared = getattr(module, "__all__", None)
     if declared is not None:
-        return sorted(declared)
+        # Some of temporalio's __all__ lists hold private helpers; they are not API.
+        return sorted(n for n in declared if not n.startswith("_"))
     return sorted(n for n in dir(module) if not n.startswith("_") and _defined_in(getattr(module, n), package))
 
 
@@ -228,21 +229,35 @@ def mismatch(expected: Entry, actual: Entry) -> str | None:
     # A property and a dataclass field read the same; a class and a dataclass construct the same.
     if len(kinds) > 1 and not (kinds <= {"property", "field", "attribute"} or kinds <= {"class", "dataclass"}):
         return f"is a {actual['kind']}, temporalio's is a {expected['kind']}"
-    for attr in ("value", "async", "params"):
+    for attr in ("value", "async"):
         if attr in expected and attr in actual and expected[attr] != actual[attr]:
-            return f"{attr}: {_show(actual[attr])} != temporalio's {_show(expected[attr])}"
+            return f"{attr}: {actual[attr]!r} != temporalio's {expected[attr]!r}"
+    if expected.get("params") is not None and actual.get("params") != expected["params"]:
+        return _params_mismatch(expected["params"], actual.get("params") or [])
     if expected["kind"] == "field" == actual["kind"] and expected["default"] != actual["default"]:
-        return f"default: {actual['default']} != temporalio's {expected['default']}"
+        return f"default: {_default(actual['default'])} != temporalio's {_default(expected['default'])}"
     return None
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "(" + ", ".join(_param(p) for p in value) + ")"
-    return repr(value)
+def _params_mismatch(expected: list[list[Any]], actual: list[list[Any]]) -> str:
+    """The first parameter that differs, and the parameters missing or extra."""
+    names = [p[0] for p in expected]
+    have = [p[0] for p in actual]
+    missing = [n for n in names if n not in have]
+    extra = [n for n in have if n not in names]
+    if missing or extra:
+        return f"params: missing {missing}, extra {extra}"
+    for want, got in zip(expected, actual, strict=True):
+        if want != got:
+            return f"param {_param(got)} != temporalio's {_param(want)} (at {names.index(want[0])})"
+    return "params: order differs"
 
 
 def _param(p: list[Any]) -> str:
     name, kind, default = p
     prefix = {"var_positional": "*", "var_keyword": "**", "keyword_only": "kw:"}.get(kind, "")
     return f"{prefix}{name}" + ("" if default is None else f"={default}")
+
+
+def _default(value: str | None) -> str:
+    return "(none)" if value is None else value

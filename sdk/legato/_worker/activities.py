@@ -21,6 +21,7 @@ from legato._runtime.definitions import ActivityDefinition
 from legato._runtime.info import ActivityInfo
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
+from legato.common import Priority
 from legato.exceptions import ApplicationError, CancelledError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry
@@ -38,9 +39,20 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
     # A finished activity's answer outlasts a server restart: losing it would run it again.
     respond_within = 120.0
 
-    def __init__(self, context: WorkerContext, *, activities: Sequence[Any], executor: Executor | None) -> None:
+    def __init__(
+        self,
+        context: WorkerContext,
+        *,
+        activities: Sequence[Any],
+        executor: Executor | None,
+        interceptors: Sequence[Any] = (),
+        throttle: tuple[float, float] = (60.0, 30.0),
+    ) -> None:
         super().__init__(context)
         self._executor = executor
+        self._interceptors = interceptors
+        # The worker's (max, default) heartbeat throttle intervals, in seconds.
+        self._throttle = throttle
         definitions = map(ActivityDefinition.must_from_callable, activities)
         self._definitions = registry(definitions, lambda d: d.name, "activity")
         for defn in self._definitions.values():
@@ -69,7 +81,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             self._service,
             task,
             self._converter,
-            interval=_throttle(task),
+            interval=_throttle(task, *self._throttle),
             on_cancel=lambda: self._cancel(task),
         )
         context.heartbeat = heartbeater.record
@@ -131,12 +143,14 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             activity_id=task.activity_id,
             activity_type=task.activity_type,
             attempt=task.attempt,
+            current_attempt_scheduled_time=task.scheduled_time,
             heartbeat_details=self._converter.payload_converter.from_payloads(task.heartbeat_details),
             heartbeat_timeout=seconds(task.heartbeat_timeout),
+            is_local=False,
+            namespace=self._service.namespace,
             schedule_to_close_timeout=seconds(task.schedule_to_close_timeout),
-            start_to_close_timeout=seconds(task.start_to_close_timeout),
             scheduled_time=task.scheduled_time,
-            current_attempt_scheduled_time=task.scheduled_time,
+            start_to_close_timeout=seconds(task.start_to_close_timeout),
             started_time=task.started_time,
             task_queue=self._task_queue,
             task_token=task.task_token,
@@ -144,6 +158,8 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             workflow_namespace=self._service.namespace,
             workflow_run_id=task.run_id,
             workflow_type=task.workflow_type,
+            priority=Priority.default,
+            retry_policy=None,
         )
 
     def _too_large(self, task: api.ActivityTask, error: RPCError) -> ActivityAnswer:
@@ -170,8 +186,8 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             await self._answers.fail_activity_task(answer)
 
 
-def _throttle(task: api.ActivityTask) -> float:
-    """Temporal's heartbeat throttle: 80% of the heartbeat timeout, 30s without one, 60s at most."""
+def _throttle(task: api.ActivityTask, most: float, default: float) -> float:
+    """Temporal's heartbeat throttle: 80% of the heartbeat timeout, ``default`` without one, ``most`` at most."""
     if task.heartbeat_timeout:
-        return min(task.heartbeat_timeout * 0.8, 60.0)
-    return 30.0
+        return min(task.heartbeat_timeout * 0.8, most)
+    return min(default, most)

@@ -18,6 +18,7 @@ from concurrent.futures import Executor
 from legato._runtime import replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
+from legato._runtime.interceptor import Interceptor
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure
 from legato.api.history.v1 import HistoryEvent
@@ -46,8 +47,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         max_cached_workflows: int,
         executor: Executor | None,
         failure_exception_types: Sequence[type[BaseException]] = (),
+        interceptors: Sequence[Interceptor] = (),
     ) -> None:
         super().__init__(context)
+        self._interceptors = interceptors
         self._max_cached = max_cached_workflows
         self._executor = executor
         self._failure_types = tuple(failure_exception_types)
@@ -97,6 +100,7 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             run_id=task.run_id,
             data_converter=self._converter,
             failure_exception_types=self._failure_types,
+            interceptors=self._interceptors,
         )
         return instance, await self._full_history(task)
 
