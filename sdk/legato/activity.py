@@ -70,7 +70,8 @@ def info() -> Info:
     Raises:
         RuntimeError: Not called from an activity.
     """
-    return activity_context.current().info
+    context = activity_context.current()
+    return context.outbound.info() if context.outbound is not None else context.info
 
 
 def in_activity() -> bool:
@@ -84,7 +85,11 @@ def heartbeat(*details: Any) -> None:
     Heartbeats are throttled by the worker and sent in the background. An activity with
     a ``heartbeat_timeout`` must heartbeat within it or the server times the attempt out.
     """
-    activity_context.current().heartbeat(details)
+    context = activity_context.current()
+    if context.outbound is not None:
+        context.outbound.heartbeat(*details)
+    else:
+        context.heartbeat(details)
 
 
 def is_cancelled() -> bool:

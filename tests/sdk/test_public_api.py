@@ -134,6 +134,17 @@ PUBLIC = {
         "default",
     ],
     "legato.testing": ["ActivityEnvironment"],
+    "legato.envconfig": [
+        "ClientConfig",
+        "ClientConfigProfile",
+        "ClientConfigProfileDict",
+        "ClientConfigTLS",
+        "ClientConfigTLSDict",
+        "ClientConnectConfig",
+        "ConfigError",
+        "DataSource",
+    ],
+    "legato.runtime": ["LoggingConfig", "PrometheusConfig", "Runtime", "TelemetryConfig", "TelemetryFilter"],
     "legato.service": [
         "HttpConnectProxyConfig",
         "KeepAliveConfig",

@@ -176,7 +176,6 @@ DIFFERENCES: dict[str, str] = {
     "runtime:*Metric*": "metrics are Prometheus only (PrometheusConfig); no buffered or OpenTelemetry metrics",
     "runtime:OpenTelemetry*": "no OpenTelemetry export",
     "runtime:LogForwardingConfig": "no log forwarding: the SDK logs through Python's logging",
-    "runtime:TelemetryFilter": "no core-log filters: the SDK logs through Python's logging",
     "runtime:LoggingFormat": "no core-log formats: the SDK logs through Python's logging",
 }
 

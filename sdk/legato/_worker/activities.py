@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -19,11 +18,13 @@ from typing import Any
 from legato._runtime import activity_context
 from legato._runtime.definitions import ActivityDefinition
 from legato._runtime.info import ActivityInfo
+from legato._runtime.interceptor import ExecuteActivityInput, Interceptor
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato.common import Priority
 from legato.exceptions import ApplicationError, CancelledError, RPCError
 
+from . import activity_links
 from .base import TaskWorker, WorkerContext, registry
 from .heartbeat import Heartbeater
 
@@ -45,7 +46,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         *,
         activities: Sequence[Any],
         executor: Executor | None,
-        interceptors: Sequence[Any] = (),
+        interceptors: Sequence[Interceptor] = (),
         throttle: tuple[float, float] = (60.0, 30.0),
     ) -> None:
         super().__init__(context)
@@ -105,14 +106,12 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         self, task: api.ActivityTask, defn: ActivityDefinition, context: activity_context.ActivityContext
     ) -> Any:
         args = self._converter.payload_converter.from_payloads(task.input, defn.arg_types)
+        input = ExecuteActivityInput(fn=defn.fn, args=args, executor=self._executor, headers={})
+        # The whole chain runs in the activity's context, so interceptors see activity.info() too.
         with activity_context.bound(context):
             ctx = contextvars.copy_context()
-        future: asyncio.Future[Any]
-        loop = asyncio.get_running_loop()
-        if defn.is_async:
-            future = loop.create_task(defn.fn(*args), context=ctx)
-        else:
-            future = loop.run_in_executor(self._executor, functools.partial(ctx.run, defn.fn, *args))
+        inbound = ctx.run(activity_links.inbound_chain, tuple(self._interceptors), context)
+        future = asyncio.get_running_loop().create_task(inbound.execute_activity(input), context=ctx)
         self._running[task.task_token] = (future, context)
         try:
             return await future
@@ -127,7 +126,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         context.cancelled.set()
         # Async activities see asyncio cancellation; a thread cannot be interrupted, so sync
         # activities poll is_cancelled().
-        if isinstance(future, asyncio.Task):
+        if self._definitions[context.info.activity_type].is_async:
             future.cancel()
 
     def _cancellation(self) -> BaseException:
