@@ -114,13 +114,13 @@ class Recording(client.Interceptor, worker.Interceptor):
 
 async def test_every_chain_sees_its_calls_and_can_change_them(server: ServerProcess) -> None:
     CALLS.clear()
-    recorded = await Client.connect(server.address, interceptors=[Recording()])
-    async with running_worker(recorded, task_queue="greet", workflows=[Greeter], activities=[shout]):
-        handle = await recorded.start_workflow(Greeter.run, id="greet-1", task_queue="greet")
-        await handle.signal(Greeter.named, "ada")
-        assert await handle.result() == "ADA! from shout"
-    await handle.describe()
-    await handle.fetch_history()
+    async with await Client.connect(server.address, interceptors=[Recording()]) as recorded:
+        async with running_worker(recorded, task_queue="greet", workflows=[Greeter], activities=[shout]):
+            handle = await recorded.start_workflow(Greeter.run, id="greet-1", task_queue="greet")
+            await handle.signal(Greeter.named, "ada")
+            assert await handle.result() == "ADA! from shout"
+        await handle.describe()
+        await handle.fetch_history()
     assert set(CALLS) >= {
         "client.start_workflow Greeter",
         "client.signal_workflow named",
@@ -151,16 +151,16 @@ async def test_client_interceptors_run_first_outermost(server: ServerProcess) ->
 
             return Link(next)
 
-    c = await Client.connect(server.address, interceptors=[Named("outer"), Named("inner")])
-    handle = await c.start_workflow("Nobody", id="order-1", task_queue="nobody-polls")
-    await handle.terminate(reason="done")
+    async with await Client.connect(server.address, interceptors=[Named("outer"), Named("inner")]) as c:
+        handle = await c.start_workflow("Nobody", id="order-1", task_queue="nobody-polls")
+        await handle.terminate(reason="done")
     assert order == ["outer", "inner"]
 
 
 async def test_a_client_connects_from_an_environment_profile(server: ServerProcess) -> None:
     env = {"TEMPORAL_ADDRESS": server.address, "TEMPORAL_NAMESPACE": "default"}
     profile = ClientConfigProfile.load(disable_file=True, override_env_vars=env)
-    c = await Client.connect(**profile.to_client_connect_config())
-    handle = await c.start_workflow("Nobody", id="env-1", task_queue="nobody-polls")
-    description = await handle.describe()
+    async with await Client.connect(**profile.to_client_connect_config()) as c:
+        handle = await c.start_workflow("Nobody", id="env-1", task_queue="nobody-polls")
+        description = await handle.describe()
     assert (description.id, description.status) == ("env-1", client.WorkflowExecutionStatus.RUNNING)
