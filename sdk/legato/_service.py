@@ -180,15 +180,13 @@ class ServiceClient:
         run_id: str | None,
         *,
         page_size: int | None = None,
-        page_token: str | None = None,
-        options: CallOptions = NO_OPTIONS,
     ) -> AsyncIterator[HistoryEvent]:
-        """A run's history from ``page_token`` on (all of it by default), fetched page by page."""
+        """A run's whole history, event by event, fetched page by page."""
         size = {} if page_size is None else {"page_size": page_size}
-        token = page_token
+        token: str | None = None
         while True:
             request = api.WorkflowHistoryRequest(workflow_id=workflow_id, run_id=run_id, page_token=token, **size)
-            page = await self.workflow_history(request, options)
+            page = await self.workflow_history(request)
             for event in page.events:
                 yield event
             token = page.next_page_token

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import ssl
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Generic, TypedDict, TypeVar
 
 from legato import _calls, _retry, _service, _transport
+from legato._client.history import WorkflowHistoryEventAsyncIterator
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
@@ -82,6 +83,7 @@ __all__ = [
     "WorkflowFailureError",
     "WorkflowHandle",
     "WorkflowHistory",
+    "WorkflowHistoryEventAsyncIterator",
     "WorkflowHistoryEventFilterType",
 ]
 
@@ -836,7 +838,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         skip_archival: bool = False,
         rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
         rpc_timeout: timedelta | None = None,
-    ) -> AsyncIterator[HistoryEvent]:
+    ) -> WorkflowHistoryEventAsyncIterator:
         """The run's history events, fetched page by page as they are iterated.
 
         Args:

@@ -7,7 +7,6 @@ call it sees, in every chain.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -56,7 +55,9 @@ class _ClientCalls(client.OutboundInterceptor):
         CALLS.append("client.describe_workflow")
         return await super().describe_workflow(input)
 
-    def fetch_workflow_history_events(self, input: client.FetchWorkflowHistoryEventsInput) -> AsyncIterator[Any]:
+    def fetch_workflow_history_events(
+        self, input: client.FetchWorkflowHistoryEventsInput
+    ) -> client.WorkflowHistoryEventAsyncIterator:
         CALLS.append("client.fetch_workflow_history_events")
         return super().fetch_workflow_history_events(input)
 

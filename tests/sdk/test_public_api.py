@@ -75,6 +75,7 @@ PUBLIC = {
         "WorkflowFailureError",
         "WorkflowHandle",
         "WorkflowHistory",
+        "WorkflowHistoryEventAsyncIterator",
         "WorkflowHistoryEventFilterType",
     ],
     "legato.worker": [

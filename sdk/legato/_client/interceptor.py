@@ -8,15 +8,15 @@ can read or change it (add headers, log, refuse) before passing it on.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from legato.api.history.v1 import HistoryEvent
 from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 if TYPE_CHECKING:
+    from legato._client.history import WorkflowHistoryEventAsyncIterator
     from legato.client import WorkflowExecutionDescription, WorkflowHandle, WorkflowHistoryEventFilterType
 
 
@@ -142,7 +142,9 @@ class OutboundInterceptor:
         """Describe a workflow run."""
         return await self.next.describe_workflow(input)
 
-    def fetch_workflow_history_events(self, input: FetchWorkflowHistoryEventsInput) -> AsyncIterator[HistoryEvent]:
+    def fetch_workflow_history_events(
+        self, input: FetchWorkflowHistoryEventsInput
+    ) -> WorkflowHistoryEventAsyncIterator:
         """A run's history events, page by page."""
         return self.next.fetch_workflow_history_events(input)
 

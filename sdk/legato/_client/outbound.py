@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato import _service
+from legato._client import history
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
@@ -23,7 +24,6 @@ from legato._client.interceptor import (
     StartWorkflowInput,
     TerminateWorkflowInput,
 )
-from legato.api.history.v1 import HistoryEvent
 from legato.api.workflowservice import v1 as api
 from legato.exceptions import RPCError, RPCStatusCode, WorkflowAlreadyStartedError
 
@@ -31,10 +31,7 @@ if TYPE_CHECKING:
     from legato.client import Client, WorkflowExecutionDescription, WorkflowHandle
 
 logger = logging.getLogger(__name__)
-_CLOSE_EVENTS = frozenset(
-    f"WorkflowExecution{outcome}"
-    for outcome in ("Completed", "Failed", "Canceled", "Terminated", "TimedOut", "ContinuedAsNew")
-)
+
 _warned_headers = False
 
 
@@ -159,32 +156,11 @@ class ServerOutbound(OutboundInterceptor):
         raw = await self._service.describe_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
         return WorkflowExecutionDescription.from_raw(raw, self._client.namespace, self._client.data_converter)
 
-    def fetch_workflow_history_events(self, input: FetchWorkflowHistoryEventsInput) -> AsyncIterator[HistoryEvent]:
-        """The run's events from ``next_page_token`` on, or only its close event."""
-        if input.wait_new_event:
-            raise not_supported("WorkflowHandle.fetch_history_events", "wait_new_event")
-        return self._events(input)
-
-    async def _events(self, input: FetchWorkflowHistoryEventsInput) -> AsyncIterator[HistoryEvent]:
-        from legato.client import WorkflowHistoryEventFilterType
-
-        token = input.next_page_token.decode() if input.next_page_token else None
-        events = self._service.history(
-            input.id,
-            input.run_id,
-            page_size=input.page_size,
-            page_token=token,
-            options=options(input.rpc_metadata, input.rpc_timeout),
-        )
-        close_only = input.event_filter_type is WorkflowHistoryEventFilterType.CLOSE_EVENT
-        last: HistoryEvent | None = None
-        async for event in events:
-            if not close_only:
-                yield event
-            last = event
-        # The close event is the last one of a closed run; a running run has none yet.
-        if close_only and last is not None and last.event_type in _CLOSE_EVENTS:
-            yield last
+    def fetch_workflow_history_events(
+        self, input: FetchWorkflowHistoryEventsInput
+    ) -> history.WorkflowHistoryEventAsyncIterator:
+        """The run's events from ``next_page_token`` on, or only its close event, page by page."""
+        return history.WorkflowHistoryEventAsyncIterator(self._client, input)
 
 
 def _seconds(value: Any) -> float | None:
