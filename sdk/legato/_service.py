@@ -114,9 +114,11 @@ class ServiceClient:
             raise RPCError(f"{op.name} answered 204 with no body", RPCStatusCode.INTERNAL, b"")
         return op.response.model_validate_json(text)
 
-    async def poll(self, op: ops.LongPoll[ops.PollReq, ops.Resp], request: ops.PollReq) -> ops.Resp | None:
+    async def poll(
+        self, op: ops.LongPoll[ops.PollReq, ops.Resp], request: ops.PollReq, options: CallOptions = NO_OPTIONS
+    ) -> ops.Resp | None:
         """Make the long poll ``op`` once; None when nothing came within ``request.wait``."""
-        headers = NO_OPTIONS.headers(self.rpc_metadata)
+        headers = options.headers(self.rpc_metadata)
         text = await self._send(op, request, request.wait + LONG_POLL_MARGIN, long_poll=True, headers=headers)
         # Parsed and validated in one pass (pydantic's JSON parser), not json.loads first.
         return None if text is None else op.response.model_validate_json(text)
@@ -164,9 +166,11 @@ class ServiceClient:
         """A run's status, outcome and pending activities."""
         return await self.call(ops.DESCRIBE_WORKFLOW, request, options)
 
-    async def workflow_result(self, request: api.WorkflowResultRequest) -> api.WorkflowResultResponse | None:
+    async def workflow_result(
+        self, request: api.WorkflowResultRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.WorkflowResultResponse | None:
         """A closed run's outcome; None when it is still running after ``request.wait``."""
-        return await self.poll(ops.WORKFLOW_RESULT, request)
+        return await self.poll(ops.WORKFLOW_RESULT, request, options)
 
     async def workflow_history(
         self, request: api.WorkflowHistoryRequest, options: CallOptions = NO_OPTIONS

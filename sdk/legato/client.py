@@ -718,10 +718,11 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         """
         service = self._client.service_client
         request = api.WorkflowResultRequest(workflow_id=self._id, run_id=self._result_run_id, wait=_RESULT_WAIT)
+        options = _service.CallOptions(metadata=rpc_metadata)
         while True:
             # Each poll is retried as any other call; a long poll is always safe to repeat.
             response = await _retry.call(
-                lambda: service.workflow_result(request),
+                lambda: service.workflow_result(request, options),
                 config=service.retry_config,
                 idempotent=True,
                 what=f"Waiting for the result of {self._id!r}",
