@@ -13,7 +13,12 @@ worker's poll loops).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import copy
+import os
+import socket
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from legato import _retry, _transport
@@ -29,16 +34,55 @@ DEFAULT_HTTP_TIMEOUT = 30.0
 LONG_POLL_MARGIN = 15.0
 
 
-class ServiceClient:
-    """The server's operations, as typed calls over one transport."""
+@dataclass(frozen=True)
+class CallOptions:
+    """What one call adds: Temporal's ``rpc_metadata`` (sent as HTTP headers) and ``rpc_timeout``."""
 
-    def __init__(self, transport: _transport.Transport, *, retry_config: RetryConfig | None = None) -> None:
+    metadata: Mapping[str, str | bytes] = field(default_factory=dict)
+    timeout: timedelta | None = None
+
+    def headers(self, base: Mapping[str, str | bytes]) -> dict[str, str]:
+        """The HTTP headers of ``base`` metadata overlaid with this call's."""
+        merged = {**base, **self.metadata}
+        return {k: v.decode() if isinstance(v, bytes) else v for k, v in merged.items()}
+
+
+NO_OPTIONS = CallOptions()
+
+
+class ServiceClient:
+    """The server's operations, as typed calls over one transport.
+
+    Attributes:
+        identity: Recorded with what the client and its workers do; ``pid@host`` by default.
+        rpc_metadata: Headers sent with every call (Temporal's client-wide ``rpc_metadata``).
+    """
+
+    def __init__(
+        self,
+        transport: _transport.Transport,
+        *,
+        retry_config: RetryConfig | None = None,
+        identity: str | None = None,
+        rpc_metadata: Mapping[str, str | bytes] | None = None,
+    ) -> None:
         self.transport = transport
         self.retry_config = retry_config or RetryConfig()
+        self.identity = identity or f"{os.getpid()}@{socket.gethostname()}"
+        self.rpc_metadata: Mapping[str, str | bytes] = dict(rpc_metadata or {})
 
     def with_retry_config(self, retry_config: RetryConfig) -> ServiceClient:
         """The same calls over the same connection, retried by ``retry_config`` instead."""
-        return ServiceClient(self.transport, retry_config=retry_config)
+        clone = copy.copy(self)
+        clone.retry_config = retry_config
+        return clone
+
+    def with_namespace(self, namespace: str) -> ServiceClient:
+        """The same calls over the same connection, acting in ``namespace``."""
+        clone = copy.copy(self)
+        clone.transport = copy.copy(self.transport)
+        clone.transport.namespace = namespace
+        return clone
 
     @property
     def namespace(self) -> str:
@@ -49,31 +93,44 @@ class ServiceClient:
         """Close the HTTP session; a later call opens a new one."""
         await self.transport.close()
 
-    async def call(self, op: ops.Operation[ops.Req, ops.Resp], request: ops.Req) -> ops.Resp:
+    async def call(
+        self, op: ops.Operation[ops.Req, ops.Resp], request: ops.Req, options: CallOptions = NO_OPTIONS
+    ) -> ops.Resp:
         """Make the call ``op`` with ``request``; its answer as ``op.response``.
 
         Raises:
             RPCError: The server refused, failed or could not be reached (after the retries
                 its retry config allows, for a transient error).
         """
+        timeout = options.timeout.total_seconds() if options.timeout else DEFAULT_HTTP_TIMEOUT
+        headers = options.headers(self.rpc_metadata)
         text = await _retry.call(
-            lambda: self._send(op, request, DEFAULT_HTTP_TIMEOUT),
+            lambda: self._send(op, request, timeout, headers=headers),
             config=self.retry_config,
             idempotent=op.idempotent,
             what=op.name,
         )
         if text is None:
-            raise RPCError(f"{op.name} answered 204 with no body", status=RPCStatusCode.INTERNAL)
+            raise RPCError(f"{op.name} answered 204 with no body", RPCStatusCode.INTERNAL, b"")
         return op.response.model_validate_json(text)
 
-    async def poll(self, op: ops.LongPoll[ops.PollReq, ops.Resp], request: ops.PollReq) -> ops.Resp | None:
+    async def poll(
+        self, op: ops.LongPoll[ops.PollReq, ops.Resp], request: ops.PollReq, options: CallOptions = NO_OPTIONS
+    ) -> ops.Resp | None:
         """Make the long poll ``op`` once; None when nothing came within ``request.wait``."""
-        text = await self._send(op, request, request.wait + LONG_POLL_MARGIN, long_poll=True)
+        headers = options.headers(self.rpc_metadata)
+        text = await self._send(op, request, request.wait + LONG_POLL_MARGIN, long_poll=True, headers=headers)
         # Parsed and validated in one pass (pydantic's JSON parser), not json.loads first.
         return None if text is None else op.response.model_validate_json(text)
 
     async def _send(
-        self, op: ops.Operation[Any, Any], request: ops.Req, http_timeout: float, *, long_poll: bool = False
+        self,
+        op: ops.Operation[Any, Any],
+        request: ops.Req,
+        http_timeout: float,
+        *,
+        long_poll: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> str | None:
         path_args = {name: str(getattr(request, name)) for name in op.path_fields}
         params: dict[str, str] = {}
@@ -92,28 +149,41 @@ class ServiceClient:
             body=body,
             http_timeout=http_timeout,
             long_poll=long_poll,
+            extra_headers=headers,
         )
 
     # --- workflows ---------------------------------------------------------------------
 
-    async def start_workflow(self, request: api.StartWorkflowRequest) -> api.StartWorkflowResponse:
+    async def start_workflow(
+        self, request: api.StartWorkflowRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.StartWorkflowResponse:
         """Start a run (idempotent on the workflow id, per the request's policies)."""
-        return await self.call(ops.START_WORKFLOW, request)
+        return await self.call(ops.START_WORKFLOW, request, options)
 
-    async def describe_workflow(self, request: api.DescribeWorkflowRequest) -> api.DescribeWorkflowResponse:
+    async def describe_workflow(
+        self, request: api.DescribeWorkflowRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.DescribeWorkflowResponse:
         """A run's status, outcome and pending activities."""
-        return await self.call(ops.DESCRIBE_WORKFLOW, request)
+        return await self.call(ops.DESCRIBE_WORKFLOW, request, options)
 
-    async def workflow_result(self, request: api.WorkflowResultRequest) -> api.WorkflowResultResponse | None:
+    async def workflow_result(
+        self, request: api.WorkflowResultRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.WorkflowResultResponse | None:
         """A closed run's outcome; None when it is still running after ``request.wait``."""
-        return await self.poll(ops.WORKFLOW_RESULT, request)
+        return await self.poll(ops.WORKFLOW_RESULT, request, options)
 
-    async def workflow_history(self, request: api.WorkflowHistoryRequest) -> api.HistoryPage:
+    async def workflow_history(
+        self, request: api.WorkflowHistoryRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.HistoryPage:
         """One page of a run's history."""
-        return await self.call(ops.WORKFLOW_HISTORY, request)
+        return await self.call(ops.WORKFLOW_HISTORY, request, options)
 
     async def history(
-        self, workflow_id: str, run_id: str | None, *, page_size: int | None = None
+        self,
+        workflow_id: str,
+        run_id: str | None,
+        *,
+        page_size: int | None = None,
     ) -> AsyncIterator[HistoryEvent]:
         """A run's whole history, event by event, fetched page by page."""
         size = {} if page_size is None else {"page_size": page_size}
@@ -127,17 +197,19 @@ class ServiceClient:
             if not token:
                 return
 
-    async def signal_workflow(self, request: api.SignalWorkflowRequest) -> None:
+    async def signal_workflow(self, request: api.SignalWorkflowRequest, options: CallOptions = NO_OPTIONS) -> None:
         """Deliver a signal (deduplicated by its request id)."""
-        await self.call(ops.SIGNAL_WORKFLOW, request)
+        await self.call(ops.SIGNAL_WORKFLOW, request, options)
 
-    async def cancel_workflow(self, request: api.CancelWorkflowRequest) -> None:
+    async def cancel_workflow(self, request: api.CancelWorkflowRequest, options: CallOptions = NO_OPTIONS) -> None:
         """Ask a run to cancel."""
-        await self.call(ops.CANCEL_WORKFLOW, request)
+        await self.call(ops.CANCEL_WORKFLOW, request, options)
 
-    async def terminate_workflow(self, request: api.TerminateWorkflowRequest) -> None:
+    async def terminate_workflow(
+        self, request: api.TerminateWorkflowRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
         """Close a run now."""
-        await self.call(ops.TERMINATE_WORKFLOW, request)
+        await self.call(ops.TERMINATE_WORKFLOW, request, options)
 
     # --- tasks -------------------------------------------------------------------------
 

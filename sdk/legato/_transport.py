@@ -23,6 +23,7 @@ import asyncio
 import io
 import logging
 import os
+import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
@@ -111,7 +112,8 @@ class TokenFile:
             if self._token is None:
                 raise RPCError(
                     f"Cannot read the token file {self.path} ({TOKEN_FILE_ENV}): {e.strerror or e}",
-                    status=RPCStatusCode.UNAUTHENTICATED,
+                    RPCStatusCode.UNAUTHENTICATED,
+                    b"",
                 ) from e
             # Mid-rotation or briefly unmounted: the last token is still good for a while.
             logger.warning("Cannot re-read the token file %s (%s); using the previous token", self.path, e)
@@ -132,14 +134,15 @@ class _Session:
     """One aiohttp session, opened on first use (a session must be made inside the running
     loop) and closed with the loop if nobody closes it first."""
 
-    def __init__(self, connections: int) -> None:
+    def __init__(self, connections: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self._connections = connections
+        self._ssl = ssl_context
         self._session: aiohttp.ClientSession | None = None
         self._closer: asyncio.Task[None] | None = None
 
     def get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._connections)
+            connector = aiohttp.TCPConnector(limit=self._connections, ssl=self._ssl if self._ssl else True)
             self._session = aiohttp.ClientSession(connector=connector)
             self._closer = asyncio.get_running_loop().create_task(_close_at_loop_exit(self._session))
         return self._session
@@ -156,13 +159,30 @@ class _Session:
 class Transport:
     """HTTP to one server and namespace: a session for short calls, one for long polls."""
 
-    def __init__(self, target: str, *, namespace: str, api_key: str | None = None, tls: bool = False) -> None:
-        self.base_url = base_url(target, tls=tls)
+    def __init__(
+        self,
+        target: str,
+        *,
+        namespace: str,
+        api_key: str | None = None,
+        tls: bool | ssl.SSLContext = False,
+    ) -> None:
+        context = tls if isinstance(tls, ssl.SSLContext) else None
+        self.base_url = base_url(target, tls=bool(tls))
         self.namespace = namespace
         self._credentials = credentials(api_key)
-        self._short = _Session(SHORT_CALL_CONNECTIONS)
+        self._short = _Session(SHORT_CALL_CONNECTIONS, context)
         # 0: no limit. Each held poll needs a connection of its own for as long as it waits.
-        self._long = _Session(0)
+        self._long = _Session(0, context)
+
+    def set_api_key(self, api_key: str | None) -> None:
+        """Send ``api_key`` from the next call on (``Client.api_key = ...``)."""
+        self._credentials = credentials(api_key)
+
+    @property
+    def api_key(self) -> str | None:
+        """The explicit or environment API key; None for a token file or no credentials."""
+        return self._credentials if isinstance(self._credentials, str) else None
 
     async def close(self) -> None:
         """Close the sessions; a later call opens new ones."""
@@ -191,6 +211,7 @@ class Transport:
         body: str | None,
         http_timeout: float,
         long_poll: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> str | None:
         """Make one call; returns the answer's text, or None for 204.
 
@@ -199,7 +220,8 @@ class Transport:
             RPCError: The server could not be reached, timed out, or answered 4xx/5xx.
         """
         url = self.url(path, **path_args)
-        headers = self.headers()
+        # The caller's rpc_metadata first, so it can never replace the credentials.
+        headers = {**(extra_headers or {}), **self.headers()}
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -220,11 +242,11 @@ class Transport:
         # First: aiohttp's socket timeouts are ClientErrors too, but the call may have been done.
         except TimeoutError as e:
             raise RPCError(
-                f"{method} {url} timed out after {http_timeout}s", status=RPCStatusCode.DEADLINE_EXCEEDED
+                f"{method} {url} timed out after {http_timeout}s", RPCStatusCode.DEADLINE_EXCEEDED, b""
             ) from e
         except aiohttp.ClientError as e:
             raise RPCError(
-                f"Cannot reach the Legato server at {self.base_url}: {e}", status=RPCStatusCode.UNAVAILABLE
+                f"Cannot reach the Legato server at {self.base_url}: {e}", RPCStatusCode.UNAVAILABLE, b""
             ) from e
         if status == 204:
             return None
@@ -240,24 +262,22 @@ class TaskNotFoundError(RPCError):
 
 
 def _error(status: int, text: str, what: str) -> RPCError:
+    code = _STATUS_BY_HTTP.get(status, _fallback_status(status))
     try:
         body = ErrorBody.model_validate_json(text)
     except pydantic.ValidationError:
-        return RPCError(
-            f"{what} failed with HTTP {status}: {text[:500]}",
-            status=_STATUS_BY_HTTP.get(status, _fallback_status(status)),
-            http_status=status,
-        )
+        error = RPCError(f"{what} failed with HTTP {status}: {text[:500]}", code, b"")
+        error.http_status = status
+        return error
     kind = TaskNotFoundError if body.error == "TaskNotFound" else RPCError
-    return kind(
-        body.message,
-        status=_STATUS_BY_HTTP.get(status, _fallback_status(status)),
-        http_status=status,
-        error=body.error,
-        field=body.field,
-        workflow_id=body.workflow_id,
-        run_id=body.run_id,
-    )
+    error = kind(body.message, code, b"")
+    # What the server said, beyond Temporal's three attributes: retry and error mapping read it.
+    error.http_status = status
+    error.error = body.error
+    error.field = body.field
+    error.workflow_id = body.workflow_id
+    error.run_id = body.run_id
+    return error
 
 
 def _fallback_status(status: int) -> RPCStatusCode:

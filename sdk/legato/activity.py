@@ -34,7 +34,7 @@ def defn(fn: CallableType) -> CallableType: ...
 
 @overload
 def defn(
-    *, name: str | None = None, dynamic: bool = False, no_thread_cancel_exception: bool = False
+    *, name: str | None = None, no_thread_cancel_exception: bool = False, dynamic: bool = False
 ) -> Callable[[CallableType], CallableType]: ...
 
 
@@ -42,17 +42,17 @@ def defn(
     fn: CallableType | None = None,
     *,
     name: str | None = None,
-    dynamic: bool = False,
     no_thread_cancel_exception: bool = False,
+    dynamic: bool = False,
 ) -> CallableType | Callable[[CallableType], CallableType]:
     """Mark a function (async or sync) as an activity.
 
     Args:
         fn: The function (when used without parentheses).
         name: The activity type name; the function's name by default.
-        dynamic: Not supported yet.
         no_thread_cancel_exception: Accepted for compatibility; Legato never raises
             into threads (sync activities poll ``is_cancelled()``).
+        dynamic: Not supported yet.
     """
     if dynamic:
         raise NotImplementedError("Dynamic activities are not supported by Legato yet")
@@ -70,7 +70,8 @@ def info() -> Info:
     Raises:
         RuntimeError: Not called from an activity.
     """
-    return activity_context.current().info
+    context = activity_context.current()
+    return context.outbound.info() if context.outbound is not None else context.info
 
 
 def in_activity() -> bool:
@@ -84,7 +85,11 @@ def heartbeat(*details: Any) -> None:
     Heartbeats are throttled by the worker and sent in the background. An activity with
     a ``heartbeat_timeout`` must heartbeat within it or the server times the attempt out.
     """
-    activity_context.current().heartbeat(details)
+    context = activity_context.current()
+    if context.outbound is not None:
+        context.outbound.heartbeat(*details)
+    else:
+        context.heartbeat(details)
 
 
 def is_cancelled() -> bool:

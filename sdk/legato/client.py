@@ -8,25 +8,44 @@ completed.
 Every call is retried through a server restart or a database outage by the client's
 ``RetryConfig`` (``legato.service``), as Temporal's client is; ``result()`` retries each of
 its polls the same way, so it rides through them too.
+
+Each call goes down the client's interceptor chain (``Client.connect(interceptors=...)``)
+as one of the input dataclasses below, as in Temporal; the last link
+(``legato._client.outbound``) calls the server.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+import ssl
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Generic, TypedDict, TypeVar
 
 from legato import _calls, _retry, _service, _transport
+from legato._client.history import WorkflowHistoryEventAsyncIterator
+from legato._client.interceptor import (
+    CancelWorkflowInput,
+    DescribeWorkflowInput,
+    FetchWorkflowHistoryEventsInput,
+    Interceptor,
+    OutboundInterceptor,
+    SignalWorkflowInput,
+    StartWorkflowInput,
+    TerminateWorkflowInput,
+    chain,
+)
+from legato._client.outbound import ServerOutbound, not_supported
 from legato._runtime import definitions, temporal_history
-from legato.api.common.v1 import WorkflowExecutionStatus
+from legato.api.common.v1 import WorkflowExecutionStatus as WireStatus
 from legato.api.history.v1 import HistoryEvent
 from legato.api.workflowservice import v1 as api
-from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from legato.common import HeaderCodecBehavior, Priority, RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from legato.converter import DataConverter
 from legato.exceptions import (
     CancelledError,
@@ -38,15 +57,35 @@ from legato.exceptions import (
     WorkflowAlreadyStartedError,
     WorkflowFailureError,
 )
-from legato.service import RetryConfig
+from legato.service import HttpConnectProxyConfig, KeepAliveConfig, RetryConfig, TLSConfig
 
 __all__ = [
+    "CancelWorkflowInput",
     "Client",
+    "ClientConfig",
+    "DescribeWorkflowInput",
+    "FetchWorkflowHistoryEventsInput",
+    "HeaderCodecBehavior",
+    "HttpConnectProxyConfig",
+    "Interceptor",
+    "KeepAliveConfig",
+    "OutboundInterceptor",
+    "RPCError",
+    "RPCStatusCode",
+    "RetryConfig",
+    "SignalWorkflowInput",
+    "StartWorkflowInput",
+    "TLSConfig",
+    "TerminateWorkflowInput",
+    "WorkflowAlreadyStartedError",
+    "WorkflowExecution",
     "WorkflowExecutionDescription",
     "WorkflowExecutionStatus",
     "WorkflowFailureError",
     "WorkflowHandle",
     "WorkflowHistory",
+    "WorkflowHistoryEventAsyncIterator",
+    "WorkflowHistoryEventFilterType",
 ]
 
 SelfType = TypeVar("SelfType")
@@ -57,30 +96,107 @@ _RESULT_WAIT = 30.0
 _UNSET: Any = _calls.UNSET
 
 
+class WorkflowExecutionStatus(IntEnum):
+    """A run's status, with Temporal's names and integer values."""
+
+    RUNNING = 1
+    COMPLETED = 2
+    FAILED = 3
+    CANCELED = 4
+    TERMINATED = 5
+    CONTINUED_AS_NEW = 6
+    TIMED_OUT = 7
+
+    @staticmethod
+    def from_api(status: WireStatus) -> WorkflowExecutionStatus:
+        """The status of the wire's (named) status."""
+        return WorkflowExecutionStatus[status.name]
+
+
+class WorkflowHistoryEventFilterType(IntEnum):
+    """Which events ``fetch_history`` returns (Temporal's values)."""
+
+    ALL_EVENT = 1
+    CLOSE_EVENT = 2
+
+
+class ClientConfig(TypedDict, total=False):
+    """What ``Client.config()`` returns: the options the client was made with."""
+
+    service_client: _service.ServiceClient
+    namespace: str
+    data_converter: DataConverter
+    plugins: Sequence[Any]
+    interceptors: Sequence[Interceptor]
+    default_workflow_query_reject_condition: Any
+    header_codec_behavior: HeaderCodecBehavior
+
+
 class Client:
     """A connection to a Legato server and namespace."""
 
-    def __init__(self, service_client: _service.ServiceClient, *, data_converter: DataConverter, identity: str) -> None:
-        """Use ``Client.connect``."""
+    def __init__(
+        self,
+        service_client: _service.ServiceClient,
+        *,
+        namespace: str = "default",
+        data_converter: DataConverter = DataConverter.default,
+        plugins: Sequence[Any] = [],  # Temporal's default; never mutated
+        interceptors: Sequence[Interceptor] = [],  # Temporal's default; never mutated
+        default_workflow_query_reject_condition: Any = None,
+        header_codec_behavior: HeaderCodecBehavior = HeaderCodecBehavior.NO_CODEC,
+    ) -> None:
+        """Use ``Client.connect``; see it for the arguments.
+
+        Raises:
+            NotImplementedError: ``plugins`` given (Legato has no plugins yet).
+        """
+        if plugins:
+            raise not_supported("Client", "plugins")
+        if namespace != service_client.namespace:
+            service_client = service_client.with_namespace(namespace)
         self._service = service_client
         self._data_converter = data_converter
-        self._identity = identity
+        self._config = ClientConfig(
+            service_client=service_client,
+            namespace=namespace,
+            data_converter=data_converter,
+            plugins=list(plugins),
+            interceptors=list(interceptors),
+            default_workflow_query_reject_condition=default_workflow_query_reject_condition,
+            header_codec_behavior=header_codec_behavior,
+        )
+        self._impl = chain(interceptors, ServerOutbound(self))
 
-    @staticmethod
+    @classmethod
     async def connect(
+        cls,
         target_host: str | None = None,
         *,
         namespace: str | None = None,
         api_key: str | None = None,
         data_converter: DataConverter = DataConverter.default,
-        identity: str | None = None,
-        tls: bool = False,
+        plugins: Sequence[Any] = [],  # Temporal's default; never mutated
+        interceptors: Sequence[Interceptor] = [],  # Temporal's default; never mutated
+        default_workflow_query_reject_condition: Any = None,
+        tls: bool | TLSConfig | None = None,
         retry_config: RetryConfig | None = None,
+        keep_alive_config: KeepAliveConfig | None = KeepAliveConfig.default,
+        connect_timeout: timedelta | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        identity: str | None = None,
+        lazy: bool = False,
+        runtime: Any = None,
+        http_connect_proxy_config: HttpConnectProxyConfig | None = None,
+        dns_load_balancing_config: Any = None,
+        grpc_compression: Any = None,
+        payload_limits: Any = None,
+        header_codec_behavior: HeaderCodecBehavior = HeaderCodecBehavior.NO_CODEC,
     ) -> Client:
         """Make a client for the server at ``target_host`` (``host:port`` or a URL).
 
-        The connection is opened on first use, so a worker started before its server
-        simply waits for it.
+        The connection is opened on first use whatever ``lazy`` says, so a worker started
+        before its server simply waits for it.
 
         Args:
             target_host: ``localhost:7233``, or ``http(s)://...``. When None, taken from
@@ -92,20 +208,53 @@ class Client:
                 it changes: the operator mounts a rotated ServiceAccount token there on
                 worker pods), else taken from ``LEGATO_API_KEY``.
             data_converter: Converts arguments and results.
-            identity: Recorded with what this client does; ``pid@host`` by default.
-            tls: Use https for a bare ``host:port``.
+            plugins: Not supported yet: a non-empty list raises NotImplementedError.
+            interceptors: Client interceptors, first outermost; those that are also
+                ``legato.worker.Interceptor`` intercept the client's workers too.
+            default_workflow_query_reject_condition: Accepted and unused (no queries yet).
+            tls: https for a bare ``host:port`` when true or a ``TLSConfig``; a
+                ``TLSConfig`` also sets the root CA and the client certificate.
             retry_config: How calls are retried while the server is unreachable or
                 answers 503 (restarting, or its database down); ``RetryConfig()``, as
                 Temporal's defaults, when None.
+            keep_alive_config: gRPC keep-alive; accepted and unused over HTTP.
+            connect_timeout: Accepted and unused: nothing is connected until the first call.
+            rpc_metadata: Headers sent with every call.
+            identity: Recorded with what this client does; ``pid@host`` by default.
+            lazy: Accepted: Legato always connects lazily.
+            runtime: A ``legato.runtime.Runtime``; accepted (it holds no connection state).
+            http_connect_proxy_config: Not supported yet: raises NotImplementedError.
+            dns_load_balancing_config: gRPC DNS balancing; accepted and unused.
+            grpc_compression: gRPC compression; accepted and unused.
+            payload_limits: Payload size warnings; accepted and unused (the server enforces its limits).
+            header_codec_behavior: Accepted and unused: Legato carries no headers yet.
+
+        Raises:
+            NotImplementedError: ``plugins`` or ``http_connect_proxy_config`` given.
         """
-        target = target_host or os.environ.get("LEGATO_ADDRESS") or "localhost:7233"
+        if http_connect_proxy_config is not None:
+            raise not_supported("Client.connect", "http_connect_proxy_config")
         namespace = namespace or os.environ.get("LEGATO_NAMESPACE") or "default"
-        transport = _transport.Transport(target, namespace=namespace, api_key=api_key, tls=tls)
-        return Client(
-            _service.ServiceClient(transport, retry_config=retry_config),
-            data_converter=data_converter,
-            identity=identity or f"{os.getpid()}@{socket.gethostname()}",
+        target = target_host or os.environ.get("LEGATO_ADDRESS") or "localhost:7233"
+        transport = _transport.Transport(target, namespace=namespace, api_key=api_key, tls=_tls(tls))
+        service = _service.ServiceClient(
+            transport, retry_config=retry_config, identity=identity, rpc_metadata=rpc_metadata
         )
+        return cls(
+            service,
+            namespace=namespace,
+            data_converter=data_converter,
+            plugins=plugins,
+            interceptors=interceptors,
+            default_workflow_query_reject_condition=default_workflow_query_reject_condition,
+            header_codec_behavior=header_codec_behavior,
+        )
+
+    def config(self, *, active_config: bool = False) -> ClientConfig:
+        """A shallow copy of the options this client was made with."""
+        config = self._config.copy()
+        config["interceptors"] = list(config.get("interceptors", []))
+        return config
 
     @property
     def namespace(self) -> str:
@@ -118,14 +267,42 @@ class Client:
         return self._service
 
     @property
+    def workflow_service(self) -> _service.ServiceClient:
+        """Temporal's raw workflow service; Legato's typed calls to its HTTP API."""
+        return self._service
+
+    @property
+    def operator_service(self) -> _service.ServiceClient:
+        """Temporal's operator service; the same typed calls (Legato has one API)."""
+        return self._service
+
+    @property
     def identity(self) -> str:
         """The identity recorded with what this client does."""
-        return self._identity
+        return self._service.identity
 
     @property
     def data_converter(self) -> DataConverter:
         """The converter of arguments and results."""
         return self._data_converter
+
+    @property
+    def rpc_metadata(self) -> Mapping[str, str | bytes]:
+        """Headers sent with every call; assign to replace them."""
+        return self._service.rpc_metadata
+
+    @rpc_metadata.setter
+    def rpc_metadata(self, value: Mapping[str, str | bytes]) -> None:
+        self._service.rpc_metadata = dict(value)
+
+    @property
+    def api_key(self) -> str | None:
+        """The API key sent as a bearer token; assign to replace it."""
+        return self._service.transport.api_key
+
+    @api_key.setter
+    def api_key(self, value: str | None) -> None:
+        self._service.transport.set_api_key(value)
 
     async def close(self) -> None:
         """Close the HTTP session (Legato's addition; Temporal's client has nothing to close)."""
@@ -139,12 +316,12 @@ class Client:
 
     async def start_workflow(
         self,
-        workflow: str | Callable[..., Any],
+        workflow: str | Callable[..., Awaitable[Any]],
         arg: Any = _UNSET,
         *,
+        args: Sequence[Any] = [],  # Temporal's default; never mutated
         id: str,
         task_queue: str,
-        args: Sequence[Any] = (),
         result_type: type | None = None,
         execution_timeout: timedelta | None = None,
         run_timeout: timedelta | None = None,
@@ -152,16 +329,29 @@ class Client:
         id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
         retry_policy: RetryPolicy | None = None,
-        request_id: str | None = None,
+        cron_schedule: str = "",
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Any = None,
+        static_summary: str | None = None,
+        static_details: str | None = None,
+        start_delay: timedelta | None = None,
+        start_signal: str | None = None,
+        start_signal_args: Sequence[Any] = [],  # Temporal's default; never mutated
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+        request_eager_start: bool = False,
+        priority: Priority = Priority.default,
+        versioning_override: Any = None,
+        stack_level: int = 2,
     ) -> WorkflowHandle[Any, Any]:
         """Start a workflow and return its handle.
 
         Args:
             workflow: The ``@workflow.run`` method of a workflow class, or a type name.
             arg: The single argument (or use ``args``).
+            args: The arguments.
             id: The workflow id.
             task_queue: The task queue its workers poll.
-            args: The arguments.
             result_type: Type ``result()`` decodes into; the run method's hint by default.
             execution_timeout: Limit on the whole execution.
             run_timeout: Limit on one run.
@@ -169,49 +359,117 @@ class Client:
             id_reuse_policy: Whether a closed id may start again.
             id_conflict_policy: What a running id does.
             retry_policy: How the server retries the workflow.
-            request_id: Makes a retried call return the run it already started.
+            cron_schedule: Not supported yet (raises NotImplementedError unless empty).
+            memo: Not supported yet (raises unless None or empty).
+            search_attributes: Not supported yet (raises unless None or empty).
+            static_summary: Accepted and dropped (a note for UIs; changes nothing).
+            static_details: Accepted and dropped (a note for UIs; changes nothing).
+            start_delay: Not supported yet (raises unless None).
+            start_signal: Signal-with-start; not supported yet (raises unless None).
+            start_signal_args: The start signal's arguments.
+            rpc_metadata: Headers for this call.
+            rpc_timeout: Timeout of this call.
+            request_eager_start: Accepted and dropped (an optimisation Legato does not need).
+            priority: A ``Priority``; not supported yet (raises unless default).
+            versioning_override: Not supported yet (raises unless None).
+            stack_level: Accepted for Temporal's signature (it tunes a warning).
 
         Raises:
             WorkflowAlreadyStartedError: The id is taken (by the policies above).
+            NotImplementedError: An option Legato does not have yet was given.
             RPCError: The server refused or could not be reached.
         """
         name, hinted = definitions.workflow_name_and_result_type(workflow)
-        request = api.StartWorkflowRequest(
-            workflow_id=id,
-            workflow_type=name,
+        input = StartWorkflowInput(
+            workflow=name,
+            args=_calls.arg_or_args(arg, args),
+            id=id,
             task_queue=task_queue,
-            args=await self._data_converter.encode(_calls.arg_or_args(arg, args)),
-            id_conflict_policy=id_conflict_policy.to_api(),
-            id_reuse_policy=id_reuse_policy.to_api(),
-            execution_timeout=_calls.seconds(execution_timeout),
-            run_timeout=_calls.seconds(run_timeout),
-            task_timeout=_calls.seconds(task_timeout),
-            retry_policy=retry_policy.to_api() if retry_policy else None,
-            request_id=request_id or str(uuid.uuid4()),
-            identity=self._identity,
+            execution_timeout=execution_timeout,
+            run_timeout=run_timeout,
+            task_timeout=task_timeout,
+            id_reuse_policy=id_reuse_policy,
+            id_conflict_policy=id_conflict_policy,
+            retry_policy=retry_policy,
+            cron_schedule=cron_schedule,
+            memo=memo,
+            search_attributes=search_attributes,
+            start_delay=start_delay,
+            headers={},
+            start_signal=start_signal,
+            start_signal_args=start_signal_args,
+            static_summary=static_summary,
+            static_details=static_details,
+            ret_type=result_type or hinted,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+            request_eager_start=request_eager_start,
+            priority=priority,
+            versioning_override=versioning_override,
         )
-        try:
-            response = await self._service.start_workflow(request)
-        except RPCError as e:
-            # The server names it; a bare 409 without an ErrorBody is taken to mean the same.
-            if e.error == "WorkflowAlreadyStarted" or (e.status is RPCStatusCode.ALREADY_EXISTS and not e.error):
-                raise WorkflowAlreadyStartedError(id, name, run_id=e.run_id) from e
-            raise
-        return WorkflowHandle(
-            self,
-            id,
-            result_run_id=response.run_id,
-            first_execution_run_id=response.run_id,
-            result_type=result_type or hinted,
-        )
+        return await self._impl.start_workflow(input)
 
-    async def execute_workflow(self, workflow: str | Callable[..., Any], arg: Any = _UNSET, **options: Any) -> Any:
-        """Start a workflow and wait for its result; options as ``start_workflow``.
+    async def execute_workflow(
+        self,
+        workflow: str | Callable[..., Awaitable[Any]],
+        arg: Any = _UNSET,
+        *,
+        args: Sequence[Any] = [],  # Temporal's default; never mutated
+        id: str,
+        task_queue: str,
+        result_type: type | None = None,
+        execution_timeout: timedelta | None = None,
+        run_timeout: timedelta | None = None,
+        task_timeout: timedelta | None = None,
+        id_reuse_policy: WorkflowIDReusePolicy = WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        id_conflict_policy: WorkflowIDConflictPolicy = WorkflowIDConflictPolicy.UNSPECIFIED,
+        retry_policy: RetryPolicy | None = None,
+        cron_schedule: str = "",
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: Any = None,
+        static_summary: str | None = None,
+        static_details: str | None = None,
+        start_delay: timedelta | None = None,
+        start_signal: str | None = None,
+        start_signal_args: Sequence[Any] = [],  # Temporal's default; never mutated
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+        request_eager_start: bool = False,
+        priority: Priority = Priority.default,
+        versioning_override: Any = None,
+    ) -> Any:
+        """Start a workflow and wait for its result; the arguments are ``start_workflow``'s.
 
         Raises:
             WorkflowFailureError: The run did not complete.
         """
-        handle = await self.start_workflow(workflow, arg, **options)
+        handle = await self.start_workflow(
+            workflow,
+            arg,
+            args=args,
+            id=id,
+            task_queue=task_queue,
+            result_type=result_type,
+            execution_timeout=execution_timeout,
+            run_timeout=run_timeout,
+            task_timeout=task_timeout,
+            id_reuse_policy=id_reuse_policy,
+            id_conflict_policy=id_conflict_policy,
+            retry_policy=retry_policy,
+            cron_schedule=cron_schedule,
+            memo=memo,
+            search_attributes=search_attributes,
+            static_summary=static_summary,
+            static_details=static_details,
+            start_delay=start_delay,
+            start_signal=start_signal,
+            start_signal_args=start_signal_args,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+            request_eager_start=request_eager_start,
+            priority=priority,
+            versioning_override=versioning_override,
+        )
         return await handle.result()
 
     def get_workflow_handle(
@@ -250,22 +508,133 @@ class Client:
         )
 
 
-@dataclass(frozen=True)
-class WorkflowExecutionDescription:
-    """What ``WorkflowHandle.describe()`` returns."""
+def _tls(tls: bool | TLSConfig | None) -> bool | ssl.SSLContext:
+    """What the transport needs of Temporal's ``tls`` option: off, on, or a configured context."""
+    if not isinstance(tls, TLSConfig):
+        return bool(tls)
+    if tls.domain is not None:
+        raise not_supported("TLSConfig", "domain")
+    if tls.verification_server_name is not None:
+        raise not_supported("TLSConfig", "verification_server_name")
+    context = ssl.create_default_context(cadata=tls.server_root_ca_cert.decode() if tls.server_root_ca_cert else None)
+    if tls.client_cert is not None and tls.client_private_key is not None:
+        _load_client_cert(context, tls.client_cert, tls.client_private_key)
+    return context
 
-    id: str
-    run_id: str
-    workflow_type: str
-    task_queue: str
-    status: WorkflowExecutionStatus
-    start_time: datetime
+
+def _load_client_cert(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
+    # ssl only loads a certificate chain from files; they live only for the load.
+    with tempfile.TemporaryDirectory() as folder:
+        cert_file, key_file = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        cert_file.write_bytes(cert)
+        key_file.write_bytes(key)
+        context.load_cert_chain(cert_file, key_file)
+
+
+@dataclass(frozen=True)
+class WorkflowExecution:
+    """A workflow run as the server lists it (Temporal's fields, in order).
+
+    Legato has no parents, roots, search attributes or execution delay yet: those fields
+    are None or empty. ``raw_info`` is the server's description.
+    """
+
     close_time: datetime | None
+    execution_time: datetime | None
     history_length: int
-    pending_activities: list[api.PendingActivity]
-    # The workflow task waiting or running, with its attempt and why the last one failed.
-    pending_workflow_task: api.PendingWorkflowTask | None
+    id: str
+    namespace: str
+    parent_id: str | None
+    parent_run_id: str | None
+    root_id: str | None
+    root_run_id: str | None
+    raw_info: api.DescribeWorkflowResponse
+    run_id: str
+    search_attributes: Mapping[str, Sequence[Any]]
+    start_time: datetime
+    status: WorkflowExecutionStatus | None
+    task_queue: str
+    typed_search_attributes: Mapping[str, Any]
+    workflow_type: str
+    _context_free_data_converter: DataConverter
+
+    @property
+    def data_converter(self) -> DataConverter:
+        """The converter the client decodes with."""
+        return self._context_free_data_converter
+
+    async def memo(self) -> Mapping[str, Any]:
+        """The run's memo: always empty, Legato has no memos yet."""
+        return {}
+
+    async def memo_value(self, key: str, default: Any = _UNSET, *, type_hint: type | None = None) -> Any:
+        """A memo value; Legato has no memos yet, so ``default`` or KeyError.
+
+        Raises:
+            KeyError: No default given.
+        """
+        if default is _UNSET:
+            raise KeyError(f"Memo does not have a value for key {key!r}")
+        return default
+
+
+@dataclass(frozen=True)
+class WorkflowExecutionDescription(WorkflowExecution):
+    """What ``WorkflowHandle.describe()`` returns.
+
+    Beyond Temporal's fields: ``pending_activities`` and ``pending_workflow_task`` (read
+    from ``raw_description``).
+    """
+
     raw_description: api.DescribeWorkflowResponse
+    _static_summary: str | None = None
+    _static_details: str | None = None
+    _metadata_decoded: bool = False
+
+    @staticmethod
+    def from_raw(
+        raw: api.DescribeWorkflowResponse, namespace: str, converter: DataConverter
+    ) -> WorkflowExecutionDescription:
+        """The description of the server's answer."""
+        return WorkflowExecutionDescription(
+            close_time=raw.close_time,
+            execution_time=raw.start_time,
+            history_length=raw.history_length,
+            id=raw.workflow_id,
+            namespace=namespace,
+            parent_id=None,
+            parent_run_id=None,
+            root_id=raw.workflow_id,
+            root_run_id=raw.run_id,
+            raw_info=raw,
+            run_id=raw.run_id,
+            search_attributes={},
+            start_time=raw.start_time,
+            status=WorkflowExecutionStatus.from_api(raw.status),
+            task_queue=raw.task_queue,
+            typed_search_attributes={},
+            workflow_type=raw.workflow_type,
+            _context_free_data_converter=converter,
+            raw_description=raw,
+        )
+
+    async def static_summary(self) -> str | None:
+        """The summary given at start; None, Legato does not keep one yet."""
+        return self._static_summary
+
+    async def static_details(self) -> str | None:
+        """The details given at start; None, Legato does not keep them yet."""
+        return self._static_details
+
+    @property
+    def pending_activities(self) -> list[api.PendingActivity]:
+        """The run's activities that are scheduled, running or waiting for a retry."""
+        return list(self.raw_description.pending_activities)
+
+    @property
+    def pending_workflow_task(self) -> api.PendingWorkflowTask | None:
+        """The workflow task waiting or running, with its attempt and why the last one failed."""
+        return self.raw_description.pending_workflow_task
 
 
 @dataclass(frozen=True)
@@ -311,18 +680,50 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         result_run_id: str | None = None,
         first_execution_run_id: str | None = None,
         result_type: type | None = None,
+        start_workflow_response: Any = None,
     ) -> None:
         """Use ``Client.start_workflow`` or ``Client.get_workflow_handle``."""
         self._client = client
-        self._service = client.service_client
-        self.id = id
-        self.run_id = run_id
-        self.result_run_id = result_run_id
-        self.first_execution_run_id = first_execution_run_id
+        self._id = id
+        self._run_id = run_id
+        self._result_run_id = result_run_id
+        self._first_execution_run_id = first_execution_run_id
         self._result_type = result_type
 
-    async def result(self) -> ReturnType:
+    @property
+    def id(self) -> str:
+        """The workflow id."""
+        return self._id
+
+    @property
+    def run_id(self) -> str | None:
+        """The run this handle acts on; the latest run when None."""
+        return self._run_id
+
+    @property
+    def result_run_id(self) -> str | None:
+        """The run whose result ``result()`` waits for."""
+        return self._result_run_id
+
+    @property
+    def first_execution_run_id(self) -> str | None:
+        """The first run of the chain, when known (cancel and terminate do not check it yet)."""
+        return self._first_execution_run_id
+
+    async def result(
+        self,
+        *,
+        follow_runs: bool = True,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> ReturnType:
         """Wait for the run to close and return its result.
+
+        Args:
+            follow_runs: Accepted; Legato has no continue-as-new or workflow retries that
+                start a new run yet, so there is never a next run to follow.
+            rpc_metadata: Headers for each poll.
+            rpc_timeout: Accepted; each poll is bounded by the server's wait instead.
 
         Raises:
             WorkflowFailureError: The run failed, was cancelled, terminated or timed out;
@@ -330,14 +731,16 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             RPCError: The server could not be reached for longer than the client's retry
                 config allows, or refused the call.
         """
-        request = api.WorkflowResultRequest(workflow_id=self.id, run_id=self.result_run_id, wait=_RESULT_WAIT)
+        service = self._client.service_client
+        request = api.WorkflowResultRequest(workflow_id=self._id, run_id=self._result_run_id, wait=_RESULT_WAIT)
+        options = _service.CallOptions(metadata=rpc_metadata)
         while True:
             # Each poll is retried as any other call; a long poll is always safe to repeat.
             response = await _retry.call(
-                lambda: self._service.workflow_result(request),
-                config=self._service.retry_config,
+                lambda: service.workflow_result(request, options),
+                config=service.retry_config,
                 idempotent=True,
-                what=f"Waiting for the result of {self.id!r}",
+                what=f"Waiting for the result of {self._id!r}",
             )
             # 204: still running after the wait; ask again.
             if response is not None:
@@ -345,7 +748,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
 
     async def _outcome(self, response: api.WorkflowResultResponse) -> ReturnType:
         converter = self._client.data_converter
-        if response.status is WorkflowExecutionStatus.COMPLETED:
+        if response.status is WireStatus.COMPLETED:
             if response.result is None:
                 return None  # type: ignore[return-value]  # a run without a result returned None
             decoded = await converter.decode([response.result], [self._result_type])
@@ -354,67 +757,137 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             raise WorkflowFailureError(cause=await converter.decode_failure(response.failure))
         raise WorkflowFailureError(cause=_close_error(response.status))
 
-    async def describe(self) -> WorkflowExecutionDescription:
+    async def describe(
+        self,
+        *,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowExecutionDescription:
         """The run's status, times and pending activities."""
-        d = await self._service.describe_workflow(api.DescribeWorkflowRequest(workflow_id=self.id, run_id=self.run_id))
-        return WorkflowExecutionDescription(
-            id=d.workflow_id,
-            run_id=d.run_id,
-            workflow_type=d.workflow_type,
-            task_queue=d.task_queue,
-            status=d.status,
-            start_time=d.start_time,
-            close_time=d.close_time,
-            history_length=d.history_length,
-            pending_activities=list(d.pending_activities),
-            pending_workflow_task=d.pending_workflow_task,
-            raw_description=d,
+        return await self._client._impl.describe_workflow(
+            DescribeWorkflowInput(id=self._id, run_id=self._run_id, rpc_metadata=rpc_metadata, rpc_timeout=rpc_timeout)
         )
 
-    async def signal(self, signal: str | Callable[..., Any], arg: Any = _UNSET, *, args: Sequence[Any] = ()) -> None:
+    async def signal(
+        self,
+        signal: str | Callable[..., Any],
+        arg: Any = _UNSET,
+        *,
+        args: Sequence[Any] = [],  # Temporal's default; never mutated
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> None:
         """Send a signal (a ``@workflow.signal`` method or its name) with its arguments."""
-        request = api.SignalWorkflowRequest(
-            workflow_id=self.id,
-            signal_name=definitions.signal_name(signal),
-            args=await self._client.data_converter.encode(_calls.arg_or_args(arg, args)),
-            run_id=self.run_id,
-            request_id=str(uuid.uuid4()),
-            identity=self._client.identity,
+        input = SignalWorkflowInput(
+            id=self._id,
+            run_id=self._run_id,
+            signal=definitions.signal_name(signal),
+            args=_calls.arg_or_args(arg, args),
+            headers={},
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
         )
-        await self._service.signal_workflow(request)
+        await self._client._impl.signal_workflow(input)
 
-    async def cancel(self) -> None:
+    async def cancel(
+        self,
+        *,
+        reason: str | None = "",
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> None:
         """Ask the workflow to cancel; its code sees asyncio cancellation and may clean up."""
-        request = api.CancelWorkflowRequest(workflow_id=self.id, run_id=self.run_id, identity=self._client.identity)
-        await self._service.cancel_workflow(request)
-
-    async def terminate(self, *args: Any, reason: str | None = None) -> None:
-        """End the run at once; no workflow code runs."""
-        request = api.TerminateWorkflowRequest(
-            workflow_id=self.id,
-            run_id=self.run_id,
-            reason=reason or "",
-            details=await self._client.data_converter.encode(args),
-            identity=self._client.identity,
+        input = CancelWorkflowInput(
+            id=self._id,
+            run_id=self._run_id,
+            first_execution_run_id=self._first_execution_run_id,
+            reason=reason,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
         )
-        await self._service.terminate_workflow(request)
+        await self._client._impl.cancel_workflow(input)
 
-    async def fetch_history(self) -> WorkflowHistory:
-        """The run's whole history."""
-        return WorkflowHistory(self.id, [e async for e in self.fetch_history_events()])
+    async def terminate(
+        self,
+        *args: Any,
+        reason: str | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> None:
+        """End the run at once; no workflow code runs.
 
-    async def fetch_history_events(self, *, page_size: int | None = None) -> AsyncIterator[HistoryEvent]:
-        """The run's history events, page by page."""
-        async for event in self._service.history(self.id, self.run_id, page_size=page_size):
-            yield event
+        Details (``*args``) are recorded in the ``WorkflowExecutionTerminated`` event.
+        """
+        input = TerminateWorkflowInput(
+            id=self._id,
+            run_id=self._run_id,
+            first_execution_run_id=self._first_execution_run_id,
+            args=args,
+            reason=reason,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+        )
+        await self._client._impl.terminate_workflow(input)
+
+    async def fetch_history(
+        self,
+        *,
+        event_filter_type: WorkflowHistoryEventFilterType = WorkflowHistoryEventFilterType.ALL_EVENT,
+        skip_archival: bool = False,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowHistory:
+        """The run's whole history (or only its close event)."""
+        events = self.fetch_history_events(
+            event_filter_type=event_filter_type,
+            skip_archival=skip_archival,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+        )
+        return WorkflowHistory(self._id, [e async for e in events])
+
+    def fetch_history_events(
+        self,
+        *,
+        page_size: int | None = None,
+        next_page_token: bytes | None = None,
+        wait_new_event: bool = False,
+        event_filter_type: WorkflowHistoryEventFilterType = WorkflowHistoryEventFilterType.ALL_EVENT,
+        skip_archival: bool = False,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowHistoryEventAsyncIterator:
+        """The run's history events, fetched page by page as they are iterated.
+
+        Args:
+            page_size: Events per page; the server's maximum by default.
+            next_page_token: Start from this page (a previous page's token).
+            wait_new_event: Not supported yet (raises NotImplementedError when true).
+            event_filter_type: All events, or only the close event of a closed run.
+            skip_archival: Accepted and unused (Legato does not archive).
+            rpc_metadata: Headers for each page's call.
+            rpc_timeout: Timeout of each page's call.
+        """
+        input = FetchWorkflowHistoryEventsInput(
+            id=self._id,
+            run_id=self._run_id,
+            page_size=page_size,
+            next_page_token=next_page_token,
+            wait_new_event=wait_new_event,
+            event_filter_type=event_filter_type,
+            skip_archival=skip_archival,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+        )
+        return self._client._impl.fetch_workflow_history_events(input)
 
 
-def _close_error(status: WorkflowExecutionStatus) -> BaseException:
+def _close_error(status: WireStatus) -> BaseException:
     """The cause Temporal's client gives a run that closed without a recorded failure."""
-    if status is WorkflowExecutionStatus.CANCELED:
+    if status is WireStatus.CANCELED:
         return CancelledError("Workflow cancelled")
-    if status is WorkflowExecutionStatus.TERMINATED:
+    if status is WireStatus.TERMINATED:
         return TerminatedError("Workflow terminated")
-    if status is WorkflowExecutionStatus.TIMED_OUT:
+    if status is WireStatus.TIMED_OUT:
         return TimeoutError("Workflow timed out", type=TimeoutType.START_TO_CLOSE, last_heartbeat_details=[])
-    return RPCError(f"Workflow closed with status {status.value}", status=RPCStatusCode.UNKNOWN)
+    return RPCError(f"Workflow closed with status {status.value}", RPCStatusCode.UNKNOWN, b"")

@@ -11,12 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
+from typing import ClassVar
 
 from legato.api.common import v1 as api_common
 from legato.api.workflowservice import v1 as api_service
 
 __all__ = [
+    "HeaderCodecBehavior",
+    "Priority",
+    "QueryRejectCondition",
     "RetryPolicy",
+    "VersioningBehavior",
     "WorkflowIDConflictPolicy",
     "WorkflowIDReusePolicy",
 ]
@@ -34,11 +39,12 @@ class RetryPolicy:
         non_retryable_error_types: ApplicationError types that are never retried.
     """
 
-    initial_interval: timedelta
-    backoff_coefficient: float
-    maximum_interval: timedelta | None
-    maximum_attempts: int
-    non_retryable_error_types: Sequence[str] | None
+    # Defaults here too (the __init__ below sets them), so the fields read as Temporal's.
+    initial_interval: timedelta = timedelta(seconds=1)
+    backoff_coefficient: float = 2.0
+    maximum_interval: timedelta | None = None
+    maximum_attempts: int = 0
+    non_retryable_error_types: Sequence[str] | None = None
 
     def __init__(
         self,
@@ -143,3 +149,45 @@ class WorkflowIDConflictPolicy(IntEnum):
         if self is WorkflowIDConflictPolicy.UNSPECIFIED:
             return api_service.IdConflictPolicy.FAIL
         return api_service.IdConflictPolicy[self.name]
+
+
+@dataclass(frozen=True)
+class Priority:
+    """Task priority and fairness (Temporal's fields). Legato has no priorities yet: a
+    workflow or activity started with a non-default one is refused by name."""
+
+    priority_key: int | None = None
+    """Lower runs first; None is the server's default."""
+    fairness_key: str | None = None
+    """Tasks of one key share the queue fairly with those of others."""
+    fairness_weight: float | None = None
+    """The key's share."""
+    default: ClassVar[Priority]
+    """No priority: the server's default order."""
+
+
+Priority.default = Priority()
+
+
+class QueryRejectCondition(IntEnum):
+    """When a query is rejected (Temporal's values; Legato has no queries yet)."""
+
+    NONE = 1
+    NOT_OPEN = 2
+    NOT_COMPLETED_CLEANLY = 3
+
+
+class HeaderCodecBehavior(IntEnum):
+    """Whether headers go through the payload codec (Temporal's values; Legato carries no headers yet)."""
+
+    NO_CODEC = 1
+    CODEC = 2
+    WORKFLOW_ONLY_CODEC = 3
+
+
+class VersioningBehavior(IntEnum):
+    """How a workflow moves between worker versions (Temporal's values; Legato has no worker versioning)."""
+
+    UNSPECIFIED = 0
+    PINNED = 1
+    AUTO_UPGRADE = 2

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 __all__ = [
     "ActivityError",
     "ApplicationError",
+    "ApplicationErrorCategory",
     "CancelledError",
     "ChildWorkflowError",
     "FailureError",
@@ -65,15 +67,33 @@ TemporalError = LegatoError
 class FailureError(LegatoError):
     """Base of failures that cross the wire as a ``Failure`` (workflow and activity errors)."""
 
-    def __init__(self, message: str, *, exc_args: tuple[Any, ...] | None = None) -> None:
-        """Initialize with a message; ``exc_args`` overrides what ``str()`` shows."""
+    def __init__(self, message: str, *, failure: Any = None, exc_args: tuple[Any, ...] | None = None) -> None:
+        """Initialize with a message; ``failure`` is the wire failure it came from, if any,
+        and ``exc_args`` overrides what ``str()`` shows."""
         super().__init__(*(exc_args if exc_args is not None else (message,)))
         self._message = message
+        self._failure = failure
 
     @property
     def message(self) -> str:
         """The failure's message, without any type prefix."""
         return self._message
+
+    @property
+    def failure(self) -> Any:
+        """The wire ``Failure`` this error was decoded from; None when raised locally."""
+        return self._failure
+
+
+class ApplicationErrorCategory(IntEnum):
+    """How an application error is reported (Temporal's values).
+
+    BENIGN errors are expected ones; Temporal logs them at a lower level and keeps them
+    out of failure metrics. Legato records the category on the error only.
+    """
+
+    UNSPECIFIED = 0
+    BENIGN = 1
 
 
 class ApplicationError(FailureError):
@@ -94,12 +114,19 @@ class ApplicationError(FailureError):
         type: str | None = None,
         non_retryable: bool = False,
         next_retry_delay: timedelta | None = None,
+        category: ApplicationErrorCategory = ApplicationErrorCategory.UNSPECIFIED,
     ) -> None:
         super().__init__(message, exc_args=(f"{type}: {message}" if type else message,))
         self._details = details
         self._type = type
         self._non_retryable = non_retryable
         self._next_retry_delay = next_retry_delay
+        self._category = category
+
+    @property
+    def category(self) -> ApplicationErrorCategory:
+        """How the error is reported (recorded only, in Legato)."""
+        return self._category
 
     @property
     def details(self) -> Sequence[Any]:
@@ -221,12 +248,42 @@ class ActivityError(FailureError):
     ) -> None:
         """Initialize with the activity's identity and its history event ids."""
         super().__init__(message)
-        self.scheduled_event_id = scheduled_event_id
-        self.started_event_id = started_event_id
-        self.identity = identity
-        self.activity_type = activity_type
-        self.activity_id = activity_id
-        self.retry_state = retry_state
+        self._scheduled_event_id = scheduled_event_id
+        self._started_event_id = started_event_id
+        self._identity = identity
+        self._activity_type = activity_type
+        self._activity_id = activity_id
+        self._retry_state = retry_state
+
+    @property
+    def scheduled_event_id(self) -> int:
+        """The ActivityTaskScheduled event id."""
+        return self._scheduled_event_id
+
+    @property
+    def started_event_id(self) -> int:
+        """The started event id."""
+        return self._started_event_id
+
+    @property
+    def identity(self) -> str:
+        """Identity of the worker that ran the last attempt."""
+        return self._identity
+
+    @property
+    def activity_type(self) -> str:
+        """The activity type name."""
+        return self._activity_type
+
+    @property
+    def activity_id(self) -> str:
+        """The activity id."""
+        return self._activity_id
+
+    @property
+    def retry_state(self) -> RetryState | None:
+        """Why retries stopped."""
+        return self._retry_state
 
 
 class ChildWorkflowError(FailureError):
@@ -246,24 +303,69 @@ class ChildWorkflowError(FailureError):
     ) -> None:
         """Initialize with the child's identity and its history event ids."""
         super().__init__(message)
-        self.namespace = namespace
-        self.workflow_id = workflow_id
-        self.run_id = run_id
-        self.workflow_type = workflow_type
-        self.initiated_event_id = initiated_event_id
-        self.started_event_id = started_event_id
-        self.retry_state = retry_state
+        self._namespace = namespace
+        self._workflow_id = workflow_id
+        self._run_id = run_id
+        self._workflow_type = workflow_type
+        self._initiated_event_id = initiated_event_id
+        self._started_event_id = started_event_id
+        self._retry_state = retry_state
+
+    @property
+    def namespace(self) -> str:
+        """The child's namespace."""
+        return self._namespace
+
+    @property
+    def workflow_id(self) -> str:
+        """The child's workflow id."""
+        return self._workflow_id
+
+    @property
+    def run_id(self) -> str:
+        """The child's run id."""
+        return self._run_id
+
+    @property
+    def workflow_type(self) -> str:
+        """The child's workflow type."""
+        return self._workflow_type
+
+    @property
+    def initiated_event_id(self) -> int:
+        """The StartChildWorkflowExecutionInitiated event id."""
+        return self._initiated_event_id
+
+    @property
+    def started_event_id(self) -> int:
+        """The started event id."""
+        return self._started_event_id
+
+    @property
+    def retry_state(self) -> RetryState | None:
+        """Why retries stopped."""
+        return self._retry_state
 
 
 class WorkflowAlreadyStartedError(FailureError):
     """Starting a workflow whose id is already running (or may not be reused)."""
 
-    def __init__(self, workflow_id: str, workflow_type: str, *, run_id: str | None = None) -> None:
-        """Initialize with the id that is taken and the run holding it, when known."""
+    def __init__(
+        self, workflow_id: str, workflow_type: str, *, run_id: str | None = None, first_run_id: str | None = None
+    ) -> None:
+        """Initialize with the id that is taken and the run holding it, when known.
+
+        Args:
+            workflow_id: The workflow id that is taken.
+            workflow_type: The type that was to be started.
+            run_id: The run that holds the id, when the server named it.
+            first_run_id: The first run of that workflow's chain, when known.
+        """
         super().__init__(f"Workflow execution already started: workflow id {workflow_id!r}")
         self.workflow_id = workflow_id
         self.workflow_type = workflow_type
         self.run_id = run_id
+        self.first_run_id = first_run_id
 
 
 class WorkflowFailureError(LegatoError):
@@ -321,11 +423,24 @@ class RPCStatusCode(IntEnum):
     UNAUTHENTICATED = 16
 
 
+@dataclass(frozen=True)
+class GrpcStatus:
+    """What ``RPCError.grpc_status`` returns: the status as gRPC's ``google.rpc.Status``."""
+
+    code: int
+    message: str
+    details: Sequence[Any] = ()
+
+
 class RPCError(LegatoError):
     """A call to the server failed: it could not be reached or it answered an error.
 
+    Constructed as ``temporalio.service.RPCError`` is: ``RPCError(message, status,
+    raw_grpc_status)``. Legato talks HTTP, so ``raw_grpc_status`` is empty bytes unless
+    the caller gives one; what the server said is in Legato's extra attributes, set by the
+    transport after construction.
+
     Attributes:
-        status: The failure as a gRPC-style code, as ``temporalio.service.RPCError``'s.
         http_status: The HTTP status, or 0 when the server could not be reached.
         error: The server's error code from its ErrorBody (e.g. ``NotFound``).
         field: The offending input field, when the server named one.
@@ -333,25 +448,38 @@ class RPCError(LegatoError):
         run_id: The run the error is about, when the server named one.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: RPCStatusCode,
-        http_status: int = 0,
-        error: str = "",
-        field: str | None = None,
-        workflow_id: str | None = None,
-        run_id: str | None = None,
-    ) -> None:
+    http_status: int = 0
+    error: str = ""
+    field: str | None = None
+    workflow_id: str | None = None
+    run_id: str | None = None
+
+    def __init__(self, message: str, status: RPCStatusCode, raw_grpc_status: bytes) -> None:
+        """Initialize with the message and gRPC-style status of the failed call."""
         super().__init__(message)
-        self.message = message
-        self.status = status
-        self.http_status = http_status
-        self.error = error
-        self.field = field
-        self.workflow_id = workflow_id
-        self.run_id = run_id
+        self._message = message
+        self._status = status
+        self._raw_grpc_status = raw_grpc_status
+
+    @property
+    def message(self) -> str:
+        """The error's message."""
+        return self._message
+
+    @property
+    def status(self) -> RPCStatusCode:
+        """The failure as a gRPC-style code."""
+        return self._status
+
+    @property
+    def raw_grpc_status(self) -> bytes:
+        """The gRPC status bytes, as received; empty over Legato's HTTP API."""
+        return self._raw_grpc_status
+
+    @property
+    def grpc_status(self) -> GrpcStatus:
+        """The status as gRPC's ``Status`` (code and message; Legato sends no details)."""
+        return GrpcStatus(code=int(self._status), message=self._message)
 
 
 def is_cancelled_exception(exception: BaseException) -> bool:

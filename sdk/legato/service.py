@@ -9,10 +9,59 @@ retried when the server is down, restarting or cannot reach its database; see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from legato.exceptions import RPCError, RPCStatusCode
 
-__all__ = ["RPCError", "RPCStatusCode", "RetryConfig"]
+__all__ = ["HttpConnectProxyConfig", "KeepAliveConfig", "RPCError", "RPCStatusCode", "RetryConfig", "TLSConfig"]
+
+
+@dataclass
+class TLSConfig:
+    """TLS for the connection to the server (Temporal's fields).
+
+    Legato's API is HTTPS when TLS is on: ``server_root_ca_cert`` (PEM) replaces the
+    system's CAs and ``client_cert``/``client_private_key`` (PEM) authenticate the
+    client. ``domain`` and ``verification_server_name`` (a name to check the server's
+    certificate against other than the host's) are not supported yet: a client given
+    either refuses to connect rather than check a different name than asked.
+    """
+
+    server_root_ca_cert: bytes | None = None
+    """Root CA the server's certificate must chain to; the system's CAs when None."""
+    domain: str | None = None
+    """The server name to verify instead of the target's host (not supported yet)."""
+    client_cert: bytes | None = None
+    """Client certificate (PEM), for mutual TLS."""
+    client_private_key: bytes | None = None
+    """Client private key (PEM), for mutual TLS."""
+    verification_server_name: str | None = None
+    """Another name to verify the server's certificate against (not supported yet)."""
+
+
+@dataclass(frozen=True)
+class KeepAliveConfig:
+    """gRPC keep-alive settings (Temporal's fields); accepted and unused over Legato's HTTP API."""
+
+    interval_millis: int = 30000
+    """Interval between keep-alive pings."""
+    timeout_millis: int = 15000
+    """Time a ping may take."""
+    default: ClassVar[KeepAliveConfig]
+    """The default keep-alive settings."""
+
+
+KeepAliveConfig.default = KeepAliveConfig()
+
+
+@dataclass(frozen=True)
+class HttpConnectProxyConfig:
+    """An HTTP CONNECT proxy to reach the server through (Temporal's fields; not supported yet)."""
+
+    target_host: str
+    """The proxy's ``host:port``."""
+    basic_auth: tuple[str, str] | None = None
+    """User and password for the proxy."""
 
 
 @dataclass

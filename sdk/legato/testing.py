@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from legato._runtime import activity_context
 from legato._runtime.info import ActivityInfo
+from legato.common import Priority
 
 __all__ = ["ActivityEnvironment"]
 
@@ -32,6 +33,8 @@ def _default_info() -> ActivityInfo:
         attempt=1,
         heartbeat_details=[],
         heartbeat_timeout=None,
+        is_local=False,
+        namespace="default",
         schedule_to_close_timeout=None,
         start_to_close_timeout=None,
         scheduled_time=now,
@@ -43,6 +46,8 @@ def _default_info() -> ActivityInfo:
         workflow_namespace="default",
         workflow_run_id="test-run",
         workflow_type="test",
+        priority=Priority.default,
+        retry_policy=None,
     )
 
 

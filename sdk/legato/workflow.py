@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from enum import IntEnum
 from typing import Any, TypedDict, TypeVar, overload
 
 from typing_extensions import Unpack
@@ -27,19 +28,23 @@ from legato import _calls
 from legato._runtime import definitions
 from legato._runtime import guard as _guard
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
+from legato._runtime.info import ParentInfo, RootInfo
 from legato._runtime.info import WorkflowInfo as Info
 from legato._runtime.instance import current_instance
+from legato._runtime.interceptor import StartActivityInput
 from legato._runtime.loop import NotInWorkflowEventLoopError
-from legato.api.command import v1 as cmd
-from legato.common import RetryPolicy
+from legato.common import Priority, RetryPolicy, VersioningBehavior
 from legato.exceptions import NondeterminismError
 
 __all__ = [
     "ActivityCancellationType",
     "ActivityHandle",
+    "HandlerUnfinishedPolicy",
     "Info",
     "LoggerAdapter",
     "NondeterminismError",
+    "ParentInfo",
+    "RootInfo",
     "defn",
     "deprecate_patch",
     "execute_activity",
@@ -82,7 +87,8 @@ def defn(
     name: str | None = None,
     sandboxed: bool = True,
     dynamic: bool = False,
-    failure_exception_types: Sequence[type[BaseException]] = (),
+    failure_exception_types: Sequence[type[BaseException]] = [],  # Temporal's default; never mutated
+    versioning_behavior: VersioningBehavior = VersioningBehavior.UNSPECIFIED,
 ) -> Callable[[ClassType], ClassType]: ...
 
 
@@ -92,7 +98,8 @@ def defn(
     name: str | None = None,
     sandboxed: bool = True,
     dynamic: bool = False,
-    failure_exception_types: Sequence[type[BaseException]] = (),
+    failure_exception_types: Sequence[type[BaseException]] = [],  # Temporal's default; never mutated
+    versioning_behavior: VersioningBehavior = VersioningBehavior.UNSPECIFIED,
 ) -> ClassType | Callable[[ClassType], ClassType]:
     """Mark a class as a workflow; it needs exactly one ``@workflow.run`` method.
 
@@ -103,9 +110,12 @@ def defn(
             the worker's runner.
         dynamic: Not supported yet.
         failure_exception_types: Exception types that fail the run instead of the task.
+        versioning_behavior: Not supported (worker versioning): raises unless UNSPECIFIED.
     """
     if dynamic:
         raise NotImplementedError("Dynamic workflows are not supported by Legato yet")
+    if versioning_behavior is not VersioningBehavior.UNSPECIFIED:
+        raise NotImplementedError("workflow.defn(versioning_behavior=...) is not supported by Legato yet")
 
     def decorate(c: ClassType) -> ClassType:
         definitions.define_workflow(c, name, failure_exception_types)
@@ -122,10 +132,20 @@ def run(fn: CallableType) -> CallableType:
     return fn
 
 
-def init(fn: CallableType) -> CallableType:
+def init(init_fn: CallableType) -> CallableType:
     """Mark ``__init__`` as taking the workflow's arguments, as the run method does."""
-    definitions.mark_init(fn)
-    return fn
+    definitions.mark_init(init_fn)
+    return init_fn
+
+
+class HandlerUnfinishedPolicy(IntEnum):
+    """What happens to a signal handler still running when the run closes (Temporal's values).
+
+    Legato abandons it either way and does not warn yet.
+    """
+
+    WARN_AND_ABANDON = 1
+    ABANDON = 2
 
 
 @overload
@@ -134,7 +154,11 @@ def signal(fn: CallableType) -> CallableType: ...
 
 @overload
 def signal(
-    *, name: str | None = None, dynamic: bool = False, description: str | None = None
+    *,
+    name: str | None = None,
+    dynamic: bool = False,
+    unfinished_policy: HandlerUnfinishedPolicy = HandlerUnfinishedPolicy.WARN_AND_ABANDON,
+    description: str | None = None,
 ) -> Callable[[CallableType], CallableType]: ...
 
 
@@ -143,9 +167,14 @@ def signal(
     *,
     name: str | None = None,
     dynamic: bool = False,
+    unfinished_policy: HandlerUnfinishedPolicy = HandlerUnfinishedPolicy.WARN_AND_ABANDON,
     description: str | None = None,
 ) -> CallableType | Callable[[CallableType], CallableType]:
-    """Mark a method (sync or async) as the handler of a signal; the method name by default."""
+    """Mark a method (sync or async) as the handler of a signal; the method name by default.
+
+    ``unfinished_policy`` and ``description`` are accepted; Legato abandons an unfinished
+    handler without a warning and keeps no descriptions yet.
+    """
     if dynamic:
         raise NotImplementedError("Dynamic signal handlers are not supported by Legato yet")
 
@@ -196,6 +225,10 @@ class _ActivityOptions(TypedDict, total=False):
     retry_policy: RetryPolicy | None
     cancellation_type: ActivityCancellationType
     activity_id: str | None
+    versioning_intent: Any
+    summary: str | None
+    event_groups: Any
+    priority: Priority
 
 
 _UNSET: Any = _calls.UNSET
@@ -221,7 +254,7 @@ def start_activity(
     activity: Callable[..., Any] | str,
     arg: Any = _UNSET,
     *,
-    args: Sequence[Any] = (),
+    args: Sequence[Any] = [],  # Temporal's default; never mutated
     task_queue: str | None = None,
     result_type: type | None = None,
     schedule_to_close_timeout: timedelta | None = None,
@@ -231,6 +264,10 @@ def start_activity(
     retry_policy: RetryPolicy | None = None,
     cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
     activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    event_groups: Any = None,
+    priority: Priority = Priority.default,
 ) -> ActivityHandle[Any]:
     """Schedule an activity and return its handle (await it for the result, cancel() it).
 
@@ -247,28 +284,39 @@ def start_activity(
         retry_policy: How the server retries; its default policy when None.
         cancellation_type: What cancelling the handle does.
         activity_id: The activity's id; the next sequence number ("1", "2", ...) by default.
+        versioning_intent: Not supported (worker versioning): raises unless None.
+        summary: Accepted and dropped (a note for UIs).
+        event_groups: Accepted and dropped (a grouping for UIs).
+        priority: Not supported yet: raises unless the default.
 
     Raises:
         ValueError: Neither start_to_close_timeout nor schedule_to_close_timeout is set.
+        NotImplementedError: ``versioning_intent`` or a priority given.
     """
     if start_to_close_timeout is None and schedule_to_close_timeout is None:
         raise ValueError("Activity must have start_to_close_timeout or schedule_to_close_timeout")
     name, hinted = definitions.activity_name_and_result_type(activity)
-    instance = current_instance()
-    # Temporal's default id is the activity's sequence number in the run, so replay agrees.
-    seq = instance.next_seq("activity")
-    command = cmd.ScheduleActivityTask(
-        activity_id=activity_id or str(seq),
-        activity_type=name,
-        task_queue=task_queue or instance.info().task_queue,
-        input=instance.converter.payload_converter.to_payloads(_calls.arg_or_args(arg, args)),
-        schedule_to_close_timeout=_calls.seconds(schedule_to_close_timeout),
-        schedule_to_start_timeout=_calls.seconds(schedule_to_start_timeout),
-        start_to_close_timeout=_calls.seconds(start_to_close_timeout),
-        heartbeat_timeout=_calls.seconds(heartbeat_timeout),
-        retry_policy=retry_policy.to_api() if retry_policy else None,
+    input = StartActivityInput(
+        activity=name,
+        args=_calls.arg_or_args(arg, args),
+        activity_id=activity_id,
+        task_queue=task_queue,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        headers={},
+        disable_eager_execution=False,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        priority=priority,
+        arg_types=None,
+        ret_type=result_type or hinted,
+        event_groups=event_groups,
     )
-    return instance.start_activity(command, result_type=result_type or hinted, cancellation_type=cancellation_type)
+    return current_instance().outbound.start_activity(input)
 
 
 @overload
@@ -287,26 +335,132 @@ async def execute_activity(
 async def execute_activity(activity: str, arg: Any = _UNSET, **options: Unpack[_ActivityOptions]) -> Any: ...
 
 
-async def execute_activity(activity: Any, arg: Any = _UNSET, **options: Any) -> Any:
-    """Run an activity and return its result; see ``start_activity`` for the options.
+async def execute_activity(
+    activity: Any,
+    arg: Any = _UNSET,
+    *,
+    args: Sequence[Any] = [],  # Temporal's default; never mutated
+    task_queue: str | None = None,
+    result_type: type | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    event_groups: Any = None,
+    priority: Priority = Priority.default,
+) -> Any:
+    """Run an activity and return its result; the arguments are ``start_activity``'s.
 
     Raises:
         ActivityError: The activity failed for good; ``cause`` says why.
     """
-    return await start_activity(activity, arg, **options)
+    return await start_activity(
+        activity,
+        arg,
+        args=args,
+        task_queue=task_queue,
+        result_type=result_type,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        event_groups=event_groups,
+        priority=priority,
+    )
 
 
-# Temporal's names for activities that are methods; the definition is on the function either way.
-start_activity_method = start_activity
-execute_activity_method = execute_activity
+def start_activity_method(
+    activity: Callable[..., Any],
+    arg: Any = _UNSET,
+    *,
+    args: Sequence[Any] = [],  # Temporal's default; never mutated
+    task_queue: str | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    event_groups: Any = None,
+    priority: Priority = Priority.default,
+) -> ActivityHandle[Any]:
+    """``start_activity`` for an activity that is a method (of an instance the worker holds)."""
+    return start_activity(
+        activity,
+        arg,
+        args=args,
+        task_queue=task_queue,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        event_groups=event_groups,
+        priority=priority,
+    )
+
+
+async def execute_activity_method(
+    activity: Callable[..., Any],
+    arg: Any = _UNSET,
+    *,
+    args: Sequence[Any] = [],  # Temporal's default; never mutated
+    task_queue: str | None = None,
+    schedule_to_close_timeout: timedelta | None = None,
+    schedule_to_start_timeout: timedelta | None = None,
+    start_to_close_timeout: timedelta | None = None,
+    heartbeat_timeout: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL,
+    activity_id: str | None = None,
+    versioning_intent: Any = None,
+    summary: str | None = None,
+    event_groups: Any = None,
+    priority: Priority = Priority.default,
+) -> Any:
+    """``execute_activity`` for an activity that is a method."""
+    return await start_activity_method(
+        activity,
+        arg,
+        args=args,
+        task_queue=task_queue,
+        schedule_to_close_timeout=schedule_to_close_timeout,
+        schedule_to_start_timeout=schedule_to_start_timeout,
+        start_to_close_timeout=start_to_close_timeout,
+        heartbeat_timeout=heartbeat_timeout,
+        retry_policy=retry_policy,
+        cancellation_type=cancellation_type,
+        activity_id=activity_id,
+        versioning_intent=versioning_intent,
+        summary=summary,
+        event_groups=event_groups,
+        priority=priority,
+    )
 
 
 # --- time, randomness and the run's information ---
 
 
 def info() -> Info:
-    """Information about the running workflow."""
-    return current_instance().info()
+    """Information about the running workflow (through the outbound interceptors)."""
+    return current_instance().outbound.info()
 
 
 def now() -> datetime:
@@ -343,8 +497,11 @@ def in_workflow() -> bool:
     return True
 
 
-async def sleep(duration: float | timedelta, *, summary: str | None = None) -> None:
-    """Sleep durably (a server-side timer); the same as ``asyncio.sleep`` in a workflow."""
+async def sleep(duration: float | timedelta, *, summary: str | None = None, event_groups: Any = None) -> None:
+    """Sleep durably (a server-side timer); the same as ``asyncio.sleep`` in a workflow.
+
+    ``summary`` and ``event_groups`` are accepted and dropped (notes for UIs).
+    """
     await asyncio.sleep(duration.total_seconds() if isinstance(duration, timedelta) else duration)
 
 
@@ -354,6 +511,7 @@ async def wait_condition(
     *,
     timeout: timedelta | float | None = None,  # noqa: ASYNC109
     timeout_summary: str | None = None,
+    event_groups: Any = None,
 ) -> None:
     """Wait until ``fn()`` is true; it is checked each time the workflow's tasks settle.
 
@@ -368,12 +526,12 @@ async def wait_condition(
     await asyncio.wait_for(future, seconds)
 
 
-def patched(id: str) -> bool:
+def patched(id: str, *, event_groups: Any = None) -> bool:
     """Not supported yet: patching needs marker events the history does not have."""
     raise NotImplementedError("workflow.patched is not supported by Legato yet")
 
 
-def deprecate_patch(id: str) -> None:
+def deprecate_patch(id: str, *, event_groups: Any = None) -> None:
     """Not supported yet: patching needs marker events the history does not have."""
     raise NotImplementedError("workflow.deprecate_patch is not supported by Legato yet")
 

@@ -11,8 +11,7 @@ from datetime import datetime
 import pytest
 
 from legato import workflow
-from legato.api.common.v1 import WorkflowExecutionStatus
-from legato.client import Client
+from legato.client import Client, WorkflowExecutionStatus
 from legato.worker import UnsandboxedWorkflowRunner
 from tests.support.deadline import eventually
 from tests.support.server_process import running_worker

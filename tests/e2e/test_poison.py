@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from legato import activity, workflow
-from legato.client import Client
+from legato.client import Client, WorkflowExecutionStatus
 from tests.support.server_process import running_worker
 
 pytestmark = pytest.mark.e2e
@@ -41,4 +41,4 @@ async def test_a_poisoned_task_and_ten_good_workflows_on_one_queue_all_ten_compl
     async with running_worker(client, task_queue="q", workflows=[Doubler], activities=[double]):
         results = await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), 60)
     assert results == [2 * i for i in range(10)]
-    assert (await poisoned.describe()).status.value == "RUNNING"
+    assert (await poisoned.describe()).status is WorkflowExecutionStatus.RUNNING

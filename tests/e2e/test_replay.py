@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 
 from legato import activity, workflow
-from legato.api.common.v1 import WorkflowExecutionStatus
-from legato.client import Client
+from legato.client import Client, WorkflowExecutionStatus
 from tests.support.deadline import eventually
 from tests.support.server_process import running_worker
 

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 
 from legato import activity, workflow
-from legato.api.common.v1 import WorkflowExecutionStatus
-from legato.client import Client
+from legato.client import Client, WorkflowExecutionStatus
 from legato.common import WorkflowIDConflictPolicy
 from legato.exceptions import CancelledError, TerminatedError, WorkflowAlreadyStartedError, WorkflowFailureError
 from tests.support.deadline import eventually
@@ -117,5 +116,5 @@ async def test_gathered_activities_are_scheduled_together_and_results_keep_their
     ] * 3
 
 
-async def _status(client: Client, workflow_id: str) -> WorkflowExecutionStatus:
+async def _status(client: Client, workflow_id: str) -> WorkflowExecutionStatus | None:
     return (await client.get_workflow_handle(workflow_id).describe()).status

@@ -17,7 +17,7 @@ import kopf
 import pytest
 
 from legato import activity, workflow
-from legato.client import Client
+from legato.client import Client, WorkflowExecutionStatus
 from legato_operator.k8s import workflows
 from tests.k8s import test_workflow_resource as wr
 from tests.k8s.apiserver import APIServer
@@ -114,7 +114,7 @@ async def test_a_running_workflow_with_large_args_and_a_large_signal_can_be_dele
     assert weight(annotations, but=KUBECTL_LAST_APPLIED) < 4 * KiB
     await delete_and_wait_gone(apiserver, "big-2", namespace)
     described = await client.get_workflow_handle("big-2", run_id=running["runId"]).describe()
-    assert described.status.value == "TERMINATED"
+    assert described.status == WorkflowExecutionStatus.TERMINATED
 
 
 async def test_a_spec_past_kubectls_annotation_limit_is_refused_by_apply_and_runs_when_applied_server_side(

@@ -16,8 +16,7 @@ import pytest
 from examples.orders import workflows as orders
 
 from legato import activity, workflow
-from legato.api.common.v1 import WorkflowExecutionStatus
-from legato.client import Client
+from legato.client import Client, WorkflowExecutionStatus
 from legato_operator.k8s import kube
 from legato_operator.store import db
 from tests.k8s import harness
@@ -233,7 +232,7 @@ async def test_deleting_follows_the_on_delete_policy(
     await kubectl(apiserver, "delete", "wf", name, "-n", namespace, "--wait=false")
     await eventually(lambda: gone(apiserver, name, namespace), within=WITHIN, what="resource gone")
     described = await client.get_workflow_handle(name, run_id=running["runId"]).describe()
-    assert described.status.value == after
+    assert described.status == WorkflowExecutionStatus[after]
 
 
 async def test_a_change_to_the_spec_identity_is_refused_and_clears_when_reverted(

@@ -25,7 +25,7 @@ def test_retry_config_has_temporals_fields_and_defaults() -> None:
 
 
 def error(status: RPCStatusCode) -> RPCError:
-    return RPCError("failed", status=status)
+    return RPCError("failed", status, b"")
 
 
 @pytest.mark.parametrize(

@@ -86,10 +86,13 @@ def _activity_error(
     )
 
 
-def cancelled_error(state: ActivityState, *details: Any) -> exceptions.ActivityError:
+def cancelled_error(state: ActivityState, *details: Any, started_event_id: int = 0) -> exceptions.ActivityError:
     """The ActivityError (cause CancelledError) a cancelled activity resolves with."""
     err = _activity_error(
-        state, "Activity cancelled", started_event_id=0, retry_state=exceptions.RetryState.CANCEL_REQUESTED
+        state,
+        "Activity cancelled",
+        started_event_id=started_event_id,
+        retry_state=exceptions.RetryState.CANCEL_REQUESTED,
     )
     err.__cause__ = exceptions.CancelledError("Activity cancelled", *details)
     return err
@@ -147,9 +150,7 @@ def _resolve_completed(state: ActivityState, result: Payload | None, converter: 
 def _failure_for(state: ActivityState, a: Any, converter: DataConverter) -> exceptions.ActivityError:
     if isinstance(a, hist.ActivityTaskCanceled):
         details = converter.payload_converter.from_payloads(a.details)
-        err = cancelled_error(state, *details)
-        err.started_event_id = a.started_event_id
-        return err
+        return cancelled_error(state, *details, started_event_id=a.started_event_id)
     assert isinstance(a, hist.ActivityTaskFailed | hist.ActivityTaskTimedOut)
     message = "Activity task failed" if isinstance(a, hist.ActivityTaskFailed) else "Activity task timed out"
     err = _activity_error(

@@ -25,11 +25,14 @@ class ActivityContext:
         info: The attempt's information.
         heartbeat: Records heartbeat details; the worker sends them, throttled.
         cancelled: Set when the server asked for cancellation (seen in a heartbeat answer).
+        outbound: The activity outbound interceptor chain that ``activity.info()`` and
+            ``activity.heartbeat()`` go through, when the worker has interceptors.
     """
 
     info: ActivityInfo
     heartbeat: Callable[[Sequence[Any]], None]
     cancelled: threading.Event = field(default_factory=threading.Event)
+    outbound: Any = None
 
 
 _current: contextvars.ContextVar[ActivityContext] = contextvars.ContextVar("legato_activity_context")

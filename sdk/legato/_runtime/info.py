@@ -1,16 +1,35 @@
 """What a running workflow or activity knows about itself (``workflow.info()``, ``activity.info()``).
 
-Field names are Temporal's, so ported code reads the same attributes.
+Field names, order and methods are Temporal's, so ported code reads the same attributes.
+Where Legato has no such thing yet (parents, memos, search attributes, priorities, cron)
+the field holds the value Temporal gives a run without it: None, empty, or the default.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from legato.common import RetryPolicy
+from legato.common import Priority, RetryPolicy
+
+
+@dataclass(frozen=True)
+class ParentInfo:
+    """The parent of a child workflow (Legato has no child workflows yet, so never set)."""
+
+    namespace: str
+    run_id: str
+    workflow_id: str
+
+
+@dataclass(frozen=True)
+class RootInfo:
+    """The root of a chain of child workflows (never set, as ``ParentInfo``)."""
+
+    run_id: str
+    workflow_id: str
 
 
 @dataclass(frozen=True)
@@ -19,35 +38,79 @@ class WorkflowInfo:
 
     Attributes:
         attempt: The run's attempt, from 1 (workflow retries).
-        namespace: The namespace the run lives in.
-        workflow_id: The workflow id.
-        run_id: The run id.
-        workflow_type: The workflow type name.
-        task_queue: The task queue the workflow's tasks go to.
-        start_time: Time of the run's first workflow task.
-        workflow_start_time: Time the run was started.
+        continued_run_id: The run this one continued from (None: no continue-as-new yet).
+        cron_schedule: The cron schedule (None: no cron yet).
         execution_timeout: Limit on the whole execution, if any.
-        run_timeout: Limit on this run, if any.
-        task_timeout: Limit on each workflow task.
+        first_execution_run_id: The first run of the chain; this run, as Legato has no chains yet.
+        headers: Headers the run was started with (empty: Legato carries none yet).
+        namespace: The namespace the run lives in.
+        original_execution_run_id: The run this one was started as; this run.
+        parent: The parent workflow (None: no child workflows yet).
+        root: The root workflow (None, as ``parent``).
+        priority: The run's priority (the default: no priorities yet).
+        raw_memo: The memo (empty: no memos yet).
         retry_policy: The workflow's retry policy, if any.
+        run_id: The run id.
+        run_timeout: Limit on this run, if any.
+        search_attributes: Search attributes (empty: none yet).
+        start_time: Time of the run's first workflow task.
+        task_queue: The task queue the workflow's tasks go to.
+        task_timeout: Limit on each workflow task.
+        typed_search_attributes: Search attributes (empty: none yet).
+        workflow_id: The workflow id.
+        workflow_start_time: Time the run was started.
+        workflow_type: The workflow type name.
     """
 
     attempt: int
-    namespace: str
-    workflow_id: str
-    run_id: str
-    workflow_type: str
-    task_queue: str
-    start_time: datetime
-    workflow_start_time: datetime
+    continued_run_id: str | None
+    cron_schedule: str | None
     execution_timeout: timedelta | None
-    run_timeout: timedelta | None
-    task_timeout: timedelta
+    first_execution_run_id: str
+    headers: Mapping[str, Any]
+    namespace: str
+    original_execution_run_id: str
+    parent: ParentInfo | None
+    root: RootInfo | None
+    priority: Priority
+    raw_memo: Mapping[str, Any]
     retry_policy: RetryPolicy | None
-    cron_schedule: str | None = None
-    continued_run_id: str | None = None
-    parent: None = None
-    headers: dict[str, Any] = field(default_factory=dict)
+    run_id: str
+    run_timeout: timedelta | None
+    search_attributes: Mapping[str, Sequence[Any]]
+    start_time: datetime
+    task_queue: str
+    task_timeout: timedelta
+    typed_search_attributes: Mapping[str, Any]
+    workflow_id: str
+    workflow_start_time: datetime
+    workflow_type: str
+
+    def get_current_build_id(self) -> str:
+        """The worker's build id: empty, Legato has no worker versioning."""
+        return ""
+
+    def get_current_deployment_version(self) -> None:
+        """The worker's deployment version: None, Legato has no worker deployments."""
+        return None
+
+    def get_current_history_length(self) -> int:
+        """The run's history length at the start of this workflow task."""
+        from legato._runtime.instance import current_instance
+
+        return current_instance().history_length
+
+    def get_current_history_size(self) -> int:
+        """The history's size in bytes at the start of this task; 0, Legato does not count it yet."""
+        return 0
+
+    def is_continue_as_new_suggested(self) -> bool:
+        """Whether the server suggests continuing as new: never, it has no limit to warn of yet."""
+        return False
+
+    def is_target_worker_deployment_version_changed(self) -> bool:
+        """Whether the target deployment version changed: never, no worker deployments."""
+        return False
 
 
 @dataclass(frozen=True)
@@ -58,28 +121,49 @@ class ActivityInfo:
         activity_id: The activity's id within its workflow.
         activity_type: The activity type name.
         attempt: The attempt, from 1.
+        current_attempt_scheduled_time: When this attempt was scheduled.
         heartbeat_details: Details the previous attempt last heartbeated.
+        heartbeat_timeout: Longest time between heartbeats, if any.
+        is_local: Whether it is a local activity (never: Legato has none yet).
+        namespace: The namespace the activity runs in.
+        schedule_to_close_timeout: Limit on the activity, retries included, if any.
+        scheduled_time: When the activity was first scheduled.
+        start_to_close_timeout: Limit on one attempt, if any.
+        started_time: When this attempt started.
         task_queue: The task queue the activity was polled from.
+        task_token: The token that names this attempt to the server (a string in Legato).
         workflow_id: The id of the workflow that scheduled it.
+        workflow_namespace: The namespace of that workflow.
         workflow_run_id: The run id of that workflow.
         workflow_type: The type of that workflow.
-        workflow_namespace: The namespace of that workflow.
+        priority: The activity's priority (the default: no priorities yet).
+        retry_policy: The activity's retry policy, when the worker was told it (None in Legato).
+        activity_run_id: Run id of a standalone activity (None: Legato has none).
     """
 
     activity_id: str
     activity_type: str
     attempt: int
+    current_attempt_scheduled_time: datetime
     heartbeat_details: Sequence[Any]
     heartbeat_timeout: timedelta | None
+    is_local: bool
+    namespace: str
     schedule_to_close_timeout: timedelta | None
-    start_to_close_timeout: timedelta | None
     scheduled_time: datetime
-    current_attempt_scheduled_time: datetime
+    start_to_close_timeout: timedelta | None
     started_time: datetime
     task_queue: str
     task_token: str
-    workflow_id: str
-    workflow_namespace: str
-    workflow_run_id: str
-    workflow_type: str
-    is_local: bool = False
+    workflow_id: str | None
+    workflow_namespace: str | None
+    workflow_run_id: str | None
+    workflow_type: str | None
+    priority: Priority
+    retry_policy: RetryPolicy | None
+    activity_run_id: str | None = None
+
+    @property
+    def in_workflow(self) -> bool:
+        """Whether a workflow scheduled this activity (always, in Legato)."""
+        return self.workflow_id is not None

@@ -26,12 +26,20 @@ from legato import exceptions
 from legato.api.command import v1 as cmd
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
-from legato.common import RetryPolicy
+from legato.common import Priority, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, guard, replay
-from .definitions import SignalDefinition, WorkflowDefinition
+from . import activities, guard, links, replay
+from .definitions import WorkflowDefinition
 from .info import WorkflowInfo
+from .interceptor import (
+    ExecuteWorkflowInput,
+    HandleSignalInput,
+    Interceptor,
+    WorkflowInboundInterceptor,
+    WorkflowOutboundInterceptor,
+    workflow_chain,
+)
 from .loop import DeterministicLoop, NotInWorkflowEventLoopError, current_loop
 
 logger = logging.getLogger(__name__)
@@ -70,17 +78,24 @@ class WorkflowInstance(DeterministicLoop):
         data_converter: DataConverter | None = None,
         failure_exception_types: Sequence[type[BaseException]] = (),
         guard_policy: guard.Policy | None = None,
+        interceptors: Sequence[Interceptor] = (),
     ) -> None:
         super().__init__()
         self._guard_policy = guard_policy
         self._guard: guard.Activation | None = None
         # The error that closed the run as failed, when a failure type named it.
         self._failed_with: BaseException | None = None
+        self._interceptors = interceptors
+        # What workflow code calls out through; the interceptors' chain once the run starts.
+        self.outbound: WorkflowOutboundInterceptor = links.RootOutbound(self)
+        self._inbound: WorkflowInboundInterceptor = links.RootInbound(self)
         self.definition = definition
         self.namespace, self.workflow_id, self.run_id = namespace, workflow_id, run_id
         self.converter = data_converter or DataConverter.default
         self._failure_types = tuple(definition.failure_exception_types) + tuple(failure_exception_types)
         self.last_event_id = 0
+        # The history's length when the current activation's workflow task started.
+        self.history_length = 0
         self.replaying = False
         self.completed = False
         self._info: WorkflowInfo | None = None
@@ -112,6 +127,7 @@ class WorkflowInstance(DeterministicLoop):
             return []
         self._now = activation.started.event_time.astimezone(UTC)
         self._time = self._now.timestamp()
+        self.history_length = activation.started.event_id
         self.replaying = replaying
         first = [e for e in activation.jobs if e.attributes.type in _FIRST_JOBS]
         rest = [e for e in activation.jobs if e.attributes.type not in _FIRST_JOBS]
@@ -212,6 +228,9 @@ class WorkflowInstance(DeterministicLoop):
         self._random = random.Random(a.randomness_seed)
         try:
             self._args = self.converter.payload_converter.from_payloads(a.input, self.definition.arg_types)
+            # The chains are built before the object, so its __init__ already calls through them.
+            self._inbound = workflow_chain(self._interceptors, links.RootInbound(self))
+            self._inbound.init(links.RootOutbound(self))
             cls = self.definition.cls
             with guard.watching(self._guard):
                 self._object = cls(*self._args) if self.definition.init_takes_args else cls()
@@ -226,17 +245,28 @@ class WorkflowInstance(DeterministicLoop):
 
         return WorkflowInfo(
             attempt=a.attempt,
-            namespace=self.namespace,
-            workflow_id=self.workflow_id,
-            run_id=self.run_id,
-            workflow_type=a.workflow_type,
-            task_queue=a.task_queue,
-            start_time=self._now,
-            workflow_start_time=event.event_time.astimezone(UTC),
+            continued_run_id=None,
+            cron_schedule=None,
             execution_timeout=seconds(a.workflow_execution_timeout),
-            run_timeout=seconds(a.workflow_run_timeout),
-            task_timeout=timedelta(seconds=a.workflow_task_timeout),
+            first_execution_run_id=self.run_id,
+            headers={},
+            namespace=self.namespace,
+            original_execution_run_id=self.run_id,
+            parent=None,
+            root=None,
+            priority=Priority.default,
+            raw_memo={},
             retry_policy=RetryPolicy.from_api(a.retry_policy) if a.retry_policy else None,
+            run_id=self.run_id,
+            run_timeout=seconds(a.workflow_run_timeout),
+            search_attributes={},
+            start_time=self._now,
+            task_queue=a.task_queue,
+            task_timeout=timedelta(seconds=a.workflow_task_timeout),
+            typed_search_attributes={},
+            workflow_id=self.workflow_id,
+            workflow_start_time=event.event_time.astimezone(UTC),
+            workflow_type=a.workflow_type,
         )
 
     def _signal(self, a: hist.WorkflowExecutionSignaled) -> None:
@@ -260,13 +290,16 @@ class WorkflowInstance(DeterministicLoop):
                 exc_info=True,
             )
             return
-        self.create_task(self._run_signal(handler, args), name=f"signal {a.signal_name}")
+        self.create_task(self._run_signal(a.signal_name, args), name=f"signal {a.signal_name}")
 
     # --- top-level code ---
 
     async def _run_main(self) -> None:
         try:
-            result = await self.definition.run_fn(self._object, *self._args)
+            input = ExecuteWorkflowInput(
+                type=self.definition.cls, run_fn=self.definition.run_fn, args=self._args, headers={}
+            )
+            result = await self._inbound.execute_workflow(input)
         except (Exception, asyncio.CancelledError) as e:
             self._on_top_level_error(e)
             return
@@ -277,11 +310,9 @@ class WorkflowInstance(DeterministicLoop):
             return
         self._close(cmd.CompleteWorkflowExecution(result=payload))
 
-    async def _run_signal(self, handler: SignalDefinition, args: list[Any]) -> None:
+    async def _run_signal(self, name: str, args: list[Any]) -> None:
         try:
-            outcome = handler.fn(self._object, *args)
-            if asyncio.iscoroutine(outcome):
-                await outcome
+            await self._inbound.handle_signal(HandleSignalInput(signal=name, args=args, headers={}))
         except (Exception, asyncio.CancelledError) as e:
             self._on_top_level_error(e)
 
@@ -356,6 +387,11 @@ class WorkflowInstance(DeterministicLoop):
 
     # --- what workflow code asks of its instance (legato.workflow) ---
 
+    @property
+    def workflow_object(self) -> Any:
+        """The instance of the workflow class."""
+        return self._object
+
     def info(self) -> WorkflowInfo:
         """The run's information."""
         assert self._info is not None, "info is set by the first activation"
@@ -406,6 +442,7 @@ def new_instance(
     data_converter: DataConverter | None = None,
     failure_exception_types: Sequence[type[BaseException]] = (),
     guard_policy: guard.Policy | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> WorkflowInstance:
     """A fresh instance of a run, before its first activation."""
     # asyncio's stubs declare every loop method abstract; the ones a workflow never
@@ -418,4 +455,5 @@ def new_instance(
         data_converter=data_converter,
         failure_exception_types=failure_exception_types,
         guard_policy=guard_policy,
+        interceptors=interceptors,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -19,10 +18,13 @@ from typing import Any
 from legato._runtime import activity_context
 from legato._runtime.definitions import ActivityDefinition
 from legato._runtime.info import ActivityInfo
+from legato._runtime.interceptor import ExecuteActivityInput, Interceptor
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
+from legato.common import Priority
 from legato.exceptions import ApplicationError, CancelledError, RPCError
 
+from . import activity_links
 from .base import TaskWorker, WorkerContext, registry
 from .heartbeat import Heartbeater
 
@@ -38,9 +40,20 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
     # A finished activity's answer outlasts a server restart: losing it would run it again.
     respond_within = 120.0
 
-    def __init__(self, context: WorkerContext, *, activities: Sequence[Any], executor: Executor | None) -> None:
+    def __init__(
+        self,
+        context: WorkerContext,
+        *,
+        activities: Sequence[Any],
+        executor: Executor | None,
+        interceptors: Sequence[Interceptor] = (),
+        throttle: tuple[float, float] = (60.0, 30.0),
+    ) -> None:
         super().__init__(context)
         self._executor = executor
+        self._interceptors = interceptors
+        # The worker's (max, default) heartbeat throttle intervals, in seconds.
+        self._throttle = throttle
         definitions = map(ActivityDefinition.must_from_callable, activities)
         self._definitions = registry(definitions, lambda d: d.name, "activity")
         for defn in self._definitions.values():
@@ -69,7 +82,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             self._service,
             task,
             self._converter,
-            interval=_throttle(task),
+            interval=_throttle(task, *self._throttle),
             on_cancel=lambda: self._cancel(task),
         )
         context.heartbeat = heartbeater.record
@@ -93,14 +106,12 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         self, task: api.ActivityTask, defn: ActivityDefinition, context: activity_context.ActivityContext
     ) -> Any:
         args = self._converter.payload_converter.from_payloads(task.input, defn.arg_types)
+        input = ExecuteActivityInput(fn=defn.fn, args=args, executor=self._executor, headers={})
+        # The whole chain runs in the activity's context, so interceptors see activity.info() too.
         with activity_context.bound(context):
             ctx = contextvars.copy_context()
-        future: asyncio.Future[Any]
-        loop = asyncio.get_running_loop()
-        if defn.is_async:
-            future = loop.create_task(defn.fn(*args), context=ctx)
-        else:
-            future = loop.run_in_executor(self._executor, functools.partial(ctx.run, defn.fn, *args))
+        inbound = ctx.run(activity_links.inbound_chain, tuple(self._interceptors), context)
+        future = asyncio.get_running_loop().create_task(inbound.execute_activity(input), context=ctx)
         self._running[task.task_token] = (future, context)
         try:
             return await future
@@ -115,7 +126,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         context.cancelled.set()
         # Async activities see asyncio cancellation; a thread cannot be interrupted, so sync
         # activities poll is_cancelled().
-        if isinstance(future, asyncio.Task):
+        if self._definitions[context.info.activity_type].is_async:
             future.cancel()
 
     def _cancellation(self) -> BaseException:
@@ -131,12 +142,14 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             activity_id=task.activity_id,
             activity_type=task.activity_type,
             attempt=task.attempt,
+            current_attempt_scheduled_time=task.scheduled_time,
             heartbeat_details=self._converter.payload_converter.from_payloads(task.heartbeat_details),
             heartbeat_timeout=seconds(task.heartbeat_timeout),
+            is_local=False,
+            namespace=self._service.namespace,
             schedule_to_close_timeout=seconds(task.schedule_to_close_timeout),
-            start_to_close_timeout=seconds(task.start_to_close_timeout),
             scheduled_time=task.scheduled_time,
-            current_attempt_scheduled_time=task.scheduled_time,
+            start_to_close_timeout=seconds(task.start_to_close_timeout),
             started_time=task.started_time,
             task_queue=self._task_queue,
             task_token=task.task_token,
@@ -144,6 +157,8 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             workflow_namespace=self._service.namespace,
             workflow_run_id=task.run_id,
             workflow_type=task.workflow_type,
+            priority=Priority.default,
+            retry_policy=None,
         )
 
     def _undecodable(self, task: api.ActivityTask, error: Exception) -> ActivityAnswer:
@@ -173,8 +188,8 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             await self._answers.fail_activity_task(answer)
 
 
-def _throttle(task: api.ActivityTask) -> float:
-    """Temporal's heartbeat throttle: 80% of the heartbeat timeout, 30s without one, 60s at most."""
+def _throttle(task: api.ActivityTask, most: float, default: float) -> float:
+    """Temporal's heartbeat throttle: 80% of the heartbeat timeout, ``default`` without one, ``most`` at most."""
     if task.heartbeat_timeout:
-        return min(task.heartbeat_timeout * 0.8, 60.0)
-    return 30.0
+        return min(task.heartbeat_timeout * 0.8, most)
+    return min(default, most)

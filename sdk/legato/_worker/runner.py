@@ -52,6 +52,10 @@ class Options:
     workflow_failure_exception_types: Sequence[type[BaseException]] = ()
     # The determinism guard of workflow activations; None runs them unguarded.
     guard_policy: guard.Policy | None = None
+    # legato.worker.Interceptor instances, first outermost.
+    interceptors: Sequence[Any] = ()
+    max_heartbeat_throttle_interval: float = 60.0
+    default_heartbeat_throttle_interval: float = 30.0
 
 
 class Runner:
@@ -87,6 +91,7 @@ class Runner:
             executor=executor,
             failure_exception_types=options.workflow_failure_exception_types,
             guard_policy=options.guard_policy,
+            interceptors=options.interceptors,
         )
 
     def _activity_worker(self, context: WorkerContext, options: Options) -> ActivityWorker | None:
@@ -96,7 +101,13 @@ class Runner:
         needs_threads = any(not ActivityDefinition.must_from_callable(fn).is_async for fn in options.activities)
         if needs_threads and executor is None:
             executor = self._own(options.max_concurrent_activities, "legato-activity")
-        return ActivityWorker(context, activities=options.activities, executor=executor)
+        return ActivityWorker(
+            context,
+            activities=options.activities,
+            executor=executor,
+            interceptors=options.interceptors,
+            throttle=(options.max_heartbeat_throttle_interval, options.default_heartbeat_throttle_interval),
+        )
 
     def _make_pollers(self, options: Options) -> tuple[Poller[Any] | None, Poller[Any] | None]:
         workflows, activities = self._workflows, self._activities

@@ -18,6 +18,7 @@ from concurrent.futures import Executor
 from legato._runtime import guard, replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
+from legato._runtime.interceptor import Interceptor
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure
 from legato.api.history.v1 import HistoryEvent
@@ -48,9 +49,11 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         executor: Executor | None,
         failure_exception_types: Sequence[type[BaseException]] = (),
         guard_policy: guard.Policy | None = None,
+        interceptors: Sequence[Interceptor] = (),
     ) -> None:
         super().__init__(context)
         self._guard_policy = guard_policy
+        self._interceptors = interceptors
         self._max_cached = max_cached_workflows
         self._executor = executor
         self._failure_types = tuple(failure_exception_types)
@@ -106,6 +109,7 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             data_converter=self._converter,
             failure_exception_types=self._failure_types,
             guard_policy=guard.policy_for(defn.cls, self._guard_policy),
+            interceptors=self._interceptors,
         )
         return instance, await self._full_history(task)
 

@@ -1,0 +1,166 @@
+"""Client interceptors, as ``temporalio.client.Interceptor`` and ``OutboundInterceptor``.
+
+``Client.connect(interceptors=[...])`` builds a chain: each interceptor's
+``intercept_client(next)`` wraps the next link, and the last link calls the server. Every
+client call goes down the chain as one of the input dataclasses below, so an interceptor
+can read or change it (add headers, log, refuse) before passing it on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+if TYPE_CHECKING:
+    from legato._client.history import WorkflowHistoryEventAsyncIterator
+    from legato.client import WorkflowExecutionDescription, WorkflowHandle, WorkflowHistoryEventFilterType
+
+
+@dataclass
+class StartWorkflowInput:
+    """What ``Client.start_workflow`` sends down the chain (Temporal's fields, in order)."""
+
+    workflow: str
+    args: Sequence[Any]
+    id: str
+    task_queue: str
+    execution_timeout: timedelta | None
+    run_timeout: timedelta | None
+    task_timeout: timedelta | None
+    id_reuse_policy: WorkflowIDReusePolicy
+    id_conflict_policy: WorkflowIDConflictPolicy
+    retry_policy: RetryPolicy | None
+    cron_schedule: str
+    memo: Mapping[str, Any] | None
+    search_attributes: Any
+    start_delay: timedelta | None
+    headers: Mapping[str, Any]
+    start_signal: str | None
+    start_signal_args: Sequence[Any]
+    static_summary: str | None
+    static_details: str | None
+    ret_type: type | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+    request_eager_start: bool
+    priority: Any
+    versioning_override: Any = None
+    time_skipping_config: Any = None
+
+
+@dataclass
+class CancelWorkflowInput:
+    """What ``WorkflowHandle.cancel`` sends down the chain."""
+
+    id: str
+    run_id: str | None
+    first_execution_run_id: str | None
+    reason: str | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class TerminateWorkflowInput:
+    """What ``WorkflowHandle.terminate`` sends down the chain."""
+
+    id: str
+    run_id: str | None
+    first_execution_run_id: str | None
+    args: Sequence[Any]
+    reason: str | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class SignalWorkflowInput:
+    """What ``WorkflowHandle.signal`` sends down the chain."""
+
+    id: str
+    run_id: str | None
+    signal: str
+    args: Sequence[Any]
+    headers: Mapping[str, Any]
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class DescribeWorkflowInput:
+    """What ``WorkflowHandle.describe`` sends down the chain."""
+
+    id: str
+    run_id: str | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class FetchWorkflowHistoryEventsInput:
+    """What ``WorkflowHandle.fetch_history_events`` sends down the chain."""
+
+    id: str
+    run_id: str | None
+    page_size: int | None
+    next_page_token: bytes | None
+    wait_new_event: bool
+    event_filter_type: WorkflowHistoryEventFilterType
+    skip_archival: bool
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+class OutboundInterceptor:
+    """One link of the client's chain; each method passes its input to ``next`` by default."""
+
+    def __init__(self, next: OutboundInterceptor) -> None:
+        """Wrap ``next``, the rest of the chain."""
+        self.next = next
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        """Start a workflow."""
+        return await self.next.start_workflow(input)
+
+    async def cancel_workflow(self, input: CancelWorkflowInput) -> None:
+        """Ask a workflow to cancel."""
+        await self.next.cancel_workflow(input)
+
+    async def terminate_workflow(self, input: TerminateWorkflowInput) -> None:
+        """Terminate a workflow."""
+        await self.next.terminate_workflow(input)
+
+    async def signal_workflow(self, input: SignalWorkflowInput) -> None:
+        """Signal a workflow."""
+        await self.next.signal_workflow(input)
+
+    async def describe_workflow(self, input: DescribeWorkflowInput) -> WorkflowExecutionDescription:
+        """Describe a workflow run."""
+        return await self.next.describe_workflow(input)
+
+    def fetch_workflow_history_events(
+        self, input: FetchWorkflowHistoryEventsInput
+    ) -> WorkflowHistoryEventAsyncIterator:
+        """A run's history events, page by page."""
+        return self.next.fetch_workflow_history_events(input)
+
+
+class Interceptor:
+    """Intercepts a client's calls (and, when it is also a ``legato.worker.Interceptor``,
+    its workers' too, as Temporal's client interceptors do)."""
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        """Wrap ``next`` with this interceptor's link; ``next`` itself by default."""
+        return next
+
+
+def chain(interceptors: Sequence[Interceptor], last: OutboundInterceptor) -> OutboundInterceptor:
+    """The chain whose first link is the first interceptor's, as Temporal orders it."""
+    link = last
+    for interceptor in reversed(interceptors):
+        link = interceptor.intercept_client(link)
+    return link

@@ -1,0 +1,171 @@
+"""The last link of the client's interceptor chain: each input becomes a call to the server.
+
+Options of temporalio's that change what a call does but that Legato does not have yet
+(cron, memo, search attributes, a start delay, signal-with-start, priorities, versioning)
+are refused here, by name, rather than ignored; options that change nothing a workflow
+could observe (summaries, eager start) are accepted and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from legato import _service
+from legato._client import history
+from legato._client.interceptor import (
+    CancelWorkflowInput,
+    DescribeWorkflowInput,
+    FetchWorkflowHistoryEventsInput,
+    OutboundInterceptor,
+    SignalWorkflowInput,
+    StartWorkflowInput,
+    TerminateWorkflowInput,
+)
+from legato.api.workflowservice import v1 as api
+from legato.exceptions import RPCError, RPCStatusCode, WorkflowAlreadyStartedError
+
+if TYPE_CHECKING:
+    from legato.client import Client, WorkflowExecutionDescription, WorkflowHandle
+
+logger = logging.getLogger(__name__)
+
+_warned_headers = False
+
+
+def not_supported(call: str, parameter: str) -> NotImplementedError:
+    """The error for a parameter whose feature Legato does not have yet."""
+    return NotImplementedError(f"{call}({parameter}=...) is not supported by Legato yet")
+
+
+def drop_headers(headers: Mapping[str, Any], where: str) -> None:
+    """Headers set by an interceptor cannot cross the wire yet: say so once, then carry on."""
+    global _warned_headers  # one warning per process, not per call
+    if headers and not _warned_headers:
+        _warned_headers = True
+        logger.warning("Legato does not carry headers yet; those set on %s are dropped: %s", where, sorted(headers))
+
+
+def options(rpc_metadata: Mapping[str, str | bytes], rpc_timeout: Any) -> _service.CallOptions:
+    """The per-call options of an input."""
+    return _service.CallOptions(metadata=rpc_metadata, timeout=rpc_timeout)
+
+
+def _refuse_unsupported(input: StartWorkflowInput) -> None:
+    call = "Client.start_workflow"
+    unsupported = {
+        "cron_schedule": input.cron_schedule != "",
+        "memo": bool(input.memo),
+        "search_attributes": bool(input.search_attributes),
+        "start_delay": input.start_delay is not None,
+        "start_signal": input.start_signal is not None or bool(input.start_signal_args),
+        "versioning_override": input.versioning_override is not None,
+        "priority": _non_default_priority(input.priority),
+    }
+    for name, given in unsupported.items():
+        if given:
+            raise not_supported(call, name)
+
+
+def _non_default_priority(priority: Any) -> bool:
+    fields = ("priority_key", "fairness_key", "fairness_weight")
+    return priority is not None and any(getattr(priority, f, None) is not None for f in fields)
+
+
+class ServerOutbound(OutboundInterceptor):
+    """Calls the server for each input; the chain ends here."""
+
+    def __init__(self, client: Client) -> None:
+        """Call the server of ``client``."""
+        self._client = client
+
+    @property
+    def _service(self) -> _service.ServiceClient:
+        return self._client.service_client
+
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        """Start the run; a taken id raises ``WorkflowAlreadyStartedError``."""
+        from legato.client import WorkflowHandle
+
+        _refuse_unsupported(input)
+        drop_headers(input.headers, "start_workflow")
+        converter = self._client.data_converter
+        request = api.StartWorkflowRequest(
+            workflow_id=input.id,
+            workflow_type=input.workflow,
+            task_queue=input.task_queue,
+            args=await converter.encode(list(input.args)),
+            id_conflict_policy=input.id_conflict_policy.to_api(),
+            id_reuse_policy=input.id_reuse_policy.to_api(),
+            execution_timeout=_seconds(input.execution_timeout),
+            run_timeout=_seconds(input.run_timeout),
+            task_timeout=_seconds(input.task_timeout),
+            retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
+            request_id=str(uuid.uuid4()),
+            identity=self._client.identity,
+        )
+        try:
+            response = await self._service.start_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
+        except RPCError as e:
+            # The server names it; a bare 409 without an ErrorBody is taken to mean the same.
+            if e.error == "WorkflowAlreadyStarted" or (e.status is RPCStatusCode.ALREADY_EXISTS and not e.error):
+                raise WorkflowAlreadyStartedError(input.id, input.workflow, run_id=e.run_id) from e
+            raise
+        return WorkflowHandle(
+            self._client,
+            input.id,
+            result_run_id=response.run_id,
+            first_execution_run_id=response.run_id,
+            result_type=input.ret_type,
+        )
+
+    async def cancel_workflow(self, input: CancelWorkflowInput) -> None:
+        """Ask the run to cancel."""
+        request = api.CancelWorkflowRequest(
+            workflow_id=input.id, run_id=input.run_id, reason=input.reason or "", identity=self._client.identity
+        )
+        await self._service.cancel_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
+
+    async def terminate_workflow(self, input: TerminateWorkflowInput) -> None:
+        """Close the run now; ``args`` are its details, recorded with the termination."""
+        request = api.TerminateWorkflowRequest(
+            workflow_id=input.id,
+            run_id=input.run_id,
+            reason=input.reason or "",
+            details=await self._client.data_converter.encode(list(input.args)),
+            identity=self._client.identity,
+        )
+        await self._service.terminate_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
+
+    async def signal_workflow(self, input: SignalWorkflowInput) -> None:
+        """Deliver the signal (deduplicated by a request id of its own)."""
+        drop_headers(input.headers, "signal_workflow")
+        request = api.SignalWorkflowRequest(
+            workflow_id=input.id,
+            signal_name=input.signal,
+            args=await self._client.data_converter.encode(list(input.args)),
+            run_id=input.run_id,
+            request_id=str(uuid.uuid4()),
+            identity=self._client.identity,
+        )
+        await self._service.signal_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
+
+    async def describe_workflow(self, input: DescribeWorkflowInput) -> WorkflowExecutionDescription:
+        """The run's description."""
+        from legato.client import WorkflowExecutionDescription
+
+        request = api.DescribeWorkflowRequest(workflow_id=input.id, run_id=input.run_id)
+        raw = await self._service.describe_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
+        return WorkflowExecutionDescription.from_raw(raw, self._client.namespace, self._client.data_converter)
+
+    def fetch_workflow_history_events(
+        self, input: FetchWorkflowHistoryEventsInput
+    ) -> history.WorkflowHistoryEventAsyncIterator:
+        """The run's events from ``next_page_token`` on, or only its close event, page by page."""
+        return history.WorkflowHistoryEventAsyncIterator(self._client, input)
+
+
+def _seconds(value: Any) -> float | None:
+    return value.total_seconds() if value is not None else None

@@ -1,0 +1,82 @@
+"""The innermost links of a run's interceptor chains: where they reach the instance.
+
+``RootInbound`` runs the workflow's code (its run method, its signal handlers);
+``RootOutbound`` turns ``StartActivityInput`` into a ``ScheduleActivityTask`` command.
+User interceptors (``legato.worker.Interceptor``) wrap them; the instance calls the
+outermost inbound link and workflow code calls the outermost outbound one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from legato import _calls
+from legato._runtime.activities import ActivityHandle
+from legato._runtime.info import WorkflowInfo
+from legato._runtime.interceptor import (
+    ExecuteWorkflowInput,
+    HandleSignalInput,
+    StartActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowOutboundInterceptor,
+    refuse_unsupported_activity_options,
+)
+from legato.api.command import v1 as cmd
+
+if TYPE_CHECKING:
+    from legato._runtime.instance import WorkflowInstance
+
+
+class RootOutbound(WorkflowOutboundInterceptor):
+    """The instance's side of the outbound chain."""
+
+    def __init__(self, instance: WorkflowInstance) -> None:
+        # No next link: this is the end of the chain.
+        self._instance = instance
+
+    def info(self) -> WorkflowInfo:
+        """The run's information."""
+        return self._instance.info()
+
+    def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
+        """Schedule the activity as a command; its id is the next sequence number by default."""
+        refuse_unsupported_activity_options(input)
+        instance = self._instance
+        # Temporal's default id is the activity's sequence number in the run, so replay agrees.
+        seq = instance.next_seq("activity")
+        command = cmd.ScheduleActivityTask(
+            activity_id=input.activity_id or str(seq),
+            activity_type=input.activity,
+            task_queue=input.task_queue or instance.info().task_queue,
+            input=instance.converter.payload_converter.to_payloads(list(input.args)),
+            schedule_to_close_timeout=_calls.seconds(input.schedule_to_close_timeout),
+            schedule_to_start_timeout=_calls.seconds(input.schedule_to_start_timeout),
+            start_to_close_timeout=_calls.seconds(input.start_to_close_timeout),
+            heartbeat_timeout=_calls.seconds(input.heartbeat_timeout),
+            retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
+        )
+        return instance.start_activity(command, result_type=input.ret_type, cancellation_type=input.cancellation_type)
+
+
+class RootInbound(WorkflowInboundInterceptor):
+    """The instance's side of the inbound chain: runs the workflow's own code."""
+
+    def __init__(self, instance: WorkflowInstance) -> None:
+        # No next link: this is the end of the chain.
+        self._instance = instance
+
+    def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+        """The outbound chain workflow code calls through from now on."""
+        self._instance.outbound = outbound
+
+    async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
+        """Call the run method on the workflow object."""
+        return await input.run_fn(self._instance.workflow_object, *input.args)
+
+    async def handle_signal(self, input: HandleSignalInput) -> None:
+        """Call the signal's handler (sync or async) on the workflow object."""
+        handler = self._instance.definition.signals[input.signal]
+        outcome = handler.fn(self._instance.workflow_object, *input.args)
+        if asyncio.iscoroutine(outcome):
+            await outcome
