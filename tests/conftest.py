@@ -36,3 +36,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "pg_dsn" in getattr(item, "fixturenames", ()) or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+
+
+# Temporal's sample tests are a project of their own, run by tests/testing/test_samples.py.
+collect_ignore = ["samples"]

@@ -2,7 +2,8 @@
 
 Everything on the server asks a ``Clock`` for the time, never ``datetime.now()``, so a
 test can start a server whose clock runs ahead (``--clock-offset 3601`` makes an
-hour-long timer due) or advance one in-process.
+hour-long timer due) or advance one in-process, and a time-skipping server
+(``--time-skipping``) can jump it to the next timer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ class Clock:
     def advance(self, seconds: float) -> None:
         """Move this clock ahead (tests only: a running timer loop sees it at its next wake)."""
         self._offset += timedelta(seconds=seconds)
+
+    def advance_to(self, moment: datetime) -> None:
+        """Move this clock ahead to ``moment`` (time skipping); never back: now only grows."""
+        self._offset = max(self._offset, moment - datetime.now(UTC))
 
     @property
     def offset_seconds(self) -> float:

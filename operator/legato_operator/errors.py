@@ -9,6 +9,7 @@
     │   └── StaleVersion    the execution's version moved under us (retried)
     ├── InvalidArgument     an input the models accept but the server cannot  400
     ├── PayloadTooLarge     a payload past the configured limit               413
+    ├── FailedPrecondition  the server is not in the state the call needs     412
     ├── TaskNotFound        a task token whose attempt no longer holds the task 410
     └── Unavailable         the database cannot be reached now; retry         503
 
@@ -88,6 +89,13 @@ class PayloadTooLarge(OperatorError):
         self.field = field
         self.size = size
         self.limit = limit
+
+
+class FailedPrecondition(OperatorError):
+    """The call needs the server in another state (a testing call on a server without
+    ``--time-skipping``, say); the message says what to change."""
+
+    code = "FailedPrecondition"
 
 
 class TaskNotFound(OperatorError):

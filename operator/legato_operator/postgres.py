@@ -133,16 +133,40 @@ class EmbeddedPostgres:
         Raises:
             PostgresError: the cluster could not be placed, created or started.
         """
-        cluster = self._place_cluster()
-        if self._user is not None and not self._reaches(self.bindir / "initdb"):
-            self.bindir = self._staged_bindir()
-        if not (cluster / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(cluster), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale", "C")
+        cluster = self.initialize()
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         log_file = cluster / "server.log"
         self._run("pg_ctl", "-D", str(cluster), "-o", options, "-l", str(log_file), "-w", "start")
         where = str(cluster) if cluster == self.data_dir else f"{cluster}, linked from {self.data_dir}"
         log.info("Postgres started on 127.0.0.1:%d (data in %s)", self.port, where)
+
+    def initialize(self) -> Path:
+        """Create the cluster if there is none yet (initdb), without starting it; its folder.
+
+        Raises:
+            PostgresError: the cluster could not be placed or created.
+        """
+        cluster = self._place_cluster()
+        if self._user is not None and not self._reaches(self.bindir / "initdb"):
+            self.bindir = self._staged_bindir()
+        if not (cluster / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(cluster), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale", "C")
+        return cluster
+
+    def copy_from(self, source: Path) -> None:
+        """Make this (not yet created) cluster a copy of the stopped cluster in ``source``.
+
+        Copying a cluster made once is much quicker than initdb, for servers started often
+        (``legato.testing``); the copy belongs to the user Postgres runs as.
+        """
+        if self.data_dir.exists():
+            raise PostgresError(f"{self.data_dir} exists: a cluster is copied only into a new folder")
+        left_out = shutil.ignore_patterns("postmaster.pid", "server.log")
+        shutil.copytree(source, self.data_dir, symlinks=True, ignore=left_out)
+        if self._user is not None:
+            for path in (self.data_dir, *self.data_dir.rglob("*")):
+                os.lchown(path, *self._user)
+        self.data_dir.chmod(0o700)
 
     def stop(self) -> None:
         """Stop the cluster quickly, rolling back open transactions (``-m fast``)."""

@@ -24,6 +24,7 @@ from typing import Any
 from legato import _retry, _transport
 from legato.api import operations as ops
 from legato.api.history.v1 import HistoryEvent
+from legato.api.testservice import v1 as testing
 from legato.api.workflowservice import v1 as api
 from legato.exceptions import RPCError, RPCStatusCode
 from legato.service import RetryConfig
@@ -250,3 +251,21 @@ class ServiceClient:
     async def task_queue_backlog(self, request: api.DescribeTaskQueueRequest) -> api.TaskQueueBacklog:
         """A queue's backlog, from the endpoint autoscalers read."""
         return await self.call(ops.TASK_QUEUE_BACKLOG, request)
+
+    # --- the testing service (servers started with --time-skipping) ----------------------
+
+    async def lock_time_skipping(self, request: testing.LockTimeSkippingRequest) -> None:
+        """Hold the server's clock to real time; locks nest."""
+        await self.call(ops.LOCK_TIME_SKIPPING, request)
+
+    async def unlock_time_skipping(self, request: testing.UnlockTimeSkippingRequest) -> None:
+        """Release one lock; with none held, time jumps to the next timer when nothing runs."""
+        await self.call(ops.UNLOCK_TIME_SKIPPING, request)
+
+    async def sleep_until(self, request: testing.SleepUntilRequest) -> testing.SleepResponse | None:
+        """Let time skip until ``request.timestamp``; None when it is not there after ``wait``."""
+        return await self.poll(ops.SLEEP_UNTIL, request)
+
+    async def get_current_time(self, request: testing.GetCurrentTimeRequest) -> testing.GetCurrentTimeResponse:
+        """The server's clock."""
+        return await self.call(ops.GET_CURRENT_TIME, request)

@@ -132,22 +132,34 @@ def credentials(api_key: str | None, environ: Mapping[str, str] | None = None) -
 
 class _Session:
     """One aiohttp session, opened on first use (a session must be made inside the running
-    loop) and closed with the loop if nobody closes it first."""
+    loop) and closed with the loop if nobody closes it first.
+
+    A session belongs to its loop, but a Temporal client may be used from several in turn
+    (a test framework's session-wide client in per-test loops): a call from another loop
+    gets a session of its own, and the old one closes with its loop.
+    """
 
     def __init__(self, connections: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self._connections = connections
         self._ssl = ssl_context
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closer: asyncio.Task[None] | None = None
 
     def get(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
             connector = aiohttp.TCPConnector(limit=self._connections, ssl=self._ssl if self._ssl else True)
             self._session = aiohttp.ClientSession(connector=connector)
-            self._closer = asyncio.get_running_loop().create_task(_close_at_loop_exit(self._session))
+            self._loop = loop
+            self._closer = loop.create_task(_close_at_loop_exit(self._session))
         return self._session
 
     async def close(self) -> None:
+        # Another loop's session closes with that loop: it cannot be awaited from this one.
+        if self._loop is not asyncio.get_running_loop():
+            self._session, self._closer, self._loop = None, None, None
+            return
         if self._closer is not None:
             self._closer.cancel()
             self._closer = None

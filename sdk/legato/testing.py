@@ -1,10 +1,10 @@
 """Testing helpers, as ``temporalio.testing``.
 
+``WorkflowEnvironment`` is a server to test workflows against: ``start_local()`` and
+``start_time_skipping()`` run one in this process, on a Postgres of its own (they need the
+``legato-operator`` package), and ``from_client()`` uses a running one.
 ``ActivityEnvironment`` runs an activity function outside a worker with a made-up
-``activity.info()``, capturing heartbeats and letting the test cancel it. A
-``WorkflowEnvironment`` (an in-process server with time skipping) is not provided yet:
-workflow tests run against ``legato-operator dev`` or replay histories with
-``legato.worker.Replayer``.
+``activity.info()``, capturing heartbeats and letting the test cancel it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 from legato._runtime import activity_context
 from legato._runtime.info import ActivityInfo
+from legato._testing.workflow_environment import WorkflowEnvironment
 from legato.common import Priority
 
-__all__ = ["ActivityEnvironment"]
+__all__ = ["ActivityEnvironment", "WorkflowEnvironment"]
 
 _R = TypeVar("_R")
 

@@ -159,7 +159,7 @@ PUBLIC = {
         "PydanticPayloadConverter",
         "pydantic_data_converter",
     ],
-    "legato.testing": ["ActivityEnvironment"],
+    "legato.testing": ["ActivityEnvironment", "WorkflowEnvironment"],
     "legato.envconfig": [
         "ClientConfig",
         "ClientConfigProfile",

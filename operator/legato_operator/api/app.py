@@ -23,6 +23,7 @@ _STATUS: list[tuple[type[errors.OperatorError], int]] = [
     (errors.Conflict, 409),
     (errors.InvalidArgument, 400),
     (errors.PayloadTooLarge, 413),
+    (errors.FailedPrecondition, 412),
     (errors.TaskNotFound, 410),
     (errors.Unavailable, 503),
 ]

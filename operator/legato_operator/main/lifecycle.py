@@ -57,6 +57,7 @@ def _options(args: argparse.Namespace, database_url: str, kube_client: kube.Kube
         port=args.port,
         max_payload_bytes=args.max_payload_bytes,
         clock_offset=args.clock_offset,
+        time_skipping=args.time_skipping,
         authenticator=_authenticator(args, kube_client),
     )
 

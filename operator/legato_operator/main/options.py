@@ -92,6 +92,13 @@ OPTIONS: tuple[Option, ...] = (
         metavar="SECONDS",
     ),
     Option(
+        "--time-skipping",
+        SERVING,
+        "a test server: while nothing runs and nobody holds the clock, it jumps to the next timer "
+        "(one replica only; the testing operations need it)",
+        switch=True,
+    ),
+    Option(
         "--auth",
         SERVING,
         "who may call the API: none (everyone: dev only), kubernetes (ServiceAccount tokens by TokenReview), "

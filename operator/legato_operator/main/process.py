@@ -18,7 +18,7 @@ from aiohttp import web
 
 from legato_operator import clock, limits
 from legato_operator.api import app, auth
-from legato_operator.engine.services import runner, timer_loop
+from legato_operator.engine.services import runner, time_skipping, timer_loop
 from legato_operator.store import availability, db, listener
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ class Options:
     port: int = 7233
     max_payload_bytes: int = limits.DEFAULT_MAX_PAYLOAD_BYTES
     clock_offset: float = 0.0
+    # A test server whose clock jumps to the next timer when nothing runs (one replica only).
+    time_skipping: bool = False
     migrate: bool = True
     # None serves every caller (dev mode); see `auth`.
     authenticator: auth.Authenticator | None = None
@@ -62,11 +64,13 @@ async def serve(options: Options) -> AsyncIterator[Server]:
         if options.migrate:
             applied = await db.migrate(pool)
             log.info("Migrations applied now: %s", applied or "none (up to date)")
+        server_clock = clock.Clock(options.clock_offset)
         rt = runner.Runtime(
             pool=pool,
-            clock=clock.Clock(options.clock_offset),
+            clock=server_clock,
             limits=limits.Limits(max_payload_bytes=options.max_payload_bytes),
             outage=outage,
+            time_skipper=time_skipping.TimeSkipper(server_clock) if options.time_skipping else None,
         )
         async with _listening(options.database_url, rt), _timers(rt), _site(rt, options) as port:
             yield Server(rt, options.host, port)
@@ -86,13 +90,17 @@ async def _listening(dsn: str, rt: runner.Runtime) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def _timers(rt: runner.Runtime) -> AsyncIterator[None]:
-    task = asyncio.create_task(timer_loop.TimerLoop(rt).run(), name="legato-timers")
+    loops = [asyncio.create_task(timer_loop.TimerLoop(rt).run(), name="legato-timers")]
+    if rt.time_skipper is not None:
+        loops.append(asyncio.create_task(time_skipping.run(rt, rt.time_skipper), name="legato-time-skipping"))
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in loops:
+            task.cancel()
+        for task in loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 @contextlib.asynccontextmanager

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from legato.api.common.v1 import WireModel
+from legato.api.testservice import v1 as testing
 from legato.api.workflowservice import v1 as api
 
 PREFIX = "/api/v1/namespaces/{namespace}"
@@ -220,6 +221,44 @@ TASK_QUEUE_BACKLOG = Operation(
 )
 
 # Every operation; Any: the table mixes request and response types.
+
+# --- the testing service (servers started with --time-skipping) --------------------------
+# Not idempotent: locks are counted, so a repeat would count twice.
+LOCK_TIME_SKIPPING = Operation(
+    "lock_time_skipping",
+    "POST",
+    PREFIX + "/testing/time-skipping/lock",
+    testing.LockTimeSkippingRequest,
+    api.Ack,
+    "Hold a time-skipping server's clock to real time",
+)
+UNLOCK_TIME_SKIPPING = Operation(
+    "unlock_time_skipping",
+    "POST",
+    PREFIX + "/testing/time-skipping/unlock",
+    testing.UnlockTimeSkippingRequest,
+    api.Ack,
+    "Release one lock of a time-skipping server's clock",
+)
+SLEEP_UNTIL = LongPoll(
+    "sleep_until",
+    "POST",
+    PREFIX + "/testing/sleep-until",
+    testing.SleepUntilRequest,
+    testing.SleepResponse,
+    "Let time skip until a time-skipping server's clock reaches a time",
+    idempotent=True,
+)
+GET_CURRENT_TIME = Operation(
+    "get_current_time",
+    "GET",
+    PREFIX + "/testing/current-time",
+    testing.GetCurrentTimeRequest,
+    testing.GetCurrentTimeResponse,
+    "A time-skipping server's clock",
+    idempotent=True,
+)
+
 OPERATIONS: tuple[Operation[Any, Any], ...] = (
     START_WORKFLOW,
     DESCRIBE_WORKFLOW,
@@ -237,4 +276,8 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     HEARTBEAT_ACTIVITY_TASK,
     DESCRIBE_TASK_QUEUE,
     TASK_QUEUE_BACKLOG,
+    LOCK_TIME_SKIPPING,
+    UNLOCK_TIME_SKIPPING,
+    SLEEP_UNTIL,
+    GET_CURRENT_TIME,
 )

@@ -16,7 +16,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from legato_operator import clock, errors, limits, metrics
 from legato_operator.engine.rules import batch
-from legato_operator.engine.services import wakeup
+from legato_operator.engine.services import time_skipping, wakeup
 from legato_operator.store import availability, db
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,8 @@ class Runtime:
     origin: str = field(default_factory=lambda: uuid.uuid4().hex)
     # Whether the database is reachable, as this process's calls and loops see it.
     outage: availability.Outage = field(default_factory=availability.Outage)
+    # Set on a test server started with --time-skipping: its clock jumps to the next timer.
+    time_skipper: time_skipping.TimeSkipper | None = None
 
     def on_notify(self, payload: str) -> None:
         """A NOTIFY from the LISTEN connection: wake the key, unless this process sent it."""

@@ -1,0 +1,1 @@
+"""The parts of ``legato.testing``; the public names are re-exported there."""

@@ -1,0 +1,1 @@
+"""The testing service of a time-skipping server, as Temporal's ``testservice``."""
