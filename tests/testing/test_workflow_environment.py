@@ -147,9 +147,7 @@ async def test_connect_client_reaches_the_same_server_in_the_same_namespace(loca
     task_queue = str(uuid.uuid4())
     try:
         async with Worker(local_env.client, task_queue=task_queue, workflows=[workflows.Sleeper]):
-            handle = await other.start_workflow(
-                workflows.Sleeper.run, 0.0, id=str(uuid.uuid4()), task_queue=task_queue
-            )
+            handle = await other.start_workflow(workflows.Sleeper.run, 0.0, id=str(uuid.uuid4()), task_queue=task_queue)
             assert await handle.result() == 0.0
     finally:
         await other.close()
