@@ -149,10 +149,13 @@ class Client:
         """Use ``Client.connect``; see it for the arguments.
 
         Raises:
-            NotImplementedError: ``plugins`` given (Legato has no plugins yet).
+            NotImplementedError: ``plugins``, or a ``header_codec_behavior`` other than NO_CODEC, given.
         """
         if plugins:
             raise not_supported("Client", "plugins")
+        # Headers left unencoded where the user asked for them encoded could leak secrets.
+        if header_codec_behavior != HeaderCodecBehavior.NO_CODEC:
+            raise not_supported("Client", "header_codec_behavior")
         if namespace != service_client.namespace:
             service_client = service_client.with_namespace(namespace)
         self._service = service_client
@@ -227,10 +230,12 @@ class Client:
             dns_load_balancing_config: gRPC DNS balancing; accepted and unused.
             grpc_compression: gRPC compression; accepted and unused.
             payload_limits: Payload size warnings; accepted and unused (the server enforces its limits).
-            header_codec_behavior: Accepted and unused: Legato carries no headers yet.
+            header_codec_behavior: ``NO_CODEC`` (Temporal's default): headers do not go
+                through the payload codec. Any other raises NotImplementedError.
 
         Raises:
-            NotImplementedError: ``plugins`` or ``http_connect_proxy_config`` given.
+            NotImplementedError: ``plugins``, ``http_connect_proxy_config`` or a
+                ``header_codec_behavior`` other than NO_CODEC given.
         """
         if http_connect_proxy_config is not None:
             raise not_supported("Client.connect", "http_connect_proxy_config")

@@ -178,7 +178,7 @@ class QueryRejectCondition(IntEnum):
 
 
 class HeaderCodecBehavior(IntEnum):
-    """Whether headers go through the payload codec (Temporal's values; Legato carries no headers yet)."""
+    """Whether headers go through the payload codec (Temporal's values; Legato has NO_CODEC only)."""
 
     NO_CODEC = 1
     CODEC = 2

@@ -32,20 +32,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_warned_headers = False
-
 
 def not_supported(call: str, parameter: str) -> NotImplementedError:
     """The error for a parameter whose feature Legato does not have yet."""
     return NotImplementedError(f"{call}({parameter}=...) is not supported by Legato yet")
-
-
-def drop_headers(headers: Mapping[str, Any], where: str) -> None:
-    """Headers set by an interceptor cannot cross the wire yet: say so once, then carry on."""
-    global _warned_headers  # one warning per process, not per call
-    if headers and not _warned_headers:
-        _warned_headers = True
-        logger.warning("Legato does not carry headers yet; those set on %s are dropped: %s", where, sorted(headers))
 
 
 def options(rpc_metadata: Mapping[str, str | bytes], rpc_timeout: Any) -> _service.CallOptions:
@@ -90,7 +80,6 @@ class ServerOutbound(OutboundInterceptor):
         from legato.client import WorkflowHandle
 
         _refuse_unsupported(input)
-        drop_headers(input.headers, "start_workflow")
         converter = self._client.data_converter
         request = api.StartWorkflowRequest(
             workflow_id=input.id,
@@ -105,6 +94,7 @@ class ServerOutbound(OutboundInterceptor):
             retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
             request_id=str(uuid.uuid4()),
             identity=self._client.identity,
+            header=dict(input.headers),
         )
         try:
             response = await self._service.start_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
@@ -141,13 +131,13 @@ class ServerOutbound(OutboundInterceptor):
 
     async def signal_workflow(self, input: SignalWorkflowInput) -> None:
         """Deliver the signal (deduplicated by a request id of its own)."""
-        drop_headers(input.headers, "signal_workflow")
         request = api.SignalWorkflowRequest(
             workflow_id=input.id,
             signal_name=input.signal,
             args=await self._client.data_converter.encode(list(input.args)),
             run_id=input.run_id,
             request_id=str(uuid.uuid4()),
+            header=dict(input.headers),
             identity=self._client.identity,
         )
         await self._service.signal_workflow(request, options(input.rpc_metadata, input.rpc_timeout))

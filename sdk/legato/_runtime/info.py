@@ -42,7 +42,7 @@ class WorkflowInfo:
         cron_schedule: The cron schedule (None: no cron yet).
         execution_timeout: Limit on the whole execution, if any.
         first_execution_run_id: The first run of the chain; this run, as Legato has no chains yet.
-        headers: Headers the run was started with (empty: Legato carries none yet).
+        headers: Headers the run was started with (what client interceptors set).
         namespace: The namespace the run lives in.
         original_execution_run_id: The run this one was started as; this run.
         parent: The parent workflow (None: no child workflows yet).

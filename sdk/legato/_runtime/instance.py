@@ -18,12 +18,13 @@ import asyncio
 import contextvars
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVarTuple
 
 from legato import exceptions
 from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Payload
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RetryPolicy
@@ -249,7 +250,7 @@ class WorkflowInstance(DeterministicLoop):
             cron_schedule=None,
             execution_timeout=seconds(a.workflow_execution_timeout),
             first_execution_run_id=self.run_id,
-            headers={},
+            headers=dict(a.header),
             namespace=self.namespace,
             original_execution_run_id=self.run_id,
             parent=None,
@@ -290,14 +291,14 @@ class WorkflowInstance(DeterministicLoop):
                 exc_info=True,
             )
             return
-        self.create_task(self._run_signal(a.signal_name, args), name=f"signal {a.signal_name}")
+        self.create_task(self._run_signal(a.signal_name, args, a.header), name=f"signal {a.signal_name}")
 
     # --- top-level code ---
 
     async def _run_main(self) -> None:
         try:
             input = ExecuteWorkflowInput(
-                type=self.definition.cls, run_fn=self.definition.run_fn, args=self._args, headers={}
+                type=self.definition.cls, run_fn=self.definition.run_fn, args=self._args, headers=self.info().headers
             )
             result = await self._inbound.execute_workflow(input)
         except (Exception, asyncio.CancelledError) as e:
@@ -310,9 +311,9 @@ class WorkflowInstance(DeterministicLoop):
             return
         self._close(cmd.CompleteWorkflowExecution(result=payload))
 
-    async def _run_signal(self, name: str, args: list[Any]) -> None:
+    async def _run_signal(self, name: str, args: list[Any], headers: Mapping[str, Payload]) -> None:
         try:
-            await self._inbound.handle_signal(HandleSignalInput(signal=name, args=args, headers={}))
+            await self._inbound.handle_signal(HandleSignalInput(signal=name, args=args, headers=headers))
         except (Exception, asyncio.CancelledError) as e:
             self._on_top_level_error(e)
 

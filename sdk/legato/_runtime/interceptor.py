@@ -10,8 +10,11 @@ A worker's interceptors wrap what it does, as in Temporal:
   may wrap the outbound chain that ``workflow.start_activity`` and ``workflow.info()``
   go through. Execute and signals come in through the inbound chain.
 
-Headers cannot cross the wire yet: every input's ``headers`` is an empty mapping, and
-headers set by an interceptor are dropped (with one warning).
+Headers cross the wire as in Temporal: what a client interceptor sets on a start or a
+signal reaches the workflow's ``execute_workflow`` and ``handle_signal`` (and
+``workflow.info().headers``), and what a workflow outbound interceptor sets on
+``start_activity`` reaches the activity's ``execute_activity``; values are ``Payload``s,
+recorded in the history, and not passed through the payload codec.
 """
 
 from __future__ import annotations

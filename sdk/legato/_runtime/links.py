@@ -55,6 +55,7 @@ class RootOutbound(WorkflowOutboundInterceptor):
             start_to_close_timeout=_calls.seconds(input.start_to_close_timeout),
             heartbeat_timeout=_calls.seconds(input.heartbeat_timeout),
             retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
+            header=dict(input.headers),
         )
         return instance.start_activity(command, result_type=input.ret_type, cancellation_type=input.cancellation_type)
 

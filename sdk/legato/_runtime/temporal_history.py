@@ -148,6 +148,11 @@ def _payloads(value: Any) -> list[common.Payload]:
     return [payload_value(p) for p in (value or {}).get("payloads", [])]
 
 
+def _header(value: Any) -> dict[str, common.Payload]:
+    # Temporal's Header is {"fields": {key: payload}}.
+    return {str(k): payload_value(v) for k, v in ((value or {}).get("fields") or {}).items()}
+
+
 def _single(value: Any) -> common.Payload | None:
     # A result is Payloads holding one payload (none for a workflow that returned nothing).
     values = _payloads(value)
@@ -241,6 +246,7 @@ def _workflow_execution_started(a: Json) -> hist.WorkflowExecutionStarted:
         attempt=int(a.get("attempt", 1)),
         identity=str(a.get("identity", "")),
         randomness_seed=_seed(a),
+        header=_header(a.get("header")),
     )
 
 
@@ -294,6 +300,7 @@ def _activity_task_scheduled(a: Json) -> hist.ActivityTaskScheduled:
         heartbeat_timeout=_duration(a.get("heartbeatTimeout")),
         retry_policy=_retry_policy(a.get("retryPolicy")) or common.RetryPolicy(),
         workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+        header=_header(a.get("header")),
     )
 
 
@@ -390,7 +397,10 @@ def _workflow_execution_timed_out(a: Json) -> hist.WorkflowExecutionTimedOut:
 
 def _workflow_execution_signaled(a: Json) -> hist.WorkflowExecutionSignaled:
     return hist.WorkflowExecutionSignaled(
-        signal_name=str(a["signalName"]), input=_payloads(a.get("input")), identity=a.get("identity", "")
+        signal_name=str(a["signalName"]),
+        input=_payloads(a.get("input")),
+        identity=a.get("identity", ""),
+        header=_header(a.get("header")),
     )
 
 

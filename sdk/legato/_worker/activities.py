@@ -106,7 +106,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         self, task: api.ActivityTask, defn: ActivityDefinition, context: activity_context.ActivityContext
     ) -> Any:
         args = self._converter.payload_converter.from_payloads(task.input, defn.arg_types)
-        input = ExecuteActivityInput(fn=defn.fn, args=args, executor=self._executor, headers={})
+        input = ExecuteActivityInput(fn=defn.fn, args=args, executor=self._executor, headers=dict(task.header))
         # The whole chain runs in the activity's context, so interceptors see activity.info() too.
         with activity_context.bound(context):
             ctx = contextvars.copy_context()

@@ -9,7 +9,7 @@ without anyone listing it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Container, Iterator, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -42,27 +42,30 @@ def _iter_value(value: Any, path: str) -> Iterator[tuple[str, Payload]]:
             yield from _iter_value(item, f"{path}.{key}")
 
 
-async def transform_payloads(model: M, change: PayloadsChange) -> M:
+async def transform_payloads(model: M, change: PayloadsChange, *, skip: Container[str] = ()) -> M:
     """A copy of ``model`` whose payloads went through ``change``, one call per field (a
-    single payload goes as a list of one), as Temporal's codecs see them."""
+    single payload goes as a list of one), as Temporal's codecs see them; fields named in
+    ``skip`` are left as they are, at any depth."""
     updates: dict[str, Any] = {}
     for name in type(model).model_fields:
         value = getattr(model, name)
-        new = await _transform_value(value, change)
+        if name in skip:
+            continue
+        new = await _transform_value(value, change, skip)
         if new is not value:
             updates[name] = new
     return model.model_copy(update=updates) if updates else model
 
 
-async def _transform_value(value: Any, change: PayloadsChange) -> Any:
+async def _transform_value(value: Any, change: PayloadsChange, skip: Container[str]) -> Any:
     if isinstance(value, Payload):
         return (await _checked(change, [value]))[0]
     if isinstance(value, BaseModel):
-        return await transform_payloads(value, change)
+        return await transform_payloads(value, change, skip=skip)
     if isinstance(value, list) and value:
         if all(isinstance(v, Payload) for v in value):
             return await _checked(change, value)
-        items = [await _transform_value(v, change) for v in value]
+        items = [await _transform_value(v, change, skip) for v in value]
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     if isinstance(value, dict) and value and all(isinstance(v, Payload) for v in value.values()):
         changed = await _checked(change, list(value.values()))

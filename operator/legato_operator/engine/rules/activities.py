@@ -82,6 +82,7 @@ def to_wire(task: rows.Task) -> api.ActivityTask:
         start_to_close_timeout=_seconds(task, "start_to_close_timeout"),
         heartbeat_timeout=_seconds(task, "heartbeat_timeout"),
         heartbeat_details=task.heartbeat_details or [],
+        header=info.get("header", {}),
     )
 
 

@@ -125,6 +125,7 @@ class Applier:
             heartbeat_timeout=c.heartbeat_timeout,
             retry_policy=retry.effective_policy(c.retry_policy),
             workflow_task_completed_event_id=self.completed_id,
+            header=c.header,
         )
         scheduled_id = b.append(attributes)
         self._new_activities[scheduled_id] = c.activity_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from legato.api.common.v1 import Payloads, WorkflowExecutionStatus
+from legato.api.common.v1 import Header, Payloads, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator import errors
 from legato_operator.engine.rules import batch
@@ -24,11 +24,13 @@ def require_running(execution: rows.Execution) -> None:
         )
 
 
-def signal(execution: rows.Execution, name: str, args: Payloads, identity: str, now: datetime) -> batch.Batch:
+def signal(
+    execution: rows.Execution, name: str, args: Payloads, identity: str, now: datetime, header: Header | None = None
+) -> batch.Batch:
     """WorkflowExecutionSignaled, for the workflow's next task."""
     require_running(execution)
     b = batch.Batch(execution=execution, now=now)
-    b.deliver(wire.WorkflowExecutionSignaled(signal_name=name, input=args, identity=identity))
+    b.deliver(wire.WorkflowExecutionSignaled(signal_name=name, input=args, identity=identity, header=header or {}))
     return b
 
 

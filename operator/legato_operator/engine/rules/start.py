@@ -86,6 +86,7 @@ def new_run(namespace: str, request: api.StartWorkflowRequest, now: datetime) ->
             retry_policy=request.retry_policy,
             identity=request.identity,
             randomness_seed=execution.randomness_seed,
+            header=request.header,
         )
     )
     b.schedule_workflow_task()

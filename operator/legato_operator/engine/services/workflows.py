@@ -222,7 +222,7 @@ async def signal_in(rt: runner.Runtime, tx: runner.Tx, namespace: str, request: 
     signals.require_running(ex)
     if request.request_id and not await executions.remember_signal(tx.conn, ex.run_id, request.request_id):
         return
-    b = signals.signal(ex, request.signal_name, request.args, request.identity, rt.clock.now())
+    b = signals.signal(ex, request.signal_name, request.args, request.identity, rt.clock.now(), request.header)
     await writer.write(tx, b)
 
 

@@ -13,6 +13,7 @@ from pydantic import Field
 from legato.api.common.v1 import (
     MAX_NAME_LENGTH,
     Failure,
+    Header,
     Name,
     Payload,
     Payloads,
@@ -38,6 +39,7 @@ class ScheduleActivityTask(WireModel):
     start_to_close_timeout: Seconds | None = None
     heartbeat_timeout: Seconds | None = None
     retry_policy: RetryPolicy | None = None
+    header: Header = Field(default_factory=dict)
 
 
 class RequestCancelActivityTask(WireModel):

@@ -100,6 +100,11 @@ class Payload(WireModel):
 # The arguments of a call, the details of a failure or a heartbeat.
 Payloads = list[Payload]
 
+# Temporal's Header: what interceptors add to a start, a signal or an activity (a tracing
+# context, say), by key. The payload codec leaves it alone unless the client's
+# ``header_codec_behavior`` says otherwise, as in Temporal.
+Header = dict[Name, Payload]
+
 
 class RetryPolicy(WireModel):
     """How the server retries an activity (or a workflow); Temporal's defaults.

@@ -16,7 +16,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from legato.api.common.v1 import Failure, Payload, Payloads, RetryPolicy, RetryState, TimeoutType, WireModel
+from legato.api.common.v1 import Failure, Header, Payload, Payloads, RetryPolicy, RetryState, TimeoutType, WireModel
 from legato.api.enums.v1 import EventType
 from legato.api.history._view import AttributesOf as _Of
 
@@ -34,6 +34,7 @@ class WorkflowExecutionStarted(WireModel):
     identity: str = ""
     # Seeds workflow.random() and workflow.uuid4(), the same on every replay.
     randomness_seed: int = 0
+    header: Header = Field(default_factory=dict)
 
 
 class WorkflowTaskScheduled(WireModel):
@@ -84,6 +85,7 @@ class ActivityTaskScheduled(WireModel):
     heartbeat_timeout: float | None = None
     retry_policy: RetryPolicy
     workflow_task_completed_event_id: int
+    header: Header = Field(default_factory=dict)
 
 
 class ActivityTaskStarted(WireModel):
@@ -177,6 +179,7 @@ class WorkflowExecutionSignaled(WireModel):
     signal_name: str
     input: Payloads = Field(default_factory=list)
     identity: str = ""
+    header: Header = Field(default_factory=dict)
 
 
 class WorkflowExecutionCancelRequested(WireModel):

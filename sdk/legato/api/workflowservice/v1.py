@@ -18,6 +18,7 @@ from pydantic import Field
 from legato.api.command.v1 import Command
 from legato.api.common.v1 import (
     Failure,
+    Header,
     Name,
     Payload,
     Payloads,
@@ -87,6 +88,7 @@ class StartWorkflowRequest(WireModel):
     # Makes a retried start call (same request_id) return the run it already started.
     request_id: Text | None = None
     identity: Identity = ""
+    header: Header = Field(default_factory=dict)
 
 
 class StartWorkflowResponse(WireModel):
@@ -222,6 +224,7 @@ class ActivityTask(WireModel):
     start_to_close_timeout: float | None = None
     heartbeat_timeout: float | None = None
     heartbeat_details: Payloads = Field(default_factory=list)
+    header: Header = Field(default_factory=dict)
 
 
 class CompleteActivityTaskRequest(WireModel):
@@ -253,6 +256,7 @@ class SignalWorkflowRequest(WireModel):
     # Deduplicates a signal sent twice (a retried call, a re-applied resource).
     request_id: Text | None = None
     identity: Identity = ""
+    header: Header = Field(default_factory=dict)
 
 
 class CancelWorkflowRequest(WireModel):
