@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from legato import _retry, _transport
+from legato import _metrics, _retry, _transport
 from legato.api import operations as ops
 from legato.api.history.v1 import HistoryEvent
 from legato.api.testservice import v1 as testing
@@ -66,8 +66,11 @@ class ServiceClient:
         retry_config: RetryConfig | None = None,
         identity: str | None = None,
         rpc_metadata: Mapping[str, str | bytes] | None = None,
+        metrics: _metrics.SdkMetrics | None = None,
     ) -> None:
         self.transport = transport
+        # The runtime's SDK metrics (requests here, tasks in the worker); a private set if none.
+        self.metrics = metrics or _metrics.SdkMetrics()
         self.retry_config = retry_config or RetryConfig()
         self.identity = identity or f"{os.getpid()}@{socket.gethostname()}"
         self.rpc_metadata: Mapping[str, str | bytes] = dict(rpc_metadata or {})
@@ -105,12 +108,13 @@ class ServiceClient:
         """
         timeout = options.timeout.total_seconds() if options.timeout else DEFAULT_HTTP_TIMEOUT
         headers = options.headers(self.rpc_metadata)
-        text = await _retry.call(
-            lambda: self._send(op, request, timeout, headers=headers),
-            config=self.retry_config,
-            idempotent=op.idempotent,
-            what=op.name,
-        )
+        with self.metrics.request(self.namespace, op.name, long=False):
+            text = await _retry.call(
+                lambda: self._send(op, request, timeout, headers=headers),
+                config=self.retry_config,
+                idempotent=op.idempotent,
+                what=op.name,
+            )
         if text is None:
             raise RPCError(f"{op.name} answered 204 with no body", RPCStatusCode.INTERNAL, b"")
         return op.response.model_validate_json(text)
@@ -120,7 +124,8 @@ class ServiceClient:
     ) -> ops.Resp | None:
         """Make the long poll ``op`` once; None when nothing came within ``request.wait``."""
         headers = options.headers(self.rpc_metadata)
-        text = await self._send(op, request, request.wait + LONG_POLL_MARGIN, long_poll=True, headers=headers)
+        with self.metrics.request(self.namespace, op.name, long=True):
+            text = await self._send(op, request, request.wait + LONG_POLL_MARGIN, long_poll=True, headers=headers)
         # Parsed and validated in one pass (pydantic's JSON parser), not json.loads first.
         return None if text is None else op.response.model_validate_json(text)
 

@@ -57,6 +57,7 @@ from legato.exceptions import (
     WorkflowAlreadyStartedError,
     WorkflowFailureError,
 )
+from legato.runtime import Runtime
 from legato.service import HttpConnectProxyConfig, KeepAliveConfig, RetryConfig, TLSConfig
 
 __all__ = [
@@ -225,7 +226,8 @@ class Client:
             rpc_metadata: Headers sent with every call.
             identity: Recorded with what this client does; ``pid@host`` by default.
             lazy: Accepted: Legato always connects lazily.
-            runtime: A ``legato.runtime.Runtime``; accepted (it holds no connection state).
+            runtime: The ``legato.runtime.Runtime`` whose SDK metrics this client and its
+                workers count; ``Runtime.default()`` when None.
             http_connect_proxy_config: Not supported yet: raises NotImplementedError.
             dns_load_balancing_config: gRPC DNS balancing; accepted and unused.
             grpc_compression: gRPC compression; accepted and unused.
@@ -242,8 +244,9 @@ class Client:
         namespace = namespace or os.environ.get("LEGATO_NAMESPACE") or "default"
         target = target_host or os.environ.get("LEGATO_ADDRESS") or "localhost:7233"
         transport = _transport.Transport(target, namespace=namespace, api_key=api_key, tls=_tls(tls))
+        metrics = (runtime if isinstance(runtime, Runtime) else Runtime.default()).metrics
         service = _service.ServiceClient(
-            transport, retry_config=retry_config, identity=identity, rpc_metadata=rpc_metadata
+            transport, retry_config=retry_config, identity=identity, rpc_metadata=rpc_metadata, metrics=metrics
         )
         return cls(
             service,

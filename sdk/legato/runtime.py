@@ -1,11 +1,12 @@
 """The SDK's process-wide runtime and its telemetry settings, as ``temporalio.runtime``.
 
 Temporal's runtime owns a Rust core with its own logging and metrics. Legato's SDK is
-Python only: it logs through Python's ``logging`` (configure that as usual) and has no
-metrics of its own yet (the server exports ``legato_*`` metrics; see docs/operations.md).
-So a ``Runtime`` here holds its ``TelemetryConfig`` for code that reads it back, and a
-``PrometheusConfig`` or OpenTelemetry exporter is accepted but serves nothing: creating a
-runtime with ``metrics`` set logs a warning saying so.
+Python only: it logs through Python's ``logging`` (configure that as usual). Its metrics
+are Temporal's core SDK metrics, by name and label (``temporal_request``,
+``temporal_workflow_completed``, ``temporal_activity_execution_latency``, ...; see
+``legato._metrics``), counted by each runtime for its clients and their workers and
+served over HTTP when ``TelemetryConfig(metrics=PrometheusConfig(bind_address=...))``.
+OpenTelemetry and buffered metrics are not supported: a runtime given one says so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
+
+from legato import _metrics
 
 __all__ = ["LoggingConfig", "PrometheusConfig", "Runtime", "TelemetryConfig", "TelemetryFilter"]
 
@@ -56,7 +59,8 @@ LoggingConfig.default = LoggingConfig(filter=TelemetryFilter(core_level="WARN", 
 class PrometheusConfig:
     """A Prometheus endpoint for the SDK's metrics (Temporal's fields).
 
-    Accepted and not served: Legato's SDK has no metrics yet.
+    Counters always end in ``_total`` (prometheus_client's exposition), whatever
+    ``counters_total_suffix`` says.
     """
 
     bind_address: str
@@ -78,7 +82,8 @@ class TelemetryConfig:
     logging: LoggingConfig | None = LoggingConfig.default
     """Logging settings."""
     metrics: Any = None
-    """A ``PrometheusConfig`` (or Temporal's OpenTelemetry/buffer configs); not served yet."""
+    """A ``PrometheusConfig`` to serve the SDK's metrics on; Temporal's OpenTelemetry and
+    buffer configs are refused."""
     global_tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on every metric."""
     attach_service_name: bool = True
@@ -103,12 +108,29 @@ class Runtime:
         """Make a runtime with these telemetry settings.
 
         Args:
-            telemetry: Logging and metrics settings (kept; see the module on what applies).
+            telemetry: Logging and metrics settings (see the module on what applies).
             worker_heartbeat_interval: Temporal's worker heartbeats to the server; unused.
             disable_environment_info: Temporal's environment info in heartbeats; unused.
+
+        Raises:
+            NotImplementedError: ``telemetry.metrics`` is not a ``PrometheusConfig``.
+            OSError: The Prometheus address cannot be bound.
         """
-        if telemetry.metrics is not None:
-            logger.warning("Legato's SDK has no metrics yet: %r serves nothing", telemetry.metrics)
+        config = telemetry.metrics
+        if config is not None and not isinstance(config, PrometheusConfig):
+            raise NotImplementedError(f"Legato's SDK serves metrics to Prometheus only, not {type(config).__name__}")
+        tags = {
+            **({"service_name": "temporal-core-sdk"} if telemetry.attach_service_name else {}),
+            **telemetry.global_tags,
+        }
+        self.metrics = _metrics.SdkMetrics(
+            prefix=telemetry.metric_prefix,
+            global_tags=tags,
+            durations_as_seconds=config.durations_as_seconds if config else False,
+            unit_suffix=config.unit_suffix if config else False,
+        )
+        if config is not None:
+            self.metrics.serve(config.bind_address)
         self.telemetry = telemetry
         self.worker_heartbeat_interval = worker_heartbeat_interval
         self.disable_environment_info = disable_environment_info

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from legato.runtime import LoggingConfig, PrometheusConfig, Runtime, TelemetryConfig
+from legato.runtime import LoggingConfig, Runtime, TelemetryConfig
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +38,3 @@ def test_prevent_default_makes_default_raise_until_one_is_set() -> None:
     mine = Runtime(telemetry=TelemetryConfig())
     Runtime.set_default(mine)
     assert Runtime.default() is mine
-
-
-def test_prometheus_metrics_are_accepted_with_a_warning_that_nothing_is_served(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address="127.0.0.1:9000")))
-    assert "serves nothing" in caplog.text

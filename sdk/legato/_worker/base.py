@@ -8,6 +8,7 @@ A subclass says how to poll its queue (``_poll``), how to turn a task into an an
 from __future__ import annotations
 
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -81,6 +82,10 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         self._identity = context.identity
         self._converter = context.data_converter
         self._unknown_types: set[str] = set()
+        worker_type = "WorkflowWorker" if self.kind == "workflow" else "ActivityWorker"
+        context.service.metrics.count(
+            "worker_start", namespace=context.service.namespace, task_queue=self._task_queue, worker_type=worker_type
+        )
 
     @property
     def task_queue(self) -> str:
@@ -89,11 +94,18 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     async def poll(self) -> Task | None:
         """One long poll; None when nothing came."""
-        return await self._poll(api.PollRequest(task_queue=self._task_queue, identity=self._identity, wait=POLL_WAIT))
+        request = api.PollRequest(task_queue=self._task_queue, identity=self._identity, wait=POLL_WAIT)
+        task = await self._poll(request)
+        self._service.metrics.polled(self._service.namespace, self._task_queue, task, workflow=self.kind == "workflow")
+        return task
 
     async def process(self, task: Task) -> None:
         """Handle a task and send its answer; an answer the server no longer wants is dropped."""
-        answer = await encode_wire(self._converter, await self._decoded_and_handled(task))
+        started = time.monotonic()
+        handled = await self._decoded_and_handled(task)
+        metrics = self._service.metrics
+        metrics.handled(self._service.namespace, self._task_queue, task, handled, time.monotonic() - started)
+        answer = await encode_wire(self._converter, handled)
         try:
             await self._deliver(task, answer)
         # Timed out, retried elsewhere or answered already: the server recorded nothing.
