@@ -19,7 +19,7 @@ from legato.api import operations as ops
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.api import edge
-from legato_operator.engine.services import runner, workers, workflows
+from legato_operator.engine.services import queries, runner, workers, workflows
 
 RUNTIME = web.AppKey("runtime", runner.Runtime)
 NO_CONTENT = 204
@@ -110,6 +110,8 @@ ROUTES: tuple[Route, ...] = (
     answers(ops.HEARTBEAT_ACTIVITY_TASK, workers.heartbeat_activity_task, too_large=workers.heartbeat_too_large),
     answers(ops.DESCRIBE_TASK_QUEUE, workers.describe_task_queue),
     answers(ops.TASK_QUEUE_BACKLOG, workers.describe_task_queue),
+    answers(ops.QUERY_WORKFLOW, queries.query_workflow),
+    acks(ops.RESPOND_QUERY_TASK, queries.respond_query_task),
 )
 
 

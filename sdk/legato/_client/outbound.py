@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato import _service
-from legato._client import history
+from legato._client import history, queries
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
     FetchWorkflowHistoryEventsInput,
     OutboundInterceptor,
+    QueryWorkflowInput,
     SignalWorkflowInput,
     StartWorkflowInput,
     TerminateWorkflowInput,
@@ -165,6 +166,11 @@ class ServerOutbound(OutboundInterceptor):
     ) -> history.WorkflowHistoryEventAsyncIterator:
         """The run's events from ``next_page_token`` on, or only its close event, page by page."""
         return history.WorkflowHistoryEventAsyncIterator(self._client, input)
+
+    async def query_workflow(self, input: QueryWorkflowInput) -> Any:
+        """A worker's answer to the query; WorkflowQueryFailedError / WorkflowQueryRejectedError."""
+        drop_headers(input.headers, "query_workflow")
+        return await queries.query_workflow(self._client, input)
 
 
 def _seconds(value: Any) -> float | None:

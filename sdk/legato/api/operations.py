@@ -219,6 +219,25 @@ TASK_QUEUE_BACKLOG = Operation(
     idempotent=True,
 )
 
+# --- queries: asked by a client, handed to a worker by its workflow-task poll ---
+QUERY_WORKFLOW = Operation(
+    "query_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/query",
+    api.QueryWorkflowRequest,
+    api.QueryWorkflowResponse,
+    "Query a run: a worker answers from the run's state; nothing is written to history",
+)
+RESPOND_QUERY_TASK = Operation(
+    "respond_query_task",
+    "POST",
+    PREFIX + "/query-tasks/respond",
+    api.RespondQueryTaskRequest,
+    api.Ack,
+    "Answer a query task",
+    idempotent=True,
+)
+
 # Every operation; Any: the table mixes request and response types.
 OPERATIONS: tuple[Operation[Any, Any], ...] = (
     START_WORKFLOW,
@@ -237,4 +256,6 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     HEARTBEAT_ACTIVITY_TASK,
     DESCRIBE_TASK_QUEUE,
     TASK_QUEUE_BACKLOG,
+    QUERY_WORKFLOW,
+    RESPOND_QUERY_TASK,
 )
