@@ -89,7 +89,12 @@ async def test_query_answers_from_the_running_workflows_state(client: Client) ->
     async with running_worker(client, task_queue=queue, workflows=[Counter]):
         handle = await client.start_workflow(Counter.run, False, id=f"wf-{uuid.uuid4()}", task_queue=queue)
         await handle.signal(Counter.add, 3)
-        assert await handle.query(Counter.current) == 3
+
+        # A query sees the run as of its last completed workflow task: the signal's, soon.
+        async def three() -> bool:
+            return bool(await handle.query(Counter.current) == 3)
+
+        await eventually(three, within=20, what="the signal in the queried state")
         assert await handle.query("plus", args=[1, 2]) == 6
         assert await handle.query("doubled") == 6
         await handle.signal(Counter.finish)
@@ -149,6 +154,8 @@ async def test_closed_workflow_is_queried_by_replay_unless_the_condition_rejects
     strict = await Client.connect(server.address, default_workflow_query_reject_condition=QueryRejectCondition.NOT_OPEN)
     with pytest.raises(WorkflowQueryRejectedError):
         await strict.get_workflow_handle(handle.id).query(Counter.current)
+    await strict.close()
+    await client.close()
 
 
 async def test_a_workflow_no_worker_has_cached_is_replayed_for_the_query(client: Client) -> None:

@@ -20,6 +20,10 @@ _SWEEP_BATCH = 100
 _COLUMNS = "id, namespace, task_queue, workflow_id, run_id, workflow_type, query_type, args"
 
 
+# What a claim returns: the query, and where the run's last completed workflow task ends now.
+_CLAIMED = ", ".join("q." + c for c in _COLUMNS.split(", ")) + ", e.last_wft_started_id + 1 AS first_event_id"
+
+
 def _row(record: asyncpg.Record) -> rows.QueryRequest:
     values = dict(record)
     values["id"], values["run_id"] = str(values["id"]), str(values["run_id"])
@@ -58,7 +62,7 @@ async def claim(
         " WHERE r.namespace = $1 AND r.task_queue = $2 AND r.state <> 'answered'"
         " AND r.expires_at > $3 AND (r.state = 'ready' OR r.lease_until < $3) AND x.last_wft_started_id > 0"
         " ORDER BY r.created_at LIMIT 1 FOR UPDATE OF r SKIP LOCKED) AND e.run_id = q.run_id"
-        " RETURNING " + ", ".join("q." + c for c in _COLUMNS.split(", ")) + ", e.last_wft_started_id + 1 AS first_event_id",
+        " RETURNING " + _CLAIMED,
         namespace,
         task_queue,
         now,
