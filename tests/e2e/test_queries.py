@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +194,28 @@ async def test_query_to_an_unknown_workflow_is_not_found(client: Client) -> None
     with pytest.raises(RPCError) as missing:
         await client.get_workflow_handle("no-such-workflow").query("current")
     assert missing.value.status is RPCStatusCode.NOT_FOUND
+
+
+async def test_a_query_asked_of_one_replica_is_answered_through_another(
+    server: ServerProcess, pg_dsn: str, tmp_path: Path
+) -> None:
+    other = ServerProcess(dsn=pg_dsn, log_path=tmp_path / "other.log", identity="replica-1")
+    other.start()
+    asker = await Client.connect(server.address)
+    polled = await Client.connect(other.address)
+    try:
+        queue = _queue()
+        async with running_worker(polled, task_queue=queue, workflows=[Counter]):
+            handle = await asker.start_workflow(Counter.run, False, id=f"wf-{uuid.uuid4()}", task_queue=queue)
+            await handle.signal(Counter.add, 2)
+
+            async def two() -> bool:
+                return bool(await handle.query(Counter.current) == 2)
+
+            await eventually(two, within=20, what="the answer from the other replica's worker")
+            await handle.signal(Counter.finish)
+            assert await handle.result() == 2
+    finally:
+        await asker.close()
+        await polled.close()
+        other.stop()
