@@ -14,7 +14,7 @@ from legato import workflow
 from legato.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError, WorkflowQueryRejectedError
 from legato.common import QueryRejectCondition, RawValue
 from legato.exceptions import RPCError, RPCStatusCode
-from tests.support.deadline import eventually
+from tests.e2e.test_codec import CONVERTER
 from tests.support.server_process import ServerProcess, running_worker
 
 pytestmark = pytest.mark.e2e
@@ -90,12 +90,8 @@ async def test_query_answers_from_the_running_workflows_state(client: Client) ->
     async with running_worker(client, task_queue=queue, workflows=[Counter]):
         handle = await client.start_workflow(Counter.run, False, id=f"wf-{uuid.uuid4()}", task_queue=queue)
         await handle.signal(Counter.add, 3)
-
-        # A query sees the run as of its last completed workflow task: the signal's, soon.
-        async def three() -> bool:
-            return bool(await handle.query(Counter.current) == 3)
-
-        await eventually(three, within=20, what="the signal in the queried state")
+        # As in Temporal, the query waits for the signal's workflow task, so it sees the signal.
+        assert await handle.query(Counter.current) == 3
         assert await handle.query("plus", args=[1, 2]) == 6
         assert await handle.query("doubled") == 6
         await handle.signal(Counter.finish)
@@ -170,12 +166,7 @@ async def test_a_workflow_no_worker_has_cached_is_replayed_for_the_query(client:
     async with running_worker(client, task_queue=queue, workflows=[Counter]):
         assert await handle.query(Counter.current) == 4
         await handle.signal(Counter.add, 1)
-
-        # A query sees the run as of its last completed workflow task: the signal's, soon.
-        async def five() -> bool:
-            return bool(await handle.query(Counter.current) == 5)
-
-        await eventually(five, within=20, what="the signal in the queried state")
+        assert await handle.query(Counter.current) == 5
         await handle.signal(Counter.finish)
         assert await handle.result() == 5
 
@@ -208,14 +199,25 @@ async def test_a_query_asked_of_one_replica_is_answered_through_another(
         async with running_worker(polled, task_queue=queue, workflows=[Counter]):
             handle = await asker.start_workflow(Counter.run, False, id=f"wf-{uuid.uuid4()}", task_queue=queue)
             await handle.signal(Counter.add, 2)
-
-            async def two() -> bool:
-                return bool(await handle.query(Counter.current) == 2)
-
-            await eventually(two, within=20, what="the answer from the other replica's worker")
+            assert await handle.query(Counter.current) == 2
             await handle.signal(Counter.finish)
             assert await handle.result() == 2
     finally:
         await asker.close()
         await polled.close()
         other.stop()
+
+
+async def test_query_arguments_answers_and_failures_go_through_the_codec(server: ServerProcess) -> None:
+    coded = await Client.connect(server.address, data_converter=CONVERTER)
+    queue = _queue()
+    try:
+        async with running_worker(coded, task_queue=queue, workflows=[Counter]):
+            handle = await coded.start_workflow(Counter.run, False, id=f"wf-{uuid.uuid4()}", task_queue=queue)
+            assert await handle.query(Counter.plus, args=[20, 22]) == 42
+            with pytest.raises(WorkflowQueryFailedError) as raised:
+                await handle.query(Counter.boom)
+            # On the wire the message was the codec's; the client reads it decoded.
+            assert raised.value.message == "kaput"
+    finally:
+        await coded.close()

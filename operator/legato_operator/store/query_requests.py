@@ -55,12 +55,14 @@ async def claim(
     conn: db.Connection, namespace: str, task_queue: str, now: datetime, lease: timedelta
 ) -> rows.QueryRequest | None:
     """Take the queue's oldest query that is ready, or whose worker's lease ran out, of a
-    run that completed a workflow task; with where that task's history ends now."""
+    run that completed a workflow task and has none outstanding; with where that task's
+    history ends."""
     record = await conn.fetchrow(
         "UPDATE query_requests q SET state = 'started', lease_until = $4 FROM executions e WHERE q.id = ("
         " SELECT r.id FROM query_requests r JOIN executions x ON x.run_id = r.run_id"
         " WHERE r.namespace = $1 AND r.task_queue = $2 AND r.state <> 'answered'"
-        " AND r.expires_at > $3 AND (r.state = 'ready' OR r.lease_until < $3) AND x.last_wft_started_id > 0"
+        " AND r.expires_at > $3 AND (r.state = 'ready' OR r.lease_until < $3)"
+        " AND x.last_wft_started_id > 0 AND (x.wft_scheduled_id = 0 OR x.status <> 'RUNNING')"
         " ORDER BY r.created_at LIMIT 1 FOR UPDATE OF r SKIP LOCKED) AND e.run_id = q.run_id"
         " RETURNING " + _CLAIMED,
         namespace,
@@ -69,6 +71,13 @@ async def claim(
         now + lease,
     )
     return None if record is None else _row(record)
+
+
+async def waiting(conn: db.Connection, run_id: str) -> bool:
+    """Whether a query of the run waits for a poll to take it."""
+    return bool(
+        await conn.fetchval("SELECT EXISTS (SELECT FROM query_requests WHERE run_id = $1 AND state = 'ready')", run_id)
+    )
 
 
 async def answer(conn: db.Connection, query_id: str, namespace: str, answer: dict[str, Any]) -> bool:

@@ -72,7 +72,9 @@ async def query_workflow(client: Client, input: QueryWorkflowInput) -> Any:
     if response.rejected is not None:
         raise WorkflowQueryRejectedError(WorkflowExecutionStatus.from_api(response.rejected))
     if response.failure is not None:
-        raise WorkflowQueryFailedError(response.failure.message)
+        # Through the codec and failure converter: an encrypted message is readable again.
+        error = await client.data_converter.decode_failure(response.failure)
+        raise WorkflowQueryFailedError(getattr(error, "message", None) or str(error))
     if response.result is None:
         return None
     return (await client.data_converter.decode([response.result], [input.ret_type]))[0]

@@ -2,7 +2,9 @@
 
 The asking replica writes a ``query_requests`` row and NOTIFYs the run's workflow task
 queue, then waits on the query's key. A workflow-task poll on any replica claims the row
-(SKIP LOCKED) before it looks for a workflow task, and hands the worker a query task; the
+(SKIP LOCKED) before it looks for a workflow task, once the run has no workflow task
+outstanding (the completion of one wakes a poller for a query that waited for it), and
+hands the worker a query task; the
 worker's answer (``respond_query_task``) is written to the row and NOTIFYs the query's
 key, which wakes the asker wherever it waits. The asker deletes the row when it answers or
 gives up. Nothing of the run is read for update or written: a query changes no state.
@@ -76,6 +78,12 @@ async def take(rt: runner.Runtime, namespace: str, task_queue: str) -> api.Workf
     """A query of the queue for a polling worker, as a query task; None when none waits."""
     claimed = await rt.query(query_requests.claim, namespace, task_queue, rt.clock.now(), LEASE)
     return None if claimed is None else queries.to_task(claimed)
+
+
+async def wake_waiting(tx: runner.Tx, ex: rows.Execution) -> None:
+    """After a run's workflow task completed: wake a poller for a query that waited for it."""
+    if await query_requests.waiting(tx.conn, ex.run_id):
+        await tx.notify({keys.task_key(ex.namespace, ex.task_queue, rows.TaskKind.WORKFLOW)})
 
 
 async def respond_query_task(rt: runner.Runtime, namespace: str, request: api.RespondQueryTaskRequest) -> None:

@@ -188,6 +188,7 @@ async def complete_workflow_task(rt: runner.Runtime, namespace: str, request: ap
         ctx = await _context(tx.conn, ex, request.commands)
         b = workflow_tasks.complete(ctx, request.commands, request.identity, rt.clock.now())
         await writer.write(tx, b)
+        await queries.wake_waiting(tx, ex)
 
     await rt.run("complete_workflow_task", change)
 

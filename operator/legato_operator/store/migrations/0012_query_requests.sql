@@ -1,7 +1,8 @@
 -- Queries waiting for a worker's answer. The replica a client asked inserts a row and
 -- waits on its key; a workflow-task poll on any replica claims it (SKIP LOCKED) once the
--- run has completed a workflow task (there is no state to query before), and the
--- worker's answer is written back to it. The asking replica deletes the row when it
+-- run has completed a workflow task and has none outstanding (so the query sees what that
+-- task made of the events before it, as Temporal's do), and the worker's answer is
+-- written back to it. The asking replica deletes the row when it
 -- answers or gives up; a row whose asker died is deleted once past expires_at.
 CREATE TABLE query_requests (
     id            uuid PRIMARY KEY,
@@ -24,3 +25,5 @@ CREATE TABLE query_requests (
 CREATE INDEX query_requests_claim ON query_requests (namespace, task_queue, created_at)
     WHERE state <> 'answered';
 CREATE INDEX query_requests_expiry ON query_requests (expires_at);
+-- "Does a query wait for this run's workflow task?", asked when one completes.
+CREATE INDEX query_requests_by_run ON query_requests (run_id) WHERE state = 'ready';
