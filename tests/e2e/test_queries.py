@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from legato import workflow
+from legato import client, worker, workflow
 from legato.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError, WorkflowQueryRejectedError
 from legato.common import QueryRejectCondition, RawValue
 from legato.exceptions import RPCError, RPCStatusCode
@@ -221,3 +222,43 @@ async def test_query_arguments_answers_and_failures_go_through_the_codec(server:
             assert raised.value.message == "kaput"
     finally:
         await coded.close()
+
+
+SEEN: list[str] = []
+
+
+class _QueryCalls(client.OutboundInterceptor):
+    async def query_workflow(self, input: client.QueryWorkflowInput) -> Any:
+        SEEN.append(f"client {input.query}")
+        # An interceptor may change what goes on: the handler sees the changed arguments.
+        input.args = [a * 10 for a in input.args]
+        return await super().query_workflow(input)
+
+
+class _QueryInbound(worker.WorkflowInboundInterceptor):
+    async def handle_query(self, input: worker.HandleQueryInput) -> Any:
+        SEEN.append(f"workflow {input.query} {list(input.args)}")
+        return await super().handle_query(input)
+
+
+class _Queries(client.Interceptor, worker.Interceptor):
+    def intercept_client(self, next: client.OutboundInterceptor) -> client.OutboundInterceptor:
+        return _QueryCalls(next)
+
+    def workflow_interceptor_class(
+        self, input: worker.WorkflowInterceptorClassInput
+    ) -> type[worker.WorkflowInboundInterceptor] | None:
+        return _QueryInbound
+
+
+async def test_queries_go_through_the_client_and_workflow_interceptors(server: ServerProcess) -> None:
+    SEEN.clear()
+    intercepted = await Client.connect(server.address, interceptors=[_Queries()])
+    queue = _queue()
+    try:
+        async with running_worker(intercepted, task_queue=queue, workflows=[Counter]):
+            handle = await intercepted.start_workflow(Counter.run, False, id=f"wf-{uuid.uuid4()}", task_queue=queue)
+            assert await handle.query(Counter.plus, args=[1, 2]) == 30
+    finally:
+        await intercepted.close()
+    assert SEEN == ["client plus", "workflow plus [10, 20]"]
