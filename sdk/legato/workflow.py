@@ -214,14 +214,14 @@ def query(
         name: The query's name; the method's name by default.
         dynamic: The handler of every name no other handler has; it takes
             ``(name: str, args: Sequence[RawValue])``.
-        description: Accepted; shown nowhere yet.
+        description: Shown in ``__temporal_workflow_metadata``.
 
     Anything that would change the run (an activity, a timer, a task, a wait) raises
     ``ReadOnlyContextError`` in a query handler.
     """
 
     def decorate(f: CallableType) -> CallableType:
-        definitions.mark_query(f, name, dynamic=dynamic)
+        definitions.mark_query(f, name, dynamic=dynamic, description=description)
         return f
 
     return decorate(fn) if fn is not None else decorate

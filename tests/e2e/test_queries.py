@@ -122,12 +122,21 @@ async def test_unknown_query_lists_the_known_ones_and_a_raising_handler_fails(cl
             await handle.query("nope")
         assert str(unknown.value) == (
             "Query handler for 'nope' expected but not found, "
-            "known queries: [__stack_trace boom current doubled mutates plus schedules]"
+            "known queries: [__enhanced_stack_trace __stack_trace __temporal_workflow_metadata "
+            "boom current doubled mutates plus schedules]"
         )
         with pytest.raises(WorkflowQueryFailedError) as raised:
             await handle.query(Counter.boom)
         assert str(raised.value) == "kaput"
         assert "Stack for" in await handle.query("__stack_trace")
+        stacks = await handle.query("__enhanced_stack_trace")
+        assert stacks["sdk"]["name"] == "sdk-python"
+        assert all(loc["filePath"] in stacks["sources"] for stack in stacks["stacks"] for loc in stack["locations"])
+        assert stacks["stacks"]
+        metadata = await handle.query("__temporal_workflow_metadata")
+        assert metadata["definition"]["type"] == "Counter"
+        assert [d["name"] for d in metadata["definition"]["signalDefinitions"]] == ["add", "finish"]
+        assert {"name": "current", "description": ""} in metadata["definition"]["queryDefinitions"]
 
 
 async def test_dynamic_query_handler_takes_every_other_name(client: Client) -> None:

@@ -7,6 +7,7 @@ method, and the runtime decodes arguments by the parameter annotations recorded 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from collections.abc import Callable, Sequence
@@ -106,6 +107,7 @@ class QueryDefinition:
     fn: Callable[..., Any]
     arg_types: list[Any] = field(default_factory=list)
     result_type: Any = Any
+    description: str | None = None
 
 
 def mark_run(fn: Callable[..., Any]) -> None:
@@ -125,7 +127,9 @@ def mark_signal(fn: Callable[..., Any], name: str | None) -> None:
     setattr(fn, _SIGNAL_ATTR, SignalDefinition(name or fn.__name__, fn, []))
 
 
-def mark_query(fn: Callable[..., Any], name: str | None, *, dynamic: bool = False) -> None:
+def mark_query(
+    fn: Callable[..., Any], name: str | None, *, dynamic: bool = False, description: str | None = None
+) -> None:
     """Attach a query definition to a method (``dynamic``: the handler of every other name).
 
     Raises:
@@ -134,7 +138,8 @@ def mark_query(fn: Callable[..., Any], name: str | None, *, dynamic: bool = Fals
     if name is not None and dynamic:
         raise RuntimeError("Cannot provide name and dynamic boolean")
     query_name = None if dynamic else (name or fn.__name__)
-    setattr(fn, _QUERY_ATTR, QueryDefinition(query_name, fn, param_types(fn, skip_self=True), return_type(fn)))
+    defn = QueryDefinition(query_name, fn, param_types(fn, skip_self=True), return_type(fn), description)
+    setattr(fn, _QUERY_ATTR, defn)
 
 
 def query_definition(query: str | Callable[..., Any]) -> tuple[str, Any]:
@@ -250,7 +255,7 @@ def _scan_members(
             if isinstance(sig := getattr(member, _SIGNAL_ATTR, None), SignalDefinition):
                 signals[sig.name] = SignalDefinition(sig.name, member, param_types(member, skip_self=True))
             if isinstance(query := getattr(member, _QUERY_ATTR, None), QueryDefinition):
-                queries[query.name] = QueryDefinition(query.name, member, query.arg_types, query.result_type)
+                queries[query.name] = dataclasses.replace(query, fn=member)
     return run_fns, signals, queries
 
 

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from .instance import WorkflowInstance
 
 STACK_TRACE = "__stack_trace"
+ENHANCED_STACK_TRACE = "__enhanced_stack_trace"
+METADATA = "__temporal_workflow_metadata"
+# The built-in queries, as temporalio answers them (the last two in protobuf JSON's shape).
+_BUILT_IN: dict[str, Callable[[WorkflowInstance], Any]] = {}
 
 
 class ReadOnlyContextError(LegatoError):
@@ -63,8 +67,9 @@ def handler(instance: WorkflowInstance, name: str | None) -> Callable[..., Any] 
     """The handler of ``name`` (None: the dynamic one), bound to the workflow object."""
     if name in instance.query_handlers:
         return instance.query_handlers[name]
-    if name == STACK_TRACE:
-        return lambda: stack_trace(instance)
+    if name in _BUILT_IN:
+        built_in = _BUILT_IN[name]
+        return lambda: built_in(instance)
     defn = instance.definition.queries.get(name)
     if defn is None or instance.workflow_object is None:
         return None
@@ -74,7 +79,7 @@ def handler(instance: WorkflowInstance, name: str | None) -> Callable[..., Any] 
 
 def known(instance: WorkflowInstance) -> list[str]:
     """Every query name the run answers, sorted, as temporalio lists them."""
-    names = {STACK_TRACE, *(n for n in instance.definition.queries if n), *(n for n in instance.query_handlers if n)}
+    names = {*_BUILT_IN, *(n for n in instance.definition.queries if n), *(n for n in instance.query_handlers if n)}
     return sorted(names)
 
 
@@ -142,3 +147,57 @@ def stack_trace(instance: WorkflowInstance) -> str:
         frames = [traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name) for f in task.get_stack()]
         stacks.append(f"Stack for {task!r} (most recent call last):\n" + "\n".join(traceback.format_list(frames)))
     return "\n\n".join(stacks)
+
+
+def enhanced_stack_trace(instance: WorkflowInstance) -> dict[str, Any]:
+    """The stacks as temporalio's ``EnhancedStackTrace``: frames, and the source of each file."""
+    stacks, sources = [], {}
+    for task in asyncio.all_tasks(instance):
+        locations = []
+        for frame in task.get_stack():
+            path = frame.f_code.co_filename
+            if path not in sources:
+                sources[path] = {"lineOffset": 0, "content": _source(path)}
+            locations.append(
+                {"filePath": path, "line": frame.f_lineno, "column": -1, "functionName": frame.f_code.co_name}
+            )
+        stacks.append({"locations": locations})
+    return {"sdk": {"name": "sdk-python", "version": _version()}, "sources": sources, "stacks": stacks}
+
+
+def _source(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError as e:
+        return f"Cannot access code.\n---\n{e.strerror}"
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("legato")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def workflow_metadata(instance: WorkflowInstance) -> dict[str, Any]:
+    """The run's definition as temporalio's ``WorkflowMetadata``: its type and handlers."""
+
+    def described(names: dict[str | None, str | None]) -> list[dict[str, str]]:
+        return sorted(({"name": n or "", "description": d or ""} for n, d in names.items()), key=lambda d: d["name"])
+
+    query_names: dict[str | None, str | None] = dict.fromkeys(_BUILT_IN)
+    query_names.update({n: d.description for n, d in instance.definition.queries.items()})
+    query_names.update(dict.fromkeys(instance.query_handlers))
+    definition = {
+        "type": instance.info().workflow_type,
+        "queryDefinitions": described(query_names),
+        "signalDefinitions": described(dict.fromkeys(instance.definition.signals)),
+        "updateDefinitions": [],
+    }
+    return {"definition": definition, "currentDetails": ""}
+
+
+_BUILT_IN.update({STACK_TRACE: stack_trace, ENHANCED_STACK_TRACE: enhanced_stack_trace, METADATA: workflow_metadata})
