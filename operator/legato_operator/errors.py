@@ -11,6 +11,7 @@
     ├── PayloadTooLarge     a payload past the configured limit               413
     ├── FailedPrecondition  the server is not in the state the call needs     412
     ├── TaskNotFound        a task token whose attempt no longer holds the task 410
+    ├── QueryTimeout        no worker answered a query in time                 504
     └── Unavailable         the database cannot be reached now; retry         503
 
 Errors carry structured attributes, and messages that name the object; ``code`` is the
@@ -102,6 +103,20 @@ class TaskNotFound(OperatorError):
     """The task token's attempt no longer holds the task: it timed out, was retried or answered."""
 
     code = "TaskNotFound"
+
+
+class QueryTimeout(OperatorError):
+    """No worker answered a query within its timeout (none polls the run's queue, or all are busy)."""
+
+    code = "DeadlineExceeded"
+
+    def __init__(self, workflow_id: str, run_id: str, task_queue: str, timeout: float) -> None:
+        super().__init__(
+            f"Query to workflow '{workflow_id}' was not answered within {timeout:g}s: "
+            f"no worker of task queue '{task_queue}' took it"
+        )
+        self.workflow_id = workflow_id
+        self.run_id = run_id
 
 
 class Unavailable(OperatorError):

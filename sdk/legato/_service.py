@@ -274,3 +274,15 @@ class ServiceClient:
     async def get_current_time(self, request: testing.GetCurrentTimeRequest) -> testing.GetCurrentTimeResponse:
         """The server's clock."""
         return await self.call(ops.GET_CURRENT_TIME, request)
+
+    # --- queries -----------------------------------------------------------------------
+
+    async def query_workflow(
+        self, request: api.QueryWorkflowRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.QueryWorkflowResponse:
+        """Ask a worker for a query's answer; held by the server up to ``request.timeout``."""
+        return await self.call(ops.QUERY_WORKFLOW, request, options)
+
+    async def respond_query_task(self, request: api.RespondQueryTaskRequest) -> None:
+        """Answer a query task with its result or failure."""
+        await self.call(ops.RESPOND_QUERY_TASK, request)

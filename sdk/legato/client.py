@@ -35,17 +35,26 @@ from legato._client.interceptor import (
     FetchWorkflowHistoryEventsInput,
     Interceptor,
     OutboundInterceptor,
+    QueryWorkflowInput,
     SignalWorkflowInput,
     StartWorkflowInput,
     TerminateWorkflowInput,
     chain,
 )
 from legato._client.outbound import ServerOutbound, not_supported
+from legato._client.queries import WorkflowQueryFailedError, WorkflowQueryRejectedError
 from legato._runtime import definitions, temporal_history
 from legato.api.common.v1 import WorkflowExecutionStatus as WireStatus
 from legato.api.history.v1 import HistoryEvent
 from legato.api.workflowservice import v1 as api
-from legato.common import HeaderCodecBehavior, Priority, RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from legato.common import (
+    HeaderCodecBehavior,
+    Priority,
+    QueryRejectCondition,
+    RetryPolicy,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from legato.converter import DataConverter
 from legato.exceptions import (
     CancelledError,
@@ -71,6 +80,7 @@ __all__ = [
     "Interceptor",
     "KeepAliveConfig",
     "OutboundInterceptor",
+    "QueryWorkflowInput",
     "RPCError",
     "RPCStatusCode",
     "RetryConfig",
@@ -87,6 +97,8 @@ __all__ = [
     "WorkflowHistory",
     "WorkflowHistoryEventAsyncIterator",
     "WorkflowHistoryEventFilterType",
+    "WorkflowQueryFailedError",
+    "WorkflowQueryRejectedError",
 ]
 
 SelfType = TypeVar("SelfType")
@@ -215,7 +227,8 @@ class Client:
             plugins: Not supported yet: a non-empty list raises NotImplementedError.
             interceptors: Client interceptors, first outermost; those that are also
                 ``legato.worker.Interceptor`` intercept the client's workers too.
-            default_workflow_query_reject_condition: Accepted and unused (no queries yet).
+            default_workflow_query_reject_condition: The ``QueryRejectCondition`` of
+                queries that do not give their own; None never rejects.
             tls: https for a bare ``host:port`` when true or a ``TLSConfig``; a
                 ``TLSConfig`` also sets the root CA and the client certificate.
             retry_config: How calls are retried while the server is unreachable or
@@ -796,6 +809,51 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             rpc_timeout=rpc_timeout,
         )
         await self._client._impl.signal_workflow(input)
+
+    async def query(
+        self,
+        query: str | Callable[..., Any],
+        arg: Any = _UNSET,
+        *,
+        args: Sequence[Any] = [],  # Temporal's default; never mutated
+        result_type: type | None = None,
+        reject_condition: QueryRejectCondition | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> Any:
+        """Ask the run (a ``@workflow.query`` method or its name) for its handler's answer.
+
+        A worker answers from the run's current state (a closed run, or one no worker has
+        cached, is replayed from its history first); nothing is written to history.
+
+        Args:
+            query: The query method or its name.
+            arg: Its one argument; ``args`` for several.
+            args: Its arguments.
+            result_type: What to decode the answer as; the method's return hint by default.
+            reject_condition: When the server refuses instead (the client's default when None).
+            rpc_metadata: Headers for the call.
+            rpc_timeout: How long to wait for a worker's answer (the server's 30 s by
+                default, 60 s at most).
+
+        Raises:
+            WorkflowQueryFailedError: The handler failed, or there is none for the name.
+            WorkflowQueryRejectedError: The reject condition held for the run's status.
+            RPCError: No worker answered in time (``DEADLINE_EXCEEDED``), or the run is unknown.
+        """
+        name, hinted = definitions.query_definition(query)
+        input = QueryWorkflowInput(
+            id=self._id,
+            run_id=self._run_id,
+            query=name,
+            args=_calls.arg_or_args(arg, args),
+            reject_condition=reject_condition,
+            headers={},
+            ret_type=result_type or hinted,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+        )
+        return await self._client._impl.query_workflow(input)
 
     async def cancel(
         self,

@@ -20,6 +20,7 @@ __all__ = [
     "HeaderCodecBehavior",
     "Priority",
     "QueryRejectCondition",
+    "RawValue",
     "RetryPolicy",
     "VersioningBehavior",
     "WorkflowIDConflictPolicy",
@@ -170,11 +171,25 @@ Priority.default = Priority()
 
 
 class QueryRejectCondition(IntEnum):
-    """When a query is rejected (Temporal's values; Legato has no queries yet)."""
+    """When the server rejects a query instead of asking a worker (Temporal's values)."""
 
     NONE = 1
+    """Never: a closed run is queried too."""
     NOT_OPEN = 2
+    """When the run is closed."""
     NOT_COMPLETED_CLEANLY = 3
+    """When the run closed other than completed (failed, cancelled, terminated, timed out)."""
+
+    def to_api(self) -> api_service.QueryRejectCondition:
+        """The wire's value."""
+        return api_service.QueryRejectCondition[self.name]
+
+
+@dataclass(frozen=True)
+class RawValue:
+    """A payload not yet converted: what dynamic handlers get for their arguments."""
+
+    payload: api_common.Payload
 
 
 class HeaderCodecBehavior(IntEnum):

@@ -4,8 +4,7 @@ Each call here is a line or two into the running workflow instance (``legato._ru
 which is the asyncio event loop the code runs on: plain ``asyncio.sleep`` is a durable
 timer, and ``asyncio.gather``/``wait``/``Event`` are deterministic.
 
-Not yet supported: serving queries (``@workflow.query`` registers the handler only),
-patching (``patched``/``deprecate_patch`` raise NotImplementedError), child workflows,
+Not yet supported: patching (``patched``/``deprecate_patch`` raise NotImplementedError), child workflows,
 continue-as-new and updates.
 """
 
@@ -27,6 +26,7 @@ from typing_extensions import Unpack
 from legato import _calls
 from legato._runtime import definitions
 from legato._runtime import guard as _guard
+from legato._runtime import queries as _queries
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
 from legato._runtime.info import ParentInfo, RootInfo
 from legato._runtime.info import WorkflowInfo as Info
@@ -44,11 +44,14 @@ __all__ = [
     "LoggerAdapter",
     "NondeterminismError",
     "ParentInfo",
+    "ReadOnlyContextError",
     "RootInfo",
     "defn",
     "deprecate_patch",
     "execute_activity",
     "execute_activity_method",
+    "get_dynamic_query_handler",
+    "get_query_handler",
     "in_workflow",
     "info",
     "init",
@@ -58,6 +61,8 @@ __all__ = [
     "query",
     "random",
     "run",
+    "set_dynamic_query_handler",
+    "set_query_handler",
     "signal",
     "sleep",
     "start_activity",
@@ -202,13 +207,58 @@ def query(
     dynamic: bool = False,
     description: str | None = None,
 ) -> CallableType | Callable[[CallableType], CallableType]:
-    """Mark a method as a query handler. Registered only: the server does not serve queries yet."""
+    """Mark a method as a query handler: read-only, it answers from the run's current state.
+
+    Args:
+        fn: The method (when used without parentheses).
+        name: The query's name; the method's name by default.
+        dynamic: The handler of every name no other handler has; it takes
+            ``(name: str, args: Sequence[RawValue])``.
+        description: Shown in ``__temporal_workflow_metadata``.
+
+    Anything that would change the run (an activity, a timer, a task, a wait) raises
+    ``ReadOnlyContextError`` in a query handler.
+    """
 
     def decorate(f: CallableType) -> CallableType:
-        definitions.mark_query(f, name)
+        definitions.mark_query(f, name, dynamic=dynamic, description=description)
         return f
 
     return decorate(fn) if fn is not None else decorate
+
+
+# --- queries: handlers set at run time ---
+
+ReadOnlyContextError = _queries.ReadOnlyContextError
+
+
+def get_query_handler(name: str) -> Callable[..., Any] | None:
+    """The run's handler of query ``name`` (set, or a ``@workflow.query`` method); None if none."""
+    return _queries.handler(current_instance(), name)
+
+
+def set_query_handler(name: str, handler: Callable[..., Any] | None) -> None:
+    """Answer query ``name`` with ``handler`` from now on (None removes it); wins over a method."""
+    _set_query_handler(name, handler)
+
+
+def get_dynamic_query_handler() -> Callable[..., Any] | None:
+    """The run's dynamic query handler, if any."""
+    return _queries.handler(current_instance(), None)
+
+
+def set_dynamic_query_handler(handler: Callable[..., Any] | None) -> None:
+    """Answer every query no other handler has with ``handler(name, args)`` (None removes it)."""
+    _set_query_handler(None, handler)
+
+
+def _set_query_handler(name: str | None, handler: Callable[..., Any] | None) -> None:
+    instance = current_instance()
+    _queries.assert_not_read_only(instance, "set query handler")
+    if handler is None:
+        instance.query_handlers.pop(name, None)
+    else:
+        instance.query_handlers[name] = handler
 
 
 # --- activities ---

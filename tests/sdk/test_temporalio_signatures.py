@@ -35,7 +35,6 @@ IN_PROGRESS: dict[str, str] = {
 
 # --- features of later issues: queries, updates, children, continue-as-new, patching, ... ---
 LATER: dict[str, str] = {
-    "*uer*": "queries: issue 9",
     "*pdate*": "updates: issue 9",
     "*hild*": "child workflows: issue 9",
     "*ontinue*s*ew*": "continue-as-new: issue 9",
@@ -111,7 +110,6 @@ LATER: dict[str, str] = {
     "exceptions:ActivityAlreadyStartedError": "standalone activities: not planned yet",
     "exceptions:InvalidVersioningOverrideError": "worker versioning: not planned",
     "common:ActivityID*Policy": "standalone activities: not planned yet",
-    "common:RawValue": "dynamic handlers' raw arguments: issue 9",
     "common:*VersioningOverride": "worker versioning: not planned",
     "common:WorkerDeploymentVersion": "worker deployments: not planned",
     "common:RetryPolicy.*_proto": "protobuf conversions: Legato's are to_api/from_api",
@@ -119,7 +117,6 @@ LATER: dict[str, str] = {
     "workflow:create_event_group": "event groups (UI): not planned",
     "workflow:*_details": "workflow details (UI): not planned",
     "workflow:VersioningIntent": "worker versioning: not planned",
-    "workflow:ReadOnlyContextError": "read-only contexts: with queries and update validators, issue 9",
     "workflow:cancellation_reason": "cancellation reasons: issue 9",
     "workflow:extern_functions": "sandbox extern functions: not applicable",
     "workflow:is_failure_exception": "issue 9",

@@ -25,6 +25,7 @@ _STATUS: list[tuple[type[errors.OperatorError], int]] = [
     (errors.PayloadTooLarge, 413),
     (errors.FailedPrecondition, 412),
     (errors.TaskNotFound, 410),
+    (errors.QueryTimeout, 504),
     (errors.Unavailable, 503),
 ]
 # What every call that could not reach the database answers.

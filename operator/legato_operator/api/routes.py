@@ -19,7 +19,7 @@ from legato.api import operations as ops
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.api import edge
-from legato_operator.engine.services import runner, time_skipping, workers, workflows
+from legato_operator.engine.services import queries, runner, time_skipping, workers, workflows
 
 RUNTIME = web.AppKey("runtime", runner.Runtime)
 NO_CONTENT = 204
@@ -114,6 +114,8 @@ ROUTES: tuple[Route, ...] = (
     acks(ops.UNLOCK_TIME_SKIPPING, time_skipping.unlock_time_skipping),
     long_polls(ops.SLEEP_UNTIL, time_skipping.sleep_until),
     answers(ops.GET_CURRENT_TIME, time_skipping.get_current_time),
+    answers(ops.QUERY_WORKFLOW, queries.query_workflow),
+    acks(ops.RESPOND_QUERY_TASK, queries.respond_query_task),
 )
 
 

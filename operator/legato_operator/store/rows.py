@@ -207,3 +207,22 @@ class UnsyncedResource:
     status: WorkflowExecutionStatus
     task_queue: str = ""
     waiting_since: datetime | None = None
+
+
+# --- queries (query_requests) ---
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A query as a worker gets it."""
+
+    id: str
+    namespace: str
+    task_queue: str
+    workflow_id: str
+    run_id: str
+    workflow_type: str
+    query_type: str
+    args: list[dict[str, Any]]
+    # After the run's last completed WorkflowTaskStarted, read when a poll claims the query.
+    first_event_id: int = 0

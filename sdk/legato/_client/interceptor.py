@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from legato.common import QueryRejectCondition, RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 if TYPE_CHECKING:
     from legato._client.history import WorkflowHistoryEventAsyncIterator
@@ -115,6 +115,21 @@ class FetchWorkflowHistoryEventsInput:
     rpc_timeout: timedelta | None
 
 
+@dataclass
+class QueryWorkflowInput:
+    """What ``WorkflowHandle.query`` sends down the chain."""
+
+    id: str
+    run_id: str | None
+    query: str
+    args: Sequence[Any]
+    reject_condition: QueryRejectCondition | None
+    headers: Mapping[str, Any]
+    ret_type: type | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
 class OutboundInterceptor:
     """One link of the client's chain; each method passes its input to ``next`` by default."""
 
@@ -147,6 +162,10 @@ class OutboundInterceptor:
     ) -> WorkflowHistoryEventAsyncIterator:
         """A run's history events, page by page."""
         return self.next.fetch_workflow_history_events(input)
+
+    async def query_workflow(self, input: QueryWorkflowInput) -> Any:
+        """Query a workflow; its handler's answer."""
+        return await self.next.query_workflow(input)
 
 
 class Interceptor:

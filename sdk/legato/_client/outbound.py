@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato import _service
-from legato._client import history
+from legato._client import history, queries
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
     FetchWorkflowHistoryEventsInput,
     OutboundInterceptor,
+    QueryWorkflowInput,
     SignalWorkflowInput,
     StartWorkflowInput,
     TerminateWorkflowInput,
@@ -36,6 +37,17 @@ logger = logging.getLogger(__name__)
 def not_supported(call: str, parameter: str) -> NotImplementedError:
     """The error for a parameter whose feature Legato does not have yet."""
     return NotImplementedError(f"{call}({parameter}=...) is not supported by Legato yet")
+
+
+_warned_query_headers = False
+
+
+def drop_headers(headers: Mapping[str, Any], where: str) -> None:
+    """Headers on a query do not reach the worker yet: say so once, then carry on."""
+    global _warned_query_headers  # one warning per process, not per call
+    if headers and not _warned_query_headers:
+        _warned_query_headers = True
+        logger.warning("Legato does not carry headers on %s yet; dropped: %s", where, sorted(headers))
 
 
 def options(rpc_metadata: Mapping[str, str | bytes], rpc_timeout: Any) -> _service.CallOptions:
@@ -155,6 +167,11 @@ class ServerOutbound(OutboundInterceptor):
     ) -> history.WorkflowHistoryEventAsyncIterator:
         """The run's events from ``next_page_token`` on, or only its close event, page by page."""
         return history.WorkflowHistoryEventAsyncIterator(self._client, input)
+
+    async def query_workflow(self, input: QueryWorkflowInput) -> Any:
+        """A worker's answer to the query; WorkflowQueryFailedError / WorkflowQueryRejectedError."""
+        drop_headers(input.headers, "query_workflow")
+        return await queries.query_workflow(self._client, input)
 
 
 def _seconds(value: Any) -> float | None:

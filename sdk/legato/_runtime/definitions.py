@@ -7,6 +7,7 @@ method, and the runtime decodes arguments by the parameter annotations recorded 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from collections.abc import Callable, Sequence
@@ -99,10 +100,14 @@ class SignalDefinition:
 
 @dataclass(frozen=True)
 class QueryDefinition:
-    """A query handler method (registered; not served yet)."""
+    """A query handler method; ``name`` None for the dynamic one, which gets
+    ``(name, args: Sequence[RawValue])``."""
 
-    name: str
+    name: str | None
     fn: Callable[..., Any]
+    arg_types: list[Any] = field(default_factory=list)
+    result_type: Any = Any
+    description: str | None = None
 
 
 def mark_run(fn: Callable[..., Any]) -> None:
@@ -122,9 +127,33 @@ def mark_signal(fn: Callable[..., Any], name: str | None) -> None:
     setattr(fn, _SIGNAL_ATTR, SignalDefinition(name or fn.__name__, fn, []))
 
 
-def mark_query(fn: Callable[..., Any], name: str | None) -> None:
-    """Attach a query definition to a method."""
-    setattr(fn, _QUERY_ATTR, QueryDefinition(name or fn.__name__, fn))
+def mark_query(
+    fn: Callable[..., Any], name: str | None, *, dynamic: bool = False, description: str | None = None
+) -> None:
+    """Attach a query definition to a method (``dynamic``: the handler of every other name).
+
+    Raises:
+        RuntimeError: Both ``name`` and ``dynamic`` given, as temporalio refuses them.
+    """
+    if name is not None and dynamic:
+        raise RuntimeError("Cannot provide name and dynamic boolean")
+    query_name = None if dynamic else (name or fn.__name__)
+    defn = QueryDefinition(query_name, fn, param_types(fn, skip_self=True), return_type(fn), description)
+    setattr(fn, _QUERY_ATTR, defn)
+
+
+def query_definition(query: str | Callable[..., Any]) -> tuple[str, Any]:
+    """The name and result type of a query given as a string or a ``@workflow.query`` method.
+
+    Raises:
+        TypeError: A method without ``@workflow.query``, or the dynamic one (it has no name).
+    """
+    if isinstance(query, str):
+        return query, None
+    defn = getattr(query, _QUERY_ATTR, None)
+    if not isinstance(defn, QueryDefinition) or defn.name is None:
+        raise TypeError(f"{getattr(query, '__qualname__', query)!r} is not a named @workflow.query method")
+    return defn.name, None if defn.result_type is Any else defn.result_type
 
 
 @dataclass(frozen=True)
@@ -138,7 +167,8 @@ class WorkflowDefinition:
     result_type: Any
     init_takes_args: bool
     signals: dict[str, SignalDefinition] = field(default_factory=dict)
-    queries: dict[str, QueryDefinition] = field(default_factory=dict)
+    # Keyed by name; None is the dynamic handler.
+    queries: dict[str | None, QueryDefinition] = field(default_factory=dict)
     failure_exception_types: tuple[type[BaseException], ...] = ()
 
     @staticmethod
@@ -209,10 +239,10 @@ def _init_takes_args(cls: type) -> bool:
 
 def _scan_members(
     cls: type,
-) -> tuple[list[Callable[..., Any]], dict[str, SignalDefinition], dict[str, QueryDefinition]]:
+) -> tuple[list[Callable[..., Any]], dict[str, SignalDefinition], dict[str | None, QueryDefinition]]:
     run_fns: list[Callable[..., Any]] = []
     signals: dict[str, SignalDefinition] = {}
-    queries: dict[str, QueryDefinition] = {}
+    queries: dict[str | None, QueryDefinition] = {}
     seen: set[str] = set()
     # Walk the MRO so handlers inherited from a base class count; the subclass's win.
     for klass in cls.__mro__:
@@ -225,7 +255,7 @@ def _scan_members(
             if isinstance(sig := getattr(member, _SIGNAL_ATTR, None), SignalDefinition):
                 signals[sig.name] = SignalDefinition(sig.name, member, param_types(member, skip_self=True))
             if isinstance(query := getattr(member, _QUERY_ATTR, None), QueryDefinition):
-                queries[query.name] = query
+                queries[query.name] = dataclasses.replace(query, fn=member)
     return run_fns, signals, queries
 
 

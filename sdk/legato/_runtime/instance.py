@@ -30,11 +30,12 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, guard, links, replay
+from . import activities, guard, links, queries, replay
 from .definitions import WorkflowDefinition
 from .info import WorkflowInfo
 from .interceptor import (
     ExecuteWorkflowInput,
+    HandleQueryInput,
     HandleSignalInput,
     Interceptor,
     WorkflowInboundInterceptor,
@@ -113,6 +114,9 @@ class WorkflowInstance(DeterministicLoop):
         self._activities_by_id: dict[str, activities.ActivityState] = {}
         self._activities_by_event: dict[int, activities.ActivityState] = {}
         self._timers: dict[str, _TimerHandle] = {}
+        # Queries (legato._runtime.queries): handlers set by workflow code, and whether one runs now.
+        self.query_handlers: dict[str | None, Callable[..., Any]] = {}
+        self.read_only = False
 
     # --- activation ---
 
@@ -338,6 +342,7 @@ class WorkflowInstance(DeterministicLoop):
 
     def add_command(self, command: cmd.Command) -> None:
         """Append a command to this activation's, unless the run already closed."""
+        queries.assert_not_read_only(self, "add command")
         if self.completed:
             return
         self._commands.append(command)
@@ -365,6 +370,7 @@ class WorkflowInstance(DeterministicLoop):
         context: contextvars.Context | None = None,
     ) -> asyncio.TimerHandle:
         """A durable timer: a StartTimer command whose TimerFired runs ``callback``."""
+        queries.assert_not_read_only(self, "schedule timer")
         if delay < 0:
             raise RuntimeError("Attempting to schedule timer with negative delay")
         timer_id = str(self.next_seq("timer"))
@@ -414,12 +420,43 @@ class WorkflowInstance(DeterministicLoop):
         cancellation_type: activities.ActivityCancellationType,
     ) -> activities.ActivityHandle[Any]:
         """Schedule an activity and return its handle."""
+        queries.assert_not_read_only(self, "start activity")
         if command.activity_id in self._activities_by_id:
             raise ValueError(f"Activity id {command.activity_id!r} is already used in this workflow")
         state = activities.ActivityState(command, result_type, cancellation_type, self.create_future())
         self._activities_by_id[command.activity_id] = state
         self.add_command(command)
         return activities.ActivityHandle(activities.run_handle(state, self), loop=self)
+
+    # --- queries: read-only handlers (legato._runtime.queries) ---
+
+    def answer_query(self, input: HandleQueryInput) -> Any:
+        """Run a query's handler through the inbound chain, read-only; its return value.
+
+        Raises:
+            Exception: What the handler raised; ReadOnlyContextError for an attempt to
+                change the run; the guard's error for a nondeterministic call.
+        """
+        with (
+            self.running(),
+            guard.activation(self._guard_policy) as watched,
+            queries.read_only(self),
+            guard.watching(watched),
+        ):
+            value = queries.run_at_once(self._inbound.handle_query(input))
+        if watched is not None and watched.violation is not None:
+            raise watched.violation
+        return value
+
+    def create_task(self, coro: Any, *, name: str | None = None, context: contextvars.Context | None = None) -> Any:
+        """A task on this loop; refused while a query runs."""
+        queries.assert_not_read_only(self, "create task")
+        return super().create_task(coro, name=name, context=context)
+
+    def wait_condition(self, fn: Callable[[], bool]) -> asyncio.Future[None]:
+        """A future resolved once ``fn()`` is true; refused while a query runs."""
+        queries.assert_not_read_only(self, "wait condition")
+        return super().wait_condition(fn)
 
 
 def current_instance() -> WorkflowInstance:

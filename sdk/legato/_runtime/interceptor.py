@@ -59,6 +59,16 @@ class HandleSignalInput:
 
 
 @dataclass
+class HandleQueryInput:
+    """One query, going down the workflow inbound chain (read-only: no commands)."""
+
+    id: str
+    query: str
+    args: Sequence[Any]
+    headers: Mapping[str, Any]
+
+
+@dataclass
 class StartActivityInput:
     """``workflow.start_activity``'s call, going down the workflow outbound chain."""
 
@@ -158,6 +168,10 @@ class WorkflowInboundInterceptor:
     async def handle_signal(self, input: HandleSignalInput) -> None:
         """Run one signal's handler."""
         await self.next.handle_signal(input)
+
+    async def handle_query(self, input: HandleQueryInput) -> Any:
+        """Run one query's handler and return its answer."""
+        return await self.next.handle_query(input)
 
 
 class Interceptor:

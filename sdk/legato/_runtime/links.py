@@ -12,10 +12,12 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from legato import _calls
+from legato._runtime import queries
 from legato._runtime.activities import ActivityHandle
 from legato._runtime.info import WorkflowInfo
 from legato._runtime.interceptor import (
     ExecuteWorkflowInput,
+    HandleQueryInput,
     HandleSignalInput,
     StartActivityInput,
     WorkflowInboundInterceptor,
@@ -81,3 +83,7 @@ class RootInbound(WorkflowInboundInterceptor):
         outcome = handler.fn(self._instance.workflow_object, *input.args)
         if asyncio.iscoroutine(outcome):
             await outcome
+
+    async def handle_query(self, input: HandleQueryInput) -> Any:
+        """Call the query's handler (the dynamic one gets the name and the raw values)."""
+        return await queries.call_handler(self._instance, input)

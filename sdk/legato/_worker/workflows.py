@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import logging
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from typing import Any, TypeVar
 
-from legato._runtime import guard, replay
+from legato._runtime import guard, queries, replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
 from legato._runtime.interceptor import Interceptor
@@ -29,8 +32,9 @@ from legato.exceptions import NondeterminismError, RPCError
 from .base import TaskWorker, WorkerContext, registry
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
-WorkflowTaskAnswer = api.CompleteWorkflowTaskRequest | api.FailWorkflowTaskRequest
+WorkflowTaskAnswer = api.CompleteWorkflowTaskRequest | api.FailWorkflowTaskRequest | api.RespondQueryTaskRequest
 
 
 class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
@@ -60,20 +64,30 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         definitions = map(WorkflowDefinition.must_from_class, workflows)
         self._definitions = registry(definitions, lambda d: d.name, "workflow")
         self.cache: collections.OrderedDict[str, WorkflowInstance] = collections.OrderedDict()
+        # One task at a time per run: a query may arrive while the run's workflow task is handled.
+        self._run_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def _poll(self, request: api.PollRequest) -> api.WorkflowTask | None:
         return await self._service.poll_workflow_task(request)
 
     def _dropped(self, task: api.WorkflowTask) -> None:
         # The server did not take the commands: the cached instance is ahead of history.
-        self._evict(task.run_id)
+        if task.query is None:
+            self._evict(task.run_id)
 
     async def handle(self, task: api.WorkflowTask) -> WorkflowTaskAnswer:
-        """The answer to a workflow task: its commands, or a task failure."""
+        """The answer to a workflow task (its commands, or a task failure) or to a query task."""
         defn = self._definitions.get(task.workflow_type)
         if defn is None:
             self._warn_not_registered(task.workflow_type, self._definitions)
             return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._not_registered(task))
+        lock = self._run_locks.setdefault(task.run_id, asyncio.Lock())
+        async with lock:
+            if task.query is not None:
+                return await self._answer_query(task, task.query, defn)
+            return await self._handle_workflow_task(task, defn)
+
+    async def _handle_workflow_task(self, task: api.WorkflowTask, defn: WorkflowDefinition) -> WorkflowTaskAnswer:
         instance, events = await self._instance_and_events(task, defn)
         try:
             commands = await self._activate(instance, events)
@@ -93,6 +107,41 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         self._keep(task.run_id, instance)
         return api.CompleteWorkflowTaskRequest(task_token=task.task_token, commands=commands, identity=self._identity)
 
+    # --- queries ---
+
+    async def _answer_query(
+        self, task: api.WorkflowTask, query: api.WorkflowQuery, defn: WorkflowDefinition
+    ) -> api.RespondQueryTaskRequest:
+        """Answer from the cached run when it is where the server says the run is (or
+        ahead: its next task's completion is on its way), else from a replay of its history
+        up to its last completed workflow task."""
+        try:
+            instance = self.cache.get(task.run_id)
+            if instance is None or instance.last_event_id + 1 < task.first_event_id:
+                instance = await self._replayed(task, defn)
+            payload = await self._in_thread(queries.answer, instance, task.task_token, query.query_type, query.args)
+        except Exception as e:
+            return api.RespondQueryTaskRequest(
+                task_token=task.task_token, failure=self._failure(e), identity=self._identity
+            )
+        return api.RespondQueryTaskRequest(task_token=task.task_token, result=payload, identity=self._identity)
+
+    async def _replayed(self, task: api.WorkflowTask, defn: WorkflowDefinition) -> WorkflowInstance:
+        self._evict(task.run_id)
+        instance = self._new_instance(task, defn)
+        fetched = self._service.history(task.workflow_id, task.run_id)
+        events = [await decode_wire(self._converter, e) async for e in fetched]
+        await self._in_thread(replay_completed, instance, events)
+        # Where the run's next workflow task goes on from (unless it closed).
+        self._keep(task.run_id, instance)
+        return instance
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        # Replaying a long history is CPU work; a thread keeps the worker's loop responsive.
+        if self._executor is None:
+            return fn(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(fn, *args))
+
     async def _instance_and_events(
         self, task: api.WorkflowTask, defn: WorkflowDefinition
     ) -> tuple[WorkflowInstance, list[HistoryEvent]]:
@@ -101,7 +150,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             return instance, list(task.history)
         # A miss or a gap: start over from the whole history.
         self._evict(task.run_id)
-        instance = new_instance(
+        return self._new_instance(task, defn), await self._full_history(task)
+
+    def _new_instance(self, task: api.WorkflowTask, defn: WorkflowDefinition) -> WorkflowInstance:
+        return new_instance(
             defn,
             namespace=self._service.namespace,
             workflow_id=task.workflow_id,
@@ -111,7 +163,6 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             guard_policy=guard.policy_for(defn.cls, self._guard_policy),
             interceptors=self._interceptors,
         )
-        return instance, await self._full_history(task)
 
     async def _full_history(self, task: api.WorkflowTask) -> list[HistoryEvent]:
         if task.first_event_id <= 1:
@@ -154,13 +205,18 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         failure = Failure(message=f"Workflow task completion too large for the server: {error.message}")
         return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", failure)
 
-    def _fail(self, task: api.WorkflowTask, cause: str, failure: Failure) -> api.FailWorkflowTaskRequest:
+    def _fail(self, task: api.WorkflowTask, cause: str, failure: Failure) -> WorkflowTaskAnswer:
+        # A query fails alone: its run's workflow task is not touched.
+        if task.query is not None:
+            return api.RespondQueryTaskRequest(task_token=task.task_token, failure=failure, identity=self._identity)
         return api.FailWorkflowTaskRequest(
             task_token=task.task_token, cause=cause, failure=failure, identity=self._identity
         )
 
     async def _answer(self, answer: WorkflowTaskAnswer) -> None:
-        if isinstance(answer, api.CompleteWorkflowTaskRequest):
+        if isinstance(answer, api.RespondQueryTaskRequest):
+            await self._answers.respond_query_task(answer)
+        elif isinstance(answer, api.CompleteWorkflowTaskRequest):
             await self._answers.complete_workflow_task(answer)
         else:
             await self._answers.fail_workflow_task(answer)
@@ -184,3 +240,16 @@ def activate(instance: WorkflowInstance, events: Sequence[HistoryEvent]) -> list
     for i, activation in enumerate(activations):
         commands = instance.activate(activation, replaying=i < len(activations) - 1)
     return commands
+
+
+def replay_completed(instance: WorkflowInstance, events: Sequence[HistoryEvent]) -> None:
+    """Replay the history up to its last completed workflow task: the state a query sees.
+
+    Events after that task's ``WorkflowTaskStarted`` (a task in flight, results not yet
+    given to the code) are left for the run's next workflow task, as Temporal does.
+    """
+    completed = [i for i, e in enumerate(events) if e.attributes.type == "WorkflowTaskCompleted"]
+    if not completed:
+        return
+    for activation in replay.split(events[: completed[-1]]):
+        instance.activate(activation, replaying=True)

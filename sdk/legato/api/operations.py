@@ -220,7 +220,24 @@ TASK_QUEUE_BACKLOG = Operation(
     idempotent=True,
 )
 
-# Every operation; Any: the table mixes request and response types.
+# --- queries: asked by a client, handed to a worker by its workflow-task poll ---
+QUERY_WORKFLOW = Operation(
+    "query_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/query",
+    api.QueryWorkflowRequest,
+    api.QueryWorkflowResponse,
+    "Query a run: a worker answers from the run's state; nothing is written to history",
+)
+RESPOND_QUERY_TASK = Operation(
+    "respond_query_task",
+    "POST",
+    PREFIX + "/query-tasks/respond",
+    api.RespondQueryTaskRequest,
+    api.Ack,
+    "Answer a query task",
+    idempotent=True,
+)
 
 # --- the testing service (servers started with --time-skipping) --------------------------
 # Not idempotent: locks are counted, so a repeat would count twice.
@@ -259,6 +276,7 @@ GET_CURRENT_TIME = Operation(
     idempotent=True,
 )
 
+# Every operation; Any: the table mixes request and response types.
 OPERATIONS: tuple[Operation[Any, Any], ...] = (
     START_WORKFLOW,
     DESCRIBE_WORKFLOW,
@@ -280,4 +298,6 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     UNLOCK_TIME_SKIPPING,
     SLEEP_UNTIL,
     GET_CURRENT_TIME,
+    QUERY_WORKFLOW,
+    RESPOND_QUERY_TASK,
 )

@@ -19,7 +19,7 @@ from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
 from legato_operator.engine.rules import activities, batch, commands, keys, tokens, workflow_tasks
-from legato_operator.engine.services import runner, set_aside, task_queues, wakeup, writer
+from legato_operator.engine.services import queries, runner, set_aside, task_queues, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
 T = TypeVar("T")
@@ -69,8 +69,19 @@ async def poll_workflow_task(rt: runner.Runtime, namespace: str, request: api.Po
         namespace,
         rows.TaskKind.WORKFLOW,
         request,
-        lambda: _take_workflow_task(rt, namespace, request.task_queue, request.identity),
+        lambda: _take_query_or_workflow_task(rt, namespace, request.task_queue, request.identity),
     )
+
+
+async def _take_query_or_workflow_task(
+    rt: runner.Runtime, namespace: str, task_queue: str, identity: str
+) -> tuple[api.WorkflowTask, bool] | None:
+    # A query waits on its asker's request, so it goes first; another poller is woken for
+    # whatever else is ready.
+    query = await queries.take(rt, namespace, task_queue)
+    if query is not None:
+        return query, True
+    return await _take_workflow_task(rt, namespace, task_queue, identity)
 
 
 @dataclass
@@ -177,6 +188,7 @@ async def complete_workflow_task(rt: runner.Runtime, namespace: str, request: ap
         ctx = await _context(tx.conn, ex, request.commands)
         b = workflow_tasks.complete(ctx, request.commands, request.identity, rt.clock.now())
         await writer.write(tx, b)
+        await queries.wake_waiting(tx, ex)
 
     await rt.run("complete_workflow_task", change)
 

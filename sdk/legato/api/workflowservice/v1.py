@@ -193,6 +193,8 @@ class WorkflowTask(WireModel):
     attempt: int
     first_event_id: int
     history: list[HistoryEvent]
+    # Set on a query task: answer it with RESPOND_QUERY_TASK, never with commands.
+    query: WorkflowQuery | None = None
 
 
 class CompleteWorkflowTaskRequest(WireModel):
@@ -298,3 +300,66 @@ class Ack(WireModel):
     """The answer to a call that returns nothing but success."""
 
     ok: bool = True
+
+
+# --- queries ---------------------------------------------------------------------------
+
+# The longest a query may wait for a worker's answer (Temporal's frontend answers a query
+# no worker picked up after about 30 s; a caller may ask for less, never for more).
+MAX_QUERY_TIMEOUT = 60.0
+DEFAULT_QUERY_TIMEOUT = 30.0
+
+
+class QueryRejectCondition(StrEnum):
+    """When the server refuses a query instead of asking a worker (Temporal's names)."""
+
+    NONE = "NONE"
+    NOT_OPEN = "NOT_OPEN"
+    NOT_COMPLETED_CLEANLY = "NOT_COMPLETED_CLEANLY"
+
+
+class QueryWorkflowRequest(WireModel):
+    workflow_id: Name
+    run_id: RunId = None
+    query_type: Name
+    args: Payloads = Field(default_factory=list)
+    reject_condition: QueryRejectCondition = QueryRejectCondition.NONE
+    timeout: float = Field(
+        default=DEFAULT_QUERY_TIMEOUT,
+        gt=0,
+        le=MAX_QUERY_TIMEOUT,
+        description="Seconds to wait for a worker's answer before failing with 504.",
+    )
+    identity: Identity = ""
+
+
+class QueryWorkflowResponse(WireModel):
+    """A worker's answer (``result``, or ``failure`` when the handler failed or is unknown),
+    or ``rejected`` with the run's status when the reject condition held."""
+
+    result: Payload | None = None
+    failure: Failure | None = None
+    rejected: WorkflowExecutionStatus | None = None
+
+
+class WorkflowQuery(WireModel):
+    """A query handed to a worker with a workflow task poll (Temporal's legacy query task).
+
+    ``first_event_id`` is right after the last completed workflow task's
+    ``WorkflowTaskStarted``: a worker whose cached run applied exactly that much answers
+    from it; any other worker replays the history up to that task first.
+    """
+
+    query_type: str
+    args: Payloads = Field(default_factory=list)
+
+
+class RespondQueryTaskRequest(WireModel):
+    task_token: str
+    result: Payload | None = None
+    failure: Failure | None = None
+    identity: Identity = ""
+
+
+# A query task's WorkflowQuery is declared after WorkflowTask, which refers to it.
+WorkflowTask.model_rebuild()
