@@ -14,12 +14,14 @@ from enum import IntEnum
 from typing import ClassVar
 
 from legato.api.common import v1 as api_common
+from legato.api.common.v1 import Payload
 from legato.api.workflowservice import v1 as api_service
 
 __all__ = [
     "HeaderCodecBehavior",
     "Priority",
     "QueryRejectCondition",
+    "RawValue",
     "RetryPolicy",
     "VersioningBehavior",
     "WorkflowIDConflictPolicy",
@@ -167,6 +169,16 @@ class Priority:
 
 
 Priority.default = Priority()
+
+
+@dataclass(frozen=True)
+class RawValue:
+    """A value not yet converted: what dynamic workflows and signal handlers receive.
+
+    Convert it with ``workflow.payload_converter().from_payload(raw.payload, type_hint)``.
+    """
+
+    payload: Payload
 
 
 class QueryRejectCondition(IntEnum):

@@ -15,7 +15,7 @@ from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import batch
+from legato_operator.engine.rules import batch, memo
 from legato_operator.store import rows
 
 DEFAULT_WORKFLOW_TASK_TIMEOUT = 10.0
@@ -86,6 +86,7 @@ def new_run(namespace: str, request: api.StartWorkflowRequest, now: datetime) ->
             retry_policy=request.retry_policy,
             identity=request.identity,
             randomness_seed=execution.randomness_seed,
+            memo=request.memo,
         )
     )
     b.schedule_workflow_task()
@@ -114,4 +115,5 @@ def _execution(namespace: str, request: api.StartWorkflowRequest, now: datetime)
         randomness_seed=seed,
         execution_timeout=request.execution_timeout,
         request_id=request.request_id,
+        memo=memo.stored(request.memo),
     )
