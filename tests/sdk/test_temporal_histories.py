@@ -294,3 +294,17 @@ async def test_history_with_a_failed_workflow_task_replays(export: str) -> None:
     assert failed.failure is not None
     assert failed.failure.message == "a bug in the first workflow task"
     await Replayer(workflows=[FixedFlakyTaskWorkflow]).replay_workflow(replayed)
+
+
+def test_a_patch_marker_reads_with_temporals_names() -> None:
+    events = history("patched").events
+    marker = events[4].marker_recorded_event_attributes
+    upsert = events[5].upsert_workflow_search_attributes_event_attributes
+    started = events[0].workflow_execution_started_event_attributes
+    assert marker is not None
+    assert upsert is not None
+    assert started is not None
+    assert marker.marker_name == "core_patch"
+    assert marker.details["patch-data"].payloads[0].data == b'{"id":"v2","deprecated":false}'
+    assert list(upsert.search_attributes.indexed_fields) == ["TemporalChangeVersion"]
+    assert started.memo.fields == {}
