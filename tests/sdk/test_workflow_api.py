@@ -371,3 +371,13 @@ def test_info_has_temporals_fields_for_what_exists() -> None:
     start_with(h, attempt=2, workflow_run_timeout=60.0)
     h.workflow_task()
     assert result_of(run_task(new_instance(Informed), h.events)) == [2, 60.0, None, None, None, None, "Informed"]
+
+
+def test_a_dynamic_workflow_must_take_one_sequence_of_raw_values() -> None:
+    with pytest.raises(TypeError, match="must accept a single Sequence"):
+
+        @workflow.defn(dynamic=True)
+        class TwoArgs:
+            @workflow.run
+            async def run(self, a: Sequence[RawValue], b: int) -> None:
+                return None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Payload
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
+from legato_operator import errors, limits
 from legato_operator.engine.rules import batch, commands, memo, start, workflow_tasks
 from legato_operator.store import rows
 from tests.server.factories import NOW, started_run, types
@@ -75,3 +78,23 @@ def test_an_empty_memo_upsert_fails_the_workflow_task_naming_the_field() -> None
     assert failed.cause == "BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES"
     assert failed.failure is not None
     assert "upserted_memo" in failed.failure.message
+
+
+def test_a_memo_over_the_payload_limit_is_refused_naming_the_field() -> None:
+    big = api.StartWorkflowRequest(
+        workflow_id="wf-1",
+        workflow_type="Orders",
+        task_queue="orders",
+        memo={"a": payload("x" * 600), "b": payload("y" * 600)},
+    )
+    with pytest.raises(errors.PayloadTooLarge, match="memo"):
+        limits.Limits(max_payload_bytes=1000).check_payloads(big)
+    limits.Limits(max_payload_bytes=2000).check_payloads(big)
+
+
+def test_an_upserted_memo_over_the_payload_limit_is_refused_naming_the_command() -> None:
+    completion = api.CompleteWorkflowTaskRequest(
+        task_token="t", commands=[cmd.ModifyWorkflowProperties(upserted_memo={"a": payload("x" * 2000)})]
+    )
+    with pytest.raises(errors.PayloadTooLarge, match=r"commands\.0\.upserted_memo"):
+        limits.Limits(max_payload_bytes=1000).check_payloads(completion)

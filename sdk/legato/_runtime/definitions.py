@@ -206,6 +206,9 @@ def define_workflow(
         found = "none" if not run_fns else ", ".join(f.__name__ for f in run_fns)
         raise TypeError(f"Workflow {cls.__qualname__} must have exactly one @workflow.run method ({found})")
     run_fn = run_fns[0]
+    # As temporalio: the run method of a dynamic workflow takes the raw arguments, one sequence.
+    if dynamic and len(param_types(run_fn, skip_self=True)) != 1:
+        raise TypeError(f"Dynamic workflow {cls.__qualname__} must accept a single Sequence[RawValue]")
     defn = WorkflowDefinition(
         name=DYNAMIC_WORKFLOW if dynamic else name or cls.__name__,
         cls=cls,
