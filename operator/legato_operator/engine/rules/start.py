@@ -81,7 +81,8 @@ def new_run(namespace: str, request: api.StartWorkflowRequest, now: datetime) ->
             task_queue=request.task_queue,
             input=request.args,
             workflow_execution_timeout=request.execution_timeout,
-            workflow_run_timeout=request.run_timeout,
+            # As Temporal records it: the run's limit is the shorter of the two.
+            workflow_run_timeout=_run_timeout(request),
             workflow_task_timeout=execution.workflow_task_timeout,
             retry_policy=request.retry_policy,
             identity=request.identity,
@@ -95,6 +96,11 @@ def new_run(namespace: str, request: api.StartWorkflowRequest, now: datetime) ->
     if limits:
         b.arm(rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT, now + timedelta(seconds=min(limits)))
     return b
+
+
+def _run_timeout(request: api.StartWorkflowRequest) -> float | None:
+    limits = [t for t in (request.execution_timeout, request.run_timeout) if t is not None]
+    return min(limits) if limits else None
 
 
 def _execution(namespace: str, request: api.StartWorkflowRequest, now: datetime) -> rows.Execution:

@@ -1,4 +1,4 @@
-"""Markers (workflow.patched) and the memo (start, ModifyWorkflowProperties) in the engine's rules."""
+"""The workflow API in the engine's rules: markers (workflow.patched), the memo, the recorded run timeout."""
 
 from __future__ import annotations
 
@@ -98,3 +98,16 @@ def test_an_upserted_memo_over_the_payload_limit_is_refused_naming_the_command()
     )
     with pytest.raises(errors.PayloadTooLarge, match=r"commands\.0\.upserted_memo"):
         limits.Limits(max_payload_bytes=1000).check_payloads(completion)
+
+
+def test_the_run_timeout_recorded_is_the_shorter_of_run_and_execution_timeouts_as_temporal_records_it() -> None:
+    def recorded(**timeouts: float) -> float | None:
+        request = api.StartWorkflowRequest(workflow_id="wf-1", workflow_type="Orders", task_queue="orders", **timeouts)
+        started = start.new_run("default", request, NOW).events[0].attributes
+        assert isinstance(started, wire.WorkflowExecutionStarted)
+        return started.workflow_run_timeout
+
+    assert recorded(execution_timeout=60) == 60
+    assert recorded(execution_timeout=60, run_timeout=90) == 60
+    assert recorded(run_timeout=30) == 30
+    assert recorded() is None
