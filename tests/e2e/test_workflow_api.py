@@ -15,8 +15,9 @@ from legato.client import Client, WorkflowHandle
 from legato.common import RawValue
 from legato.exceptions import NondeterminismError
 from legato.worker import Replayer
+from tests.e2e.test_codec import CONVERTER
 from tests.support.deadline import eventually
-from tests.support.server_process import running_worker
+from tests.support.server_process import ServerProcess, running_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -203,3 +204,24 @@ async def test_asyncio_timeouts_and_wait_condition_time_out_on_server_timers(cli
         assert await handle.result() == ["wait_for timed out", "timeout timed out", "wait_condition timed out"]
     types = [e.attributes.type for e in (await handle.fetch_history()).events]
     assert types.count("TimerFired") == 3
+
+
+@workflow.defn
+class ReadsMemo:
+    @workflow.run
+    async def run(self) -> str:
+        workflow.upsert_memo({"seen": True})
+        return str(workflow.memo_value("customer", type_hint=str))
+
+
+async def test_a_memo_passes_through_the_codec_and_the_server_keeps_only_its_output(server: ServerProcess) -> None:
+    coded = await Client.connect(server.address, data_converter=CONVERTER)
+    async with running_worker(coded, task_queue="coded-memo", workflows=[ReadsMemo]):
+        handle = await coded.start_workflow(
+            ReadsMemo.run, id="memo-2", task_queue="coded-memo", memo={"customer": "ana"}
+        )
+        assert await handle.result() == "ana"
+    described = await handle.describe()
+    assert {p.metadata["encoding"] for p in described.raw_info.memo.values()} == {b"binary/xor"}
+    assert await described.memo() == {"customer": "ana", "seen": True}
+    await coded.close()
