@@ -6,6 +6,11 @@ open it against the commands the previous activation produced (a mismatch raises
 ``WorkflowTaskStarted``, feeds the jobs to the code (start, signals, then results, fired
 timers and cancellation), runs the loop until nothing is ready and returns the commands.
 
+A signal for a name with no handler waits in the instance, in arrival order, until
+``set_signal_handler`` (or the dynamic handler) takes it. ``patch`` answers
+``workflow.patched``: true on first execution, and on replay only for the patch markers
+that history holds where this activation's commands went (``Activation.patches``).
+
 An exception from workflow code that is a ``FailureError`` (or a type the definition names
 in ``failure_exception_types``) fails the run; any other one is raised out of ``activate``
 so the worker fails the workflow *task*, which the server retries: a bug or a
