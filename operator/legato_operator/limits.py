@@ -7,8 +7,9 @@ arguments and the signals appended to it. One object, configured once per proces
 a default of its own.
 
 A payload is measured as it arrives: its data and metadata bytes (what a codec made of
-it, never decoded here). A field of several payloads (``args``) counts them together; a
-failure counts as its JSON (message, stack trace and payloads), and so does a reason.
+it, never decoded here). A field of several payloads (``args``) counts them together, and
+so does a map of them (a memo, a marker's details, with their keys); a failure counts as
+its JSON (message, stack trace and payloads), and so does a reason.
 """
 
 from __future__ import annotations
@@ -69,11 +70,23 @@ def _size(name: str, value: Any) -> int | None:
         return payload_size(value)
     if isinstance(value, list) and value and all(isinstance(v, Payload) for v in value):
         return sum(payload_size(v) for v in value)
+    # A memo (or a marker's details): its payloads count together, with their keys.
+    if isinstance(value, dict) and value and all(_payloads(v) for v in value.values()):
+        return sum(len(str(k).encode()) + sum(map(payload_size, _payloads(v))) for k, v in value.items())
     if isinstance(value, Failure):
         return len(value.model_dump_json())
     if name in TEXT_FIELDS and isinstance(value, str):
         return len(value.encode())
     return None
+
+
+def _payloads(value: Any) -> list[Payload]:
+    """``value`` as a list of payloads if it is a payload or a non-empty list of them, else []."""
+    if isinstance(value, Payload):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, Payload) for v in value):
+        return value
+    return []
 
 
 def payload_size(payload: Payload) -> int:

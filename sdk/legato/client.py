@@ -381,7 +381,7 @@ class Client:
             id_conflict_policy: What a running id does.
             retry_policy: How the server retries the workflow.
             cron_schedule: Not supported yet (raises NotImplementedError unless empty).
-            memo: Not supported yet (raises unless None or empty).
+            memo: Values kept with the run and shown by describe (not searchable).
             search_attributes: Not supported yet (raises unless None or empty).
             static_summary: Accepted and dropped (a note for UIs; changes nothing).
             static_details: Accepted and dropped (a note for UIs; changes nothing).
@@ -585,18 +585,23 @@ class WorkflowExecution:
         return self._context_free_data_converter
 
     async def memo(self) -> Mapping[str, Any]:
-        """The run's memo: always empty, Legato has no memos yet."""
-        return {}
+        """The run's memo, each value decoded (codec, then converter) without a type hint."""
+        raw = self.raw_info.memo
+        values = await self.data_converter.decode(list(raw.values()))
+        return dict(zip(raw, values, strict=True))
 
     async def memo_value(self, key: str, default: Any = _UNSET, *, type_hint: type | None = None) -> Any:
-        """A memo value; Legato has no memos yet, so ``default`` or KeyError.
+        """One memo value, decoded into ``type_hint``.
 
         Raises:
-            KeyError: No default given.
+            KeyError: The memo has no ``key`` and no default was given.
         """
-        if default is _UNSET:
-            raise KeyError(f"Memo does not have a value for key {key!r}")
-        return default
+        payload = self.raw_info.memo.get(key)
+        if payload is None:
+            if default is _UNSET:
+                raise KeyError(f"Memo does not have a value for key {key!r}")
+            return default
+        return (await self.data_converter.decode([payload], [type_hint]))[0]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from enum import IntEnum
 from typing import ClassVar
 
 from legato.api.common import v1 as api_common
+from legato.api.common.v1 import Payload
 from legato.api.workflowservice import v1 as api_service
 
 __all__ = [
@@ -170,6 +171,16 @@ class Priority:
 Priority.default = Priority()
 
 
+@dataclass(frozen=True)
+class RawValue:
+    """A value not yet converted: what dynamic workflows and signal handlers receive.
+
+    Convert it with ``workflow.payload_converter().from_payload(raw.payload, type_hint)``.
+    """
+
+    payload: Payload
+
+
 class QueryRejectCondition(IntEnum):
     """When the server rejects a query instead of asking a worker (Temporal's values)."""
 
@@ -183,13 +194,6 @@ class QueryRejectCondition(IntEnum):
     def to_api(self) -> api_service.QueryRejectCondition:
         """The wire's value."""
         return api_service.QueryRejectCondition[self.name]
-
-
-@dataclass(frozen=True)
-class RawValue:
-    """A payload not yet converted: what dynamic handlers get for their arguments."""
-
-    payload: api_common.Payload
 
 
 class HeaderCodecBehavior(IntEnum):

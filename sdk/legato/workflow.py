@@ -4,8 +4,7 @@ Each call here is a line or two into the running workflow instance (``legato._ru
 which is the asyncio event loop the code runs on: plain ``asyncio.sleep`` is a durable
 timer, and ``asyncio.gather``/``wait``/``Event`` are deterministic.
 
-Not yet supported: patching (``patched``/``deprecate_patch`` raise NotImplementedError), child workflows,
-continue-as-new and updates.
+Not yet supported: child workflows, continue-as-new and updates.
 """
 
 from __future__ import annotations
@@ -15,8 +14,9 @@ import logging
 import random as _random
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any, TypedDict, TypeVar, overload
@@ -24,7 +24,7 @@ from typing import Any, TypedDict, TypeVar, overload
 from typing_extensions import Unpack
 
 from legato import _calls
-from legato._runtime import definitions
+from legato._runtime import definitions, waiting
 from legato._runtime import guard as _guard
 from legato._runtime import queries as _queries
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
@@ -34,11 +34,13 @@ from legato._runtime.instance import current_instance
 from legato._runtime.interceptor import StartActivityInput
 from legato._runtime.loop import NotInWorkflowEventLoopError
 from legato.common import Priority, RetryPolicy, VersioningBehavior
+from legato.converter import PayloadConverter
 from legato.exceptions import NondeterminismError
 
 __all__ = [
     "ActivityCancellationType",
     "ActivityHandle",
+    "DynamicWorkflowConfig",
     "HandlerUnfinishedPolicy",
     "Info",
     "LoggerAdapter",
@@ -46,23 +48,32 @@ __all__ = [
     "ParentInfo",
     "ReadOnlyContextError",
     "RootInfo",
+    "as_completed",
     "defn",
     "deprecate_patch",
+    "dynamic_config",
     "execute_activity",
     "execute_activity_method",
     "get_dynamic_query_handler",
+    "get_dynamic_signal_handler",
     "get_query_handler",
+    "get_signal_handler",
     "in_workflow",
     "info",
     "init",
     "logger",
+    "memo",
+    "memo_value",
     "now",
     "patched",
+    "payload_converter",
     "query",
     "random",
     "run",
     "set_dynamic_query_handler",
+    "set_dynamic_signal_handler",
     "set_query_handler",
+    "set_signal_handler",
     "signal",
     "sleep",
     "start_activity",
@@ -70,7 +81,9 @@ __all__ = [
     "time",
     "time_ns",
     "unsafe",
+    "upsert_memo",
     "uuid4",
+    "wait",
     "wait_condition",
 ]
 
@@ -113,17 +126,17 @@ def defn(
         name: The workflow type name; the class name by default.
         sandboxed: False runs this workflow without the determinism guard, whatever
             the worker's runner.
-        dynamic: Not supported yet.
+        dynamic: Run every workflow type no other registered workflow has; the run method
+            takes ``(self, args: Sequence[RawValue])`` and ``workflow.info().workflow_type``
+            says which type it runs.
         failure_exception_types: Exception types that fail the run instead of the task.
         versioning_behavior: Not supported (worker versioning): raises unless UNSPECIFIED.
     """
-    if dynamic:
-        raise NotImplementedError("Dynamic workflows are not supported by Legato yet")
     if versioning_behavior is not VersioningBehavior.UNSPECIFIED:
         raise NotImplementedError("workflow.defn(versioning_behavior=...) is not supported by Legato yet")
 
     def decorate(c: ClassType) -> ClassType:
-        definitions.define_workflow(c, name, failure_exception_types)
+        definitions.define_workflow(c, name, failure_exception_types, dynamic=dynamic)
         if not sandboxed:
             _guard.mark_unsandboxed(c)
         return c
@@ -141,6 +154,27 @@ def init(init_fn: CallableType) -> CallableType:
     """Mark ``__init__`` as taking the workflow's arguments, as the run method does."""
     definitions.mark_init(init_fn)
     return init_fn
+
+
+@dataclass
+class DynamicWorkflowConfig:
+    """What a dynamic workflow's ``@workflow.dynamic_config`` method may return (temporalio's).
+
+    Legato reads neither field yet: a dynamic workflow fails the run only for the
+    ``failure_exception_types`` given to ``@workflow.defn``.
+    """
+
+    failure_exception_types: Sequence[type[BaseException]] | None = None
+    versioning_behavior: VersioningBehavior = VersioningBehavior.UNSPECIFIED
+
+
+def dynamic_config(fn: CallableType) -> CallableType:
+    """Mark the method of a dynamic workflow that returns its ``DynamicWorkflowConfig``.
+
+    Raises:
+        NotImplementedError: Legato does not read the configuration yet.
+    """
+    raise NotImplementedError("workflow.dynamic_config is not supported by Legato yet")
 
 
 class HandlerUnfinishedPolicy(IntEnum):
@@ -177,14 +211,14 @@ def signal(
 ) -> CallableType | Callable[[CallableType], CallableType]:
     """Mark a method (sync or async) as the handler of a signal; the method name by default.
 
-    ``unfinished_policy`` and ``description`` are accepted; Legato abandons an unfinished
-    handler without a warning and keeps no descriptions yet.
+    ``dynamic=True`` makes it the handler of every signal no other handler takes: it is
+    called as ``(self, name: str, args: Sequence[RawValue])``. ``unfinished_policy`` and
+    ``description`` are accepted; Legato abandons an unfinished handler without a warning
+    and keeps no descriptions yet.
     """
-    if dynamic:
-        raise NotImplementedError("Dynamic signal handlers are not supported by Legato yet")
 
     def decorate(f: CallableType) -> CallableType:
-        definitions.mark_signal(f, name)
+        definitions.mark_signal(f, name, dynamic=dynamic)
         return f
 
     return decorate(fn) if fn is not None else decorate
@@ -576,14 +610,110 @@ async def wait_condition(
     await asyncio.wait_for(future, seconds)
 
 
+# --- waiting (deterministic asyncio.wait and as_completed) ---
+
+
+async def wait(
+    fs: Iterable[Any],
+    *,
+    timeout: float | None = None,  # noqa: ASYNC109  # temporalio's signature
+    return_when: str = asyncio.ALL_COMPLETED,
+) -> tuple[list[Any], list[Any]]:
+    """``asyncio.wait`` for workflows: ``done`` and ``pending`` are lists in the order of ``fs``.
+
+    The timeout is a durable timer.
+    """
+    return await waiting.wait(fs, timeout=timeout, return_when=return_when)
+
+
+def as_completed(
+    fs: Iterable[Awaitable[ReturnType]], *, timeout: float | None = None
+) -> Iterator[Awaitable[ReturnType]]:
+    """``asyncio.as_completed`` for workflows: tasks start in input order, results come as
+    they finish (several in one step: in input order). The timeout is a durable timer."""
+    return waiting.as_completed(fs, timeout=timeout)
+
+
+# --- versioning ---
+
+
 def patched(id: str, *, event_groups: Any = None) -> bool:
-    """Not supported yet: patching needs marker events the history does not have."""
-    raise NotImplementedError("workflow.patched is not supported by Legato yet")
+    """Whether to run the new code of patch ``id``, as Temporal's: True (and a marker
+    recorded) when the run gets here for the first time; on replay, True only where the
+    history has the marker. The answer stays the same for the rest of the run.
+    ``event_groups`` is accepted and dropped."""
+    return current_instance().patch(id, deprecated=False)
 
 
 def deprecate_patch(id: str, *, event_groups: Any = None) -> None:
-    """Not supported yet: patching needs marker events the history does not have."""
-    raise NotImplementedError("workflow.deprecate_patch is not supported by Legato yet")
+    """Mark patch ``id`` as the only code path left: runs started before the patch are gone.
+
+    It records a deprecated marker; a later version of the code may drop the call, and the
+    runs this one recorded still replay. ``event_groups`` is accepted and dropped.
+    """
+    current_instance().patch(id, deprecated=True)
+
+
+# --- memo ---
+
+
+def memo() -> Mapping[str, Any]:
+    """The run's memo, each value converted without a type hint."""
+    instance = current_instance()
+    convert = instance.converter.payload_converter.from_payload
+    return {key: convert(payload) for key, payload in instance.memo().items()}
+
+
+def memo_value(key: str, default: Any = _UNSET, *, type_hint: type | None = None) -> Any:
+    """One memo value, converted into ``type_hint``.
+
+    Raises:
+        KeyError: The memo has no ``key`` and no default was given.
+    """
+    instance = current_instance()
+    payload = instance.memo().get(key)
+    if payload is None:
+        if default is _UNSET:
+            raise KeyError(f"Memo does not have a value for key {key}")
+        return default
+    return instance.converter.payload_converter.from_payload(payload, type_hint)
+
+
+def upsert_memo(updates: Mapping[str, Any], *, event_groups: Any = None) -> None:
+    """Set memo values (a None value removes its key); describe shows them once the
+    workflow task completes. ``event_groups`` is accepted and dropped."""
+    current_instance().upsert_memo(updates)
+
+
+# --- signal handlers set at run time, and raw values ---
+
+
+def get_signal_handler(name: str) -> Callable[..., Any] | None:
+    """The handler of signal ``name`` (a decorated method or one set at run time), if any."""
+    return current_instance().signal_handler(name)
+
+
+def set_signal_handler(name: str, handler: Callable[..., Any] | None) -> None:
+    """Handle signal ``name`` with ``handler`` (None removes it). Signals of that name that
+    came before any handler did are delivered to it now, in the order they came."""
+    current_instance().set_signal_handler(name, handler)
+
+
+def get_dynamic_signal_handler() -> Callable[..., Any] | None:
+    """The handler of signals no named handler takes, if any."""
+    return current_instance().signal_handler(None)
+
+
+def set_dynamic_signal_handler(handler: Callable[..., Any] | None) -> None:
+    """Handle every signal no named handler takes, as ``handler(name, args: Sequence[RawValue])``
+    (None removes it). Signals waiting for a handler are delivered to it now."""
+    current_instance().set_signal_handler(None, handler)
+
+
+def payload_converter() -> PayloadConverter:
+    """The worker's payload converter: ``payload_converter().from_payload(raw.payload, int)``
+    turns a ``RawValue`` into a value."""
+    return current_instance().converter.payload_converter
 
 
 class unsafe:  # Temporal's name: ported code calls workflow.unsafe.is_replaying()

@@ -1,6 +1,7 @@
 """Records the golden histories replayed by tests/sdk/test_golden.py.
 
-Run against a server: `.venv/bin/legato-operator dev --then ".venv/bin/python tests/golden/record.py"`.
+Run against a server: `.venv/bin/legato-operator dev --then ".venv/bin/python tests/golden/record.py"`
+(with case names as arguments, only those).
 Re-record only on purpose: a golden history stands for runs already in flight, and a
 change that fails to replay it would break those runs.
 """
@@ -29,6 +30,8 @@ CASES: list[tuple[str, Any, Any, Any]] = [
     ("orders", orders, orders.OrderWorkflow.run, orders.Order("order-golden", "TEA-1KG", 2, 2400)),
     ("greeting", greeting, greeting.GreetingWorkflow.run, "Golden"),
     ("pricing", pricing, pricing.PriceSumWorkflow.run, ["tea", "cups", "kettle"]),
+    # After the pricing lookups went parallel behind workflow.patched: a patch marker.
+    ("pricing_parallel", pricing, pricing.PriceSumWorkflow.run, ["tea", "cups", "kettle"]),
 ]
 
 
@@ -47,8 +50,10 @@ async def record(client: Client, name: str, module: Any, run: Any, arg: Any) -> 
 
 async def main() -> None:
     client = await Client.connect(os.environ.get("LEGATO_ADDRESS", "localhost:7233"))
+    wanted = set(sys.argv[1:])
     for case in CASES:
-        await record(client, *case)
+        if not wanted or case[0] in wanted:
+            await record(client, *case)
 
 
 if __name__ == "__main__":

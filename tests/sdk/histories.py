@@ -138,6 +138,14 @@ def _event_for(command: cmd.Command, completed_id: int) -> Any:
         )
     if isinstance(command, cmd.CompleteWorkflowExecution):
         return hist.WorkflowExecutionCompleted(result=command.result, workflow_task_completed_event_id=completed_id)
+    if isinstance(command, cmd.RecordMarker):
+        return hist.MarkerRecorded(
+            marker_name=command.marker_name, details=command.details, workflow_task_completed_event_id=completed_id
+        )
+    if isinstance(command, cmd.ModifyWorkflowProperties):
+        return hist.WorkflowPropertiesModified(
+            upserted_memo=command.upserted_memo, workflow_task_completed_event_id=completed_id
+        )
     if isinstance(command, cmd.FailWorkflowExecution):
         return hist.WorkflowExecutionFailed(failure=command.failure, workflow_task_completed_event_id=completed_id)
     assert isinstance(command, cmd.CancelWorkflowExecution)

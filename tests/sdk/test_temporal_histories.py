@@ -26,7 +26,7 @@ from legato.worker import Replayer
 from tests.golden.temporal import workflows as wf
 
 TEMPORAL = Path(__file__).resolve().parents[1] / "golden" / "temporal"
-REPLAYABLE = ["order", "approval", "failing", "cancelled", "timer_race", "terminated"]
+REPLAYABLE = ["order", "approval", "failing", "cancelled", "timer_race", "terminated", "patched"]
 EXPORTS = ["cli", "sdk"]
 
 
@@ -163,8 +163,57 @@ async def test_replay_workflows_reads_an_async_iterator_as_temporal_passes_it() 
 
 @pytest.mark.parametrize("export", EXPORTS)
 def test_an_event_legato_cannot_replay_is_refused_by_name_and_id(export: str) -> None:
-    with pytest.raises(ValueError, match=r"History event 5 is MarkerRecorded \(EVENT_TYPE_MARKER_RECORDED\)"):
-        history("patched", export)
+    data = recorded("patched", export)
+    data["events"][4]["markerRecordedEventAttributes"]["markerName"] = "core_local_activity"
+    with pytest.raises(ValueError, match=r"History event 5 \(MarkerRecorded\).*'core_local_activity'.*not a patch"):
+        WorkflowHistory.from_json("golden-patched", data)
+
+
+def test_search_attributes_other_than_a_patchs_are_refused() -> None:
+    data = recorded("patched")
+    fields = data["events"][5]["upsertWorkflowSearchAttributesEventAttributes"]["searchAttributes"]["indexedFields"]
+    fields["CustomerId"] = fields["TemporalChangeVersion"]
+    with pytest.raises(ValueError, match=r"History event 6 .*CustomerId"):
+        WorkflowHistory.from_json("golden-patched", data)
+
+
+# --- a patch recorded on Temporal, replayed through the three steps of removing it ---
+
+
+@workflow.defn(name="PatchedWorkflow")
+class PatchDeprecated:
+    @workflow.run
+    async def run(self) -> str:
+        workflow.deprecate_patch("v2")
+        return "new"
+
+
+@workflow.defn(name="PatchedWorkflow")
+class PatchRemoved:
+    @workflow.run
+    async def run(self) -> str:
+        return "new"
+
+
+def _deprecated(data: dict[str, Any]) -> dict[str, Any]:
+    marker = data["events"][4]["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"][0]
+    marker["data"] = base64.b64encode(b'{"id":"v2","deprecated":true}').decode()
+    return data
+
+
+async def test_a_temporal_patch_marker_replays_with_deprecate_patch() -> None:
+    await Replayer(workflows=[PatchDeprecated]).replay_workflow(history("patched"))
+
+
+async def test_a_temporal_patch_marker_without_its_patched_call_is_nondeterminism() -> None:
+    # Temporal: "Non-deprecated patch marker encountered for change v2, but there is no corresponding change command".
+    with pytest.raises(workflow.NondeterminismError, match=r"MarkerRecorded\(patch='v2'\).*not deprecated"):
+        await Replayer(workflows=[PatchRemoved]).replay_workflow(history("patched"))
+
+
+async def test_a_deprecated_temporal_patch_marker_replays_without_the_call() -> None:
+    replayed = WorkflowHistory.from_json("golden-patched", _deprecated(recorded("patched")))
+    await Replayer(workflows=[PatchRemoved]).replay_workflow(replayed)
 
 
 def test_a_payload_in_another_encoding_is_kept_as_it_was_recorded() -> None:
@@ -245,3 +294,17 @@ async def test_history_with_a_failed_workflow_task_replays(export: str) -> None:
     assert failed.failure is not None
     assert failed.failure.message == "a bug in the first workflow task"
     await Replayer(workflows=[FixedFlakyTaskWorkflow]).replay_workflow(replayed)
+
+
+def test_a_patch_marker_reads_with_temporals_names() -> None:
+    events = history("patched").events
+    marker = events[4].marker_recorded_event_attributes
+    upsert = events[5].upsert_workflow_search_attributes_event_attributes
+    started = events[0].workflow_execution_started_event_attributes
+    assert marker is not None
+    assert upsert is not None
+    assert started is not None
+    assert marker.marker_name == "core_patch"
+    assert marker.details["patch-data"].payloads[0].data == b'{"id":"v2","deprecated":false}'
+    assert list(upsert.search_attributes.indexed_fields) == ["TemporalChangeVersion"]
+    assert started.memo.fields == {}

@@ -30,7 +30,6 @@ UNREACHABLE = "127.0.0.1:9"
     ("option", "value"),
     [
         ("cron_schedule", "* * * * *"),
-        ("memo", {"k": "v"}),
         ("search_attributes", {"k": ["v"]}),
         ("start_delay", timedelta(seconds=5)),
         ("start_signal", "go"),

@@ -78,6 +78,8 @@ class Execution:
     request_id: str | None = None
     cancel_requested: bool = False
     result: Any = None
+    # The memo: key -> payload as wire JSON (migration 0013); None when empty.
+    memo: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None
 
 

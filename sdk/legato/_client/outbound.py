@@ -1,7 +1,7 @@
 """The last link of the client's interceptor chain: each input becomes a call to the server.
 
 Options of temporalio's that change what a call does but that Legato does not have yet
-(cron, memo, search attributes, a start delay, signal-with-start, priorities, versioning)
+(cron, search attributes, a start delay, signal-with-start, priorities, versioning)
 are refused here, by name, rather than ignored; options that change nothing a workflow
 could observe (summaries, eager start) are accepted and dropped.
 """
@@ -59,7 +59,6 @@ def _refuse_unsupported(input: StartWorkflowInput) -> None:
     call = "Client.start_workflow"
     unsupported = {
         "cron_schedule": input.cron_schedule != "",
-        "memo": bool(input.memo),
         "search_attributes": bool(input.search_attributes),
         "start_delay": input.start_delay is not None,
         "start_signal": input.start_signal is not None or bool(input.start_signal_args),
@@ -69,6 +68,13 @@ def _refuse_unsupported(input: StartWorkflowInput) -> None:
     for name, given in unsupported.items():
         if given:
             raise not_supported(call, name)
+
+
+async def _memo(converter: Any, memo: Mapping[str, Any] | None) -> dict[str, Any]:
+    # Each value through the payload converter and the codec, as temporalio encodes a memo.
+    if not memo:
+        return {}
+    return dict(zip(memo, await converter.encode(list(memo.values())), strict=True))
 
 
 def _non_default_priority(priority: Any) -> bool:
@@ -107,6 +113,7 @@ class ServerOutbound(OutboundInterceptor):
             request_id=str(uuid.uuid4()),
             identity=self._client.identity,
             header=dict(input.headers),
+            memo=await _memo(converter, input.memo),
         )
         try:
             response = await self._service.start_workflow(request, options(input.rpc_metadata, input.rpc_timeout))

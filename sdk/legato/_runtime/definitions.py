@@ -91,11 +91,15 @@ def define_activity(fn: Callable[..., Any], name: str | None) -> None:
 
 @dataclass(frozen=True)
 class SignalDefinition:
-    """A signal handler method."""
+    """A signal handler: a method of the class, or a function set with ``set_signal_handler``.
 
-    name: str
+    ``name`` None is the dynamic handler: it takes ``(name, args: Sequence[RawValue])``.
+    """
+
+    name: str | None
     fn: Callable[..., Any]
     arg_types: list[Any]
+    is_method: bool = True
 
 
 @dataclass(frozen=True)
@@ -122,9 +126,11 @@ def mark_init(fn: Callable[..., Any]) -> None:
     setattr(fn, _INIT_ATTR, True)
 
 
-def mark_signal(fn: Callable[..., Any], name: str | None) -> None:
-    """Attach a signal definition to a method."""
-    setattr(fn, _SIGNAL_ATTR, SignalDefinition(name or fn.__name__, fn, []))
+def mark_signal(fn: Callable[..., Any], name: str | None, *, dynamic: bool = False) -> None:
+    """Attach a signal definition to a method (``dynamic``: the handler of every other name)."""
+    if dynamic and name is not None:
+        raise TypeError("A dynamic @workflow.signal takes no name")
+    setattr(fn, _SIGNAL_ATTR, SignalDefinition(None if dynamic else name or fn.__name__, fn, []))
 
 
 def mark_query(
@@ -166,10 +172,12 @@ class WorkflowDefinition:
     arg_types: list[Any]
     result_type: Any
     init_takes_args: bool
-    signals: dict[str, SignalDefinition] = field(default_factory=dict)
-    # Keyed by name; None is the dynamic handler.
+    # Keyed by name; None is the dynamic handler's key.
+    signals: dict[str | None, SignalDefinition] = field(default_factory=dict)
     queries: dict[str | None, QueryDefinition] = field(default_factory=dict)
     failure_exception_types: tuple[type[BaseException], ...] = ()
+    # A dynamic workflow runs every type no other registered workflow has; its name is "".
+    dynamic: bool = False
 
     @staticmethod
     def from_class(cls: type) -> WorkflowDefinition | None:
@@ -203,21 +211,35 @@ class WorkflowDefinition:
         return defn
 
 
+DYNAMIC_WORKFLOW = ""
+"""The registry key of the dynamic workflow: no workflow type is empty."""
+
+
 def define_workflow(
-    cls: type, name: str | None, failure_exception_types: Sequence[type[BaseException]]
+    cls: type,
+    name: str | None,
+    failure_exception_types: Sequence[type[BaseException]],
+    *,
+    dynamic: bool = False,
 ) -> WorkflowDefinition:
     """Build and attach the definition of a workflow class (what ``@workflow.defn`` does).
 
     Raises:
-        TypeError: The class has no ``@workflow.run`` method, or more than one.
+        TypeError: The class has no ``@workflow.run`` method, or more than one; or a
+            dynamic workflow has a name.
     """
+    if dynamic and name is not None:
+        raise TypeError(f"Dynamic workflow {cls.__qualname__} cannot have a name")
     run_fns, signals, queries = _scan_members(cls)
     if len(run_fns) != 1:
         found = "none" if not run_fns else ", ".join(f.__name__ for f in run_fns)
         raise TypeError(f"Workflow {cls.__qualname__} must have exactly one @workflow.run method ({found})")
     run_fn = run_fns[0]
+    # As temporalio: the run method of a dynamic workflow takes the raw arguments, one sequence.
+    if dynamic and len(param_types(run_fn, skip_self=True)) != 1:
+        raise TypeError(f"Dynamic workflow {cls.__qualname__} must accept a single Sequence[RawValue]")
     defn = WorkflowDefinition(
-        name=name or cls.__name__,
+        name=DYNAMIC_WORKFLOW if dynamic else name or cls.__name__,
         cls=cls,
         run_fn=run_fn,
         arg_types=param_types(run_fn, skip_self=True),
@@ -226,6 +248,7 @@ def define_workflow(
         signals=signals,
         queries=queries,
         failure_exception_types=tuple(failure_exception_types),
+        dynamic=dynamic,
     )
     setattr(cls, _WORKFLOW_ATTR, defn)
     setattr(run_fn, _WORKFLOW_ATTR, defn)
@@ -239,9 +262,9 @@ def _init_takes_args(cls: type) -> bool:
 
 def _scan_members(
     cls: type,
-) -> tuple[list[Callable[..., Any]], dict[str, SignalDefinition], dict[str | None, QueryDefinition]]:
+) -> tuple[list[Callable[..., Any]], dict[str | None, SignalDefinition], dict[str | None, QueryDefinition]]:
     run_fns: list[Callable[..., Any]] = []
-    signals: dict[str, SignalDefinition] = {}
+    signals: dict[str | None, SignalDefinition] = {}
     queries: dict[str | None, QueryDefinition] = {}
     seen: set[str] = set()
     # Walk the MRO so handlers inherited from a base class count; the subclass's win.
@@ -268,8 +291,8 @@ def signal_name(signal: str | Callable[..., Any]) -> str:
     if isinstance(signal, str):
         return signal
     defn = getattr(signal, _SIGNAL_ATTR, None)
-    if not isinstance(defn, SignalDefinition):
-        raise TypeError(f"{getattr(signal, '__qualname__', signal)!r} is not a @workflow.signal method")
+    if not isinstance(defn, SignalDefinition) or defn.name is None:
+        raise TypeError(f"{getattr(signal, '__qualname__', signal)!r} is not a named @workflow.signal method")
     return defn.name
 
 

@@ -6,6 +6,11 @@ open it against the commands the previous activation produced (a mismatch raises
 ``WorkflowTaskStarted``, feeds the jobs to the code (start, signals, then results, fired
 timers and cancellation), runs the loop until nothing is ready and returns the commands.
 
+A signal for a name with no handler waits in the instance, in arrival order, until
+``set_signal_handler`` (or the dynamic handler) takes it. ``patch`` answers
+``workflow.patched``: true on first execution, and on replay only for the patch markers
+that history holds where this activation's commands went (``Activation.patches``).
+
 An exception from workflow code that is a ``FailureError`` (or a type the definition names
 in ``failure_exception_types``) fails the run; any other one is raised out of ``activate``
 so the worker fails the workflow *task*, which the server retries: a bug or a
@@ -27,11 +32,11 @@ from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Payload
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
-from legato.common import Priority, RetryPolicy
+from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
 from . import activities, guard, links, queries, replay
-from .definitions import WorkflowDefinition
+from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
 from .interceptor import (
     ExecuteWorkflowInput,
@@ -117,6 +122,15 @@ class WorkflowInstance(DeterministicLoop):
         # Queries (legato._runtime.queries): handlers set by workflow code, and whether one runs now.
         self.query_handlers: dict[str | None, Callable[..., Any]] = {}
         self.read_only = False
+        # --- workflow API: patches, memo, signal handlers ---
+        # Each patch id's answer, fixed at its first call in the run.
+        self._patches_memo: dict[str, bool] = {}
+        # Patch ids whose markers replayed history holds so far (Temporal's "notified" patches).
+        self._patches_notified: set[str] = set()
+        self._memo: dict[str, Payload] = {}
+        self._signal_handlers: dict[str | None, SignalDefinition] = dict(definition.signals)
+        # Signals for a name with no handler, in arrival order, until one is set.
+        self._buffered_signals: list[hist.WorkflowExecutionSignaled] = []
 
     # --- activation ---
 
@@ -158,29 +172,49 @@ class WorkflowInstance(DeterministicLoop):
 
     def _match(self, activation: replay.Activation) -> None:
         pending, self._sent = self._sent, []
+        self._patches_notified |= activation.patches
         events = activation.command_events
-        for i, event in enumerate(events):
-            if i >= len(pending):
-                raise self._nondeterminism(
-                    f"history has {replay.describe_event(event)} but the code produced no command for it"
-                )
-            if not replay.matches(pending[i], event):
-                raise self._nondeterminism(
-                    f"history has {replay.describe_event(event)} where the code "
-                    f"produced {replay.describe_command(pending[i])}"
-                )
-            self._on_matched(pending[i], event)
+        matched = 0
+        for event in events:
+            command = pending[matched] if matched < len(pending) else None
+            if command is not None and replay.matches(command, event):
+                self._on_matched(command, event)
+                matched += 1
+            elif not self._skips_patch_marker(event):
+                raise self._mismatch(event, command)
         # A task that never completed (failed, timed out, run terminated) recorded no commands.
-        if activation.after_completed_task and len(pending) > len(events):
+        if activation.after_completed_task and len(pending) > matched:
             after = events[-1].event_id if events else self.last_event_id
             raise self._nondeterminism(
-                f"the code produced {replay.describe_command(pending[len(events)])} "
+                f"the code produced {replay.describe_command(pending[matched])} "
                 f"which history does not have after event {after}"
             )
 
+    def _mismatch(self, event: HistoryEvent, command: cmd.Command | None) -> exceptions.NondeterminismError:
+        if command is None:
+            return self._nondeterminism(
+                f"history has {replay.describe_event(event)} but the code produced no command for it"
+            )
+        return self._nondeterminism(
+            f"history has {replay.describe_event(event)} where the code produced {replay.describe_command(command)}"
+        )
+
+    def _skips_patch_marker(self, event: HistoryEvent) -> bool:
+        """Whether a patch marker without its command is let pass (Temporal's rule: a
+        deprecated one may have lost its call; a live one means the code lost its patch)."""
+        patch = replay.patch_of(event)
+        if patch is None:
+            return False
+        if not patch[1]:
+            raise self._nondeterminism(
+                f"history has {replay.describe_event(event)}, a patch marker that is not deprecated, "
+                f"but the code did not call workflow.patched({patch[0]!r}) there"
+            )
+        return True
+
     def _nondeterminism(self, detail: str) -> exceptions.NondeterminismError:
         return exceptions.NondeterminismError(
-            f"Workflow {self.definition.name!r} (id {self.workflow_id!r}, run {self.run_id!r}) "
+            f"Workflow {self.type_name!r} (id {self.workflow_id!r}, run {self.run_id!r}) "
             f"replayed differently from its history: {detail}"
         )
 
@@ -201,7 +235,7 @@ class WorkflowInstance(DeterministicLoop):
                 self._signal(event.attributes)
         # After the signals: handlers delivered with the start run before the run method.
         if started:
-            self._main = self.create_task(self._run_main(), name=f"workflow {self.definition.name}")
+            self._main = self.create_task(self._run_main(), name=f"workflow {self.type_name}")
 
     def _apply_job(self, event: HistoryEvent) -> None:
         a = event.attributes
@@ -229,10 +263,11 @@ class WorkflowInstance(DeterministicLoop):
             activities.resolve(state, event, self.converter)
 
     def _start(self, event: HistoryEvent, a: hist.WorkflowExecutionStarted) -> bool:
+        self._memo = dict(a.memo)
         self._info = self._build_info(event, a)
         self._random = random.Random(a.randomness_seed)
         try:
-            self._args = self.converter.payload_converter.from_payloads(a.input, self.definition.arg_types)
+            self._args = self._run_args(a)
             # The chains are built before the object, so its __init__ already calls through them.
             self._inbound = workflow_chain(self._interceptors, links.RootInbound(self))
             self._inbound.init(links.RootOutbound(self))
@@ -260,7 +295,7 @@ class WorkflowInstance(DeterministicLoop):
             parent=None,
             root=None,
             priority=Priority.default,
-            raw_memo={},
+            raw_memo=self._memo,
             retry_policy=RetryPolicy.from_api(a.retry_policy) if a.retry_policy else None,
             run_id=self.run_id,
             run_timeout=seconds(a.workflow_run_timeout),
@@ -274,19 +309,20 @@ class WorkflowInstance(DeterministicLoop):
             workflow_type=a.workflow_type,
         )
 
+    def _run_args(self, a: hist.WorkflowExecutionStarted) -> list[Any]:
+        # A dynamic workflow's run method takes the raw arguments as one sequence.
+        if self.definition.dynamic:
+            return [[RawValue(p) for p in a.input]]
+        return self.converter.payload_converter.from_payloads(a.input, self.definition.arg_types)
+
     def _signal(self, a: hist.WorkflowExecutionSignaled) -> None:
-        handler = self.definition.signals.get(a.signal_name)
+        handler = self._signal_handlers.get(a.signal_name) or self._signal_handlers.get(None)
+        # Temporal keeps a signal nobody handles yet until a handler for it is set.
         if handler is None:
-            if not self.replaying:
-                logger.warning(
-                    "Workflow %r (id %r) has no handler for signal %r; dropped it",
-                    self.definition.name,
-                    self.workflow_id,
-                    a.signal_name,
-                )
+            self._buffered_signals.append(a)
             return
         try:
-            args = self.converter.payload_converter.from_payloads(a.input, handler.arg_types)
+            args = self._signal_args(handler, a)
         except Exception:
             logger.warning(
                 "Signal %r to workflow %r has input that does not fit the handler; dropped it",
@@ -296,6 +332,12 @@ class WorkflowInstance(DeterministicLoop):
             )
             return
         self.create_task(self._run_signal(a.signal_name, args, a.header), name=f"signal {a.signal_name}")
+
+    def _signal_args(self, handler: SignalDefinition, a: hist.WorkflowExecutionSignaled) -> list[Any]:
+        # The dynamic handler takes the name and the raw arguments.
+        if handler.name is None:
+            return [a.signal_name, [RawValue(p) for p in a.input]]
+        return self.converter.payload_converter.from_payloads(a.input, handler.arg_types)
 
     # --- top-level code ---
 
@@ -457,6 +499,71 @@ class WorkflowInstance(DeterministicLoop):
         """A future resolved once ``fn()`` is true; refused while a query runs."""
         queries.assert_not_read_only(self, "wait condition")
         return super().wait_condition(fn)
+
+    # --- workflow API: patches, memo, signal handlers (legato.workflow) ---
+
+    @property
+    def type_name(self) -> str:
+        """The run's workflow type (a dynamic workflow's definition has no name of its own)."""
+        return self._info.workflow_type if self._info is not None else self.definition.name
+
+    def patch(self, patch_id: str, *, deprecated: bool) -> bool:
+        """``workflow.patched``/``deprecate_patch``: new code runs, and records a marker,
+        unless this replays history recorded before the patch (no marker there)."""
+        use = self._patches_memo.get(patch_id)
+        if use is not None:
+            return use
+        use = not self.replaying or patch_id in self._patches_notified
+        self._patches_memo[patch_id] = use
+        if use:
+            self.add_command(replay.patch_marker(patch_id, deprecated=deprecated))
+        return use
+
+    def memo(self) -> Mapping[str, Payload]:
+        """The run's memo as payloads: the start's, with this run's upserts applied."""
+        return self._memo
+
+    def upsert_memo(self, updates: Mapping[str, Any]) -> None:
+        """Change the memo (a None value removes its key) with a ModifyWorkflowProperties command."""
+        convert = self.converter.payload_converter.to_payload
+        # Converted first, so a value that does not convert leaves no partial command.
+        upserted = {key: convert(value) for key, value in updates.items()}
+        if not upserted:
+            return
+        self.add_command(cmd.ModifyWorkflowProperties(upserted_memo=upserted))
+        for key, value in updates.items():
+            if value is None:
+                self._memo.pop(key, None)
+            else:
+                self._memo[key] = upserted[key]
+
+    def signal_handler(self, name: str | None) -> Callable[..., Any] | None:
+        """The handler of a signal name (None: the dynamic one), bound to the workflow object."""
+        handler = self._signal_handlers.get(name)
+        if handler is None:
+            return None
+        return handler.fn.__get__(self._object) if handler.is_method else handler.fn
+
+    def set_signal_handler(self, name: str | None, handler: Callable[..., Any] | None) -> None:
+        """Set (or with None remove) a signal's handler; signals waiting for it are delivered now."""
+        if handler is None:
+            self._signal_handlers.pop(name, None)
+            return
+        arg_types = param_types(handler, skip_self=False) if name is not None else []
+        self._signal_handlers[name] = SignalDefinition(name, handler, arg_types, is_method=False)
+        waiting, self._buffered_signals = self._buffered_signals, []
+        for a in waiting:
+            if name is None or a.signal_name == name:
+                self._signal(a)
+            else:
+                self._buffered_signals.append(a)
+
+    def invoke_signal(self, name: str, args: Sequence[Any]) -> Any:
+        """Call the handler of ``name`` (or the dynamic one) with decoded ``args``."""
+        handler = self._signal_handlers.get(name) or self._signal_handlers.get(None)
+        if handler is None:
+            raise RuntimeError(f"Workflow {self.type_name!r} has no handler for signal {name!r}")
+        return handler.fn(self._object, *args) if handler.is_method else handler.fn(*args)
 
 
 def current_instance() -> WorkflowInstance:

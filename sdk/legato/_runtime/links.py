@@ -78,9 +78,8 @@ class RootInbound(WorkflowInboundInterceptor):
         return await input.run_fn(self._instance.workflow_object, *input.args)
 
     async def handle_signal(self, input: HandleSignalInput) -> None:
-        """Call the signal's handler (sync or async) on the workflow object."""
-        handler = self._instance.definition.signals[input.signal]
-        outcome = handler.fn(self._instance.workflow_object, *input.args)
+        """Call the signal's handler (sync or async): the class's or one set at run time."""
+        outcome = self._instance.invoke_signal(input.signal, input.args)
         if asyncio.iscoroutine(outcome):
             await outcome
 

@@ -17,10 +17,13 @@ that completed that next task saw.
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from legato.api.command import v1 as cmd
+from legato.api.common.v1 import Payload
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
 
@@ -33,6 +36,8 @@ COMMAND_EVENT_TYPES = frozenset(
         "WorkflowExecutionCompleted",
         "WorkflowExecutionFailed",
         "WorkflowExecutionCanceled",
+        "MarkerRecorded",
+        "WorkflowPropertiesModified",
     }
 )
 
@@ -63,6 +68,9 @@ class Activation:
     started: HistoryEvent | None = None
     # Whether the previous task's WorkflowTaskCompleted opens this: only then were its commands recorded.
     after_completed_task: bool = False
+    # Patch ids whose markers this activation's commands became (the next activation's
+    # command events): on replay, ``workflow.patched(id)`` is true only for these.
+    patches: frozenset[str] = frozenset()
 
 
 def split(events: Sequence[HistoryEvent]) -> list[Activation]:
@@ -83,12 +91,49 @@ def split(events: Sequence[HistoryEvent]) -> list[Activation]:
             current = Activation()
     if current.command_events or current.jobs or current.after_completed_task:
         activations.append(current)
+    for this, following in itertools.pairwise(activations):
+        this.patches = frozenset(p[0] for e in following.command_events if (p := patch_of(e)) is not None)
     return activations
 
 
 def _closes_activation(events: Sequence[HistoryEvent], i: int) -> bool:
     # The task being worked on (last event), or one whose completion is recorded.
     return i == len(events) - 1 or events[i + 1].attributes.type == "WorkflowTaskCompleted"
+
+
+# --- patches (workflow.patched): Temporal's core_patch markers ---
+
+PATCH_MARKER = "core_patch"
+_PATCH_DETAILS = "patch-data"
+
+
+def patch_marker(patch_id: str, *, deprecated: bool) -> cmd.RecordMarker:
+    """The command ``workflow.patched``/``deprecate_patch`` record, as Temporal's SDKs write it."""
+    data = json.dumps({"id": patch_id, "deprecated": deprecated}, separators=(",", ":")).encode()
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=data)
+    return cmd.RecordMarker(marker_name=PATCH_MARKER, details={_PATCH_DETAILS: [payload]})
+
+
+def _patch_details(marker_name: str, details: dict[str, list[Payload]]) -> tuple[str, bool] | None:
+    payloads = details.get(_PATCH_DETAILS) or []
+    if marker_name != PATCH_MARKER or not payloads:
+        return None
+    try:
+        data = json.loads(payloads[0].data)
+        return str(data["id"]), bool(data.get("deprecated", False))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def patch_of(event: HistoryEvent) -> tuple[str, bool] | None:
+    """The patch id and whether it is deprecated, if ``event`` is a patch marker."""
+    a = event.attributes
+    return _patch_details(a.marker_name, a.details) if isinstance(a, hist.MarkerRecorded) else None
+
+
+def command_patch(command: cmd.Command) -> tuple[str, bool] | None:
+    """The patch id and whether it is deprecated, if ``command`` records a patch marker."""
+    return _patch_details(command.marker_name, command.details) if isinstance(command, cmd.RecordMarker) else None
 
 
 def describe_command(command: cmd.Command) -> str:
@@ -99,6 +144,8 @@ def describe_command(command: cmd.Command) -> str:
         return f"{command.type}(timer_id={command.timer_id!r})"
     if isinstance(command, cmd.RequestCancelActivityTask):
         return f"RequestCancelActivityTask(scheduled_event_id={command.scheduled_event_id})"
+    if (patch := command_patch(command)) is not None:
+        return f"RecordMarker(patch={patch[0]!r})"
     return command.type
 
 
@@ -111,6 +158,8 @@ def describe_event(event: HistoryEvent) -> str:
         detail = f"(timer_id={a.timer_id!r})"
     elif isinstance(a, hist.ActivityTaskCancelRequested):
         detail = f"(scheduled_event_id={a.scheduled_event_id})"
+    elif (patch := patch_of(event)) is not None:
+        detail = f"(patch={patch[0]!r})"
     else:
         detail = ""
     return f"{event.attributes.type}{detail} at event {event.event_id}"
@@ -131,6 +180,16 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         return isinstance(a, hist.TimerCanceled) and a.timer_id == command.timer_id
     if isinstance(command, cmd.RequestCancelActivityTask):
         return isinstance(a, hist.ActivityTaskCancelRequested) and a.scheduled_event_id == command.scheduled_event_id
+    if isinstance(command, cmd.RecordMarker):
+        # The id alone: deprecate_patch's marker matches the one patched() recorded.
+        patch = command_patch(command)
+        return (
+            isinstance(a, hist.MarkerRecorded)
+            and a.marker_name == command.marker_name
+            and (patch is None or (patch_of(event) or ("",))[0] == patch[0])
+        )
+    if isinstance(command, cmd.ModifyWorkflowProperties):
+        return isinstance(a, hist.WorkflowPropertiesModified) and set(a.upserted_memo) == set(command.upserted_memo)
     closing = {
         "CompleteWorkflowExecution": "WorkflowExecutionCompleted",
         "FailWorkflowExecution": "WorkflowExecutionFailed",

@@ -9,8 +9,9 @@ Temporal's web UI (and older tools) write enums without their prefix, in PascalC
 an enum's integer.
 
 Each Temporal event becomes the Legato event of the same name. An event Legato cannot
-replay yet (markers, child workflows, updates, search attributes, ...) is refused with an
-error naming its type and event id, rather than replayed wrongly.
+replay yet (markers other than patches', child workflows, updates, search attributes other
+than the ``TemporalChangeVersion`` a patch records, ...) is refused with an error naming its
+type and event id, rather than replayed wrongly.
 """
 
 from __future__ import annotations
@@ -247,6 +248,7 @@ def _workflow_execution_started(a: Json) -> hist.WorkflowExecutionStarted:
         identity=str(a.get("identity", "")),
         randomness_seed=_seed(a),
         header=_header(a.get("header")),
+        memo=_payload_map((a.get("memo") or {}).get("fields")),
     )
 
 
@@ -419,6 +421,46 @@ def _workflow_execution_terminated(a: Json) -> hist.WorkflowExecutionTerminated:
     return hist.WorkflowExecutionTerminated(reason=a.get("reason", ""), identity=a.get("identity", ""))
 
 
+# --- markers (patches only), their search attribute, and memo changes ---
+
+PATCH_MARKER = "core_patch"
+# The search attribute Temporal's SDKs upsert beside each patch marker.
+CHANGE_VERSION = "TemporalChangeVersion"
+
+
+def _payload_map(value: Any) -> dict[str, common.Payload]:
+    return {str(k): payload_value(v) for k, v in (value or {}).items()}
+
+
+def _marker_recorded(a: Json) -> hist.MarkerRecorded:
+    name = str(a.get("markerName", ""))
+    # Local activities, side effects and versions are markers too; only patches replay yet.
+    if name != PATCH_MARKER:
+        raise UnsupportedHistoryError(f"marker {name!r} is not a patch marker, which Legato cannot replay yet")
+    return hist.MarkerRecorded(
+        marker_name=name,
+        details={str(k): _payloads(v) for k, v in (a.get("details") or {}).items()},
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _upsert_workflow_search_attributes(a: Json) -> hist.UpsertWorkflowSearchAttributes:
+    fields = _payload_map((a.get("searchAttributes") or {}).get("indexedFields"))
+    if set(fields) - {CHANGE_VERSION}:
+        raise UnsupportedHistoryError(f"search attributes {sorted(fields)} cannot be replayed yet (only patches')")
+    return hist.UpsertWorkflowSearchAttributes(
+        search_attributes=fields,
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _workflow_properties_modified(a: Json) -> hist.WorkflowPropertiesModified:
+    return hist.WorkflowPropertiesModified(
+        upserted_memo=_payload_map((a.get("upsertedMemo") or {}).get("fields")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
 _CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: _workflow_execution_started,
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: _workflow_task_scheduled,
@@ -443,6 +485,9 @@ _CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED: _workflow_execution_cancel_requested,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: _workflow_execution_canceled,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: _workflow_execution_terminated,
+    EventType.EVENT_TYPE_MARKER_RECORDED: _marker_recorded,
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: _upsert_workflow_search_attributes,
+    EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: _workflow_properties_modified,
 }
 
 SUPPORTED_EVENT_TYPES: Sequence[EventType] = tuple(_CONVERTERS)

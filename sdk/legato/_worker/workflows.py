@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from legato._runtime import guard, queries, replay
+from legato._runtime import definitions, guard, queries, replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
 from legato._runtime.interceptor import Interceptor
@@ -61,8 +61,8 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         self._max_cached = max_cached_workflows
         self._executor = executor
         self._failure_types = tuple(failure_exception_types)
-        definitions = map(WorkflowDefinition.must_from_class, workflows)
-        self._definitions = registry(definitions, lambda d: d.name, "workflow")
+        found = map(WorkflowDefinition.must_from_class, workflows)
+        self._definitions = registry(found, lambda d: d.name, "workflow")
         self.cache: collections.OrderedDict[str, WorkflowInstance] = collections.OrderedDict()
         # One task at a time per run: a query may arrive while the run's workflow task is handled.
         self._run_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -77,7 +77,8 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
 
     async def handle(self, task: api.WorkflowTask) -> WorkflowTaskAnswer:
         """The answer to a workflow task (its commands, or a task failure) or to a query task."""
-        defn = self._definitions.get(task.workflow_type)
+        # A dynamic workflow, if registered, runs every type nothing else does.
+        defn = self._definitions.get(task.workflow_type) or self._definitions.get(definitions.DYNAMIC_WORKFLOW)
         if defn is None:
             self._warn_not_registered(task.workflow_type, self._definitions)
             return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._not_registered(task))

@@ -23,6 +23,7 @@ import pydantic
 import pydantic_core
 
 from legato.api.common.v1 import Payload
+from legato.common import RawValue
 
 _ENCODING = "encoding"
 
@@ -87,6 +88,9 @@ class CompositePayloadConverter(PayloadConverter):
         return [self._to_payload(i, value) for i, value in enumerate(values)]
 
     def _to_payload(self, index: int, value: Any) -> Payload:
+        # A raw value (a dynamic handler's argument) goes on as it came.
+        if isinstance(value, RawValue):
+            return value.payload
         for converter in self.converters.values():
             payload = converter.to_payload(value)
             if payload is not None:
@@ -99,6 +103,8 @@ class CompositePayloadConverter(PayloadConverter):
         return [self._from_payload(i, p, hints[i] if i < len(hints) else None) for i, p in enumerate(payloads)]
 
     def _from_payload(self, index: int, payload: Payload, hint: Any) -> Any:
+        if hint is RawValue:
+            return RawValue(payload)
         encoding = payload.metadata.get(_ENCODING, b"<unknown>")
         converter = self.converters.get(encoding)
         name = encoding.decode("utf-8", "replace")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from legato._runtime import guard, replay
+from legato._runtime import definitions, guard, replay
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import new_instance
 from legato._runtime.interceptor import (
@@ -397,7 +397,7 @@ class Replayer:
         started = history.events[0].attributes if history.events else None
         if not isinstance(started, WorkflowExecutionStarted):
             raise ValueError("A history must begin with WorkflowExecutionStarted")
-        defn = self._definitions.get(started.workflow_type)
+        defn = self._definitions.get(started.workflow_type) or self._definitions.get(definitions.DYNAMIC_WORKFLOW)
         if defn is None:
             raise ValueError(f"Workflow type {started.workflow_type!r} is not registered on this replayer")
         instance = new_instance(

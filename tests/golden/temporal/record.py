@@ -48,15 +48,6 @@ def load_workflows() -> Any:
     return module
 
 
-@workflow.defn
-class PatchedWorkflow:
-    """Uses workflow.patched: a marker event, which Legato cannot replay yet."""
-
-    @workflow.run  # type: ignore[untyped-decorator]  # temporalio is not installed where mypy runs
-    async def run(self) -> str:
-        return "new" if workflow.patched("v2") else "old"
-
-
 _first_task_seen: set[str] = set()
 
 
@@ -80,7 +71,7 @@ async def record_all(client: Client, wf: Any) -> None:
     await record(client, "cancelled", wf.CancellableWorkflow.run, cancel=True)
     await record(client, "timer_race", wf.TimerRaceWorkflow.run)
     await record(client, "terminated", wf.ApprovalWorkflow.run, 5, terminate=True)
-    await record(client, "patched", PatchedWorkflow.run)
+    await record(client, "patched", wf.PatchedWorkflow.run)
     await record(client, "task_failed", FlakyTaskWorkflow.run)
 
 
@@ -143,7 +134,7 @@ async def main() -> None:
     async with Worker(
         client,
         task_queue="golden-temporal",
-        workflows=[*wf.WORKFLOWS, PatchedWorkflow, FlakyTaskWorkflow],
+        workflows=[*wf.WORKFLOWS, FlakyTaskWorkflow],
         activities=wf.ACTIVITIES,
         workflow_runner=UnsandboxedWorkflowRunner(),
         identity=IDENTITY,

@@ -109,5 +109,14 @@ class TimerRaceWorkflow:
         return "condition"
 
 
-WORKFLOWS = [OrderWorkflow, ApprovalWorkflow, FailingWorkflow, CancellableWorkflow, TimerRaceWorkflow]
+@workflow.defn
+class PatchedWorkflow:
+    """Uses workflow.patched: a core_patch marker (and Temporal's TemporalChangeVersion upsert)."""
+
+    @workflow.run
+    async def run(self) -> str:
+        return "new" if workflow.patched("v2") else "old"
+
+
+WORKFLOWS = [OrderWorkflow, ApprovalWorkflow, FailingWorkflow, CancellableWorkflow, TimerRaceWorkflow, PatchedWorkflow]
 ACTIVITIES = [reserve, flaky_charge, always_fails]

@@ -15,7 +15,7 @@ from typing import Any
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
-from legato_operator.engine.rules import batch, keys, retry
+from legato_operator.engine.rules import batch, keys, memo, retry
 from legato_operator.store import rows
 
 
@@ -59,6 +59,8 @@ BAD_ATTRIBUTES = {
     "CompleteWorkflowExecution": "BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES",
     "FailWorkflowExecution": "BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES",
     "CancelWorkflowExecution": "BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES",
+    "RecordMarker": "BAD_RECORD_MARKER_ATTRIBUTES",
+    "ModifyWorkflowProperties": "BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES",
 }
 
 
@@ -101,7 +103,29 @@ class Applier:
             return self._cancel_timer(command)
         if isinstance(command, cmd.RequestCancelActivityTask):
             return self._request_cancel_activity(command)
+        if isinstance(command, cmd.RecordMarker | cmd.ModifyWorkflowProperties):
+            return self._record(command)
         self._close(command)
+        return None
+
+    # --- markers and workflow properties: history only, no task or timer ---
+
+    def _record(self, c: cmd.RecordMarker | cmd.ModifyWorkflowProperties) -> Problem | None:
+        if isinstance(c, cmd.RecordMarker):
+            self.b.append(
+                wire.MarkerRecorded(
+                    marker_name=c.marker_name, details=c.details, workflow_task_completed_event_id=self.completed_id
+                )
+            )
+            return None
+        if not c.upserted_memo:
+            return Problem("BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES", "upserted_memo must not be empty")
+        self.b.append(
+            wire.WorkflowPropertiesModified(
+                upserted_memo=c.upserted_memo, workflow_task_completed_event_id=self.completed_id
+            )
+        )
+        self.b.update(memo=memo.upserted(self.b.execution.memo, c.upserted_memo))
         return None
 
     def _schedule_activity(self, c: cmd.ScheduleActivityTask) -> Problem | None:

@@ -15,7 +15,7 @@ from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import batch
+from legato_operator.engine.rules import batch, memo
 from legato_operator.store import rows
 
 DEFAULT_WORKFLOW_TASK_TIMEOUT = 10.0
@@ -81,12 +81,14 @@ def new_run(namespace: str, request: api.StartWorkflowRequest, now: datetime) ->
             task_queue=request.task_queue,
             input=request.args,
             workflow_execution_timeout=request.execution_timeout,
-            workflow_run_timeout=request.run_timeout,
+            # As Temporal records it: the run's limit is the shorter of the two.
+            workflow_run_timeout=_run_timeout(request),
             workflow_task_timeout=execution.workflow_task_timeout,
             retry_policy=request.retry_policy,
             identity=request.identity,
             randomness_seed=execution.randomness_seed,
             header=request.header,
+            memo=request.memo,
         )
     )
     b.schedule_workflow_task()
@@ -95,6 +97,11 @@ def new_run(namespace: str, request: api.StartWorkflowRequest, now: datetime) ->
     if limits:
         b.arm(rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT, now + timedelta(seconds=min(limits)))
     return b
+
+
+def _run_timeout(request: api.StartWorkflowRequest) -> float | None:
+    limits = [t for t in (request.execution_timeout, request.run_timeout) if t is not None]
+    return min(limits) if limits else None
 
 
 def _execution(namespace: str, request: api.StartWorkflowRequest, now: datetime) -> rows.Execution:
@@ -115,4 +122,5 @@ def _execution(namespace: str, request: api.StartWorkflowRequest, now: datetime)
         randomness_seed=seed,
         execution_timeout=request.execution_timeout,
         request_id=request.request_id,
+        memo=memo.stored(request.memo),
     )

@@ -15,7 +15,7 @@ from typing import Any
 from legato.api.common.v1 import Failure, WorkflowExecutionStatus
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import keys, signals, start, termination
+from legato_operator.engine.rules import keys, memo, signals, start, termination
 from legato_operator.engine.services import runner, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks
 
@@ -104,6 +104,7 @@ async def describe_workflow(
         pending_workflow_task=_pending_workflow_task(ex),
         result=ex.result,
         failure=_failure(ex.failure),
+        memo=memo.payloads(ex.memo),
     )
 
 

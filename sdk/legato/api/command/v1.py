@@ -73,6 +73,25 @@ class CancelWorkflowExecution(WireModel):
     details: Payloads = Field(default_factory=list)
 
 
+# --- markers (workflow.patched) and workflow properties (memo) ---
+
+
+class RecordMarker(WireModel):
+    """Record a marker: ``core_patch`` for ``workflow.patched``, details as Temporal's
+    (``{"patch-data": [<{"id": ..., "deprecated": ...} as json/plain>]}``)."""
+
+    type: Literal["RecordMarker"] = "RecordMarker"
+    marker_name: Name
+    details: dict[Name, Payloads] = Field(default_factory=dict)
+
+
+class ModifyWorkflowProperties(WireModel):
+    """Upsert the run's memo; a ``binary/null`` payload removes its key (``workflow.upsert_memo``)."""
+
+    type: Literal["ModifyWorkflowProperties"] = "ModifyWorkflowProperties"
+    upserted_memo: dict[Name, Payload] = Field(default_factory=dict)
+
+
 Command = Annotated[
     ScheduleActivityTask
     | RequestCancelActivityTask
@@ -80,6 +99,8 @@ Command = Annotated[
     | CancelTimer
     | CompleteWorkflowExecution
     | FailWorkflowExecution
-    | CancelWorkflowExecution,
+    | CancelWorkflowExecution
+    | RecordMarker
+    | ModifyWorkflowProperties,
     Field(discriminator="type"),
 ]

@@ -65,6 +65,23 @@ class Payloads(_Message):
 
 
 @dataclass(frozen=True)
+class Memo(_Message):
+    """Temporal's ``Memo``: payloads by key under ``fields``."""
+
+    fields: dict[str, Payload]
+
+
+@dataclass(frozen=True)
+class SearchAttributes(_Message):
+    """Temporal's ``SearchAttributes``: payloads by key under ``indexed_fields``."""
+
+    indexed_fields: dict[str, Payload]
+
+
+_MEMOS = frozenset({"memo", "upserted_memo"})
+
+
+@dataclass(frozen=True)
 class Duration(_Message):
     """Temporal's ``Duration`` fields, with protobuf's conversions."""
 
@@ -129,8 +146,15 @@ class AttributesView(_Message):
 def _temporal_value(name: str, value: Any) -> Any:
     if name in _NAMED:
         return Named(str(value))
+    # A marker's details: Temporal's map<string, Payloads>.
+    if name in _PAYLOADS and isinstance(value, dict):
+        return {key: Payloads(list(v)) for key, v in value.items()}
     if name in _PAYLOADS:
         return Payloads(list(value))
+    if name in _MEMOS:
+        return Memo(dict(value))
+    if name == "search_attributes":
+        return SearchAttributes(dict(value))
     if name in _SINGLE_PAYLOAD:
         return Payloads([value])
     if name in _DURATIONS:

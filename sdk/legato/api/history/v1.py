@@ -35,6 +35,7 @@ class WorkflowExecutionStarted(WireModel):
     # Seeds workflow.random() and workflow.uuid4(), the same on every replay.
     randomness_seed: int = 0
     header: Header = Field(default_factory=dict)
+    memo: dict[str, Payload] = Field(default_factory=dict)
 
 
 class WorkflowTaskScheduled(WireModel):
@@ -201,6 +202,30 @@ class WorkflowExecutionTerminated(WireModel):
     identity: str = ""
 
 
+# --- markers (workflow.patched) and workflow properties (memo) ---
+
+
+class MarkerRecorded(WireModel):
+    type: Literal["MarkerRecorded"] = "MarkerRecorded"
+    marker_name: str
+    details: dict[str, Payloads] = Field(default_factory=dict)
+    workflow_task_completed_event_id: int
+
+
+class WorkflowPropertiesModified(WireModel):
+    type: Literal["WorkflowPropertiesModified"] = "WorkflowPropertiesModified"
+    upserted_memo: dict[str, Payload] = Field(default_factory=dict)
+    workflow_task_completed_event_id: int
+
+
+class UpsertWorkflowSearchAttributes(WireModel):
+    """Read from Temporal's histories only: the ``TemporalChangeVersion`` its patches record."""
+
+    type: Literal["UpsertWorkflowSearchAttributes"] = "UpsertWorkflowSearchAttributes"
+    search_attributes: dict[str, Payload] = Field(default_factory=dict)
+    workflow_task_completed_event_id: int
+
+
 EventAttributes = Annotated[
     WorkflowExecutionStarted
     | WorkflowTaskScheduled
@@ -224,7 +249,10 @@ EventAttributes = Annotated[
     | WorkflowExecutionSignaled
     | WorkflowExecutionCancelRequested
     | WorkflowExecutionCanceled
-    | WorkflowExecutionTerminated,
+    | WorkflowExecutionTerminated
+    | MarkerRecorded
+    | WorkflowPropertiesModified
+    | UpsertWorkflowSearchAttributes,
     Field(discriminator="type"),
 ]
 
@@ -286,3 +314,6 @@ class HistoryEvent(WireModel):
     workflow_execution_cancel_requested_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionCancelRequested")
     workflow_execution_canceled_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionCanceled")
     workflow_execution_terminated_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionTerminated")
+    marker_recorded_event_attributes: ClassVar[_Of] = _Of("MarkerRecorded")
+    workflow_properties_modified_event_attributes: ClassVar[_Of] = _Of("WorkflowPropertiesModified")
+    upsert_workflow_search_attributes_event_attributes: ClassVar[_Of] = _Of("UpsertWorkflowSearchAttributes")

@@ -89,6 +89,8 @@ class StartWorkflowRequest(WireModel):
     request_id: Text | None = None
     identity: Identity = ""
     header: Header = Field(default_factory=dict)
+    # Temporal's memo: opaque payloads by key, shown by describe (limited as any payload).
+    memo: dict[Name, Payload] = Field(default_factory=dict)
 
 
 class StartWorkflowResponse(WireModel):
@@ -139,6 +141,8 @@ class DescribeWorkflowResponse(WireModel):
     pending_workflow_task: PendingWorkflowTask | None = None
     result: Payload | None = None
     failure: Failure | None = None
+    # The memo as the start set it and the run's upserts changed it.
+    memo: dict[str, Payload] = Field(default_factory=dict)
 
 
 class WorkflowResultRequest(LongPollRequest):
