@@ -39,7 +39,6 @@ LATER: dict[str, str] = {
     "*uer*": "queries: issue 9",
     "*pdate*": "updates: issue 9",
     "*hild*": "child workflows: issue 9",
-    "*ontinue*s*ew*": "continue-as-new: issue 9",
     "*xternal*orkflow*": "external workflow handles: issue 9",
     "workflow:ParentClosePolicy": "child workflows: issue 9",
     "workflow:*dynamic*": "dynamic handlers: issue 9",
@@ -48,7 +47,6 @@ LATER: dict[str, str] = {
     "workflow:all_handlers_finished": "handler bookkeeping: issue 9",
     "workflow:Unfinished*Warning": "handler bookkeeping: issue 9",
     "*ocal_activit*": "local activities: issue 9",
-    "*ignal_with_start*": "signal-with-start: issue 9",
     "client:WithStartWorkflowOperation": "update-with-start: issue 9",
     "workflow:LocalActivityConfig": "local activities: issue 9",
     "worker:*LocalActivity*": "local activities: issue 9",
@@ -131,6 +129,7 @@ LATER: dict[str, str] = {
     "workflow:payload_converter": "issue 9",
     "workflow:uuid7": "issue 9",
     "workflow:signal_with_start_workflow": "signal-with-start from a workflow: issue 9",
+    "worker:WorkflowOutboundInterceptor.start_signal_with_start_workflow": "signal-with-start from a workflow: issue 9",
     "workflow:NexusClient": "Nexus: not planned",
     "workflow:LoggerAdapter.log": "LoggerAdapter.log override: logging works through the standard one",
 }

@@ -33,6 +33,7 @@ COMMAND_EVENT_TYPES = frozenset(
         "WorkflowExecutionCompleted",
         "WorkflowExecutionFailed",
         "WorkflowExecutionCanceled",
+        "WorkflowExecutionContinuedAsNew",
     }
 )
 
@@ -135,5 +136,6 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         "CompleteWorkflowExecution": "WorkflowExecutionCompleted",
         "FailWorkflowExecution": "WorkflowExecutionFailed",
         "CancelWorkflowExecution": "WorkflowExecutionCanceled",
+        "ContinueAsNewWorkflowExecution": "WorkflowExecutionContinuedAsNew",
     }
     return closing.get(command.type) == event.attributes.type

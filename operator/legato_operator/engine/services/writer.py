@@ -38,6 +38,9 @@ async def write(tx: runner.Tx, b: batch.Batch, *, new_run: bool = False) -> None
     for update in b.task_updates if pending else ():
         await tasks.update(tx.conn, update)
     tx.batches.append(b)
+    # The next run of a chain commits with the close of this one, or neither does.
+    if b.successor is not None:
+        await write(tx, b.successor, new_run=True)
 
 
 def timer_wakeups(new: list[rows.NewTimer], now: datetime) -> set[str]:
