@@ -4,6 +4,7 @@ dev server: the same combinations are errors, and the same runs result)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,8 @@ from legato.api.history import v1 as wire
 from legato.client import Client, WorkflowContinuedAsNewError, WorkflowExecutionStatus
 from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from legato.exceptions import ApplicationError, RPCError, WorkflowAlreadyStartedError
-from tests.support.server_process import running_worker
+from tests.support.deadline import eventually
+from tests.support.server_process import ServerProcess, running_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -177,3 +179,36 @@ async def test_policy_combinations_temporal_refuses_are_refused_naming_the_field
     await client.start_workflow(Waiter.run, id="taken", task_queue="nobody")
     with pytest.raises(WorkflowAlreadyStartedError):
         await client.start_workflow(Waiter.run, id="taken", task_queue="nobody")
+
+
+async def chain_of(client: Client, workflow_id: str, first_run: str | None) -> list[str]:
+    """Statuses along the chain from its first run, following each continue-as-new."""
+    statuses: list[str] = []
+    run_id = first_run
+    while run_id is not None:
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+        described = await handle.describe()
+        statuses.append(described.status.name)
+        run_id = described.raw_description.new_execution_run_id
+        if described.status == WorkflowExecutionStatus.CONTINUED_AS_NEW:
+            # The close names the run that the same transaction started.
+            closing = (await handle.fetch_history()).events[-1].attributes
+            assert isinstance(closing, wire.WorkflowExecutionContinuedAsNew)
+            assert closing.new_execution_run_id == run_id
+    return statuses
+
+
+async def test_a_server_killed_between_runs_loses_no_link_of_any_chain(server: ServerProcess, client: Client) -> None:
+    ids = [f"chain-{i}" for i in range(10)]
+    async with running_worker(client, task_queue="chains", workflows=[Countdown]):
+        handles = [await client.start_workflow(Countdown.run, 8, id=i, task_queue="chains") for i in ids]
+        await eventually(lambda: _continued(client, ids[0]), within=30, what="a first continue-as-new")
+        server.kill()
+        server.start()
+        await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), timeout=120)
+    for workflow_id, handle in zip(ids, handles, strict=True):
+        assert await chain_of(client, workflow_id, handle.result_run_id) == ["CONTINUED_AS_NEW"] * 8 + ["COMPLETED"]
+
+
+async def _continued(client: Client, workflow_id: str) -> bool:
+    return (await client.get_workflow_handle(workflow_id).describe()).raw_description.continued_run_id is not None
