@@ -188,7 +188,7 @@ async def chain_of(client: Client, workflow_id: str, first_run: str | None) -> l
     while run_id is not None:
         handle = client.get_workflow_handle(workflow_id, run_id=run_id)
         described = await handle.describe()
-        statuses.append(described.status.name)
+        statuses.append(described.raw_description.status.value)
         run_id = described.raw_description.new_execution_run_id
         if described.status == WorkflowExecutionStatus.CONTINUED_AS_NEW:
             # The close names the run that the same transaction started.

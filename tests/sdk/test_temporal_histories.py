@@ -26,7 +26,7 @@ from legato.worker import Replayer
 from tests.golden.temporal import workflows as wf
 
 TEMPORAL = Path(__file__).resolve().parents[1] / "golden" / "temporal"
-REPLAYABLE = ["order", "approval", "failing", "cancelled", "timer_race", "terminated"]
+REPLAYABLE = ["order", "approval", "failing", "cancelled", "timer_race", "terminated", "continued"]
 EXPORTS = ["cli", "sdk"]
 
 
@@ -245,3 +245,13 @@ async def test_history_with_a_failed_workflow_task_replays(export: str) -> None:
     assert failed.failure is not None
     assert failed.failure.message == "a bug in the first workflow task"
     await Replayer(workflows=[FixedFlakyTaskWorkflow]).replay_workflow(replayed)
+
+
+def test_a_continued_run_keeps_the_run_that_goes_on() -> None:
+    events = history("continued").events
+    closing = events[-1].attributes
+    assert isinstance(closing, hist.WorkflowExecutionContinuedAsNew)
+    started = events[0].attributes
+    assert isinstance(started, hist.WorkflowExecutionStarted)
+    assert closing.new_execution_run_id not in ("", started.original_execution_run_id)
+    assert started.first_execution_run_id == started.original_execution_run_id

@@ -109,5 +109,16 @@ class TimerRaceWorkflow:
         return "condition"
 
 
-WORKFLOWS = [OrderWorkflow, ApprovalWorkflow, FailingWorkflow, CancellableWorkflow, TimerRaceWorkflow]
+@workflow.defn
+class ChainWorkflow:
+    """Continues as new until ``n`` is 0: each run but the last closes continued-as-new."""
+
+    @workflow.run
+    async def run(self, n: int) -> int:
+        if n > 0:
+            workflow.continue_as_new(n - 1)
+        return n
+
+
+WORKFLOWS = [OrderWorkflow, ApprovalWorkflow, FailingWorkflow, CancellableWorkflow, TimerRaceWorkflow, ChainWorkflow]
 ACTIVITIES = [reserve, flaky_charge, always_fails]
