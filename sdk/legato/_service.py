@@ -207,6 +207,12 @@ class ServiceClient:
         """Deliver a signal (deduplicated by its request id)."""
         await self.call(ops.SIGNAL_WORKFLOW, request, options)
 
+    async def signal_with_start_workflow(
+        self, request: api.SignalWithStartWorkflowRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.StartWorkflowResponse:
+        """Signal the id's running run, or start one with the signal first (atomically)."""
+        return await self.call(ops.SIGNAL_WITH_START_WORKFLOW, request, options)
+
     async def cancel_workflow(self, request: api.CancelWorkflowRequest, options: CallOptions = NO_OPTIONS) -> None:
         """Ask a run to cancel."""
         await self.call(ops.CANCEL_WORKFLOW, request, options)

@@ -58,6 +58,7 @@ from legato.common import (
 from legato.converter import DataConverter
 from legato.exceptions import (
     CancelledError,
+    LegatoError,
     RPCError,
     RPCStatusCode,
     TerminatedError,
@@ -89,6 +90,7 @@ __all__ = [
     "TLSConfig",
     "TerminateWorkflowInput",
     "WorkflowAlreadyStartedError",
+    "WorkflowContinuedAsNewError",
     "WorkflowExecution",
     "WorkflowExecutionDescription",
     "WorkflowExecutionStatus",
@@ -385,12 +387,13 @@ class Client:
             search_attributes: Not supported yet (raises unless None or empty).
             static_summary: Accepted and dropped (a note for UIs; changes nothing).
             static_details: Accepted and dropped (a note for UIs; changes nothing).
-            start_delay: Not supported yet (raises unless None).
-            start_signal: Signal-with-start; not supported yet (raises unless None).
+            start_delay: The first workflow task waits this long (a durable timer).
+            start_signal: Signal-with-start: signal the running run of ``id``, or start
+                one with this signal delivered first, atomically.
             start_signal_args: The start signal's arguments.
             rpc_metadata: Headers for this call.
             rpc_timeout: Timeout of this call.
-            request_eager_start: Accepted and dropped (an optimisation Legato does not need).
+            request_eager_start: Accepted; the run starts normally (a worker polls for it).
             priority: A ``Priority``; not supported yet (raises unless default).
             versioning_override: Not supported yet (raises unless None).
             stack_level: Accepted for Temporal's signature (it tunes a warning).
@@ -694,6 +697,23 @@ class WorkflowHistory:
         return WorkflowHistory(workflow_id, api.HistoryPage.model_validate(parsed).events)
 
 
+# --- continue-as-new ---
+
+
+class WorkflowContinuedAsNewError(LegatoError):
+    """``result(follow_runs=False)`` of a run that continued as new (temporalio's)."""
+
+    def __init__(self, new_execution_run_id: str) -> None:
+        """The run that goes on from the one whose result was asked for."""
+        super().__init__("Workflow continued as new")
+        self._new_execution_run_id = new_execution_run_id
+
+    @property
+    def new_execution_run_id(self) -> str:
+        """The next run's id."""
+        return self._new_execution_run_id
+
+
 class WorkflowHandle(Generic[SelfType, ReturnType]):
     """A workflow, for following, signalling, cancelling and terminating it."""
 
@@ -746,20 +766,33 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         """Wait for the run to close and return its result.
 
         Args:
-            follow_runs: Accepted; Legato has no continue-as-new or workflow retries that
-                start a new run yet, so there is never a next run to follow.
+            follow_runs: Follow the chain: when the run continued as new, or failed or
+                timed out and was retried, wait for the next run's result (Temporal's
+                default). When False, a continued run raises
+                ``WorkflowContinuedAsNewError``.
             rpc_metadata: Headers for each poll.
             rpc_timeout: Accepted; each poll is bounded by the server's wait instead.
 
         Raises:
             WorkflowFailureError: The run failed, was cancelled, terminated or timed out;
                 ``cause`` is the failure (e.g. an ApplicationError or ActivityError).
+            WorkflowContinuedAsNewError: The run continued as new and ``follow_runs`` is False.
             RPCError: The server could not be reached for longer than the client's retry
                 config allows, or refused the call.
         """
-        service = self._client.service_client
-        request = api.WorkflowResultRequest(workflow_id=self._id, run_id=self._result_run_id, wait=_RESULT_WAIT)
+        run_id = self._result_run_id
         options = _service.CallOptions(metadata=rpc_metadata)
+        while True:
+            response = await self._closed(run_id, options)
+            # The chain goes on: a continue-as-new or a retry started the next run.
+            if follow_runs and response.new_execution_run_id:
+                run_id = response.new_execution_run_id
+                continue
+            return await self._outcome(response)
+
+    async def _closed(self, run_id: str | None, options: _service.CallOptions) -> api.WorkflowResultResponse:
+        service = self._client.service_client
+        request = api.WorkflowResultRequest(workflow_id=self._id, run_id=run_id, wait=_RESULT_WAIT)
         while True:
             # Each poll is retried as any other call; a long poll is always safe to repeat.
             response = await _retry.call(
@@ -770,7 +803,7 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             )
             # 204: still running after the wait; ask again.
             if response is not None:
-                return await self._outcome(response)
+                return response
 
     async def _outcome(self, response: api.WorkflowResultResponse) -> ReturnType:
         converter = self._client.data_converter
@@ -779,6 +812,8 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
                 return None  # type: ignore[return-value]  # a run without a result returned None
             decoded = await converter.decode([response.result], [self._result_type])
             return decoded[0]  # type: ignore[no-any-return]  # typed by the run method's hint
+        if response.status is WireStatus.CONTINUED_AS_NEW and response.new_execution_run_id:
+            raise WorkflowContinuedAsNewError(response.new_execution_run_id)
         if response.failure is not None:
             raise WorkflowFailureError(cause=await converter.decode_failure(response.failure))
         raise WorkflowFailureError(cause=_close_error(response.status))

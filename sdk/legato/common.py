@@ -120,15 +120,7 @@ class WorkflowIDReusePolicy(IntEnum):
     TERMINATE_IF_RUNNING = 4
 
     def to_api(self) -> api_service.IdReusePolicy:
-        """The wire form.
-
-        Raises:
-            ValueError: The server does not support this policy yet.
-        """
-        if self is WorkflowIDReusePolicy.TERMINATE_IF_RUNNING:
-            raise ValueError(
-                "WorkflowIDReusePolicy.TERMINATE_IF_RUNNING is not supported by Legato; use id_conflict_policy instead"
-            )
+        """The wire form."""
         return api_service.IdReusePolicy[self.name]
 
 
@@ -141,15 +133,8 @@ class WorkflowIDConflictPolicy(IntEnum):
     TERMINATE_EXISTING = 3
 
     def to_api(self) -> api_service.IdConflictPolicy:
-        """The wire form; UNSPECIFIED is the server's default, FAIL.
-
-        Raises:
-            ValueError: The server does not support this policy yet.
-        """
-        if self is WorkflowIDConflictPolicy.TERMINATE_EXISTING:
-            raise ValueError("WorkflowIDConflictPolicy.TERMINATE_EXISTING is not supported by Legato yet")
-        if self is WorkflowIDConflictPolicy.UNSPECIFIED:
-            return api_service.IdConflictPolicy.FAIL
+        """The wire form; UNSPECIFIED is the server's default (FAIL, or USE_EXISTING for a
+        signal-with-start)."""
         return api_service.IdConflictPolicy[self.name]
 
 

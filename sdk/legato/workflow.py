@@ -4,7 +4,7 @@ Each call here is a line or two into the running workflow instance (``legato._ru
 which is the asyncio event loop the code runs on: plain ``asyncio.sleep`` is a durable
 timer, and ``asyncio.gather``/``wait``/``Event`` are deterministic.
 
-Not yet supported: child workflows, continue-as-new and updates.
+Not yet supported: child workflows and updates.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import Any, TypedDict, TypeVar, overload
+from typing import Any, NoReturn, TypedDict, TypeVar, overload
 
 from typing_extensions import Unpack
 
@@ -28,10 +28,11 @@ from legato._runtime import definitions, waiting
 from legato._runtime import guard as _guard
 from legato._runtime import queries as _queries
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
+from legato._runtime.continue_as_new import ContinueAsNewError
 from legato._runtime.info import ParentInfo, RootInfo
 from legato._runtime.info import WorkflowInfo as Info
 from legato._runtime.instance import current_instance
-from legato._runtime.interceptor import StartActivityInput
+from legato._runtime.interceptor import ContinueAsNewInput, StartActivityInput
 from legato._runtime.loop import NotInWorkflowEventLoopError
 from legato.common import Priority, RetryPolicy, VersioningBehavior
 from legato.converter import PayloadConverter
@@ -40,6 +41,8 @@ from legato.exceptions import NondeterminismError
 __all__ = [
     "ActivityCancellationType",
     "ActivityHandle",
+    "ContinueAsNewError",
+    "ContinueAsNewVersioningBehavior",
     "DynamicWorkflowConfig",
     "HandlerUnfinishedPolicy",
     "Info",
@@ -49,6 +52,7 @@ __all__ = [
     "ReadOnlyContextError",
     "RootInfo",
     "as_completed",
+    "continue_as_new",
     "defn",
     "deprecate_patch",
     "dynamic_config",
@@ -635,6 +639,62 @@ def as_completed(
 
 
 # --- versioning ---
+# --- continue-as-new ---
+
+
+class ContinueAsNewVersioningBehavior(IntEnum):
+    """Which worker version the next run starts on (Temporal's values; Legato has no worker
+    versioning, so only UNSPECIFIED is accepted)."""
+
+    UNSPECIFIED = 0
+    AUTO_UPGRADE = 1
+    USE_RAMPING_VERSION = 2
+
+
+def continue_as_new(
+    arg: Any = _UNSET,
+    *,
+    args: Sequence[Any] = [],  # Temporal's default; never mutated
+    workflow: Callable[..., Any] | str | None = None,
+    task_queue: str | None = None,
+    run_timeout: timedelta | None = None,
+    task_timeout: timedelta | None = None,
+    backoff_start_interval: timedelta | None = None,
+    retry_policy: RetryPolicy | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: Any = None,
+    versioning_intent: Any = None,
+    initial_versioning_behavior: ContinueAsNewVersioningBehavior | None = None,
+    event_groups: Any = None,
+) -> NoReturn:
+    """Close this run and start the next run of the same workflow id with new arguments.
+
+    Raises ``ContinueAsNewError``, which must leave the run method; the server closes the
+    run (WorkflowExecutionContinuedAsNew) and starts the next one in one transaction. Unset
+    options take this run's values; the workflow type defaults to this one's.
+
+    Raises:
+        ContinueAsNewError: Always.
+        NotImplementedError: ``versioning_intent`` or ``initial_versioning_behavior`` given.
+    """
+    name = None if workflow is None else definitions.workflow_name_and_result_type(workflow)[0]
+    current_instance().outbound.continue_as_new(
+        ContinueAsNewInput(
+            workflow=name,
+            args=_calls.arg_or_args(arg, args),
+            task_queue=task_queue,
+            run_timeout=run_timeout,
+            task_timeout=task_timeout,
+            backoff_start_interval=backoff_start_interval,
+            retry_policy=retry_policy,
+            memo=memo,
+            search_attributes=search_attributes,
+            headers={},
+            versioning_intent=versioning_intent,
+            initial_versioning_behavior=initial_versioning_behavior or None,
+            event_groups=event_groups,
+        )
+    )
 
 
 def patched(id: str, *, event_groups: Any = None) -> bool:

@@ -45,8 +45,9 @@ def test_retry_policy_out_of_range_field_is_named() -> None:
         RetryPolicy(backoff_coefficient=0.5).to_api()
 
 
-def test_id_policies_map_to_the_wire_and_refuse_what_the_server_lacks() -> None:
-    assert WorkflowIDConflictPolicy.UNSPECIFIED.to_api() is api.IdConflictPolicy.FAIL
-    assert WorkflowIDReusePolicy.REJECT_DUPLICATE.to_api() is api.IdReusePolicy.REJECT_DUPLICATE
-    with pytest.raises(ValueError, match="TERMINATE_IF_RUNNING"):
-        WorkflowIDReusePolicy.TERMINATE_IF_RUNNING.to_api()
+def test_every_id_policy_member_maps_to_the_wire() -> None:
+    for conflict in WorkflowIDConflictPolicy:
+        assert conflict.to_api().value == conflict.name
+    for reuse in WorkflowIDReusePolicy:
+        assert reuse.to_api().value == reuse.name
+    assert WorkflowIDConflictPolicy.UNSPECIFIED.to_api() is api.IdConflictPolicy.UNSPECIFIED

@@ -11,6 +11,8 @@ PUBLIC = {
     "legato.workflow": [
         "ActivityCancellationType",
         "ActivityHandle",
+        "ContinueAsNewError",
+        "ContinueAsNewVersioningBehavior",
         "HandlerUnfinishedPolicy",
         "Info",
         "LoggerAdapter",
@@ -18,6 +20,7 @@ PUBLIC = {
         "ParentInfo",
         "ReadOnlyContextError",
         "RootInfo",
+        "continue_as_new",
         "defn",
         "deprecate_patch",
         "execute_activity",
@@ -88,6 +91,7 @@ PUBLIC = {
         "TLSConfig",
         "TerminateWorkflowInput",
         "WorkflowAlreadyStartedError",
+        "WorkflowContinuedAsNewError",
         "WorkflowExecution",
         "WorkflowExecutionDescription",
         "WorkflowExecutionStatus",
@@ -102,6 +106,7 @@ PUBLIC = {
     "legato.worker": [
         "ActivityInboundInterceptor",
         "ActivityOutboundInterceptor",
+        "ContinueAsNewInput",
         "ExecuteActivityInput",
         "ExecuteWorkflowInput",
         "HandleQueryInput",

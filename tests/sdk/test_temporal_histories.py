@@ -26,7 +26,7 @@ from legato.worker import Replayer
 from tests.golden.temporal import workflows as wf
 
 TEMPORAL = Path(__file__).resolve().parents[1] / "golden" / "temporal"
-REPLAYABLE = ["order", "approval", "failing", "cancelled", "timer_race", "terminated", "patched"]
+REPLAYABLE = ["order", "approval", "failing", "cancelled", "timer_race", "terminated", "patched", "continued"]
 EXPORTS = ["cli", "sdk"]
 
 
@@ -308,3 +308,13 @@ def test_a_patch_marker_reads_with_temporals_names() -> None:
     assert marker.details["patch-data"].payloads[0].data == b'{"id":"v2","deprecated":false}'
     assert list(upsert.search_attributes.indexed_fields) == ["TemporalChangeVersion"]
     assert started.memo.fields == {}
+
+
+def test_a_continued_run_keeps_the_run_that_goes_on() -> None:
+    events = history("continued").events
+    closing = events[-1].attributes
+    assert isinstance(closing, hist.WorkflowExecutionContinuedAsNew)
+    started = events[0].attributes
+    assert isinstance(started, hist.WorkflowExecutionStarted)
+    assert closing.new_execution_run_id not in ("", started.original_execution_run_id)
+    assert started.first_execution_run_id == started.original_execution_run_id

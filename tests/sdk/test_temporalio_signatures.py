@@ -37,13 +37,11 @@ IN_PROGRESS: dict[str, str] = {
 LATER: dict[str, str] = {
     "*pdate*": "updates: issue 9",
     "*hild*": "child workflows: issue 9",
-    "*ontinue*s*ew*": "continue-as-new: issue 9",
     "*xternal*orkflow*": "external workflow handles: issue 9",
     "workflow:ParentClosePolicy": "child workflows: issue 9",
     "workflow:all_handlers_finished": "handler bookkeeping: issue 9",
     "workflow:Unfinished*Warning": "handler bookkeeping: issue 9",
     "*ocal_activit*": "local activities: issue 9",
-    "*ignal_with_start*": "signal-with-start: issue 9",
     "client:WithStartWorkflowOperation": "update-with-start: issue 9",
     "workflow:LocalActivityConfig": "local activities: issue 9",
     "worker:*LocalActivity*": "local activities: issue 9",
@@ -119,6 +117,7 @@ LATER: dict[str, str] = {
     "workflow:register_random_seed_callback": "issue 9",
     "workflow:uuid7": "issue 9",
     "workflow:signal_with_start_workflow": "signal-with-start from a workflow: issue 9",
+    "worker:WorkflowOutboundInterceptor.start_signal_with_start_workflow": "signal-with-start from a workflow: issue 9",
     "workflow:NexusClient": "Nexus: not planned",
     "workflow:LoggerAdapter.log": "LoggerAdapter.log override: logging works through the standard one",
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -31,8 +30,6 @@ UNREACHABLE = "127.0.0.1:9"
     [
         ("cron_schedule", "* * * * *"),
         ("search_attributes", {"k": ["v"]}),
-        ("start_delay", timedelta(seconds=5)),
-        ("start_signal", "go"),
         ("priority", Priority(priority_key=1)),
         ("versioning_override", object()),
     ],

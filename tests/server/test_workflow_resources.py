@@ -3,6 +3,7 @@ status writer's bookkeeping (what is behind, what is final)."""
 
 from __future__ import annotations
 
+from legato.api.command import v1 as cmd
 from legato.api.workflowservice import v1 as api
 from legato_operator.engine.services import resources, runner, workflows
 from legato_operator.store import executions, resource_links, rows
@@ -121,3 +122,17 @@ async def test_observing_the_same_generation_and_refusal_changes_nothing(rt: run
     assert link is not None
     assert (link.generation, link.refused_fields) == (2, ["args"])
     assert await behind(rt, include_running=False) == ["order-1"]
+
+
+async def test_a_resource_follows_its_run_when_it_continues_as_new(rt: runner.Runtime) -> None:
+    link, _ = await start(rt)
+    await sync(rt)
+    task = await flows.workflow_task(rt)
+    await flows.answer(rt, task, cmd.ContinueAsNewWorkflowExecution())
+    (item,) = await resources.unsynced(rt, include_running=False)
+    assert item.resource.run_id != link.run_id
+    assert item.status == "RUNNING"
+    async with rt.pool.acquire() as conn:
+        latest = await executions.latest(conn, flows.NS, link.workflow_id)
+    assert latest is not None
+    assert (latest.run_id, latest.continued_run_id) == (item.resource.run_id, link.run_id)

@@ -99,6 +99,7 @@ ROUTES: tuple[Route, ...] = (
     long_polls(ops.WORKFLOW_RESULT, workflows.workflow_result),
     answers(ops.WORKFLOW_HISTORY, workflows.workflow_history),
     acks(ops.SIGNAL_WORKFLOW, workflows.signal_workflow),
+    answers(ops.SIGNAL_WITH_START_WORKFLOW, workflows.signal_with_start_workflow),
     acks(ops.CANCEL_WORKFLOW, workflows.cancel_workflow),
     acks(ops.TERMINATE_WORKFLOW, workflows.terminate_workflow),
     long_polls(ops.POLL_WORKFLOW_TASK, workers.poll_workflow_task),

@@ -33,3 +33,10 @@ async def buffered(conn: db.Connection, execution: rows.Execution) -> list[wire.
         "SELECT attributes FROM buffered_events WHERE run_id = $1 ORDER BY seq", execution.run_id
     )
     return [ATTRIBUTES.validate_python(r["attributes"]) for r in records]
+
+
+async def started(conn: db.Connection, run_id: str) -> wire.WorkflowExecutionStarted | None:
+    """The run's WorkflowExecutionStarted (event 1): what a continued or retried run starts from."""
+    events = await read(conn, run_id, first_event_id=1, limit=1)
+    first = events[0].attributes if events else None
+    return first if isinstance(first, wire.WorkflowExecutionStarted) else None

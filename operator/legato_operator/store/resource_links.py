@@ -156,3 +156,10 @@ async def mark_synced(
 async def delete(conn: db.Connection, key: rows.ResourceKey) -> None:
     """Forget the link (the resource is gone; its run and history stay)."""
     await conn.execute(f"DELETE FROM workflow_resources WHERE {_KEY}", *_key(key))
+
+
+async def follow(conn: db.Connection, run_id: str, next_run_id: str) -> None:
+    """Move the links of ``run_id`` to the run that continues it (continue-as-new, a retry):
+    a resource follows its chain, and its status is written again from the next run."""
+    sql = "UPDATE workflow_resources SET run_id = $2, change = change + 1, final = false WHERE run_id = $1"
+    await conn.execute(sql, run_id, next_run_id)

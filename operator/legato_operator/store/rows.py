@@ -48,6 +48,8 @@ class TimerKind(StrEnum):
     WORKFLOW_TASK_TIMEOUT = "workflow_task_timeout"
     # The run's execution (or run) timeout.
     WORKFLOW_EXECUTION_TIMEOUT = "workflow_execution_timeout"
+    # The first workflow task's backoff ended (start_delay, a retry's interval, migration 0015).
+    WORKFLOW_START_BACKOFF = "workflow_start_backoff"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,16 @@ class Execution:
     # The memo: key -> payload as wire JSON (migration 0013); None when empty.
     memo: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None
+    # The chain of runs (migration 0015): its first run, the run this one continues, the
+    # run that continues this one (set when it closes so), and the run's attempt.
+    first_execution_run_id: str | None = None
+    continued_run_id: str | None = None
+    new_run_id: str | None = None
+    attempt: int = 1
+    # Bytes of history so far (each event's attributes as stored).
+    history_size: int = 0
+    # The first workflow task is not scheduled until its backoff timer fires.
+    first_task_backoff: bool = False
 
 
 @dataclass(frozen=True)

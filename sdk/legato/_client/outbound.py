@@ -1,9 +1,9 @@
 """The last link of the client's interceptor chain: each input becomes a call to the server.
 
 Options of temporalio's that change what a call does but that Legato does not have yet
-(cron, search attributes, a start delay, signal-with-start, priorities, versioning)
-are refused here, by name, rather than ignored; options that change nothing a workflow
-could observe (summaries, eager start) are accepted and dropped.
+(cron, search attributes, priorities, versioning) are refused here, by name, rather than
+ignored; options that change nothing a workflow could observe (summaries, eager start)
+are accepted and dropped. A start with ``start_signal`` is a signal-with-start.
 """
 
 from __future__ import annotations
@@ -60,8 +60,6 @@ def _refuse_unsupported(input: StartWorkflowInput) -> None:
     unsupported = {
         "cron_schedule": input.cron_schedule != "",
         "search_attributes": bool(input.search_attributes),
-        "start_delay": input.start_delay is not None,
-        "start_signal": input.start_signal is not None or bool(input.start_signal_args),
         "versioning_override": input.versioning_override is not None,
         "priority": _non_default_priority(input.priority),
     }
@@ -114,9 +112,20 @@ class ServerOutbound(OutboundInterceptor):
             identity=self._client.identity,
             header=dict(input.headers),
             memo=await _memo(converter, input.memo),
+            start_delay=_seconds(input.start_delay),
+            request_eager_execution=input.request_eager_start,
         )
+        call_options = options(input.rpc_metadata, input.rpc_timeout)
         try:
-            response = await self._service.start_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
+            # Signal-with-start: one call that signals the running run or starts one with the signal.
+            if input.start_signal is not None:
+                signal_args = await converter.encode(list(input.start_signal_args))
+                sws = api.SignalWithStartWorkflowRequest(
+                    **request.model_dump(), signal_name=input.start_signal, signal_args=signal_args
+                )
+                response = await self._service.signal_with_start_workflow(sws, call_options)
+            else:
+                response = await self._service.start_workflow(request, call_options)
         except RPCError as e:
             # The server names it; a bare 409 without an ErrorBody is taken to mean the same.
             if e.error == "WorkflowAlreadyStarted" or (e.status is RPCStatusCode.ALREADY_EXISTS and not e.error):

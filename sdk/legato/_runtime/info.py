@@ -38,10 +38,10 @@ class WorkflowInfo:
 
     Attributes:
         attempt: The run's attempt, from 1 (workflow retries).
-        continued_run_id: The run this one continued from (None: no continue-as-new yet).
+        continued_run_id: The run this one continues (continue-as-new or a retry), if any.
         cron_schedule: The cron schedule (None: no cron yet).
         execution_timeout: Limit on the whole execution, if any.
-        first_execution_run_id: The first run of the chain; this run, as Legato has no chains yet.
+        first_execution_run_id: The first run of the chain (continue-as-new, retries).
         headers: Headers the run was started with (what client interceptors set).
         namespace: The namespace the run lives in.
         original_execution_run_id: The run this one was started as; this run.
@@ -101,12 +101,17 @@ class WorkflowInfo:
         return current_instance().history_length
 
     def get_current_history_size(self) -> int:
-        """The history's size in bytes at the start of this task; 0, Legato does not count it yet."""
-        return 0
+        """The history's size in bytes at the start of this workflow task (the server's count)."""
+        from legato._runtime.instance import current_instance
+
+        return current_instance().history_size
 
     def is_continue_as_new_suggested(self) -> bool:
-        """Whether the server suggests continuing as new: never, it has no limit to warn of yet."""
-        return False
+        """Whether the server suggests continuing as new: the history has passed Temporal's
+        thresholds (4,096 events or 4 MiB) as of this workflow task."""
+        from legato._runtime.instance import current_instance
+
+        return current_instance().continue_as_new_suggested
 
     def is_target_worker_deployment_version_changed(self) -> bool:
         """Whether the target deployment version changed: never, no worker deployments."""

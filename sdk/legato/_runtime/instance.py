@@ -36,6 +36,7 @@ from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
 from . import activities, guard, links, queries, replay
+from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
 from .interceptor import (
@@ -103,6 +104,9 @@ class WorkflowInstance(DeterministicLoop):
         self.last_event_id = 0
         # The history's length when the current activation's workflow task started.
         self.history_length = 0
+        # --- continue-as-new: the history's size and the server's suggestion at that point ---
+        self.history_size = 0
+        self.continue_as_new_suggested = False
         self.replaying = False
         self.completed = False
         self._info: WorkflowInfo | None = None
@@ -147,6 +151,10 @@ class WorkflowInstance(DeterministicLoop):
         self._now = activation.started.event_time.astimezone(UTC)
         self._time = self._now.timestamp()
         self.history_length = activation.started.event_id
+        started_attributes = activation.started.attributes
+        if isinstance(started_attributes, hist.WorkflowTaskStarted):
+            self.history_size = started_attributes.history_size_bytes
+            self.continue_as_new_suggested = started_attributes.suggest_continue_as_new
         self.replaying = replaying
         first = [e for e in activation.jobs if e.attributes.type in _FIRST_JOBS]
         rest = [e for e in activation.jobs if e.attributes.type not in _FIRST_JOBS]
@@ -285,13 +293,13 @@ class WorkflowInstance(DeterministicLoop):
 
         return WorkflowInfo(
             attempt=a.attempt,
-            continued_run_id=None,
+            continued_run_id=a.continued_execution_run_id,
             cron_schedule=None,
             execution_timeout=seconds(a.workflow_execution_timeout),
-            first_execution_run_id=self.run_id,
+            first_execution_run_id=a.first_execution_run_id or self.run_id,
             headers=dict(a.header),
             namespace=self.namespace,
-            original_execution_run_id=self.run_id,
+            original_execution_run_id=a.original_execution_run_id or self.run_id,
             parent=None,
             root=None,
             priority=Priority.default,
@@ -347,6 +355,10 @@ class WorkflowInstance(DeterministicLoop):
                 type=self.definition.cls, run_fn=self.definition.run_fn, args=self._args, headers=self.info().headers
             )
             result = await self._inbound.execute_workflow(input)
+        # Continue-as-new: the run closes with the command the error carries.
+        except ContinueAsNewError as e:
+            self._continue_as_new(e)
+            return
         except (Exception, asyncio.CancelledError) as e:
             self._on_top_level_error(e)
             return
@@ -360,8 +372,17 @@ class WorkflowInstance(DeterministicLoop):
     async def _run_signal(self, name: str, args: list[Any], headers: Mapping[str, Payload]) -> None:
         try:
             await self._inbound.handle_signal(HandleSignalInput(signal=name, args=args, headers=headers))
+        except ContinueAsNewError as e:
+            self._continue_as_new(e)
         except (Exception, asyncio.CancelledError) as e:
             self._on_top_level_error(e)
+
+    def _continue_as_new(self, e: ContinueAsNewError) -> None:
+        # A ContinueAsNewError raised by hand (not by workflow.continue_as_new) has no command.
+        if e.command is None:
+            self._task_failure = RuntimeError("ContinueAsNewError must be raised by workflow.continue_as_new()")
+            return
+        self._close(e.command)
 
     def _on_top_level_error(self, err: BaseException) -> None:
         # Every asyncio cancellation is a Temporal cancellation.

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from legato.common import Priority, RetryPolicy
 
@@ -134,8 +134,31 @@ class ActivityInboundInterceptor:
         return await self.next.execute_activity(input)
 
 
+# --- continue-as-new ---
+
+
+@dataclass
+class ContinueAsNewInput:
+    """``workflow.continue_as_new``'s call, going down the workflow outbound chain (Temporal's fields)."""
+
+    workflow: str | None
+    args: Sequence[Any]
+    task_queue: str | None
+    run_timeout: timedelta | None
+    task_timeout: timedelta | None
+    backoff_start_interval: timedelta | None
+    retry_policy: RetryPolicy | None
+    memo: Mapping[str, Any] | None
+    search_attributes: Any
+    headers: Mapping[str, Any]
+    versioning_intent: Any
+    initial_versioning_behavior: Any
+    event_groups: Any = None
+    arg_types: list[type] | None = None
+
+
 class WorkflowOutboundInterceptor:
-    """What workflow code calls out through: ``info()`` and ``start_activity``."""
+    """What workflow code calls out through: ``info()``, ``start_activity`` and ``continue_as_new``."""
 
     def __init__(self, next: WorkflowOutboundInterceptor) -> None:
         """Wrap ``next``."""
@@ -148,6 +171,11 @@ class WorkflowOutboundInterceptor:
     def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
         """Schedule an activity (``workflow.start_activity`` and ``execute_activity``)."""
         return self.next.start_activity(input)
+
+    def continue_as_new(self, input: ContinueAsNewInput) -> NoReturn:
+        """Close the run and start its next one (``workflow.continue_as_new``); raises
+        ``ContinueAsNewError``."""
+        self.next.continue_as_new(input)
 
 
 class WorkflowInboundInterceptor:

@@ -9,13 +9,14 @@ outermost inbound link and workflow code calls the outermost outbound one.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from legato import _calls
 from legato._runtime import queries
 from legato._runtime.activities import ActivityHandle
 from legato._runtime.info import WorkflowInfo
 from legato._runtime.interceptor import (
+    ContinueAsNewInput,
     ExecuteWorkflowInput,
     HandleQueryInput,
     HandleSignalInput,
@@ -60,6 +61,14 @@ class RootOutbound(WorkflowOutboundInterceptor):
             header=dict(input.headers),
         )
         return instance.start_activity(command, result_type=input.ret_type, cancellation_type=input.cancellation_type)
+
+    # --- continue-as-new ---
+
+    def continue_as_new(self, input: ContinueAsNewInput) -> NoReturn:
+        """Raise ``ContinueAsNewError`` carrying the command; the run closes with it."""
+        from legato._runtime import continue_as_new
+
+        raise continue_as_new.error(self._instance, input)
 
 
 class RootInbound(WorkflowInboundInterceptor):

@@ -38,6 +38,7 @@ COMMAND_EVENT_TYPES = frozenset(
         "WorkflowExecutionCanceled",
         "MarkerRecorded",
         "WorkflowPropertiesModified",
+        "WorkflowExecutionContinuedAsNew",
     }
 )
 
@@ -194,5 +195,6 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         "CompleteWorkflowExecution": "WorkflowExecutionCompleted",
         "FailWorkflowExecution": "WorkflowExecutionFailed",
         "CancelWorkflowExecution": "WorkflowExecutionCanceled",
+        "ContinueAsNewWorkflowExecution": "WorkflowExecutionContinuedAsNew",
     }
     return closing.get(command.type) == event.attributes.type

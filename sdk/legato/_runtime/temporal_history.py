@@ -249,6 +249,9 @@ def _workflow_execution_started(a: Json) -> hist.WorkflowExecutionStarted:
         randomness_seed=_seed(a),
         header=_header(a.get("header")),
         memo=_payload_map((a.get("memo") or {}).get("fields")),
+        continued_execution_run_id=a.get("continuedExecutionRunId") or None,
+        first_execution_run_id=a.get("firstExecutionRunId") or None,
+        original_execution_run_id=a.get("originalExecutionRunId") or None,
     )
 
 
@@ -261,7 +264,12 @@ def _workflow_task_scheduled(a: Json) -> hist.WorkflowTaskScheduled:
 
 
 def _workflow_task_started(a: Json) -> hist.WorkflowTaskStarted:
-    return hist.WorkflowTaskStarted(scheduled_event_id=_int(a.get("scheduledEventId")), identity=a.get("identity", ""))
+    return hist.WorkflowTaskStarted(
+        scheduled_event_id=_int(a.get("scheduledEventId")),
+        identity=a.get("identity", ""),
+        history_size_bytes=int(a.get("historySizeBytes", 0)),
+        suggest_continue_as_new=bool(a.get("suggestContinueAsNew", False)),
+    )
 
 
 def _workflow_task_completed(a: Json) -> hist.WorkflowTaskCompleted:
@@ -461,6 +469,22 @@ def _workflow_properties_modified(a: Json) -> hist.WorkflowPropertiesModified:
     )
 
 
+# --- continue-as-new ---
+
+
+def _workflow_execution_continued_as_new(a: Json) -> hist.WorkflowExecutionContinuedAsNew:
+    return hist.WorkflowExecutionContinuedAsNew(
+        new_execution_run_id=str(a["newExecutionRunId"]),
+        workflow_type=_name(a.get("workflowType")),
+        task_queue=_name(a.get("taskQueue")),
+        input=_payloads(a.get("input")),
+        workflow_run_timeout=_duration(a.get("workflowRunTimeout")),
+        workflow_task_timeout=_duration(a.get("workflowTaskTimeout")) or 10.0,
+        backoff_start_interval=_duration(a.get("backoffStartInterval")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
 _CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: _workflow_execution_started,
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: _workflow_task_scheduled,
@@ -488,6 +512,7 @@ _CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
     EventType.EVENT_TYPE_MARKER_RECORDED: _marker_recorded,
     EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: _upsert_workflow_search_attributes,
     EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: _workflow_properties_modified,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: _workflow_execution_continued_as_new,
 }
 
 SUPPORTED_EVENT_TYPES: Sequence[EventType] = tuple(_CONVERTERS)

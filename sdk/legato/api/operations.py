@@ -121,6 +121,15 @@ SIGNAL_WORKFLOW = Operation(
     "Signal a run",
     idempotent=True,
 )
+SIGNAL_WITH_START_WORKFLOW = Operation(
+    "signal_with_start_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/signal-with-start",
+    api.SignalWithStartWorkflowRequest,
+    api.StartWorkflowResponse,
+    "Signal the running run, or start one with the signal delivered first (atomically)",
+    idempotent=True,
+)
 CANCEL_WORKFLOW = Operation(
     "cancel_workflow",
     "POST",
@@ -283,6 +292,7 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     WORKFLOW_RESULT,
     WORKFLOW_HISTORY,
     SIGNAL_WORKFLOW,
+    SIGNAL_WITH_START_WORKFLOW,
     CANCEL_WORKFLOW,
     TERMINATE_WORKFLOW,
     POLL_WORKFLOW_TASK,

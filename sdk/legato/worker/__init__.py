@@ -22,6 +22,7 @@ from legato._runtime.instance import new_instance
 from legato._runtime.interceptor import (
     ActivityInboundInterceptor,
     ActivityOutboundInterceptor,
+    ContinueAsNewInput,
     ExecuteActivityInput,
     ExecuteWorkflowInput,
     HandleQueryInput,
@@ -42,6 +43,7 @@ from legato.worker.workflow_sandbox import SandboxedWorkflowRunner, UnsandboxedW
 __all__ = [
     "ActivityInboundInterceptor",
     "ActivityOutboundInterceptor",
+    "ContinueAsNewInput",
     "ExecuteActivityInput",
     "ExecuteWorkflowInput",
     "HandleQueryInput",

@@ -73,6 +73,7 @@ async def record_all(client: Client, wf: Any) -> None:
     await record(client, "terminated", wf.ApprovalWorkflow.run, 5, terminate=True)
     await record(client, "patched", wf.PatchedWorkflow.run)
     await record(client, "task_failed", FlakyTaskWorkflow.run)
+    await record(client, "continued", wf.ChainWorkflow.run, 1, first_run=True)
 
 
 async def record(
@@ -83,6 +84,7 @@ async def record(
     signals: list[tuple[str, Any]] = (),  # type: ignore[assignment]
     cancel: bool = False,
     terminate: bool = False,
+    first_run: bool = False,
 ) -> None:
     handle: WorkflowHandle[Any, Any] = await client.start_workflow(
         run, args=list(args), id=f"golden-{name}-{uuid.uuid4().hex[:6]}", task_queue="golden-temporal"
@@ -99,14 +101,18 @@ async def record(
         await handle.result()
     except Exception as e:
         print(f"{name}: {type(e).__name__}")
-    export(name, handle.id, client.service_client.config.target_host)
-    (HERE / f"{name}.sdk.json").write_text(scrub((await handle.fetch_history()).to_json()))
+    # A chain's first run (the one continue-as-new closed), not its latest.
+    run_id = handle.result_run_id if first_run else None
+    export(name, handle.id, client.service_client.config.target_host, run_id)
+    recorded = client.get_workflow_handle(handle.id, run_id=run_id)
+    (HERE / f"{name}.sdk.json").write_text(scrub((await recorded.fetch_history()).to_json()))
 
 
-def export(name: str, workflow_id: str, address: str) -> None:
+def export(name: str, workflow_id: str, address: str, run_id: str | None = None) -> None:
     cli = shutil.which("temporal") or str(Path(sys.executable).parent / "temporal")
+    run = ["--run-id", run_id] if run_id else []
     out = subprocess.run(
-        [cli, "workflow", "show", "--output", "json", "--address", address, "--workflow-id", workflow_id],
+        [cli, "workflow", "show", "--output", "json", "--address", address, "--workflow-id", workflow_id, *run],
         check=True,
         capture_output=True,
         text=True,

@@ -118,5 +118,24 @@ class PatchedWorkflow:
         return "new" if workflow.patched("v2") else "old"
 
 
-WORKFLOWS = [OrderWorkflow, ApprovalWorkflow, FailingWorkflow, CancellableWorkflow, TimerRaceWorkflow, PatchedWorkflow]
+@workflow.defn
+class ChainWorkflow:
+    """Continues as new until ``n`` is 0: each run but the last closes continued-as-new."""
+
+    @workflow.run
+    async def run(self, n: int) -> int:
+        if n > 0:
+            workflow.continue_as_new(n - 1)
+        return n
+
+
+WORKFLOWS = [
+    OrderWorkflow,
+    ApprovalWorkflow,
+    FailingWorkflow,
+    CancellableWorkflow,
+    TimerRaceWorkflow,
+    PatchedWorkflow,
+    ChainWorkflow,
+]
 ACTIVITIES = [reserve, flaky_charge, always_fails]

@@ -4,7 +4,8 @@
 workflow task's life), ``commands`` (applying a completion's commands), ``activities``
 (an activity's attempts and timeouts), ``signals`` (signals and cancel requests),
 ``user_timers`` (a timer firing), ``termination`` (terminate, execution timeout),
-``retry`` (backoff arithmetic), ``tokens`` (task tokens), ``keys`` (wake-up key names).
+``chains`` (continue-as-new, workflow retries, a first task's backoff), ``retry``
+(backoff arithmetic), ``tokens`` (task tokens), ``keys`` (wake-up key names).
 
 Belongs here: deciding. Does not belong here: I/O of any kind — no store queries, no
 asyncio, no clock (``now`` is an argument), no services.

@@ -63,6 +63,9 @@ class Batch:
     workflow_task_failures: list[str] = field(default_factory=list)
     # (activity type, outcome) of attempts that ended, for the metrics.
     activity_outcomes: list[tuple[str, str]] = field(default_factory=list)
+    # The run that goes on from this one (continue-as-new, a retry), inserted in the same
+    # transaction right after this batch closes this run.
+    successor: Batch | None = None
 
     @property
     def changed(self) -> bool:
@@ -78,7 +81,9 @@ class Batch:
         event_id = self.execution.next_event_id
         time = self.now if at is None else at
         self.events.append(wire.HistoryEvent(event_id=event_id, event_time=time, attributes=attributes))
-        self.update(next_event_id=event_id + 1)
+        # The history's size as Temporal suggests continue-as-new by it: the bytes stored.
+        size = self.execution.history_size + len(attributes.model_dump_json())
+        self.update(next_event_id=event_id + 1, history_size=size)
         return event_id
 
     @property
@@ -94,7 +99,8 @@ class Batch:
             self.update(wft_needed=True)
             return
         self._append_all(list(attributes))
-        if self.execution.wft_scheduled_id == 0:
+        # A run whose first task waits out its backoff sees the events when the backoff ends.
+        if self.execution.wft_scheduled_id == 0 and not self.execution.first_task_backoff:
             self.schedule_workflow_task()
 
     def schedule_workflow_task(self, *, attempt: int = 1, delay: float = 0.0, transient: bool = False) -> None:

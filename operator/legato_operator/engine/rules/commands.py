@@ -15,7 +15,7 @@ from typing import Any
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
-from legato_operator.engine.rules import batch, keys, memo, retry
+from legato_operator.engine.rules import batch, chains, keys, memo, retry
 from legato_operator.store import rows
 
 
@@ -43,11 +43,20 @@ class Context:
     activities: dict[int, rows.Task] = field(default_factory=dict)
     # The run's workflow task row, when the attempt being answered is transient (its times).
     workflow_task: rows.Task | None = None
+    # --- chains of runs: the run's WorkflowExecutionStarted, when a command needs it
+    # (continue-as-new takes its defaults, a failure its retry policy) ---
+    started: wire.WorkflowExecutionStarted | None = None
 
 
-_CLOSE_COMMANDS = (cmd.CompleteWorkflowExecution, cmd.FailWorkflowExecution, cmd.CancelWorkflowExecution)
+_CLOSE_COMMANDS = (
+    cmd.CompleteWorkflowExecution,
+    cmd.FailWorkflowExecution,
+    cmd.CancelWorkflowExecution,
+    cmd.ContinueAsNewWorkflowExecution,
+)
 NEEDS_TIMERS = (cmd.StartTimer, cmd.CancelTimer)
 NEEDS_ACTIVITIES = (cmd.RequestCancelActivityTask,)
+NEEDS_STARTED = (cmd.ContinueAsNewWorkflowExecution, cmd.FailWorkflowExecution)
 
 
 # The cause of a refused completion, by the command whose attributes were refused.
@@ -61,6 +70,7 @@ BAD_ATTRIBUTES = {
     "CancelWorkflowExecution": "BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES",
     "RecordMarker": "BAD_RECORD_MARKER_ATTRIBUTES",
     "ModifyWorkflowProperties": "BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES",
+    "ContinueAsNewWorkflowExecution": "BAD_CONTINUE_AS_NEW_ATTRIBUTES",
 }
 
 
@@ -278,8 +288,11 @@ class Applier:
             b.append(wire.WorkflowExecutionCompleted(result=c.result, workflow_task_completed_event_id=completed))
             b.close(WorkflowExecutionStatus.COMPLETED, result=c.result)
         elif isinstance(c, cmd.FailWorkflowExecution):
-            b.append(wire.WorkflowExecutionFailed(failure=c.failure, workflow_task_completed_event_id=completed))
-            b.close(WorkflowExecutionStatus.FAILED, failure=c.failure)
+            # --- chains of runs: a failed run is retried by its retry policy ---
+            chains.fail(b, self.ctx.started, c.failure, completed)
+        elif isinstance(c, cmd.ContinueAsNewWorkflowExecution):
+            assert self.ctx.started is not None, "a continue-as-new completion is given the run's start"
+            chains.continue_as_new(b, self.ctx.started, c, completed)
         elif isinstance(c, cmd.CancelWorkflowExecution):
             b.append(wire.WorkflowExecutionCanceled(details=c.details, workflow_task_completed_event_id=completed))
             canceled = Failure(message="Workflow canceled", kind=FailureKind.CANCELED, details=c.details)

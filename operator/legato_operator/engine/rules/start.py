@@ -1,8 +1,13 @@
 """Starting a run: the idempotency decision, and the batch that starts one.
 
-Temporal's rules: a running id refuses a second start unless the conflict policy is
-USE_EXISTING; a repeated request id returns the run it started; a closed id may start
-again as its reuse policy allows.
+Temporal's rules, checked against its server: a running id refuses a second start
+(FAIL), answers with the running run (USE_EXISTING) or terminates it first
+(TERMINATE_EXISTING, or the deprecated reuse policy TERMINATE_IF_RUNNING, which no
+conflict policy may accompany; REJECT_DUPLICATE refuses TERMINATE_EXISTING); a repeated
+request id returns the run it started; a closed id may start again as its reuse policy
+allows. A signal-with-start signals a running run (its default is USE_EXISTING; FAIL is
+refused). A run chained to another (continue-as-new, a retry) starts through ``new_run``
+too, with its ``Chain``.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from legato.api.common.v1 import WorkflowExecutionStatus
+from legato.api.common.v1 import Payload, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import batch, memo
+from legato_operator.engine.rules import batch
+from legato_operator.engine.rules import memo as memo_rules
 from legato_operator.store import rows
 
 DEFAULT_WORKFLOW_TASK_TIMEOUT = 10.0
@@ -37,20 +43,81 @@ class Existing:
     run_id: str
 
 
-def decide(request: api.StartWorkflowRequest, latest: rows.Execution | None) -> Existing | None:
+@dataclass(frozen=True)
+class TerminateFirst:
+    """Terminate the running ``run_id``, then start the new run (TERMINATE_EXISTING)."""
+
+    run_id: str
+
+
+# Temporal's reason and identity on the WorkflowExecutionTerminated of a run a start replaced.
+TERMINATED_BY_START_REASON = "TerminateIfRunning WorkflowIdReusePolicy"
+TERMINATED_BY_START_IDENTITY = "history-service"
+
+
+@dataclass(frozen=True)
+class Chain:
+    """How a run continues another: its chain's first run, the run before it, why
+    (``CONTINUE_AS_NEW`` or ``RETRY``), its attempt and the chain's execution deadline."""
+
+    first_execution_run_id: str
+    continued_run_id: str
+    initiator: str
+    attempt: int = 1
+    expiration: datetime | None = None
+
+
+def conflict_policy(request: api.StartWorkflowRequest, *, signal: bool = False) -> api.IdConflictPolicy:
+    """The request's conflict policy, its policies checked together as Temporal checks them.
+
+    Raises:
+        InvalidArgument: A combination Temporal refuses, naming the field.
+    """
+    conflict, reuse = request.id_conflict_policy, request.id_reuse_policy
+    if reuse == api.IdReusePolicy.TERMINATE_IF_RUNNING:
+        if conflict != api.IdConflictPolicy.UNSPECIFIED:
+            raise errors.InvalidArgument(
+                "id_reuse_policy",
+                "Invalid WorkflowIDReusePolicy: TERMINATE_IF_RUNNING cannot be used together with a"
+                " WorkflowIDConflictPolicy",
+            )
+        conflict = api.IdConflictPolicy.TERMINATE_EXISTING
+    if reuse == api.IdReusePolicy.REJECT_DUPLICATE and conflict == api.IdConflictPolicy.TERMINATE_EXISTING:
+        raise errors.InvalidArgument(
+            "id_reuse_policy",
+            "Invalid WorkflowIDReusePolicy: REJECT_DUPLICATE cannot be used together with WorkflowIDConflictPolicy"
+            " TERMINATE_EXISTING",
+        )
+    if signal and conflict == api.IdConflictPolicy.FAIL:
+        raise errors.InvalidArgument(
+            "id_conflict_policy",
+            "Invalid WorkflowIDConflictPolicy: FAIL is not supported for signal-with-start",
+        )
+    if conflict == api.IdConflictPolicy.UNSPECIFIED:
+        return api.IdConflictPolicy.USE_EXISTING if signal else api.IdConflictPolicy.FAIL
+    return conflict
+
+
+def decide(
+    request: api.StartWorkflowRequest, latest: rows.Execution | None, *, signal: bool = False
+) -> Existing | TerminateFirst | None:
     """Whether ``request`` starts a new run given the id's latest run.
 
-    Returns None to start one, ``Existing`` to answer with a run already there, or raises
-    ``AlreadyStarted``.
+    Returns None to start one, ``Existing`` to answer with a run already there,
+    ``TerminateFirst`` to replace the running one, or raises ``AlreadyStarted`` (or
+    ``InvalidArgument`` for policies Temporal refuses together).
     """
+    conflict = conflict_policy(request, signal=signal)
     if latest is None:
         return None
     # A retried call: the same request already started this run.
     if request.request_id is not None and request.request_id == latest.request_id:
         return Existing(latest.run_id)
     if latest.status == WorkflowExecutionStatus.RUNNING:
-        if request.id_conflict_policy == api.IdConflictPolicy.USE_EXISTING:
+        if conflict == api.IdConflictPolicy.USE_EXISTING:
             return Existing(latest.run_id)
+        if conflict == api.IdConflictPolicy.TERMINATE_EXISTING:
+            return TerminateFirst(latest.run_id)
         raise errors.AlreadyStarted(workflow_id=latest.workflow_id, run_id=latest.run_id)
     _check_reuse(request, latest)
     return None
@@ -58,7 +125,7 @@ def decide(request: api.StartWorkflowRequest, latest: rows.Execution | None) -> 
 
 def _check_reuse(request: api.StartWorkflowRequest, latest: rows.Execution) -> None:
     policy = request.id_reuse_policy
-    allowed = policy == api.IdReusePolicy.ALLOW_DUPLICATE or (
+    allowed = policy in (api.IdReusePolicy.ALLOW_DUPLICATE, api.IdReusePolicy.TERMINATE_IF_RUNNING) or (
         policy == api.IdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY and latest.status in _UNSUCCESSFUL
     )
     if not allowed:
@@ -70,32 +137,38 @@ def _check_reuse(request: api.StartWorkflowRequest, latest: rows.Execution) -> N
         )
 
 
-def new_run(namespace: str, request: api.StartWorkflowRequest, now: datetime) -> batch.Batch:
-    """The batch that starts a run: WorkflowExecutionStarted, the first workflow task, and
-    the execution timeout's timer. Its ``execution`` is the row to insert."""
-    execution = _execution(namespace, request, now)
+def new_run(
+    namespace: str,
+    request: api.StartWorkflowRequest,
+    now: datetime,
+    *,
+    chain: Chain | None = None,
+    backoff: float | None = None,
+    signal: wire.WorkflowExecutionSignaled | None = None,
+    memo: dict[str, Payload] | None = None,
+    search_attributes: dict[str, Payload] | None = None,
+) -> batch.Batch:
+    """The batch that starts a run: WorkflowExecutionStarted, a signal delivered with the
+    start, the first workflow task (or, after a ``backoff`` — ``start_delay`` by default —
+    its timer), and the run's timeout. Its ``execution`` is the row to insert."""
+    # A continued run's memo is the one its command carried; a started run's, its request's.
+    run_memo = request.memo if memo is None else memo
+    execution = _execution(namespace, request, now, chain, run_memo)
     b = batch.Batch(execution=execution, now=now)
-    b.append(
-        wire.WorkflowExecutionStarted(
-            workflow_type=request.workflow_type,
-            task_queue=request.task_queue,
-            input=request.args,
-            workflow_execution_timeout=request.execution_timeout,
-            # As Temporal records it: the run's limit is the shorter of the two.
-            workflow_run_timeout=_run_timeout(request),
-            workflow_task_timeout=execution.workflow_task_timeout,
-            retry_policy=request.retry_policy,
-            identity=request.identity,
-            randomness_seed=execution.randomness_seed,
-            header=request.header,
-            memo=request.memo,
-        )
-    )
-    b.schedule_workflow_task()
-    # The run timeout of a run without continue-as-new is the same limit, whichever is shorter.
-    limits = [t for t in (request.execution_timeout, request.run_timeout) if t is not None]
+    delay = request.start_delay if backoff is None else backoff
+    expiration = _expiration(request, now, chain)
+    b.append(_started_event(request, execution, chain, expiration, delay, run_memo, search_attributes or {}))
+    if signal is not None:
+        b.append(signal)
+    if delay:
+        b.update(first_task_backoff=True)
+        b.arm(rows.TimerKind.WORKFLOW_START_BACKOFF, now + timedelta(seconds=delay))
+    else:
+        b.schedule_workflow_task()
+    # The run ends at its run timeout or the chain's deadline, whichever comes first.
+    limits = [d for d in (expiration, _run_deadline(request, now, delay)) if d is not None]
     if limits:
-        b.arm(rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT, now + timedelta(seconds=min(limits)))
+        b.arm(rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT, min(limits))
     return b
 
 
@@ -104,7 +177,56 @@ def _run_timeout(request: api.StartWorkflowRequest) -> float | None:
     return min(limits) if limits else None
 
 
-def _execution(namespace: str, request: api.StartWorkflowRequest, now: datetime) -> rows.Execution:
+def _expiration(request: api.StartWorkflowRequest, now: datetime, chain: Chain | None) -> datetime | None:
+    # The execution timeout spans the whole chain: its deadline is the first run's.
+    if chain is not None:
+        return chain.expiration
+    return None if request.execution_timeout is None else now + timedelta(seconds=request.execution_timeout)
+
+
+def _run_deadline(request: api.StartWorkflowRequest, now: datetime, delay: float | None) -> datetime | None:
+    # A run's own limit counts from its first workflow task, as Temporal counts it.
+    if request.run_timeout is None:
+        return None
+    return now + timedelta(seconds=(delay or 0.0) + request.run_timeout)
+
+
+def _started_event(
+    request: api.StartWorkflowRequest,
+    execution: rows.Execution,
+    chain: Chain | None,
+    expiration: datetime | None,
+    delay: float | None,
+    memo: dict[str, Payload],
+    search_attributes: dict[str, Payload],
+) -> wire.WorkflowExecutionStarted:
+    return wire.WorkflowExecutionStarted(
+        workflow_type=request.workflow_type,
+        task_queue=request.task_queue,
+        input=request.args,
+        workflow_execution_timeout=request.execution_timeout,
+        # As Temporal records it: the run's limit is the shorter of the two.
+        workflow_run_timeout=_run_timeout(request),
+        workflow_task_timeout=execution.workflow_task_timeout,
+        retry_policy=request.retry_policy,
+        attempt=execution.attempt,
+        identity=request.identity,
+        randomness_seed=execution.randomness_seed,
+        continued_execution_run_id=None if chain is None else chain.continued_run_id,
+        first_execution_run_id=execution.first_execution_run_id,
+        original_execution_run_id=execution.run_id,
+        initiator=None if chain is None else chain.initiator,
+        workflow_execution_expiration_time=expiration,
+        first_workflow_task_backoff=delay or None,
+        memo=memo,
+        search_attributes=search_attributes,
+        header=request.header,
+    )
+
+
+def _execution(
+    namespace: str, request: api.StartWorkflowRequest, now: datetime, chain: Chain | None, run_memo: dict[str, Payload]
+) -> rows.Execution:
     run_id = str(uuid.uuid4())
     # Seeds workflow.random(); from the run id so it is fixed for the run's life.
     seed = uuid.UUID(run_id).int & 0x7FFF_FFFF_FFFF_FFFF
@@ -122,5 +244,8 @@ def _execution(namespace: str, request: api.StartWorkflowRequest, now: datetime)
         randomness_seed=seed,
         execution_timeout=request.execution_timeout,
         request_id=request.request_id,
-        memo=memo.stored(request.memo),
+        memo=memo_rules.stored(run_memo),
+        first_execution_run_id=run_id if chain is None else chain.first_execution_run_id,
+        continued_run_id=None if chain is None else chain.continued_run_id,
+        attempt=1 if chain is None else chain.attempt,
     )

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from legato.api.common.v1 import Failure, FailureKind, Payload, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, FailureKind, Payload, RetryState, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
-from legato_operator.engine.rules import batch, signals
+from legato_operator.engine.rules import batch, chains, signals
 from legato_operator.store import rows
 
 
@@ -37,13 +37,23 @@ def terminate(
 
 
 def execution_timed_out(
-    execution: rows.Execution, buffered: list[wire.EventAttributes], now: datetime
+    execution: rows.Execution,
+    buffered: list[wire.EventAttributes],
+    now: datetime,
+    started: wire.WorkflowExecutionStarted | None = None,
 ) -> batch.Batch | None:
-    """WorkflowExecutionTimedOut when the execution timeout fires on a running run."""
+    """WorkflowExecutionTimedOut when the execution (or run) timeout fires on a running
+    run; a run timeout is retried by the run's retry policy (``started`` holds it)."""
     if execution.status != WorkflowExecutionStatus.RUNNING:
         return None
     b = _force_close(execution, buffered, now)
-    b.append(wire.WorkflowExecutionTimedOut())
+    # --- chains of runs: only the run's own limit is retried, never the chain's deadline ---
+    decision = chains.retry_decision(execution, started, None, now)
+    new_run_id = None
+    if started is not None and decision.delay is not None and chains.is_run_timeout(started, now):
+        new_run_id = chains.start_retry(b, started, decision.delay)
+    state = RetryState.IN_PROGRESS if new_run_id else RetryState.TIMEOUT
+    b.append(wire.WorkflowExecutionTimedOut(retry_state=state, new_execution_run_id=new_run_id))
     failure = Failure(message="Workflow execution timed out", kind=FailureKind.TIMEOUT, source="server")
     b.close(WorkflowExecutionStatus.TIMED_OUT, failure=failure)
     return b

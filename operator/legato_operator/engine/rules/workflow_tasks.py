@@ -19,6 +19,24 @@ from legato_operator.engine.rules import batch, commands, retry, tokens
 from legato_operator.store import rows
 
 _RUNNING = WorkflowExecutionStatus.RUNNING
+# Temporal's defaults (limit.historyCount / limit.historySize .suggestContinueAsNew): past
+# either, WorkflowTaskStarted suggests continue-as-new.
+SUGGEST_CONTINUE_AS_NEW_EVENTS = 4 * 1024
+SUGGEST_CONTINUE_AS_NEW_BYTES = 4 * 1024 * 1024
+
+
+def started_event(execution: rows.Execution, scheduled_event_id: int, identity: str) -> wire.WorkflowTaskStarted:
+    """The WorkflowTaskStarted of a task, with the history's size and Temporal's suggestion."""
+    suggest = (
+        execution.next_event_id >= SUGGEST_CONTINUE_AS_NEW_EVENTS
+        or execution.history_size >= SUGGEST_CONTINUE_AS_NEW_BYTES
+    )
+    return wire.WorkflowTaskStarted(
+        scheduled_event_id=scheduled_event_id,
+        identity=identity,
+        history_size_bytes=execution.history_size,
+        suggest_continue_as_new=suggest,
+    )
 
 
 def start(execution: rows.Execution, task: rows.Task, identity: str, now: datetime) -> batch.Batch | None:
@@ -38,7 +56,7 @@ def start(execution: rows.Execution, task: rows.Task, identity: str, now: dateti
     if task.scheduled_event_id == batch.TRANSIENT:
         started_id = batch.TRANSIENT
     else:
-        started_id = b.append(wire.WorkflowTaskStarted(scheduled_event_id=task.scheduled_event_id, identity=identity))
+        started_id = b.append(started_event(b.execution, task.scheduled_event_id, identity))
     b.update(wft_started_id=started_id)
     due = now + timedelta(seconds=execution.workflow_task_timeout)
     b.arm(rows.TimerKind.WORKFLOW_TASK_TIMEOUT, due, ref=task.scheduled_event_id, attempt=execution.wft_attempt)
@@ -58,7 +76,7 @@ def transient_events(
     assert task.started_at is not None, "a started task has its start time"
     scheduled_id = execution.next_event_id
     scheduled = batch.scheduled_event(execution, execution.wft_attempt)
-    started = wire.WorkflowTaskStarted(scheduled_event_id=scheduled_id, identity=identity)
+    started = started_event(execution, scheduled_id, identity)
     return (
         wire.HistoryEvent(event_id=scheduled_id, event_time=task.scheduled_at, attributes=scheduled),
         wire.HistoryEvent(event_id=scheduled_id + 1, event_time=task.started_at, attributes=started),

@@ -15,7 +15,16 @@ import logging
 from datetime import datetime, timedelta
 
 from legato.api.common.v1 import WorkflowExecutionStatus
-from legato_operator.engine.rules import activities, batch, commands, keys, termination, user_timers, workflow_tasks
+from legato_operator.engine.rules import (
+    activities,
+    batch,
+    chains,
+    commands,
+    keys,
+    termination,
+    user_timers,
+    workflow_tasks,
+)
 from legato_operator.engine.services import runner, set_aside, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
@@ -145,7 +154,10 @@ async def _apply(tx: runner.Tx, ex: rows.Execution, timer: rows.Timer, now: date
         ctx = commands.Context(execution=ex, buffered=await history.buffered(tx.conn, ex))
         return workflow_tasks.timed_out(ctx, int(timer.ref), timer.attempt, now)
     if timer.kind == rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT:
-        return termination.execution_timed_out(ex, await history.buffered(tx.conn, ex), now)
+        started = await history.started(tx.conn, ex.run_id)
+        return termination.execution_timed_out(ex, await history.buffered(tx.conn, ex), now, started)
+    if timer.kind == rows.TimerKind.WORKFLOW_START_BACKOFF:
+        return chains.backoff_ended(ex, now)
     if timer.kind in activities.TIMEOUT_OF:
         task = await tasks.get(tx.conn, ex.run_id, int(timer.ref), lock=True)
         return None if task is None else activities.timed_out(ex, task, timer, now)

@@ -176,6 +176,9 @@ async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[A
         ctx.user_timers = await timers.user_timers(conn, ex.run_id)
     if any(isinstance(c, commands.NEEDS_ACTIVITIES) for c in command_list):
         ctx.activities = {t.scheduled_event_id: t for t in await tasks.for_run(conn, ex.run_id, rows.TaskKind.ACTIVITY)}
+    # Chains of runs: continue-as-new and a failure's retry start from the run's start.
+    if any(isinstance(c, commands.NEEDS_STARTED) for c in command_list):
+        ctx.started = await history.started(conn, ex.run_id)
     return ctx
 
 

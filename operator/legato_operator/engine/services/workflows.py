@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from legato.api.common.v1 import Failure, WorkflowExecutionStatus
+from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.engine.rules import keys, memo, signals, start, termination
@@ -23,6 +24,7 @@ from legato_operator.store import db, executions, history, rows, tasks
 MAX_EVENT_ID = 2**31 - 1
 # A waiting result call re-reads the run at least this often, in case a wake-up was lost.
 RECHECK_SECONDS = 5.0
+_RUNNING = WorkflowExecutionStatus.RUNNING
 _PENDING_STATE = {
     rows.TaskState.READY: "SCHEDULED",
     rows.TaskState.STARTED: "STARTED",
@@ -48,12 +50,58 @@ async def start_in(
     """``start_workflow`` inside the caller's transaction (a Workflow resource records its
     link to the run in the same one)."""
     latest = await executions.latest(tx.conn, namespace, request.workflow_id)
-    existing = start.decide(request, latest)
-    if existing is not None:
-        return api.StartWorkflowResponse(run_id=existing.run_id, started=False)
+    decision = start.decide(request, latest)
+    if isinstance(decision, start.Existing):
+        return api.StartWorkflowResponse(run_id=decision.run_id, started=False)
+    if isinstance(decision, start.TerminateFirst):
+        await _terminate_for_start(rt, tx, decision.run_id)
     b = start.new_run(namespace, request, rt.clock.now())
     await writer.write(tx, b, new_run=True)
     return api.StartWorkflowResponse(run_id=b.execution.run_id, started=True)
+
+
+async def _terminate_for_start(rt: runner.Runtime, tx: runner.Tx, run_id: str) -> None:
+    # TERMINATE_EXISTING: the running run ends in the transaction that starts its successor.
+    ex = await executions.load(tx.conn, run_id, lock=True)
+    assert ex is not None, "the id's latest run was just read"
+    buffered = await history.buffered(tx.conn, ex)
+    reason, identity = start.TERMINATED_BY_START_REASON, start.TERMINATED_BY_START_IDENTITY
+    await writer.write(tx, termination.terminate(ex, buffered, reason, identity, rt.clock.now()))
+
+
+async def signal_with_start_workflow(
+    rt: runner.Runtime, namespace: str, request: api.SignalWithStartWorkflowRequest
+) -> api.StartWorkflowResponse:
+    """Signal the id's running run, or start one with the signal delivered first; one transaction."""
+
+    async def change(tx: runner.Tx) -> api.StartWorkflowResponse:
+        latest = await executions.latest(tx.conn, namespace, request.workflow_id, lock=True)
+        decision = start.decide(request, latest, signal=True)
+        # Signal-with-start signals the running run even when the request id repeats.
+        if isinstance(decision, start.Existing) and latest is not None and latest.status == _RUNNING:
+            await _signal_existing(rt, tx, latest, request)
+            return api.StartWorkflowResponse(run_id=latest.run_id, started=False)
+        if isinstance(decision, start.Existing):
+            return api.StartWorkflowResponse(run_id=decision.run_id, started=False)
+        if isinstance(decision, start.TerminateFirst):
+            await _terminate_for_start(rt, tx, decision.run_id)
+        signal = wire.WorkflowExecutionSignaled(
+            signal_name=request.signal_name, input=request.signal_args, identity=request.identity
+        )
+        b = start.new_run(namespace, request, rt.clock.now(), signal=signal)
+        await writer.write(tx, b, new_run=True)
+        return api.StartWorkflowResponse(run_id=b.execution.run_id, started=True)
+
+    return await rt.run("signal_with_start_workflow", change)
+
+
+async def _signal_existing(
+    rt: runner.Runtime, tx: runner.Tx, ex: rows.Execution, request: api.SignalWithStartWorkflowRequest
+) -> None:
+    if request.request_id and not await executions.remember_signal(tx.conn, ex.run_id, request.request_id):
+        return
+    b = signals.signal(ex, request.signal_name, request.signal_args, request.identity, rt.clock.now())
+    await writer.write(tx, b)
 
 
 def _check_run_id(run_id: str) -> None:
@@ -100,6 +148,11 @@ async def describe_workflow(
         start_time=ex.start_time,
         close_time=ex.close_time,
         history_length=ex.next_event_id - 1,
+        first_execution_run_id=ex.first_execution_run_id or ex.run_id,
+        continued_run_id=ex.continued_run_id,
+        new_execution_run_id=ex.new_run_id,
+        attempt=ex.attempt,
+        history_size_bytes=ex.history_size,
         pending_activities=[_pending(t) for t in pending],
         pending_workflow_task=_pending_workflow_task(ex),
         result=ex.result,
@@ -143,6 +196,7 @@ def _outcome(ex: rows.Execution) -> api.WorkflowResultResponse:
         status=ex.status,
         result=ex.result,
         failure=_failure(ex.failure),
+        new_execution_run_id=ex.new_run_id,
     )
 
 

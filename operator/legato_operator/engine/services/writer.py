@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from legato_operator.engine.rules import batch, keys
 from legato_operator.engine.services import runner
-from legato_operator.store import changes, rows, tasks
+from legato_operator.store import changes, resource_links, rows, tasks
 
 # The timer loop re-checks the database at least this often; a timer due later than
 # that is found by the re-check, one due sooner needs a NOTIFY to wake the loops.
@@ -38,6 +38,11 @@ async def write(tx: runner.Tx, b: batch.Batch, *, new_run: bool = False) -> None
     for update in b.task_updates if pending else ():
         await tasks.update(tx.conn, update)
     tx.batches.append(b)
+    # The next run of a chain commits with the close of this one, or neither does; a
+    # Workflow resource linked to this run follows it to the next.
+    if b.successor is not None:
+        await write(tx, b.successor, new_run=True)
+        await resource_links.follow(tx.conn, b.execution.run_id, b.successor.execution.run_id)
 
 
 def timer_wakeups(new: list[rows.NewTimer], now: datetime) -> set[str]:

@@ -92,6 +92,29 @@ class ModifyWorkflowProperties(WireModel):
     upserted_memo: dict[Name, Payload] = Field(default_factory=dict)
 
 
+# --- continue-as-new ---
+
+
+class ContinueAsNewWorkflowExecution(WireModel):
+    """Close the run and start the next run of the chain in the same transaction.
+
+    Unset fields take the closing run's values (type, task queue, run and task timeouts,
+    retry policy). ``memo`` and ``search_attributes`` are carried to the next run's
+    WorkflowExecutionStarted as they came.
+    """
+
+    type: Literal["ContinueAsNewWorkflowExecution"] = "ContinueAsNewWorkflowExecution"
+    workflow_type: Text = ""
+    task_queue: Text = ""
+    input: Payloads = Field(default_factory=list)
+    workflow_run_timeout: Seconds | None = None
+    workflow_task_timeout: Seconds | None = None
+    backoff_start_interval: Seconds | None = None
+    retry_policy: RetryPolicy | None = None
+    memo: dict[str, Payload] = Field(default_factory=dict)
+    search_attributes: dict[str, Payload] = Field(default_factory=dict)
+
+
 Command = Annotated[
     ScheduleActivityTask
     | RequestCancelActivityTask
@@ -101,6 +124,7 @@ Command = Annotated[
     | FailWorkflowExecution
     | CancelWorkflowExecution
     | RecordMarker
-    | ModifyWorkflowProperties,
+    | ModifyWorkflowProperties
+    | ContinueAsNewWorkflowExecution,
     Field(discriminator="type"),
 ]

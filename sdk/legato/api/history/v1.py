@@ -32,10 +32,21 @@ class WorkflowExecutionStarted(WireModel):
     retry_policy: RetryPolicy | None = None
     attempt: int = 1
     identity: str = ""
+    # The chain of runs (continue-as-new, retries, cron): Temporal's fields.
+    continued_execution_run_id: str | None = None
+    first_execution_run_id: str | None = None
+    original_execution_run_id: str | None = None
+    # CONTINUE_AS_NEW | RETRY when this run continues another.
+    initiator: str | None = None
+    # When the whole chain's execution timeout runs out.
+    workflow_execution_expiration_time: datetime | None = None
+    # The first workflow task waits this long (start_delay, a retry's backoff).
+    first_workflow_task_backoff: float | None = None
+    memo: dict[str, Payload] = Field(default_factory=dict)
+    search_attributes: dict[str, Payload] = Field(default_factory=dict)
     # Seeds workflow.random() and workflow.uuid4(), the same on every replay.
     randomness_seed: int = 0
     header: Header = Field(default_factory=dict)
-    memo: dict[str, Payload] = Field(default_factory=dict)
 
 
 class WorkflowTaskScheduled(WireModel):
@@ -49,6 +60,9 @@ class WorkflowTaskStarted(WireModel):
     type: Literal["WorkflowTaskStarted"] = "WorkflowTaskStarted"
     scheduled_event_id: int
     identity: str = ""
+    # The history's size so far and whether the server suggests continue-as-new (Temporal's).
+    history_size_bytes: int = 0
+    suggest_continue_as_new: bool = False
 
 
 class WorkflowTaskCompleted(WireModel):
@@ -168,11 +182,32 @@ class WorkflowExecutionFailed(WireModel):
     failure: Failure
     retry_state: RetryState = RetryState.RETRY_POLICY_NOT_SET
     workflow_task_completed_event_id: int
+    # The retry's run, when the retry policy starts one.
+    new_execution_run_id: str | None = None
 
 
 class WorkflowExecutionTimedOut(WireModel):
     type: Literal["WorkflowExecutionTimedOut"] = "WorkflowExecutionTimedOut"
     retry_state: RetryState = RetryState.TIMEOUT
+    new_execution_run_id: str | None = None
+
+
+# --- continue-as-new ---
+
+
+class WorkflowExecutionContinuedAsNew(WireModel):
+    """The run closed and ``new_execution_run_id`` goes on from here (Temporal's event)."""
+
+    type: Literal["WorkflowExecutionContinuedAsNew"] = "WorkflowExecutionContinuedAsNew"
+    new_execution_run_id: str
+    workflow_type: str
+    task_queue: str
+    input: Payloads = Field(default_factory=list)
+    workflow_run_timeout: float | None = None
+    workflow_task_timeout: float = 10.0
+    backoff_start_interval: float | None = None
+    initiator: str = "WORKFLOW"
+    workflow_task_completed_event_id: int
 
 
 class WorkflowExecutionSignaled(WireModel):
@@ -252,7 +287,8 @@ EventAttributes = Annotated[
     | WorkflowExecutionTerminated
     | MarkerRecorded
     | WorkflowPropertiesModified
-    | UpsertWorkflowSearchAttributes,
+    | UpsertWorkflowSearchAttributes
+    | WorkflowExecutionContinuedAsNew,
     Field(discriminator="type"),
 ]
 
@@ -264,6 +300,7 @@ CLOSE_EVENT_TYPES = frozenset(
         "WorkflowExecutionTimedOut",
         "WorkflowExecutionCanceled",
         "WorkflowExecutionTerminated",
+        "WorkflowExecutionContinuedAsNew",
     }
 )
 
@@ -317,3 +354,4 @@ class HistoryEvent(WireModel):
     marker_recorded_event_attributes: ClassVar[_Of] = _Of("MarkerRecorded")
     workflow_properties_modified_event_attributes: ClassVar[_Of] = _Of("WorkflowPropertiesModified")
     upsert_workflow_search_attributes_event_attributes: ClassVar[_Of] = _Of("UpsertWorkflowSearchAttributes")
+    workflow_execution_continued_as_new_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionContinuedAsNew")

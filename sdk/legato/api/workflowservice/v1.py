@@ -40,8 +40,11 @@ MAX_PAGE_SIZE = 1000
 class IdConflictPolicy(StrEnum):
     """What starting a workflow id that is already running does (Temporal's names)."""
 
+    # FAIL for a start, USE_EXISTING for a signal-with-start (Temporal's defaults).
+    UNSPECIFIED = "UNSPECIFIED"
     FAIL = "FAIL"
     USE_EXISTING = "USE_EXISTING"
+    TERMINATE_EXISTING = "TERMINATE_EXISTING"
 
 
 class IdReusePolicy(StrEnum):
@@ -50,6 +53,8 @@ class IdReusePolicy(StrEnum):
     ALLOW_DUPLICATE = "ALLOW_DUPLICATE"
     ALLOW_DUPLICATE_FAILED_ONLY = "ALLOW_DUPLICATE_FAILED_ONLY"
     REJECT_DUPLICATE = "REJECT_DUPLICATE"
+    # Deprecated in Temporal: ALLOW_DUPLICATE, and a running run is terminated.
+    TERMINATE_IF_RUNNING = "TERMINATE_IF_RUNNING"
 
 
 class ErrorBody(WireModel):
@@ -79,7 +84,7 @@ class StartWorkflowRequest(WireModel):
     workflow_type: Name
     task_queue: Name
     args: Payloads = Field(default_factory=list)
-    id_conflict_policy: IdConflictPolicy = IdConflictPolicy.FAIL
+    id_conflict_policy: IdConflictPolicy = IdConflictPolicy.UNSPECIFIED
     id_reuse_policy: IdReusePolicy = IdReusePolicy.ALLOW_DUPLICATE
     execution_timeout: Seconds | None = None
     run_timeout: Seconds | None = None
@@ -91,6 +96,17 @@ class StartWorkflowRequest(WireModel):
     header: Header = Field(default_factory=dict)
     # Temporal's memo: opaque payloads by key, shown by describe (limited as any payload).
     memo: dict[Name, Payload] = Field(default_factory=dict)
+    # The first workflow task waits this long (a durable timer).
+    start_delay: Seconds | None = None
+    # Accepted; the run starts normally (a worker polls for its first task).
+    request_eager_execution: bool = False
+
+
+class SignalWithStartWorkflowRequest(StartWorkflowRequest):
+    """Signal the running run of the id, or start one and deliver the signal first, atomically."""
+
+    signal_name: Name
+    signal_args: Payloads = Field(default_factory=list)
 
 
 class StartWorkflowResponse(WireModel):
@@ -137,6 +153,12 @@ class DescribeWorkflowResponse(WireModel):
     start_time: datetime
     close_time: datetime | None = None
     history_length: int
+    # The chain of runs: the first run, the run this one continues, the run after it.
+    first_execution_run_id: str | None = None
+    continued_run_id: str | None = None
+    new_execution_run_id: str | None = None
+    attempt: int = 1
+    history_size_bytes: int = 0
     pending_activities: list[PendingActivity] = Field(default_factory=list)
     pending_workflow_task: PendingWorkflowTask | None = None
     result: Payload | None = None
@@ -157,12 +179,17 @@ class WorkflowResultRequest(LongPollRequest):
 
 
 class WorkflowResultResponse(WireModel):
-    """A closed run's outcome; ``result`` when COMPLETED, ``failure`` otherwise."""
+    """A closed run's outcome; ``result`` when COMPLETED, ``failure`` otherwise.
+
+    ``new_execution_run_id`` is the run that goes on from this one (continued as new, or
+    a retry of a failed or timed-out run), which a client following runs waits for next.
+    """
 
     run_id: str
     status: WorkflowExecutionStatus
     result: Payload | None = None
     failure: Failure | None = None
+    new_execution_run_id: str | None = None
 
 
 class WorkflowHistoryRequest(WireModel):
