@@ -30,8 +30,9 @@ IN_PROGRESS: dict[str, str] = {
     "converter:*": "payload converters and codecs: being made Temporal's",
     "contrib.pydantic:*": "pydantic data converter: being added with the converters",
     "client:DataConverter*": "re-export of converter.DataConverter: being made Temporal's",
-    # legato.testing (WorkflowEnvironment, time skipping, ActivityEnvironment).
-    "testing:*": "legato.testing: being written",
+    # legato.testing (WorkflowEnvironment, time skipping).
+    "testing:WorkflowEnvironment*": "legato.testing: being written",
+    "testing:TimeSkip*": "legato.testing's time skipping: being written with WorkflowEnvironment",
 }
 
 # --- features of later issues: queries, updates, children, continue-as-new, patching, ... ---
@@ -66,7 +67,6 @@ LATER: dict[str, str] = {
     "client:*AsyncActivity*": "async activity completion: issue 9",
     "client:OutboundInterceptor.*activity*": "standalone and async activities: issue 9",
     "client:PendingActivityState": "describe's pending activities in Temporal's shape: issue 9",
-    "activity:*": "activity API beyond info/heartbeat/is_cancelled: issue 9",
     "client:Client.list_*": "visibility: issue 10",
     "client:Client.count_*": "visibility: issue 10",
     "client:*WorkflowExecutionAsyncIterator": "visibility: issue 10",

@@ -93,7 +93,11 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     async def process(self, task: Task) -> None:
         """Handle a task and send its answer; an answer the server no longer wants is dropped."""
-        answer = await encode_wire(self._converter, await self._decoded_and_handled(task))
+        handled = await self._decoded_and_handled(task)
+        # Answered later by someone else (an activity completed asynchronously).
+        if handled is None:
+            return
+        answer = await encode_wire(self._converter, handled)
         try:
             await self._deliver(task, answer)
         # Timed out, retried elsewhere or answered already: the server recorded nothing.
@@ -104,7 +108,7 @@ class TaskWorker(ABC, Generic[Task, Answer]):
             self._dropped(task)
             logger.warning("Could not answer the %s task of %r: %s", self.kind, task.workflow_id, e.message)
 
-    async def _decoded_and_handled(self, task: Task) -> Answer:
+    async def _decoded_and_handled(self, task: Task) -> Answer | None:
         # The codec runs here, around the task as a whole: what the worker's code sees is
         # decoded, and everything it answers is encoded, field by field, whatever the field.
         try:
@@ -138,8 +142,8 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         """Poll the queue for this worker's kind of task."""
 
     @abstractmethod
-    async def handle(self, task: Task) -> Answer:
-        """The answer to ``task``."""
+    async def handle(self, task: Task) -> Answer | None:
+        """The answer to ``task``; None when the worker does not answer it itself."""
 
     @abstractmethod
     async def _answer(self, answer: Answer) -> None:
