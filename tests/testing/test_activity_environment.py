@@ -90,7 +90,8 @@ def test_sync_activity_gets_cancelled_error_raised_in_its_thread() -> None:
     assert len(outcome) == 1
     assert heartbeats == ["param: param1"]
     # The activity ran in a thread of its own, not the caller's.
-    assert cleaned and cleaned[0] != caller.name
+    assert len(cleaned) == 1
+    assert cleaned[0] != caller.name
 
 
 def test_sync_activity_defined_without_thread_cancel_polls_is_cancelled() -> None:
