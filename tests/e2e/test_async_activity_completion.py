@@ -141,8 +141,9 @@ async def test_a_bad_token_or_unknown_ids_are_temporalios_errors(client: Client)
         with pytest.raises(RPCError) as garbage:
             await client.get_async_activity_handle(task_token=b"garbage").complete("x")
         assert garbage.value.status == RPCStatusCode.INVALID_ARGUMENT
+        unknown = client.get_async_activity_handle(workflow_id="async-errors", run_id=None, activity_id="nope")
         with pytest.raises(RPCError) as unknown_activity:
-            await client.get_async_activity_handle(workflow_id="async-errors", run_id=None, activity_id="nope").complete()
+            await unknown.complete()
         assert unknown_activity.value.status == RPCStatusCode.NOT_FOUND
         assert "nope" in unknown_activity.value.message
         with pytest.raises(RPCError) as unknown_workflow:
@@ -176,8 +177,7 @@ async def test_a_cancel_reaches_the_heartbeating_client_which_reports_it(client:
             try:
                 await activity_handle.heartbeat()
             except AsyncActivityCancelledError as e:
-                assert e.details is not None
-                return e.details.cancel_requested
+                return e.details is not None and e.details.cancel_requested
             return False
 
         await eventually(cancel_seen, within=10, what="the heartbeat answered cancel_requested")
