@@ -4,8 +4,12 @@
 next bytecode, so a stray one is deadly: a pool thread that has moved on to other code
 (another activity, a workflow activation) would see it. The raiser therefore targets a
 thread only while the activity function runs in it (``running``: a flag under a lock),
-raises at most once, and on the way out clears an exception set but not yet delivered
-(a thread blocked in C code gets it only when it returns to Python).
+raises at most once, and on the way out takes in an exception set but not yet delivered
+(a thread blocked in C code gets it only when it returns to Python) by running bytecode
+until it arrives. It never clears one with a NULL exception: CPython signals the whole
+interpreter's eval breaker even then, and with no thread left to take an exception the
+breaker stays tripped, slowing every thread of the process to a crawl (workflow
+activations time out and replay wrongly).
 """
 
 from __future__ import annotations
@@ -16,13 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-def _set_async_exc(thread_id: int, exc_type: type[BaseException] | None) -> None:
+def _set_async_exc(thread_id: int, exc_type: type[BaseException]) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc_type))
-
-
-def _clear_async_exc(thread_id: int) -> None:
-    # A NULL exception clears one that is pending and not yet delivered.
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), None)
 
 
 class ThreadRaiser:
@@ -32,7 +31,7 @@ class ThreadRaiser:
         self._lock = threading.Lock()
         self._thread_id: int | None = None
         self._pending: type[BaseException] | None = None
-        self._raised = False
+        self._raised: type[BaseException] | None = None
         self._shield_depth = 0
 
     @contextmanager
@@ -42,30 +41,30 @@ class ThreadRaiser:
             self._thread_id = threading.get_ident()
             # Cancelled before it started: raised plainly, inside the try below.
             early, self._pending = self._pending, None
-            self._raised = self._raised or early is not None
+            if early is not None:
+                self._raised = early
+        delivered = False
         try:
             if early is not None:
                 raise early()
             yield
+        except BaseException as e:
+            delivered = self._raised is not None and isinstance(e, self._raised)
+            raise
         finally:
-            try:
-                self._leave()
-            # Delivered after the function returned, while leaving: it has nothing left to stop.
-            except BaseException:  # the one exception we raised ourselves
-                self._leave()
-
-    def _leave(self) -> None:
-        with self._lock:
-            thread_id, self._thread_id = self._thread_id, None
-            self._pending = None
-            if self._raised and thread_id is not None:
-                _clear_async_exc(thread_id)
+            with self._lock:
+                self._thread_id = None
+                self._pending = None
+                raised = self._raised
+            # Set and not seen here: it may still be on its way (or the activity caught it).
+            if raised is not None and not delivered:
+                _take_in_late_exception()
 
     def raise_in_thread(self, exc_type: type[BaseException]) -> None:
         """Raise ``exc_type`` in the activity's thread now, or when its shield ends, or
         when it starts; never once the function has returned."""
         with self._lock:
-            if not self._raised:
+            if self._raised is None:
                 self._pending = exc_type
                 self._raise_if_pending()
 
@@ -85,5 +84,15 @@ class ThreadRaiser:
         if self._thread_id is None or self._pending is None or self._shield_depth > 0:
             return
         _set_async_exc(self._thread_id, self._pending)
-        self._pending = None
-        self._raised = True
+        self._raised, self._pending = self._pending, None
+
+
+def _take_in_late_exception() -> None:
+    """Let an exception set on this thread but not yet delivered arrive here, where it stops
+    nothing: the thread checks for one at its next backward jump, so within the first turns
+    of this loop. If the activity caught it itself, the loop just ends."""
+    try:
+        for _ in range(100_000):
+            pass
+    except BaseException:  # the exception this raiser set: no other can be pending here
+        return

@@ -98,7 +98,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             task,
             self._converter,
             interval=_throttle(task, *self._throttle),
-            on_cancel=lambda: self._cancel(task),
+            on_cancel=lambda details: self._cancel(task, details),
         )
         context.heartbeat = heartbeater.record
         try:
@@ -157,10 +157,10 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             context.worker_shutdown.set()
         return context
 
-    def _cancel(self, task: api.ActivityTask) -> None:
+    def _cancel(self, task: api.ActivityTask, details: ActivityCancellationDetails) -> None:
         running = self._running.get(task.task_token)
         if running is not None:
-            self._cancel_running(*running, ActivityCancellationDetails(cancel_requested=True))
+            self._cancel_running(*running, details)
 
     def _cancel_running(
         self,
@@ -168,6 +168,9 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         context: activity_context.ActivityContext,
         details: ActivityCancellationDetails,
     ) -> None:
+        # Cancelled once, as in Temporal: a second reason must not interrupt the cleanup.
+        if context.cancelled.is_set():
+            return
         context.cancel(details)
         # Async activities see asyncio cancellation; sync ones CancelledError in their thread
         # (unless defined with no_thread_cancel_exception: then they poll is_cancelled()).
