@@ -79,8 +79,13 @@ class CancelsAsyncActivityWorkflow:
         self.cancel = True
 
 
+def latest_token(key: str) -> str | None:
+    tokens = task_tokens.get(key)
+    return tokens[-1] if tokens else None
+
+
 async def started_token(key: str) -> str:
-    return await eventually(lambda: (task_tokens.get(key) or [None])[-1], within=10, what=f"activity {key} started")
+    return await eventually(lambda: latest_token(key), within=10, what=f"activity {key} started")
 
 
 async def test_activity_completed_by_its_task_token_gives_the_workflow_the_result(client: Client) -> None:

@@ -94,6 +94,21 @@ def test_sync_activity_gets_cancelled_error_raised_in_its_thread() -> None:
     assert cleaned[0] != caller.name
 
 
+def cancel_once_started(
+    env: ActivityEnvironment, started: threading.Event, details: activity.ActivityCancellationDetails | None = None
+) -> None:
+    """Cancel ``env`` from another thread once its activity has started."""
+
+    def cancel() -> None:
+        started.wait(5)
+        if details is None:
+            env.cancel()
+        else:
+            env.cancel(details)
+
+    threading.Thread(target=cancel).start()
+
+
 def test_sync_activity_defined_without_thread_cancel_polls_is_cancelled() -> None:
     started = threading.Event()
 
@@ -104,7 +119,7 @@ def test_sync_activity_defined_without_thread_cancel_polls_is_cancelled() -> Non
         return f"saw cancel: {activity.is_cancelled()}"
 
     env = ActivityEnvironment()
-    threading.Thread(target=lambda: (started.wait(5), env.cancel())).start()
+    cancel_once_started(env, started)
     assert env.run(polls) == "saw cancel: True"
 
 
@@ -120,7 +135,7 @@ def test_shield_delays_the_thread_cancel_to_the_end_of_the_block() -> None:
         steps.append("never")
 
     env = ActivityEnvironment()
-    threading.Thread(target=lambda: (started.wait(5), env.cancel())).start()
+    cancel_once_started(env, started)
     with pytest.raises(CancelledError):
         env.run(shielded)
     assert steps == ["finished the shielded part"]
@@ -150,7 +165,7 @@ def test_cancellation_details_are_what_cancel_was_given() -> None:
 
     env = ActivityEnvironment()
     details = activity.ActivityCancellationDetails(paused=True)
-    threading.Thread(target=lambda: (started.wait(5), env.cancel(details))).start()
+    cancel_once_started(env, started, details)
     assert env.run(waits_quietly) == details
     # Only the first call counts.
     env.cancel(activity.ActivityCancellationDetails(timed_out=True))
