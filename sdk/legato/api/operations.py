@@ -217,7 +217,8 @@ COMPLETE_ACTIVITY_BY_ID = Operation(
     api.CompleteActivityByIdRequest,
     api.Ack,
     "Complete a running activity named by its workflow and activity ids (asynchronous completion)",
-    idempotent=True,
+    # Not retried after a timeout: a repeat could reach the activity's next attempt.
+    idempotent=False,
 )
 FAIL_ACTIVITY_BY_ID = Operation(
     "fail_activity_by_id",
@@ -226,7 +227,8 @@ FAIL_ACTIVITY_BY_ID = Operation(
     api.FailActivityByIdRequest,
     api.Ack,
     "Fail the current attempt of an activity named by its ids",
-    idempotent=True,
+    # Not retried after a timeout: a repeat could reach the activity's next attempt.
+    idempotent=False,
 )
 HEARTBEAT_ACTIVITY_BY_ID = Operation(
     "heartbeat_activity_by_id",
@@ -235,7 +237,8 @@ HEARTBEAT_ACTIVITY_BY_ID = Operation(
     api.HeartbeatActivityByIdRequest,
     api.HeartbeatActivityTaskResponse,
     "Heartbeat an activity named by its ids",
-    idempotent=True,
+    # Not retried after a timeout: a repeat could reach the activity's next attempt.
+    idempotent=False,
 )
 REPORT_ACTIVITY_CANCELED_BY_ID = Operation(
     "report_activity_canceled_by_id",
@@ -244,7 +247,8 @@ REPORT_ACTIVITY_CANCELED_BY_ID = Operation(
     api.ReportActivityCanceledByIdRequest,
     api.Ack,
     "Record that an activity named by its ids acknowledged its cancellation",
-    idempotent=True,
+    # Not retried after a timeout: a repeat could reach the activity's next attempt.
+    idempotent=False,
 )
 DESCRIBE_TASK_QUEUE = Operation(
     "describe_task_queue",
