@@ -241,19 +241,51 @@ class ServiceClient:
         """The queue's next activity task; None when none came within ``request.wait``."""
         return await self.poll(ops.POLL_ACTIVITY_TASK, request)
 
-    async def complete_activity_task(self, request: api.CompleteActivityTaskRequest) -> None:
+    async def complete_activity_task(
+        self, request: api.CompleteActivityTaskRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
         """Report an activity's result."""
-        await self.call(ops.COMPLETE_ACTIVITY_TASK, request)
+        await self.call(ops.COMPLETE_ACTIVITY_TASK, request, options)
 
-    async def fail_activity_task(self, request: api.FailActivityTaskRequest) -> None:
+    async def fail_activity_task(self, request: api.FailActivityTaskRequest, options: CallOptions = NO_OPTIONS) -> None:
         """Report an activity attempt's failure; the server retries per the policy."""
-        await self.call(ops.FAIL_ACTIVITY_TASK, request)
+        await self.call(ops.FAIL_ACTIVITY_TASK, request, options)
 
     async def heartbeat_activity_task(
-        self, request: api.HeartbeatActivityTaskRequest
+        self, request: api.HeartbeatActivityTaskRequest, options: CallOptions = NO_OPTIONS
     ) -> api.HeartbeatActivityTaskResponse:
         """Record an activity's progress; says whether a cancel was requested."""
-        return await self.call(ops.HEARTBEAT_ACTIVITY_TASK, request)
+        return await self.call(ops.HEARTBEAT_ACTIVITY_TASK, request, options)
+
+    async def report_activity_task_canceled(
+        self, request: api.ReportActivityTaskCanceledRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
+        """Record that an activity acknowledged its cancellation."""
+        await self.call(ops.REPORT_ACTIVITY_TASK_CANCELED, request, options)
+
+    async def complete_activity_by_id(
+        self, request: api.CompleteActivityByIdRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
+        """Complete an activity named by its workflow and activity ids."""
+        await self.call(ops.COMPLETE_ACTIVITY_BY_ID, request, options)
+
+    async def fail_activity_by_id(
+        self, request: api.FailActivityByIdRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
+        """Fail the current attempt of an activity named by its ids."""
+        await self.call(ops.FAIL_ACTIVITY_BY_ID, request, options)
+
+    async def heartbeat_activity_by_id(
+        self, request: api.HeartbeatActivityByIdRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.HeartbeatActivityTaskResponse:
+        """Heartbeat an activity named by its ids; says whether a cancel was requested."""
+        return await self.call(ops.HEARTBEAT_ACTIVITY_BY_ID, request, options)
+
+    async def report_activity_canceled_by_id(
+        self, request: api.ReportActivityCanceledByIdRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
+        """Record that an activity named by its ids acknowledged its cancellation."""
+        await self.call(ops.REPORT_ACTIVITY_CANCELED_BY_ID, request, options)
 
     async def describe_task_queue(self, request: api.DescribeTaskQueueRequest) -> api.TaskQueueBacklog:
         """A queue's backlog and pollers."""

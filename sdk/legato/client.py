@@ -25,9 +25,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Generic, TypedDict, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar, overload
 
 from legato import _calls, _retry, _service, _transport
+from legato._client.async_activity import (
+    AsyncActivityCancelledError,
+    AsyncActivityHandle,
+    AsyncActivityIDReference,
+    CompleteAsyncActivityInput,
+    FailAsyncActivityInput,
+    HeartbeatAsyncActivityInput,
+    ReportCancellationAsyncActivityInput,
+)
 from legato._client.history import WorkflowHistoryEventAsyncIterator
 from legato._client.interceptor import (
     CancelWorkflowInput,
@@ -44,6 +53,7 @@ from legato._client.interceptor import (
 from legato._client.outbound import ServerOutbound, not_supported
 from legato._client.queries import WorkflowQueryFailedError, WorkflowQueryRejectedError
 from legato._runtime import definitions, temporal_history
+from legato._runtime.activity_context import ActivityCancellationDetails
 from legato.api.common.v1 import WorkflowExecutionStatus as WireStatus
 from legato.api.history.v1 import HistoryEvent
 from legato.api.workflowservice import v1 as api
@@ -71,12 +81,19 @@ from legato.runtime import Runtime
 from legato.service import HttpConnectProxyConfig, KeepAliveConfig, RetryConfig, TLSConfig
 
 __all__ = [
+    "ActivityCancellationDetails",
+    "AsyncActivityCancelledError",
+    "AsyncActivityHandle",
+    "AsyncActivityIDReference",
     "CancelWorkflowInput",
     "Client",
     "ClientConfig",
+    "CompleteAsyncActivityInput",
     "DescribeWorkflowInput",
+    "FailAsyncActivityInput",
     "FetchWorkflowHistoryEventsInput",
     "HeaderCodecBehavior",
+    "HeartbeatAsyncActivityInput",
     "HttpConnectProxyConfig",
     "Interceptor",
     "KeepAliveConfig",
@@ -84,6 +101,7 @@ __all__ = [
     "QueryWorkflowInput",
     "RPCError",
     "RPCStatusCode",
+    "ReportCancellationAsyncActivityInput",
     "RetryConfig",
     "SignalWorkflowInput",
     "StartWorkflowInput",
@@ -513,6 +531,43 @@ class Client:
             first_execution_run_id=first_execution_run_id,
             result_type=result_type,
         )
+
+    @overload
+    def get_async_activity_handle(
+        self, *, workflow_id: str, run_id: str | None, activity_id: str
+    ) -> AsyncActivityHandle: ...
+
+    @overload
+    def get_async_activity_handle(self, *, task_token: bytes) -> AsyncActivityHandle: ...
+
+    def get_async_activity_handle(
+        self,
+        *,
+        workflow_id: str | None = None,
+        run_id: str | None = None,
+        activity_id: str | None = None,
+        task_token: bytes | None = None,
+    ) -> AsyncActivityHandle:
+        """A handle to complete, fail, heartbeat or report canceled an activity that called
+        ``activity.raise_complete_async()``: named by its ``task_token`` alone (from
+        ``activity.info().task_token``; text in Legato, bytes accepted), or by
+        ``workflow_id``, ``run_id`` and ``activity_id`` together.
+
+        Raises:
+            ValueError: Both a token and ids, or ids without a workflow or activity id.
+            NotImplementedError: An activity id without a workflow id (standalone activities).
+        """
+        if task_token is not None:
+            if workflow_id is not None or run_id is not None or activity_id is not None:
+                raise ValueError("Task token cannot be present with other IDs")
+            return AsyncActivityHandle(self, task_token)
+        if workflow_id is None:
+            if activity_id is not None:
+                raise not_supported("Client.get_async_activity_handle", "activity_id without workflow_id")
+            raise ValueError("Task token or workflow/run/activity ID must be present")
+        if activity_id is None:
+            raise ValueError("Workflow ID, run ID, and activity ID must all be given together")
+        return AsyncActivityHandle(self, AsyncActivityIDReference(workflow_id, run_id, activity_id))
 
     def get_workflow_handle_for(
         self,

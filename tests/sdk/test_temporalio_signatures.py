@@ -26,7 +26,6 @@ TABLE = json.loads((Path(__file__).parent / "temporalio_signatures.json").read_t
 
 # --- owned by other parts of the work in progress; each part removes its own entries ---
 IN_PROGRESS: dict[str, str] = {
-    "testing:ActivityEnvironment*": "ActivityEnvironment: being made temporalio's, with the activity API",
     # Payloads, converters and codecs (DataConverter with codec fields, Payload, pydantic).
     "converter:*": "payload converters and codecs: being made Temporal's",
     "contrib.pydantic:*": "pydantic data converter: being added with the converters",
@@ -55,7 +54,6 @@ LATER: dict[str, str] = {
     "client:*AsyncActivity*": "async activity completion: issue 9",
     "client:OutboundInterceptor.*activity*": "standalone and async activities: issue 9",
     "client:PendingActivityState": "describe's pending activities in Temporal's shape: issue 9",
-    "activity:*": "activity API beyond info/heartbeat/is_cancelled: issue 9",
     "client:Client.list_*": "visibility: issue 10",
     "client:Client.count_*": "visibility: issue 10",
     "client:*WorkflowExecutionAsyncIterator": "visibility: issue 10",

@@ -19,7 +19,7 @@ from legato.api import operations as ops
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.api import edge
-from legato_operator.engine.services import queries, runner, time_skipping, workers, workflows
+from legato_operator.engine.services import activities_by_id, queries, runner, time_skipping, workers, workflows
 
 RUNTIME = web.AppKey("runtime", runner.Runtime)
 NO_CONTENT = 204
@@ -109,6 +109,11 @@ ROUTES: tuple[Route, ...] = (
     acks(ops.COMPLETE_ACTIVITY_TASK, workers.complete_activity_task, too_large=workers.activity_result_too_large),
     acks(ops.FAIL_ACTIVITY_TASK, workers.fail_activity_task, too_large=workers.activity_failure_too_large),
     answers(ops.HEARTBEAT_ACTIVITY_TASK, workers.heartbeat_activity_task, too_large=workers.heartbeat_too_large),
+    acks(ops.REPORT_ACTIVITY_TASK_CANCELED, workers.report_activity_task_canceled),
+    acks(ops.COMPLETE_ACTIVITY_BY_ID, activities_by_id.complete_activity_by_id),
+    acks(ops.FAIL_ACTIVITY_BY_ID, activities_by_id.fail_activity_by_id),
+    answers(ops.HEARTBEAT_ACTIVITY_BY_ID, activities_by_id.heartbeat_activity_by_id),
+    acks(ops.REPORT_ACTIVITY_CANCELED_BY_ID, activities_by_id.report_activity_canceled_by_id),
     answers(ops.DESCRIBE_TASK_QUEUE, workers.describe_task_queue),
     answers(ops.TASK_QUEUE_BACKLOG, workers.describe_task_queue),
     acks(ops.LOCK_TIME_SKIPPING, time_skipping.lock_time_skipping),

@@ -16,6 +16,12 @@ from typing import TYPE_CHECKING, Any
 from legato.common import QueryRejectCondition, RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 if TYPE_CHECKING:
+    from legato._client.async_activity import (
+        CompleteAsyncActivityInput,
+        FailAsyncActivityInput,
+        HeartbeatAsyncActivityInput,
+        ReportCancellationAsyncActivityInput,
+    )
     from legato._client.history import WorkflowHistoryEventAsyncIterator
     from legato.client import WorkflowExecutionDescription, WorkflowHandle, WorkflowHistoryEventFilterType
 
@@ -166,6 +172,22 @@ class OutboundInterceptor:
     async def query_workflow(self, input: QueryWorkflowInput) -> Any:
         """Query a workflow; its handler's answer."""
         return await self.next.query_workflow(input)
+
+    async def heartbeat_async_activity(self, input: HeartbeatAsyncActivityInput) -> None:
+        """Heartbeat an asynchronously completed activity."""
+        await self.next.heartbeat_async_activity(input)
+
+    async def complete_async_activity(self, input: CompleteAsyncActivityInput) -> None:
+        """Complete an asynchronously completed activity."""
+        await self.next.complete_async_activity(input)
+
+    async def fail_async_activity(self, input: FailAsyncActivityInput) -> None:
+        """Fail an asynchronously completed activity."""
+        await self.next.fail_async_activity(input)
+
+    async def report_cancellation_async_activity(self, input: ReportCancellationAsyncActivityInput) -> None:
+        """Report an asynchronously completed activity canceled."""
+        await self.next.report_cancellation_async_activity(input)
 
 
 class Interceptor:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato import _service
-from legato._client import history, queries
+from legato._client import async_activity, history, queries
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
@@ -188,6 +188,24 @@ class ServerOutbound(OutboundInterceptor):
         """A worker's answer to the query; WorkflowQueryFailedError / WorkflowQueryRejectedError."""
         drop_headers(input.headers, "query_workflow")
         return await queries.query_workflow(self._client, input)
+
+    async def heartbeat_async_activity(self, input: async_activity.HeartbeatAsyncActivityInput) -> None:
+        """Send the heartbeat, by token or by ids."""
+        await async_activity.send_heartbeat(self._client, input)
+
+    async def complete_async_activity(self, input: async_activity.CompleteAsyncActivityInput) -> None:
+        """Send the completion, by token or by ids."""
+        await async_activity.send_complete(self._client, input)
+
+    async def fail_async_activity(self, input: async_activity.FailAsyncActivityInput) -> None:
+        """Send the failure, by token or by ids."""
+        await async_activity.send_fail(self._client, input)
+
+    async def report_cancellation_async_activity(
+        self, input: async_activity.ReportCancellationAsyncActivityInput
+    ) -> None:
+        """Send the cancellation, by token or by ids."""
+        await async_activity.send_report_cancellation(self._client, input)
 
 
 def _seconds(value: Any) -> float | None:

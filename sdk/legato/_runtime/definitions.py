@@ -54,6 +54,8 @@ class ActivityDefinition:
     is_async: bool
     arg_types: list[Any]
     result_type: Any
+    # A sync activity that polls is_cancelled() instead of getting CancelledError raised.
+    no_thread_cancel_exception: bool = False
 
     @staticmethod
     def from_callable(fn: Callable[..., Any]) -> ActivityDefinition | None:
@@ -75,7 +77,7 @@ class ActivityDefinition:
         return defn
 
 
-def define_activity(fn: Callable[..., Any], name: str | None) -> None:
+def define_activity(fn: Callable[..., Any], name: str | None, *, no_thread_cancel_exception: bool = False) -> None:
     """Attach an activity definition to ``fn`` (what ``@activity.defn`` does)."""
     if not callable(fn):
         raise TypeError("@activity.defn must decorate a function")
@@ -85,6 +87,7 @@ def define_activity(fn: Callable[..., Any], name: str | None) -> None:
         is_async=inspect.iscoroutinefunction(fn),
         arg_types=param_types(fn, skip_self=False),
         result_type=return_type(fn),
+        no_thread_cancel_exception=no_thread_cancel_exception,
     )
     setattr(fn, _ACTIVITY_ATTR, defn)
 

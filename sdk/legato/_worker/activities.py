@@ -1,8 +1,12 @@
 """Activity tasks: run the function, heartbeat while it runs, report its outcome.
 
 Async activities run as tasks on the worker's loop; sync ones run in the thread pool with
-the activity context copied in. The outcome is retried through a server restart, so a
-completed activity is not run again because its answer was lost.
+the activity context copied in. Cancellation (asked by the server through a heartbeat
+answer, or by the worker's shutdown after its grace period) cancels an async activity's
+task and raises ``CancelledError`` in a sync activity's thread while it runs there. The
+outcome is retried through a server restart, so a completed activity is not run again
+because its answer was lost; an activity that called ``activity.raise_complete_async()``
+gets no answer from the worker: its client completes it.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from datetime import timedelta
 from typing import Any
 
 from legato._runtime import activity_context
+from legato._runtime.activity_context import ActivityCancellationDetails, CompleteAsyncError, CompositeEvent
 from legato._runtime.definitions import ActivityDefinition
 from legato._runtime.info import ActivityInfo
 from legato._runtime.interceptor import ExecuteActivityInput, Interceptor
+from legato._runtime.metrics import NOOP
+from legato._runtime.thread_cancel import ThreadRaiser
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato.common import Priority
@@ -48,6 +55,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         executor: Executor | None,
         interceptors: Sequence[Interceptor] = (),
         throttle: tuple[float, float] = (60.0, 30.0),
+        client: Any = None,
     ) -> None:
         super().__init__(context)
         self._executor = executor
@@ -59,38 +67,51 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         for defn in self._definitions.values():
             if not defn.is_async and executor is None:
                 raise ValueError(f"Activity {defn.name!r} is not async: the worker needs an activity_executor")
+        self._client = client
         self._running: dict[str, tuple[asyncio.Future[Any], activity_context.ActivityContext]] = {}
         self.shutting_down = False
+        self._shutdown_announced = False
 
     async def _poll(self, request: api.PollRequest) -> api.ActivityTask | None:
         return await self._service.poll_activity_task(request)
 
+    def announce_shutdown(self) -> None:
+        """Tell running activities, and any started from now on, that the worker shuts down."""
+        self._shutdown_announced = True
+        for _, context in self._running.values():
+            context.worker_shutdown.set()
+
     def cancel_all(self) -> None:
         """Cancel every running activity (the worker's grace period ran out)."""
-        for future, context in self._running.values():
-            context.cancelled.set()
-            future.cancel()
+        for future, context in list(self._running.values()):
+            self._cancel_running(future, context, ActivityCancellationDetails(worker_shutdown=True))
 
-    async def handle(self, task: api.ActivityTask) -> ActivityAnswer:
-        """Run the activity; the request reporting its outcome."""
+    async def handle(self, task: api.ActivityTask) -> ActivityAnswer | None:
+        """Run the activity; the request reporting its outcome, None when completed asynchronously."""
         defn = self._definitions.get(task.activity_type)
         if defn is None:
             self._warn_not_registered(task.activity_type, self._definitions)
             return self._fail(task, self._not_registered(task))
-        context = activity_context.ActivityContext(info=self._info(task), heartbeat=lambda details: None)
+        context = self._context(task, defn)
         heartbeater = Heartbeater(
             self._service,
             task,
             self._converter,
             interval=_throttle(task, *self._throttle),
-            on_cancel=lambda: self._cancel(task),
+            on_cancel=lambda details: self._cancel(task, details),
         )
         context.heartbeat = heartbeater.record
         try:
             result = await self._run(task, defn, context)
+        # The activity's client completes it later (activity.raise_complete_async()).
+        except CompleteAsyncError:
+            return None
         # Cancelled on the server's request, or by the worker's shutdown.
         except asyncio.CancelledError:
             return self._fail(task, self._failure(self._cancellation()))
+        # Raised in a sync activity's thread by that same cancellation.
+        except CancelledError as e:
+            return self._fail(task, self._failure(self._cancellation() if context.cancelled.is_set() else e))
         except Exception as e:
             logger.warning("Activity %r (id %r) failed: %s", task.activity_type, task.activity_id, e)
             return self._fail(task, self._failure(e))
@@ -118,16 +139,45 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         finally:
             del self._running[task.task_token]
 
-    def _cancel(self, task: api.ActivityTask) -> None:
+    def _context(self, task: api.ActivityTask, defn: ActivityDefinition) -> activity_context.ActivityContext:
+        loop = asyncio.get_running_loop()
+        raises = not defn.is_async and not defn.no_thread_cancel_exception
+        context = activity_context.ActivityContext(
+            info=self._info(task),
+            heartbeat=lambda details: None,
+            cancelled=CompositeEvent(loop if defn.is_async else None),
+            worker_shutdown=CompositeEvent(loop if defn.is_async else None),
+            # As in temporalio: sync activities get no client (it is bound to the loop).
+            client=self._client if defn.is_async else None,
+            payload_converter=self._converter.payload_converter,
+            metric_meter=NOOP,
+            raiser=ThreadRaiser() if raises else None,
+        )
+        if self._shutdown_announced:
+            context.worker_shutdown.set()
+        return context
+
+    def _cancel(self, task: api.ActivityTask, details: ActivityCancellationDetails) -> None:
         running = self._running.get(task.task_token)
-        if running is None:
+        if running is not None:
+            self._cancel_running(*running, details)
+
+    def _cancel_running(
+        self,
+        future: asyncio.Future[Any],
+        context: activity_context.ActivityContext,
+        details: ActivityCancellationDetails,
+    ) -> None:
+        # Cancelled once, as in Temporal: a second reason must not interrupt the cleanup.
+        if context.cancelled.is_set():
             return
-        future, context = running
-        context.cancelled.set()
-        # Async activities see asyncio cancellation; a thread cannot be interrupted, so sync
-        # activities poll is_cancelled().
+        context.cancel(details)
+        # Async activities see asyncio cancellation; sync ones CancelledError in their thread
+        # (unless defined with no_thread_cancel_exception: then they poll is_cancelled()).
         if self._definitions[context.info.activity_type].is_async:
             future.cancel()
+        elif context.raiser is not None:
+            context.raiser.raise_in_thread(CancelledError)
 
     def _cancellation(self) -> BaseException:
         if self.shutting_down:

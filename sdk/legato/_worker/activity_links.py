@@ -55,8 +55,16 @@ class RootInbound(ActivityInboundInterceptor):
         """Await an async function; run a sync one in the executor, in this context."""
         if asyncio.iscoroutinefunction(input.fn):
             return await input.fn(*input.args)
-        call = functools.partial(contextvars.copy_context().run, input.fn, *input.args)
+        call = functools.partial(contextvars.copy_context().run, _in_thread, self._context, input.fn, input.args)
         return await asyncio.get_running_loop().run_in_executor(input.executor, call)
+
+
+def _in_thread(context: ActivityContext, fn: Any, args: Sequence[Any]) -> Any:
+    # Cancellation may be raised into this thread only while the function runs in it.
+    if context.raiser is None:
+        return fn(*args)
+    with context.raiser.running():
+        return fn(*args)
 
 
 def inbound_chain(interceptors: Sequence[Interceptor], context: ActivityContext) -> ActivityInboundInterceptor:

@@ -105,6 +105,9 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         handled = await self._decoded_and_handled(task)
         metrics = self._service.metrics
         metrics.handled(self._service.namespace, self._task_queue, task, handled, time.monotonic() - started)
+        # Answered later by someone else (an activity completed asynchronously).
+        if handled is None:
+            return
         answer = await encode_wire(self._converter, handled)
         try:
             await self._deliver(task, answer)
@@ -116,7 +119,7 @@ class TaskWorker(ABC, Generic[Task, Answer]):
             self._dropped(task)
             logger.warning("Could not answer the %s task of %r: %s", self.kind, task.workflow_id, e.message)
 
-    async def _decoded_and_handled(self, task: Task) -> Answer:
+    async def _decoded_and_handled(self, task: Task) -> Answer | None:
         # The codec runs here, around the task as a whole: what the worker's code sees is
         # decoded, and everything it answers is encoded, field by field, whatever the field.
         try:
@@ -150,8 +153,8 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         """Poll the queue for this worker's kind of task."""
 
     @abstractmethod
-    async def handle(self, task: Task) -> Answer:
-        """The answer to ``task``."""
+    async def handle(self, task: Task) -> Answer | None:
+        """The answer to ``task``; None when the worker does not answer it itself."""
 
     @abstractmethod
     async def _answer(self, answer: Answer) -> None:

@@ -2,7 +2,9 @@
 
 ``activity.heartbeat()`` only records the latest details; the first heartbeat is sent at
 once and later ones at most once per interval (Temporal's throttle), always with the
-latest details. A ``cancel_requested`` answer cancels the activity.
+latest details. A ``cancel_requested`` answer cancels the activity, and so does a refusal
+because the attempt no longer holds its task (the run closed, the attempt timed out): as
+in Temporal, with ``cancellation_details().not_found`` set.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from legato import _service
+from legato import _service, _transport
+from legato._runtime.activity_context import ActivityCancellationDetails
 from legato.api.workflowservice import v1 as api
 from legato.converter import DataConverter
 from legato.exceptions import RPCError
@@ -33,7 +36,7 @@ class Heartbeater:
         converter: DataConverter,
         *,
         interval: float,
-        on_cancel: Callable[[], None],
+        on_cancel: Callable[[ActivityCancellationDetails], None],
     ) -> None:
         self._service = service
         self._task = task
@@ -68,12 +71,17 @@ class Heartbeater:
             payloads = await self._converter.encode(details)
             request = api.HeartbeatActivityTaskRequest(task_token=self._task.task_token, details=payloads)
             response = await self._service.heartbeat_activity_task(request)
+        # Nobody waits for this attempt any more: stop it.
+        except _transport.TaskNotFoundError as e:
+            logger.info("Activity %r is no longer current (%s); cancelling it", self._task.activity_id, e.message)
+            self._on_cancel(ActivityCancellationDetails(not_found=True))
+            return
         # A lost heartbeat is not fatal: the next one, or the timeout, settles it.
         except (RPCError, TypeError, ValueError) as e:
             logger.warning("Heartbeat of activity %r failed: %s", self._task.activity_id, e)
             return
         if response.cancel_requested:
-            self._on_cancel()
+            self._on_cancel(ActivityCancellationDetails(cancel_requested=True))
 
     async def close(self) -> None:
         """Stop sending; details not yet sent are dropped (the outcome follows at once)."""

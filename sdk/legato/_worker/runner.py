@@ -56,6 +56,8 @@ class Options:
     interceptors: Sequence[Any] = ()
     max_heartbeat_throttle_interval: float = 60.0
     default_heartbeat_throttle_interval: float = 30.0
+    # The legato.client.Client that async activities get from activity.client().
+    client: Any = None
 
 
 class Runner:
@@ -107,6 +109,7 @@ class Runner:
             executor=executor,
             interceptors=options.interceptors,
             throttle=(options.max_heartbeat_throttle_interval, options.default_heartbeat_throttle_interval),
+            client=options.client,
         )
 
     def _make_pollers(self, options: Options) -> tuple[Poller[Any] | None, Poller[Any] | None]:
@@ -178,6 +181,8 @@ class Runner:
         logger.info("Worker %s shut down", self.identity)
 
     async def _drain_activities(self, poller: Poller[Any], activities: ActivityWorker) -> None:
+        # Running activities learn of the shutdown at once (activity.is_worker_shutdown()).
+        activities.announce_shutdown()
         running = list(poller.running)
         if running and self._grace > 0:
             await asyncio.wait(running, timeout=self._grace)

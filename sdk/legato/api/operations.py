@@ -210,6 +210,56 @@ HEARTBEAT_ACTIVITY_TASK = Operation(
     "Heartbeat an activity",
     idempotent=True,
 )
+REPORT_ACTIVITY_TASK_CANCELED = Operation(
+    "report_activity_task_canceled",
+    "POST",
+    PREFIX + "/activity-tasks/canceled",
+    api.ReportActivityTaskCanceledRequest,
+    api.Ack,
+    "Record that an activity acknowledged its cancellation",
+    idempotent=True,
+)
+_BY_ID = PREFIX + "/workflows/{workflow_id}/activities/{activity_id}"
+COMPLETE_ACTIVITY_BY_ID = Operation(
+    "complete_activity_by_id",
+    "POST",
+    _BY_ID + "/complete",
+    api.CompleteActivityByIdRequest,
+    api.Ack,
+    "Complete a running activity named by its workflow and activity ids (asynchronous completion)",
+    # Not retried after a timeout: a repeat could reach the activity's next attempt.
+    idempotent=False,
+)
+FAIL_ACTIVITY_BY_ID = Operation(
+    "fail_activity_by_id",
+    "POST",
+    _BY_ID + "/fail",
+    api.FailActivityByIdRequest,
+    api.Ack,
+    "Fail the current attempt of an activity named by its ids",
+    # Not retried after a timeout: a repeat could reach the activity's next attempt.
+    idempotent=False,
+)
+HEARTBEAT_ACTIVITY_BY_ID = Operation(
+    "heartbeat_activity_by_id",
+    "POST",
+    _BY_ID + "/heartbeat",
+    api.HeartbeatActivityByIdRequest,
+    api.HeartbeatActivityTaskResponse,
+    "Heartbeat an activity named by its ids",
+    # Not retried after a timeout: a repeat could reach the activity's next attempt.
+    idempotent=False,
+)
+REPORT_ACTIVITY_CANCELED_BY_ID = Operation(
+    "report_activity_canceled_by_id",
+    "POST",
+    _BY_ID + "/canceled",
+    api.ReportActivityCanceledByIdRequest,
+    api.Ack,
+    "Record that an activity named by its ids acknowledged its cancellation",
+    # Not retried after a timeout: a repeat could reach the activity's next attempt.
+    idempotent=False,
+)
 DESCRIBE_TASK_QUEUE = Operation(
     "describe_task_queue",
     "GET",
@@ -302,6 +352,11 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     COMPLETE_ACTIVITY_TASK,
     FAIL_ACTIVITY_TASK,
     HEARTBEAT_ACTIVITY_TASK,
+    REPORT_ACTIVITY_TASK_CANCELED,
+    COMPLETE_ACTIVITY_BY_ID,
+    FAIL_ACTIVITY_BY_ID,
+    HEARTBEAT_ACTIVITY_BY_ID,
+    REPORT_ACTIVITY_CANCELED_BY_ID,
     DESCRIBE_TASK_QUEUE,
     TASK_QUEUE_BACKLOG,
     LOCK_TIME_SKIPPING,

@@ -253,6 +253,7 @@ class Worker:
             max_heartbeat_throttle_interval=max_heartbeat_throttle_interval.total_seconds(),
             default_heartbeat_throttle_interval=default_heartbeat_throttle_interval.total_seconds(),
             guard_policy=workflow_runner._guard_policy(),
+            client=client,
         )
         self._client = client
         self._runner = runner.Runner(client.service_client, client.data_converter, options)

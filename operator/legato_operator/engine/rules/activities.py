@@ -124,6 +124,17 @@ def completed(execution: rows.Execution, task: rows.Task, result: Any, identity:
     return b
 
 
+def canceled(
+    execution: rows.Execution, task: rows.Task, details: list[Any], identity: str, now: datetime
+) -> batch.Batch:
+    """The attempt holding ``task`` reported itself canceled: recorded as such, as Temporal
+    does, whether or not a cancel was requested (no retry)."""
+    b = batch.Batch(execution=execution, now=now)
+    done = wire.ActivityTaskCanceled(scheduled_event_id=task.scheduled_event_id, details=details)
+    _finish(b, task, "canceled", _started(task, identity), done)
+    return b
+
+
 def failed(execution: rows.Execution, task: rows.Task, failure: Failure, identity: str, now: datetime) -> batch.Batch:
     """The attempt holding ``task`` failed: retry it per the policy, or record the failure."""
     b = batch.Batch(execution=execution, now=now)

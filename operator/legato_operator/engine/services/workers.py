@@ -286,6 +286,20 @@ async def fail_activity_task(rt: runner.Runtime, namespace: str, request: api.Fa
     await rt.run("fail_activity_task", change)
 
 
+async def report_activity_task_canceled(
+    rt: runner.Runtime, namespace: str, request: api.ReportActivityTaskCanceledRequest
+) -> None:
+    """Record the activity canceled, once; TaskNotFound for an attempt that no longer holds it."""
+    token = tokens.decode_activity(request.task_token)
+
+    async def change(tx: runner.Tx) -> None:
+        ex, task = await _held_activity(tx.conn, namespace, token)
+        b = activities.canceled(ex, task, list(request.details), request.identity, rt.clock.now())
+        await writer.write(tx, b)
+
+    await rt.run("report_activity_task_canceled", change)
+
+
 async def activity_result_too_large(
     rt: runner.Runtime, namespace: str, request: api.CompleteActivityTaskRequest, error: errors.PayloadTooLarge
 ) -> None:

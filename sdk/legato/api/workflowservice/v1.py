@@ -281,6 +281,42 @@ class HeartbeatActivityTaskResponse(WireModel):
     cancel_requested: bool = False
 
 
+class ReportActivityTaskCanceledRequest(WireModel):
+    """The activity acknowledged a cancellation (Temporal's RespondActivityTaskCanceled)."""
+
+    task_token: str
+    details: Payloads = Field(default_factory=list)
+    identity: Identity = ""
+
+
+class ActivityByIdRequest(WireModel):
+    """Names a running activity by its workflow and activity ids instead of a task token:
+    the current attempt of the activity, in the named run or the workflow's latest."""
+
+    workflow_id: Name
+    activity_id: Name
+    run_id: RunId = None
+
+
+class CompleteActivityByIdRequest(ActivityByIdRequest):
+    result: Payload | None = None
+    identity: Identity = ""
+
+
+class FailActivityByIdRequest(ActivityByIdRequest):
+    failure: Failure
+    identity: Identity = ""
+
+
+class HeartbeatActivityByIdRequest(ActivityByIdRequest):
+    details: Payloads = Field(default_factory=list)
+
+
+class ReportActivityCanceledByIdRequest(ActivityByIdRequest):
+    details: Payloads = Field(default_factory=list)
+    identity: Identity = ""
+
+
 class SignalWorkflowRequest(WireModel):
     workflow_id: Name
     signal_name: Name
