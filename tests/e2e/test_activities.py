@@ -12,6 +12,7 @@ from legato import activity, workflow
 from legato.client import Client
 from legato.common import RetryPolicy
 from legato.exceptions import ActivityError, ApplicationError, WorkflowFailureError
+from legato.exceptions import TimeoutError as LegatoTimeoutError
 from tests.support.deadline import eventually
 from tests.support.server_process import running_worker
 
@@ -182,3 +183,40 @@ async def test_an_input_over_one_mib_reaches_the_workflow_and_its_activity(clien
     async with running_worker(client, task_queue="measure", workflows=[MeasureWorkflow], activities=[measure]):
         result = await client.execute_workflow(MeasureWorkflow.run, text, id="measure-1", task_queue="measure")
     assert result == [len(text), len(text)]
+
+
+@workflow.defn
+class UnpickedActivityWorkflow:
+    """Schedules an activity on a queue no worker polls, with a schedule-to-start limit."""
+
+    @workflow.run
+    async def run(self) -> str:
+        try:
+            await workflow.execute_activity(
+                greet,
+                "nobody",
+                task_queue="nobody-polls-this",
+                schedule_to_start_timeout=timedelta(seconds=1),
+                start_to_close_timeout=timedelta(seconds=10),
+                retry_policy=FAST_RETRY,
+            )
+        except ActivityError as e:
+            cause = e.cause
+            assert isinstance(cause, LegatoTimeoutError)
+            return f"{type(cause).__name__} {cause.type.name if cause.type else None}"
+        return "ran"
+
+
+async def test_an_activity_no_worker_picks_up_fails_at_its_schedule_to_start_timeout_without_a_retry(
+    client: Client,
+) -> None:
+    async with running_worker(client, task_queue="unpicked", workflows=[UnpickedActivityWorkflow]):
+        outcome = await asyncio.wait_for(
+            client.execute_workflow(UnpickedActivityWorkflow.run, id="unpicked-1", task_queue="unpicked"), timeout=30
+        )
+    # As Temporal: a schedule-to-start timeout is not retried, whatever the retry policy says.
+    assert outcome == "TimeoutError SCHEDULE_TO_START"
+    history = await client.get_workflow_handle("unpicked-1").fetch_history()
+    types = [e.attributes.type for e in history.events]
+    assert "ActivityTaskTimedOut" in types
+    assert "ActivityTaskStarted" not in types
