@@ -61,6 +61,10 @@ class _ClientOutbound(client.OutboundInterceptor):
         input.headers = _to_header(dict(input.headers))
         await super().signal_workflow(input)
 
+    async def query_workflow(self, input: client.QueryWorkflowInput) -> Any:
+        input.headers = _to_header(dict(input.headers))
+        return await super().query_workflow(input)
+
 
 class _ActivityInbound(worker.ActivityInboundInterceptor):
     async def execute_activity(self, input: worker.ExecuteActivityInput) -> Any:
@@ -79,6 +83,10 @@ class _WorkflowInbound(worker.WorkflowInboundInterceptor):
     async def handle_signal(self, input: worker.HandleSignalInput) -> None:
         _from_header(input.headers)
         await super().handle_signal(input)
+
+    async def handle_query(self, input: worker.HandleQueryInput) -> Any:
+        _from_header(input.headers)
+        return await super().handle_query(input)
 
 
 class _WorkflowOutbound(worker.WorkflowOutboundInterceptor):
@@ -109,6 +117,10 @@ class Greeter:
     def hello(self) -> None:
         self.signalled_by = USER.get()
 
+    @workflow.query
+    def asked_by(self) -> str | None:
+        return USER.get()
+
 
 async def _run(c: Client) -> list[str]:
     async with running_worker(c, task_queue="headers", workflows=[Greeter], activities=[whoami]):
@@ -116,9 +128,11 @@ async def _run(c: Client) -> list[str]:
         handle = await c.start_workflow(Greeter.run, id="greeter", task_queue="headers")
         USER.set("bob")
         await handle.signal(Greeter.hello)
+        USER.set("carol")
+        asked_by = await handle.query(Greeter.asked_by)
         USER.set(None)
         result: list[str] = await handle.result()
-        return result
+        return [*result, f"queried by {asked_by}"]
 
 
 async def test_a_header_set_by_client_and_workflow_interceptors_reaches_the_workflow_and_activity(
@@ -132,7 +146,13 @@ async def test_a_header_set_by_client_and_workflow_interceptors_reaches_the_work
         await c.close()
     # The signal handler runs in a task of its own, so its context stays its own: the run
     # method schedules the activity in the start's context.
-    assert result == ["started by alice", "signalled by bob", "activity sees alice", "info ['user-id']"]
+    assert result == [
+        "started by alice",
+        "signalled by bob",
+        "activity sees alice",
+        "info ['user-id']",
+        "queried by carol",
+    ]
     with_header = (hist.WorkflowExecutionStarted, hist.WorkflowExecutionSignaled, hist.ActivityTaskScheduled)
     headers = {
         e.attributes.type for e in history.events if isinstance(e.attributes, with_header) and e.attributes.header

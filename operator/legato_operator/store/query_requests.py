@@ -17,7 +17,7 @@ from legato_operator.store import db, rows
 _SWEEP_BATCH = 100
 
 
-_COLUMNS = "id, namespace, task_queue, workflow_id, run_id, workflow_type, query_type, args"
+_COLUMNS = "id, namespace, task_queue, workflow_id, run_id, workflow_type, query_type, args, header"
 
 
 # What a claim returns: the query, and where the run's last completed workflow task ends now.
@@ -34,9 +34,9 @@ async def insert(conn: db.Connection, request: rows.QueryRequest, now: datetime,
     """Add a query for a poll to claim, and delete a few rows whose asker is gone."""
     await conn.execute(
         "WITH swept AS (DELETE FROM query_requests WHERE id IN (SELECT id FROM query_requests"
-        " WHERE expires_at < $9 ORDER BY expires_at LIMIT $11))"
+        " WHERE expires_at < $10 ORDER BY expires_at LIMIT $12))"
         " INSERT INTO query_requests (" + _COLUMNS + ", created_at, expires_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         request.id,
         request.namespace,
         request.task_queue,
@@ -45,6 +45,7 @@ async def insert(conn: db.Connection, request: rows.QueryRequest, now: datetime,
         request.workflow_type,
         request.query_type,
         request.args,
+        request.header,
         now,
         expires_at,
         _SWEEP_BATCH,

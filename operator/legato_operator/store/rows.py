@@ -240,3 +240,5 @@ class QueryRequest:
     args: list[dict[str, Any]]
     # After the run's last completed WorkflowTaskStarted, read when a poll claims the query.
     first_event_id: int = 0
+    # Temporal's Header, as JSON payloads by key.
+    header: dict[str, Any] = field(default_factory=dict)

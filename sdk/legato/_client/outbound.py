@@ -39,17 +39,6 @@ def not_supported(call: str, parameter: str) -> NotImplementedError:
     return NotImplementedError(f"{call}({parameter}=...) is not supported by Legato yet")
 
 
-_warned_query_headers = False
-
-
-def drop_headers(headers: Mapping[str, Any], where: str) -> None:
-    """Headers on a query do not reach the worker yet: say so once, then carry on."""
-    global _warned_query_headers  # one warning per process, not per call
-    if headers and not _warned_query_headers:
-        _warned_query_headers = True
-        logger.warning("Legato does not carry headers on %s yet; dropped: %s", where, sorted(headers))
-
-
 def options(rpc_metadata: Mapping[str, str | bytes], rpc_timeout: Any) -> _service.CallOptions:
     """The per-call options of an input."""
     return _service.CallOptions(metadata=rpc_metadata, timeout=rpc_timeout)
@@ -186,7 +175,6 @@ class ServerOutbound(OutboundInterceptor):
 
     async def query_workflow(self, input: QueryWorkflowInput) -> Any:
         """A worker's answer to the query; WorkflowQueryFailedError / WorkflowQueryRejectedError."""
-        drop_headers(input.headers, "query_workflow")
         return await queries.query_workflow(self._client, input)
 
     async def heartbeat_async_activity(self, input: async_activity.HeartbeatAsyncActivityInput) -> None:

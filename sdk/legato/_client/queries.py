@@ -66,6 +66,7 @@ async def query_workflow(client: Client, input: QueryWorkflowInput) -> Any:
         reject_condition=_condition(condition),
         timeout=timeout,
         identity=client.identity,
+        header=dict(input.headers),
     )
     options = _service.CallOptions(metadata=input.rpc_metadata, timeout=timedelta(seconds=timeout + _HTTP_MARGIN))
     response = await client.service_client.query_workflow(request, options)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import traceback
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -83,7 +83,13 @@ def known(instance: WorkflowInstance) -> list[str]:
     return sorted(names)
 
 
-def answer(instance: WorkflowInstance, query_id: str, name: str, payloads: list[Payload]) -> Payload:
+def answer(
+    instance: WorkflowInstance,
+    query_id: str,
+    name: str,
+    payloads: list[Payload],
+    headers: Mapping[str, Payload] | None = None,
+) -> Payload:
     """The query's answer as a payload.
 
     Raises:
@@ -99,7 +105,7 @@ def answer(instance: WorkflowInstance, query_id: str, name: str, payloads: list[
             f"Query handler for '{name}' expected but not found, known queries: [{' '.join(known(instance))}]"
         )
     args = _arguments(instance, name, fn, payloads)
-    result = instance.answer_query(HandleQueryInput(id=query_id, query=name, args=args, headers={}))
+    result = instance.answer_query(HandleQueryInput(id=query_id, query=name, args=args, headers=dict(headers or {})))
     return instance.converter.payload_converter.to_payload(result)
 
 

@@ -120,7 +120,9 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             instance = self.cache.get(task.run_id)
             if instance is None or instance.last_event_id + 1 < task.first_event_id:
                 instance = await self._replayed(task, defn)
-            payload = await self._in_thread(queries.answer, instance, task.task_token, query.query_type, query.args)
+            payload = await self._in_thread(
+                queries.answer, instance, task.task_token, query.query_type, query.args, query.header
+            )
         except Exception as e:
             return api.RespondQueryTaskRequest(
                 task_token=task.task_token, failure=self._failure(e), identity=self._identity

@@ -46,6 +46,7 @@ def new_request(namespace: str, ex: rows.Execution, request: api.QueryWorkflowRe
         workflow_type=ex.workflow_type,
         query_type=request.query_type,
         args=[p.model_dump(mode="json") for p in request.args],
+        header={k: p.model_dump(mode="json") for k, p in request.header.items()},
     )
 
 
@@ -59,7 +60,11 @@ def to_task(query: rows.QueryRequest) -> api.WorkflowTask:
         attempt=1,
         first_event_id=query.first_event_id,
         history=[],
-        query=api.WorkflowQuery(query_type=query.query_type, args=[Payload.model_validate(p) for p in query.args]),
+        query=api.WorkflowQuery(
+            query_type=query.query_type,
+            args=[Payload.model_validate(p) for p in query.args],
+            header={k: Payload.model_validate(p) for k, p in query.header.items()},
+        ),
     )
 
 

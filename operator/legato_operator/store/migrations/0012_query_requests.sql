@@ -13,6 +13,8 @@ CREATE TABLE query_requests (
     workflow_type text NOT NULL,
     query_type    text NOT NULL,
     args          jsonb NOT NULL,
+    -- What interceptors set on the query (Temporal's Header: key -> payload).
+    header        jsonb NOT NULL DEFAULT '{}',
     -- ready: waiting for a poll; started: held by a worker until lease_until; answered.
     state         text NOT NULL DEFAULT 'ready',
     lease_until   timestamptz,

@@ -398,6 +398,7 @@ class QueryWorkflowRequest(WireModel):
         description="Seconds to wait for a worker's answer before failing with 504.",
     )
     identity: Identity = ""
+    header: Header = Field(default_factory=dict)
 
 
 class QueryWorkflowResponse(WireModel):
@@ -419,6 +420,7 @@ class WorkflowQuery(WireModel):
 
     query_type: str
     args: Payloads = Field(default_factory=list)
+    header: Header = Field(default_factory=dict)
 
 
 class RespondQueryTaskRequest(WireModel):
