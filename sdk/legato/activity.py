@@ -76,13 +76,13 @@ def defn(
         name: The activity type name; the function's name by default.
         no_thread_cancel_exception: For a sync activity: do not raise ``CancelledError``
             in its thread when it is cancelled (it polls ``is_cancelled()`` instead).
-        dynamic: Not supported yet.
+        dynamic: Run this function for every activity type the worker has no other
+            definition for; it takes one ``Sequence[RawValue]`` and reads the type from
+            ``info().activity_type``. Cannot be given with ``name``.
     """
-    if dynamic:
-        raise NotImplementedError("Dynamic activities are not supported by Legato yet")
 
     def decorate(f: CallableType) -> CallableType:
-        definitions.define_activity(f, name, no_thread_cancel_exception=no_thread_cancel_exception)
+        definitions.define_activity(f, name, no_thread_cancel_exception=no_thread_cancel_exception, dynamic=dynamic)
         return f
 
     return decorate(fn) if fn is not None else decorate

@@ -162,10 +162,11 @@ def init(init_fn: CallableType) -> CallableType:
 
 @dataclass
 class DynamicWorkflowConfig:
-    """What a dynamic workflow's ``@workflow.dynamic_config`` method may return (temporalio's).
+    """What a dynamic workflow's ``@workflow.dynamic_config`` method returns (temporalio's).
 
-    Legato reads neither field yet: a dynamic workflow fails the run only for the
-    ``failure_exception_types`` given to ``@workflow.defn``.
+    ``failure_exception_types``, when set, replaces those given to ``@workflow.defn`` for
+    this run (the worker's still apply). ``versioning_behavior`` other than UNSPECIFIED
+    fails the workflow task: Legato has no worker versioning.
     """
 
     failure_exception_types: Sequence[type[BaseException]] | None = None
@@ -175,10 +176,14 @@ class DynamicWorkflowConfig:
 def dynamic_config(fn: CallableType) -> CallableType:
     """Mark the method of a dynamic workflow that returns its ``DynamicWorkflowConfig``.
 
+    It takes only ``self`` and is called after ``__init__``, before the run method, with
+    the run read-only; what it returns overrides ``@workflow.defn``'s options.
+
     Raises:
-        NotImplementedError: Legato does not read the configuration yet.
+        ValueError: ``fn`` is async or takes parameters besides ``self``.
     """
-    raise NotImplementedError("workflow.dynamic_config is not supported by Legato yet")
+    definitions.mark_dynamic_config(fn)
+    return fn
 
 
 class HandlerUnfinishedPolicy(IntEnum):

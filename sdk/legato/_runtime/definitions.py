@@ -21,6 +21,7 @@ _SIGNAL_ATTR = "__legato_signal_definition"
 _QUERY_ATTR = "__legato_query_definition"
 _INIT_ATTR = "__legato_workflow_init"
 _ACTIVITY_ATTR = "__legato_activity_definition"
+_DYNAMIC_CONFIG_ATTR = "__legato_workflow_dynamic_config"
 
 
 def param_types(fn: Callable[..., Any], *, skip_self: bool) -> list[Any]:
@@ -56,6 +57,9 @@ class ActivityDefinition:
     result_type: Any
     # A sync activity that polls is_cancelled() instead of getting CancelledError raised.
     no_thread_cancel_exception: bool = False
+    # The dynamic activity (name ""): run for every type no other definition has, with
+    # the raw arguments as one ``Sequence[RawValue]``.
+    dynamic: bool = False
 
     @staticmethod
     def from_callable(fn: Callable[..., Any]) -> ActivityDefinition | None:
@@ -77,17 +81,27 @@ class ActivityDefinition:
         return defn
 
 
-def define_activity(fn: Callable[..., Any], name: str | None, *, no_thread_cancel_exception: bool = False) -> None:
-    """Attach an activity definition to ``fn`` (what ``@activity.defn`` does)."""
+def define_activity(
+    fn: Callable[..., Any], name: str | None, *, no_thread_cancel_exception: bool = False, dynamic: bool = False
+) -> None:
+    """Attach an activity definition to ``fn`` (what ``@activity.defn`` does).
+
+    Raises:
+        TypeError: ``fn`` is not callable.
+        RuntimeError: ``dynamic`` with a ``name`` (temporalio's message).
+    """
     if not callable(fn):
         raise TypeError("@activity.defn must decorate a function")
+    if dynamic and name:
+        raise RuntimeError("Cannot provide name and dynamic boolean")
     defn = ActivityDefinition(
-        name=name or str(getattr(fn, "__name__", "")),
+        name="" if dynamic else name or str(getattr(fn, "__name__", "")),
         fn=fn,
         is_async=inspect.iscoroutinefunction(fn),
         arg_types=param_types(fn, skip_self=False),
         result_type=return_type(fn),
         no_thread_cancel_exception=no_thread_cancel_exception,
+        dynamic=dynamic,
     )
     setattr(fn, _ACTIVITY_ATTR, defn)
 
@@ -181,6 +195,8 @@ class WorkflowDefinition:
     failure_exception_types: tuple[type[BaseException], ...] = ()
     # A dynamic workflow runs every type no other registered workflow has; its name is "".
     dynamic: bool = False
+    # A dynamic workflow's ``@workflow.dynamic_config`` method, called after ``__init__``.
+    dynamic_config_fn: Callable[..., Any] | None = None
 
     @staticmethod
     def from_class(cls: type) -> WorkflowDefinition | None:
@@ -252,10 +268,36 @@ def define_workflow(
         queries=queries,
         failure_exception_types=tuple(failure_exception_types),
         dynamic=dynamic,
+        dynamic_config_fn=_dynamic_config_fn(cls, name or cls.__name__, dynamic=dynamic),
     )
     setattr(cls, _WORKFLOW_ATTR, defn)
     setattr(run_fn, _WORKFLOW_ATTR, defn)
     return defn
+
+
+def mark_dynamic_config(fn: Callable[..., Any]) -> None:
+    """Mark a dynamic workflow's configuration method (what ``@workflow.dynamic_config`` does).
+
+    Raises:
+        ValueError: ``fn`` is async or takes more than ``self`` (temporalio's messages).
+    """
+    if inspect.iscoroutinefunction(fn):
+        raise ValueError("Workflow dynamic_config method must be synchronous")
+    if len(inspect.signature(fn).parameters) != 1:
+        raise ValueError("Workflow dynamic_config method must only take self parameter")
+    setattr(fn, _DYNAMIC_CONFIG_ATTR, True)
+
+
+def _dynamic_config_fn(cls: type, name: str, *, dynamic: bool) -> Callable[..., Any] | None:
+    found = [m for k in cls.__mro__ for m in vars(k).values() if getattr(m, _DYNAMIC_CONFIG_ATTR, False)]
+    if found and not dynamic:
+        raise TypeError(
+            "@workflow.dynamic_config can only be used in dynamic workflows, but "
+            f"workflow class {name} ({cls.__name__}) is not dynamic"
+        )
+    if len(found) > 1:
+        raise TypeError("@workflow.dynamic_config can only be defined once per workflow")
+    return found[0] if found else None
 
 
 def _init_takes_args(cls: type) -> bool:

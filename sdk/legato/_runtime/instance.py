@@ -100,7 +100,8 @@ class WorkflowInstance(DeterministicLoop):
         self.definition = definition
         self.namespace, self.workflow_id, self.run_id = namespace, workflow_id, run_id
         self.converter = data_converter or DataConverter.default
-        self._failure_types = tuple(definition.failure_exception_types) + tuple(failure_exception_types)
+        self._worker_failure_types = tuple(failure_exception_types)
+        self._failure_types = tuple(definition.failure_exception_types) + self._worker_failure_types
         self.last_event_id = 0
         # The history's length when the current activation's workflow task started.
         self.history_length = 0
@@ -284,6 +285,25 @@ class WorkflowInstance(DeterministicLoop):
                 self._object = cls(*self._args) if self.definition.init_takes_args else cls()
         except Exception as e:
             self._on_top_level_error(e)
+            return False
+        return self._apply_dynamic_config()
+
+    def _apply_dynamic_config(self) -> bool:
+        """A dynamic workflow's ``@workflow.dynamic_config``, called read-only as temporalio
+        does; whether the run may start (an error from it fails the task, not the run)."""
+        fn = self.definition.dynamic_config_fn
+        if fn is None:
+            return True
+        try:
+            with guard.watching(self._guard), queries.read_only(self):
+                config = fn(self._object)
+        except Exception as e:
+            self._task_failure = e
+            return False
+        if config is not None and config.failure_exception_types is not None:
+            self._failure_types = tuple(config.failure_exception_types) + self._worker_failure_types
+        if config is not None and config.versioning_behavior:
+            self._task_failure = NotImplementedError("DynamicWorkflowConfig(versioning_behavior=...) is not supported")
             return False
         return True
 

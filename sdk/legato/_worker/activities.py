@@ -28,7 +28,7 @@ from legato._runtime.metrics import NOOP
 from legato._runtime.thread_cancel import ThreadRaiser
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
-from legato.common import Priority
+from legato.common import Priority, RawValue
 from legato.exceptions import ApplicationError, CancelledError, RPCError
 
 from . import activity_links
@@ -88,7 +88,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
 
     async def handle(self, task: api.ActivityTask) -> ActivityAnswer | None:
         """Run the activity; the request reporting its outcome, None when completed asynchronously."""
-        defn = self._definitions.get(task.activity_type)
+        defn = self.definition(task.activity_type)
         if defn is None:
             self._warn_not_registered(task.activity_type, self._definitions)
             return self._fail(task, self._not_registered(task))
@@ -123,10 +123,14 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             return self._fail(task, self._failure(e))
         return api.CompleteActivityTaskRequest(task_token=task.task_token, result=payload, identity=self._identity)
 
+    def definition(self, activity_type: str) -> ActivityDefinition | None:
+        """The definition that runs ``activity_type``: its own, else the dynamic one (name "")."""
+        return self._definitions.get(activity_type) or self._definitions.get("")
+
     async def _run(
         self, task: api.ActivityTask, defn: ActivityDefinition, context: activity_context.ActivityContext
     ) -> Any:
-        args = self._converter.payload_converter.from_payloads(task.input, defn.arg_types)
+        args = decode_args(self._converter, task.input, defn)
         input = ExecuteActivityInput(fn=defn.fn, args=args, executor=self._executor, headers=dict(task.header))
         # The whole chain runs in the activity's context, so interceptors see activity.info() too.
         with activity_context.bound(context):
@@ -174,7 +178,8 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         context.cancel(details)
         # Async activities see asyncio cancellation; sync ones CancelledError in their thread
         # (unless defined with no_thread_cancel_exception: then they poll is_cancelled()).
-        if self._definitions[context.info.activity_type].is_async:
+        defn = self.definition(context.info.activity_type)
+        if defn is not None and defn.is_async:
             future.cancel()
         elif context.raiser is not None:
             context.raiser.raise_in_thread(CancelledError)
@@ -236,6 +241,13 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
             await self._answers.complete_activity_task(answer)
         else:
             await self._answers.fail_activity_task(answer)
+
+
+def decode_args(converter: Any, payloads: Sequence[Any], defn: ActivityDefinition) -> list[Any]:
+    """An activity's arguments: by its parameters' types, or raw (one sequence) for the dynamic one."""
+    if defn.dynamic:
+        return [[RawValue(p) for p in payloads]]
+    return list(converter.payload_converter.from_payloads(payloads, defn.arg_types))
 
 
 def _throttle(task: api.ActivityTask, most: float, default: float) -> float:
