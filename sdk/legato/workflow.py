@@ -33,6 +33,15 @@ from legato._runtime.info import ParentInfo, RootInfo
 from legato._runtime.info import WorkflowInfo as Info
 from legato._runtime.instance import current_instance
 from legato._runtime.interceptor import ContinueAsNewInput, StartActivityInput
+from legato._runtime.local_api import (
+    LocalActivityConfig,
+    execute_local_activity,
+    execute_local_activity_class,
+    execute_local_activity_method,
+    start_local_activity,
+    start_local_activity_class,
+    start_local_activity_method,
+)
 from legato._runtime.loop import NotInWorkflowEventLoopError
 from legato.common import Priority, RetryPolicy, VersioningBehavior
 from legato.converter import PayloadConverter
@@ -46,6 +55,7 @@ __all__ = [
     "DynamicWorkflowConfig",
     "HandlerUnfinishedPolicy",
     "Info",
+    "LocalActivityConfig",
     "LoggerAdapter",
     "NondeterminismError",
     "ParentInfo",
@@ -58,6 +68,9 @@ __all__ = [
     "dynamic_config",
     "execute_activity",
     "execute_activity_method",
+    "execute_local_activity",
+    "execute_local_activity_class",
+    "execute_local_activity_method",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_query_handler",
@@ -82,6 +95,9 @@ __all__ = [
     "sleep",
     "start_activity",
     "start_activity_method",
+    "start_local_activity",
+    "start_local_activity_class",
+    "start_local_activity_method",
     "time",
     "time_ns",
     "unsafe",

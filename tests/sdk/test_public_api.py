@@ -60,6 +60,14 @@ PUBLIC = {
         "set_signal_handler",
         "upsert_memo",
         "wait",
+        # --- local activities ---
+        "LocalActivityConfig",
+        "execute_local_activity",
+        "execute_local_activity_class",
+        "execute_local_activity_method",
+        "start_local_activity",
+        "start_local_activity_class",
+        "start_local_activity_method",
     ],
     "legato.activity": [
         "ActivityCancellationDetails",
@@ -137,6 +145,7 @@ PUBLIC = {
         "PollerBehaviorSimpleMaximum",
         "Replayer",
         "StartActivityInput",
+        "StartLocalActivityInput",
         "UnsandboxedWorkflowRunner",
         "Worker",
         "WorkflowInboundInterceptor",

@@ -26,7 +26,17 @@ from legato.worker import Replayer
 from tests.golden.temporal import workflows as wf
 
 TEMPORAL = Path(__file__).resolve().parents[1] / "golden" / "temporal"
-REPLAYABLE = ["order", "approval", "failing", "cancelled", "timer_race", "terminated", "patched", "continued"]
+REPLAYABLE = [
+    "order",
+    "approval",
+    "failing",
+    "cancelled",
+    "timer_race",
+    "terminated",
+    "patched",
+    "continued",
+    "local_activity",
+]
 EXPORTS = ["cli", "sdk"]
 
 
@@ -164,8 +174,8 @@ async def test_replay_workflows_reads_an_async_iterator_as_temporal_passes_it() 
 @pytest.mark.parametrize("export", EXPORTS)
 def test_an_event_legato_cannot_replay_is_refused_by_name_and_id(export: str) -> None:
     data = recorded("patched", export)
-    data["events"][4]["markerRecordedEventAttributes"]["markerName"] = "core_local_activity"
-    with pytest.raises(ValueError, match=r"History event 5 \(MarkerRecorded\).*'core_local_activity'.*not a patch"):
+    data["events"][4]["markerRecordedEventAttributes"]["markerName"] = "core_side_effect"
+    with pytest.raises(ValueError, match=r"History event 5 \(MarkerRecorded\).*'core_side_effect'.*neither a patch"):
         WorkflowHistory.from_json("golden-patched", data)
 
 

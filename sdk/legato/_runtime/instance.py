@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -35,7 +36,7 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, guard, links, queries, replay
+from . import activities, guard, links, local_activities, queries, replay
 from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
@@ -124,6 +125,8 @@ class WorkflowInstance(DeterministicLoop):
         self._activities_by_id: dict[str, activities.ActivityState] = {}
         self._activities_by_event: dict[int, activities.ActivityState] = {}
         self._timers: dict[str, _TimerHandle] = {}
+        # Local activities asked for and not yet run (the worker runs them), by sequence number.
+        self.local_requests: dict[int, local_activities.LocalActivityState] = {}
         # Queries (legato._runtime.queries): handlers set by workflow code, and whether one runs now.
         self.query_handlers: dict[str | None, Callable[..., Any]] = {}
         self.read_only = False
@@ -189,8 +192,17 @@ class WorkflowInstance(DeterministicLoop):
             if command is not None and replay.matches(command, event):
                 self._on_matched(command, event)
                 matched += 1
+            elif command is None and self._replays_local_marker(event):
+                # What the code did with the local activity's result follows in this task's events.
+                pending.extend(self._continue())
             elif not self._skips_patch_marker(event):
                 raise self._mismatch(event, command)
+        if activation.after_completed_task and self.local_requests:
+            state = next(iter(self.local_requests.values()))
+            raise self._nondeterminism(
+                f"the code ran local activity {state.options.activity_type!r} (seq {state.seq}) "
+                "for which history has no marker"
+            )
         # A task that never completed (failed, timed out, run terminated) recorded no commands.
         if activation.after_completed_task and len(pending) > matched:
             after = events[-1].event_id if events else self.last_event_id
@@ -207,6 +219,42 @@ class WorkflowInstance(DeterministicLoop):
         return self._nondeterminism(
             f"history has {replay.describe_event(event)} where the code produced {replay.describe_command(command)}"
         )
+
+    def _replays_local_marker(self, event: HistoryEvent) -> bool:
+        """Resolve a local activity the code asked for from its marker in history."""
+        data = local_activities.event_data(event)
+        if data is None:
+            return False
+        state = self.local_requests.pop(int(data["seq"]), None)
+        if state is None:
+            return False
+        if data.get("activity_type") != state.options.activity_type:
+            raise self._nondeterminism(
+                f"history has local activity {data.get('activity_type')!r} at event {event.event_id} "
+                f"where the code ran {state.options.activity_type!r}"
+            )
+        state.future.set_result(local_activities.outcome_of(event))
+        return True
+
+    def _continue(self) -> list[cmd.Command]:
+        """Run the code on after a local activity resolved; the commands it produced."""
+        with self.running(), guard.activation(self._guard_policy) as watched:
+            self._guard = watched
+            self._run()
+        if watched is not None and watched.violation is not None and watched.violation is not self._failed_with:
+            raise watched.violation
+        produced, self._commands = self._commands, []
+        return produced
+
+    def resolve_locals(self, outcomes: Sequence[tuple[int, local_activities.Outcome]]) -> list[cmd.Command]:
+        """Record the outcomes of local activities the worker ran, run the code on, and
+        return every command of the task so far (markers where the results came in)."""
+        for seq, outcome in outcomes:
+            state = self.local_requests.pop(seq)
+            self.add_command(local_activities.marker(state, outcome))
+            state.future.set_result(outcome)
+        self._sent.extend(self._continue())
+        return list(self._sent)
 
     def _skips_patch_marker(self, event: HistoryEvent) -> bool:
         """Whether a patch marker without its command is let pass (Temporal's rule: a
@@ -510,6 +558,56 @@ class WorkflowInstance(DeterministicLoop):
         self._activities_by_id[command.activity_id] = state
         self.add_command(command)
         return activities.ActivityHandle(activities.run_handle(state, self), loop=self)
+
+    def start_local_activity(
+        self,
+        seq: int,
+        options: local_activities.LocalActivityOptions,
+        *,
+        result_type: Any,
+        attempt: int = 1,
+        original_schedule_time: datetime | None = None,
+    ) -> activities.ActivityHandle[Any]:
+        """Ask the worker to run a local activity; its handle."""
+        state = self._schedule_local(seq, options, result_type, attempt, original_schedule_time or self._now)
+        return activities.ActivityHandle(self._run_local(state), loop=self)
+
+    def _schedule_local(
+        self,
+        seq: int,
+        options: local_activities.LocalActivityOptions,
+        result_type: Any,
+        attempt: int,
+        original_schedule_time: datetime,
+    ) -> local_activities.LocalActivityState:
+        queries.assert_not_read_only(self, "start local activity")
+        state = local_activities.LocalActivityState(
+            seq, options, attempt, original_schedule_time, self.create_future(), result_type
+        )
+        self.local_requests[seq] = state
+        return state
+
+    async def _run_local(self, state: local_activities.LocalActivityState) -> Any:
+        # A backoff past the threshold: a durable timer, then the next attempt under a new seq.
+        while (outcome := await asyncio.shield(state.future)).backoff is not None:
+            await asyncio.sleep(outcome.backoff)
+            seq = self.next_seq("activity")
+            options = state.options
+            # As temporalio: an id the code did not give is the new schedule's seq.
+            if not options.id_given:
+                options = dataclasses.replace(options, activity_id=str(seq))
+            state = self._schedule_local(
+                seq,
+                options,
+                state.result_type,
+                outcome.attempt + 1,
+                state.original_schedule_time,
+            )
+        if outcome.failure is not None:
+            raise self.converter.failure_converter.from_failure(outcome.failure, self.converter.payload_converter)
+        if outcome.result is None:
+            return None
+        return self.converter.payload_converter.from_payload(outcome.result, state.result_type)
 
     # --- queries: read-only handlers (legato._runtime.queries) ---
 

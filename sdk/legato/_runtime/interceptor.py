@@ -93,6 +93,26 @@ class StartActivityInput:
 
 
 @dataclass
+class StartLocalActivityInput:
+    """``workflow.start_local_activity``'s call, going down the workflow outbound chain."""
+
+    activity: str
+    args: Sequence[Any]
+    activity_id: str | None
+    schedule_to_close_timeout: timedelta | None
+    schedule_to_start_timeout: timedelta | None
+    start_to_close_timeout: timedelta | None
+    retry_policy: RetryPolicy | None
+    local_retry_threshold: timedelta | None
+    cancellation_type: ActivityCancellationType
+    headers: Mapping[str, Any]
+    summary: str | None
+    event_groups: Any = None
+    arg_types: list[type] | None = None
+    ret_type: type | None = None
+
+
+@dataclass
 class ExecuteActivityInput:
     """An activity's call, going down the activity inbound chain."""
 
@@ -171,6 +191,10 @@ class WorkflowOutboundInterceptor:
     def start_activity(self, input: StartActivityInput) -> ActivityHandle[Any]:
         """Schedule an activity (``workflow.start_activity`` and ``execute_activity``)."""
         return self.next.start_activity(input)
+
+    def start_local_activity(self, input: StartLocalActivityInput) -> ActivityHandle[Any]:
+        """Run an activity in this worker (``workflow.start_local_activity``)."""
+        return self.next.start_local_activity(input)
 
     def continue_as_new(self, input: ContinueAsNewInput) -> NoReturn:
         """Close the run and start its next one (``workflow.continue_as_new``); raises

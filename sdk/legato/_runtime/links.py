@@ -12,7 +12,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from legato import _calls
-from legato._runtime import queries
+from legato._runtime import local_activities, queries
 from legato._runtime.activities import ActivityHandle
 from legato._runtime.info import WorkflowInfo
 from legato._runtime.interceptor import (
@@ -21,6 +21,7 @@ from legato._runtime.interceptor import (
     HandleQueryInput,
     HandleSignalInput,
     StartActivityInput,
+    StartLocalActivityInput,
     WorkflowInboundInterceptor,
     WorkflowOutboundInterceptor,
     refuse_unsupported_activity_options,
@@ -61,6 +62,25 @@ class RootOutbound(WorkflowOutboundInterceptor):
             header=dict(input.headers),
         )
         return instance.start_activity(command, result_type=input.ret_type, cancellation_type=input.cancellation_type)
+
+    def start_local_activity(self, input: StartLocalActivityInput) -> ActivityHandle[Any]:
+        """Ask the worker to run the activity before it answers this workflow task."""
+        instance = self._instance
+        seq = instance.next_seq("activity")
+        options = local_activities.LocalActivityOptions(
+            activity_type=input.activity,
+            activity_id=input.activity_id or str(seq),
+            args=instance.converter.payload_converter.to_payloads(list(input.args)),
+            headers=dict(input.headers),
+            retry_policy=input.retry_policy or local_activities.DEFAULT_RETRY_POLICY,
+            local_retry_threshold=_calls.seconds(input.local_retry_threshold)
+            or local_activities.DEFAULT_LOCAL_RETRY_THRESHOLD,
+            start_to_close_timeout=_calls.seconds(input.start_to_close_timeout),
+            schedule_to_close_timeout=_calls.seconds(input.schedule_to_close_timeout),
+            schedule_to_start_timeout=_calls.seconds(input.schedule_to_start_timeout),
+            id_given=input.activity_id is not None,
+        )
+        return instance.start_local_activity(seq, options, result_type=input.ret_type)
 
     # --- continue-as-new ---
 

@@ -22,6 +22,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from legato._runtime import local_activities
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Payload
 from legato.api.history import v1 as hist
@@ -137,6 +138,12 @@ def command_patch(command: cmd.Command) -> tuple[str, bool] | None:
     return _patch_details(command.marker_name, command.details) if isinstance(command, cmd.RecordMarker) else None
 
 
+def local_marker_key(marker_name: str, details: dict[str, list[Payload]]) -> tuple[int, str] | None:
+    """A local activity marker's (seq, activity type); None for another marker."""
+    data = local_activities.marker_data(marker_name, details)
+    return None if data is None else (int(data["seq"]), str(data.get("activity_type")))
+
+
 def describe_command(command: cmd.Command) -> str:
     """A short description of a command for error messages."""
     if isinstance(command, cmd.ScheduleActivityTask):
@@ -181,6 +188,8 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         return isinstance(a, hist.TimerCanceled) and a.timer_id == command.timer_id
     if isinstance(command, cmd.RequestCancelActivityTask):
         return isinstance(a, hist.ActivityTaskCancelRequested) and a.scheduled_event_id == command.scheduled_event_id
+    if isinstance(command, cmd.RecordMarker) and (local := local_marker_key(command.marker_name, command.details)):
+        return isinstance(a, hist.MarkerRecorded) and local_marker_key(a.marker_name, a.details) == local
     if isinstance(command, cmd.RecordMarker):
         # The id alone: deprecate_patch's marker matches the one patched() recorded.
         patch = command_patch(command)

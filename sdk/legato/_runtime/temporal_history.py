@@ -9,7 +9,7 @@ Temporal's web UI (and older tools) write enums without their prefix, in PascalC
 an enum's integer.
 
 Each Temporal event becomes the Legato event of the same name. An event Legato cannot
-replay yet (markers other than patches', child workflows, updates, search attributes other
+replay yet (markers other than patches' and local activities', child workflows, updates, search attributes other
 than the ``TemporalChangeVersion`` a patch records, ...) is refused with an error naming its
 type and event id, rather than replayed wrongly.
 """
@@ -429,9 +429,10 @@ def _workflow_execution_terminated(a: Json) -> hist.WorkflowExecutionTerminated:
     return hist.WorkflowExecutionTerminated(reason=a.get("reason", ""), identity=a.get("identity", ""))
 
 
-# --- markers (patches only), their search attribute, and memo changes ---
+# --- markers (patches and local activities), a patch's search attribute, and memo changes ---
 
 PATCH_MARKER = "core_patch"
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 # The search attribute Temporal's SDKs upsert beside each patch marker.
 CHANGE_VERSION = "TemporalChangeVersion"
 
@@ -442,13 +443,16 @@ def _payload_map(value: Any) -> dict[str, common.Payload]:
 
 def _marker_recorded(a: Json) -> hist.MarkerRecorded:
     name = str(a.get("markerName", ""))
-    # Local activities, side effects and versions are markers too; only patches replay yet.
-    if name != PATCH_MARKER:
-        raise UnsupportedHistoryError(f"marker {name!r} is not a patch marker, which Legato cannot replay yet")
+    # Side effects and versions are markers too; only patches and local activities replay yet.
+    if name not in (PATCH_MARKER, LOCAL_ACTIVITY_MARKER):
+        raise UnsupportedHistoryError(
+            f"marker {name!r} is neither a patch nor a local activity marker, which Legato cannot replay yet"
+        )
     return hist.MarkerRecorded(
         marker_name=name,
         details={str(k): _payloads(v) for k, v in (a.get("details") or {}).items()},
         workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+        failure=_failure(a.get("failure")),
     )
 
 

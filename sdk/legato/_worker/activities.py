@@ -143,11 +143,30 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         finally:
             del self._running[task.task_token]
 
+    @property
+    def converter(self) -> Any:
+        """The worker's data converter (local activities convert with it too)."""
+        return self._converter
+
+    @property
+    def executor(self) -> Executor | None:
+        """Where sync activities run."""
+        return self._executor
+
+    @property
+    def interceptors(self) -> Sequence[Interceptor]:
+        """The worker's interceptors, whose activity chains every attempt goes through."""
+        return self._interceptors
+
     def _context(self, task: api.ActivityTask, defn: ActivityDefinition) -> activity_context.ActivityContext:
+        return self.context_for(self._info(task), defn)
+
+    def context_for(self, info: ActivityInfo, defn: ActivityDefinition) -> activity_context.ActivityContext:
+        """An attempt's context: what ``legato.activity`` reads while it runs."""
         loop = asyncio.get_running_loop()
         raises = not defn.is_async and not defn.no_thread_cancel_exception
         context = activity_context.ActivityContext(
-            info=self._info(task),
+            info=info,
             heartbeat=lambda details: None,
             cancelled=CompositeEvent(loop if defn.is_async else None),
             worker_shutdown=CompositeEvent(loop if defn.is_async else None),

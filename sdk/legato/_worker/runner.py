@@ -25,6 +25,7 @@ from legato.converter import DataConverter
 
 from .activities import ActivityWorker
 from .base import TaskWorker, WorkerContext
+from .local_activities import LocalActivityRunner
 from .polling import Poller
 from .workflows import WorkflowWorker
 
@@ -76,6 +77,9 @@ class Runner:
         context = WorkerContext(service, self.task_queue, self.identity, converter)
         self._workflows = self._workflow_worker(context, options)
         self._activities = self._activity_worker(context, options)
+        # Local activities run with this worker's activities, on the workflow worker's side.
+        if self._workflows is not None:
+            self._workflows.local_activities = LocalActivityRunner(self._activities, context.data_converter)
         self._pollers = self._make_pollers(options)
         self._started = False
         self._stop = asyncio.Event()

@@ -30,6 +30,7 @@ from legato.converter._data_converter import decode_wire
 from legato.exceptions import NondeterminismError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry
+from .local_activities import LocalActivityRunner
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,6 +62,8 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         self._max_cached = max_cached_workflows
         self._executor = executor
         self._failure_types = tuple(failure_exception_types)
+        # Runs local activities; the runner gives it the activity worker's registrations.
+        self.local_activities = LocalActivityRunner(None, context.data_converter)
         found = map(WorkflowDefinition.must_from_class, workflows)
         self._definitions = registry(found, lambda d: d.name, "workflow")
         self.cache: collections.OrderedDict[str, WorkflowInstance] = collections.OrderedDict()
@@ -92,6 +95,7 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         instance, events = await self._instance_and_events(task, defn)
         try:
             commands = await self._activate(instance, events)
+            commands = await self._run_local_activities(instance, commands)
         # The guard's refusal is a bug in workflow code; Temporal reports it as one, not as a mismatch.
         except guard.RestrictedWorkflowAccessError as e:
             self._evict(task.run_id)
@@ -107,6 +111,30 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(e))
         self._keep(task.run_id, instance)
         return api.CompleteWorkflowTaskRequest(task_token=task.task_token, commands=commands, identity=self._identity)
+
+    async def _run_local_activities(self, instance: WorkflowInstance, commands: list[cmd.Command]) -> list[cmd.Command]:
+        """Run the local activities the code asked for, then the code on with their results,
+        until it asks for none; the task's commands, markers included."""
+        timeout = instance.info().task_timeout.total_seconds()
+        # Legato does not extend a workflow task while local activities run: stop well before it times out.
+        deadline = asyncio.get_running_loop().time() + 0.8 * timeout
+        while instance.local_requests and not instance.completed:
+            states = list(instance.local_requests.values())
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                outcomes = await asyncio.wait_for(
+                    asyncio.gather(*(self.local_activities.run(instance, s) for s in states)), max(remaining, 0.001)
+                )
+            except TimeoutError:
+                raise LocalActivityTooLongError(
+                    f"Local activities {[s.options.activity_type for s in states]} of workflow "
+                    f"{instance.workflow_id!r} ran past 80% of the workflow task timeout ({timeout:g}s); "
+                    "Legato does not extend workflow tasks for local activities: use a regular activity, "
+                    "or a longer task timeout"
+                ) from None
+            resolved = [(s.seq, o) for s, o in zip(states, outcomes, strict=True)]
+            commands = await self._in_thread(instance.resolve_locals, resolved)
+        return commands
 
     # --- queries ---
 
@@ -223,6 +251,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             await self._answers.complete_workflow_task(answer)
         else:
             await self._answers.fail_workflow_task(answer)
+
+
+class LocalActivityTooLongError(RuntimeError):
+    """Local activities outlasted the share of the workflow task timeout a worker gives them."""
 
 
 def _continues(instance: WorkflowInstance, task: api.WorkflowTask) -> bool:

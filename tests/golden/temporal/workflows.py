@@ -8,12 +8,14 @@ recorded histories here checks that a Temporal history replays against the same 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from legato import activity, workflow
 from legato.common import RetryPolicy
-from legato.exceptions import ApplicationError
+from legato.exceptions import ActivityError, ApplicationError
 
 TASK_QUEUE = "golden-temporal"
 
@@ -129,6 +131,42 @@ class ChainWorkflow:
         return n
 
 
+@activity.defn
+async def flaky_lookup(item: str) -> str:
+    # Fails twice: the marker records the third attempt.
+    info = activity.info()
+    if info.attempt < 3:
+        raise ApplicationError(f"{item} lookup failed (attempt {info.attempt})")
+    return f"{item} found on attempt {info.attempt} (local: {info.is_local})"
+
+
+@workflow.defn
+class LocalActivityWorkflow:
+    """Local activities: retried in the worker, retried after a timer, and failing for good."""
+
+    @workflow.run
+    async def run(self, item: str) -> list[str]:
+        quick = await workflow.execute_local_activity(
+            flaky_lookup,
+            item,
+            start_to_close_timeout=timedelta(seconds=5),
+            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=50), backoff_coefficient=1.0),
+        )
+        # A backoff past local_retry_threshold waits on a durable timer.
+        slow = await workflow.execute_local_activity(
+            flaky_lookup,
+            item + "-slow",
+            start_to_close_timeout=timedelta(seconds=5),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1.5), backoff_coefficient=1.0),
+            local_retry_threshold=timedelta(seconds=1),
+        )
+        try:
+            await workflow.execute_local_activity(always_fails, item, start_to_close_timeout=timedelta(seconds=5))
+        except ActivityError as e:
+            return [quick, slow, f"{type(e.cause).__name__}: {e.cause}"]
+        return [quick, slow]
+
+
 WORKFLOWS = [
     OrderWorkflow,
     ApprovalWorkflow,
@@ -137,5 +175,6 @@ WORKFLOWS = [
     TimerRaceWorkflow,
     PatchedWorkflow,
     ChainWorkflow,
+    LocalActivityWorkflow,
 ]
-ACTIVITIES = [reserve, flaky_charge, always_fails]
+ACTIVITIES: list[Callable[..., Any]] = [reserve, flaky_charge, always_fails, flaky_lookup]

@@ -124,7 +124,10 @@ class Applier:
         if isinstance(c, cmd.RecordMarker):
             self.b.append(
                 wire.MarkerRecorded(
-                    marker_name=c.marker_name, details=c.details, workflow_task_completed_event_id=self.completed_id
+                    marker_name=c.marker_name,
+                    details=c.details,
+                    workflow_task_completed_event_id=self.completed_id,
+                    failure=c.failure,
                 )
             )
             return None

@@ -83,6 +83,8 @@ class RecordMarker(WireModel):
     type: Literal["RecordMarker"] = "RecordMarker"
     marker_name: Name
     details: dict[Name, Payloads] = Field(default_factory=dict)
+    # A local activity's failure (marker ``core_local_activity``).
+    failure: Failure | None = None
 
 
 class ModifyWorkflowProperties(WireModel):

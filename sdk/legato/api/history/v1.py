@@ -245,6 +245,8 @@ class MarkerRecorded(WireModel):
     marker_name: str
     details: dict[str, Payloads] = Field(default_factory=dict)
     workflow_task_completed_event_id: int
+    # A local activity's failure (marker core_local_activity), as Temporal records it.
+    failure: Failure | None = None
 
 
 class WorkflowPropertiesModified(WireModel):

@@ -1,0 +1,174 @@
+"""Local activities run in the workflow's worker and are recorded as Temporal's markers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from legato import activity, workflow
+from legato.client import WorkflowFailureError
+from legato.common import RetryPolicy
+from legato.exceptions import ActivityError, ApplicationError, RetryState, TimeoutError, TimeoutType
+from legato.testing import WorkflowEnvironment
+from legato.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor, Worker
+from tests.golden.temporal import workflows as golden
+
+pytestmark = pytest.mark.e2e
+
+TEMPORAL = Path(__file__).parents[1] / "golden" / "temporal" / "local_activity.cli.json"
+
+
+def _temporal_event_types() -> list[str]:
+    events = json.loads(TEMPORAL.read_text())["events"]
+    return [e["eventType"].removeprefix("EVENT_TYPE_") for e in events]
+
+
+def _upper_snake(name: str) -> str:
+    return "".join(f"_{c}" if c.isupper() else c for c in name).lstrip("_").upper()
+
+
+# Without a cache every task replays the run from its history: its markers resolve it.
+@pytest.mark.parametrize("cached", [100, 0])
+async def test_local_activities_write_the_history_temporal_writes(
+    skipping_env: WorkflowEnvironment, cached: int
+) -> None:
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        skipping_env.client,
+        task_queue=task_queue,
+        workflows=[golden.LocalActivityWorkflow],
+        activities=golden.ACTIVITIES,
+        max_cached_workflows=cached,
+    ):
+        handle = await skipping_env.client.start_workflow(
+            golden.LocalActivityWorkflow.run, "tea", id=str(uuid.uuid4()), task_queue=task_queue
+        )
+        # As on Temporal: a local activity's failure reaches the workflow unwrapped, so
+        # `except ActivityError` misses it and the run fails with it.
+        with pytest.raises(WorkflowFailureError) as failed:
+            await handle.result()
+    history = await handle.fetch_history()
+    assert isinstance(failed.value.cause, ApplicationError)
+    assert failed.value.cause.message == "tea is out of stock"
+    assert [_upper_snake(e.attributes.type) for e in history.events] == _temporal_event_types()
+    assert [_marker_fields(e) for e in history.events if e.attributes.type == "MarkerRecorded"] == [
+        _marker_fields(e) for e in _temporal_markers()
+    ]
+
+
+_COMPARED = ("seq", "attempt", "activity_id", "activity_type", "backoff")
+
+
+def _marker_fields(event: object) -> tuple[object, ...]:
+    from legato._runtime import local_activities
+
+    data = local_activities.event_data(event)  # type: ignore[arg-type]  # a HistoryEvent
+    assert data is not None
+    failure = event.attributes.failure  # type: ignore[attr-defined]  # a MarkerRecorded
+    has_result = "result" in event.attributes.details  # type: ignore[attr-defined]
+    return (*(data[k] for k in _COMPARED), failure.message if failure else None, has_result)
+
+
+def _temporal_markers() -> list[object]:
+    from legato.client import WorkflowHistory
+
+    history = WorkflowHistory.from_json("golden", TEMPORAL.read_text())
+    return [e for e in history.events if e.attributes.type == "MarkerRecorded"]
+
+
+@activity.defn
+async def too_slow() -> str:
+    await asyncio.sleep(5)
+    return "late"
+
+
+@activity.defn
+def sync_info() -> str:
+    info = activity.info()
+    return f"{info.activity_type} {info.attempt} local={info.is_local}"
+
+
+@workflow.defn
+class TimesOut:
+    @workflow.run
+    async def run(self) -> list[str]:
+        synced = await workflow.execute_local_activity(sync_info, start_to_close_timeout=timedelta(seconds=5))
+        try:
+            await workflow.execute_local_activity(
+                too_slow, start_to_close_timeout=timedelta(seconds=0.2), retry_policy=RetryPolicy(maximum_attempts=1)
+            )
+        except ActivityError as e:
+            cause = e.cause
+            assert isinstance(cause, TimeoutError)
+            return [synced, e.message, str(e.retry_state), str(cause.type)]
+        return [synced]
+
+
+async def test_a_local_activity_past_its_start_to_close_timeout_is_an_activity_error(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue = str(uuid.uuid4())
+    with ThreadPoolExecutor(2) as threads:
+        async with Worker(
+            local_env.client,
+            task_queue=task_queue,
+            workflows=[TimesOut],
+            activities=[too_slow, sync_info],
+            activity_executor=threads,
+        ):
+            result = await local_env.client.execute_workflow(TimesOut.run, id=str(uuid.uuid4()), task_queue=task_queue)
+    assert result == [
+        "sync_info 1 local=True",
+        "Local Activity timed out",
+        str(RetryState.TIMEOUT),
+        str(TimeoutType.START_TO_CLOSE),
+    ]
+
+
+class _Counting(Interceptor):
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, bool]] = []
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        seen = self.seen
+
+        class Inbound(ActivityInboundInterceptor):
+            async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+                info = activity.info()
+                seen.append((info.activity_type, info.is_local))
+                return await super().execute_activity(input)
+
+        return Inbound(next)
+
+
+@workflow.defn
+class CallsOnce:
+    @workflow.run
+    async def run(self) -> str:
+        result: str = await workflow.execute_local_activity_method(
+            sync_info, start_to_close_timeout=timedelta(seconds=5)
+        )
+        return result
+
+
+async def test_activity_interceptors_see_local_activities(local_env: WorkflowEnvironment) -> None:
+    task_queue = str(uuid.uuid4())
+    counting = _Counting()
+    with ThreadPoolExecutor(1) as threads:
+        async with Worker(
+            local_env.client,
+            task_queue=task_queue,
+            workflows=[CallsOnce],
+            activities=[sync_info],
+            activity_executor=threads,
+            interceptors=[counting],
+        ):
+            await local_env.client.execute_workflow(CallsOnce.run, id=str(uuid.uuid4()), task_queue=task_queue)
+    assert counting.seen == [("sync_info", True)]
