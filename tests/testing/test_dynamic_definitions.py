@@ -14,6 +14,7 @@ from legato import activity, workflow
 from legato.api.common.v1 import Failure
 from legato.client import WorkflowFailureError, WorkflowHandle
 from legato.common import RawValue
+from legato.exceptions import ApplicationError
 from legato.testing import WorkflowEnvironment
 from legato.worker import Worker
 
@@ -109,3 +110,37 @@ def test_dynamic_config_on_a_named_workflow_is_refused() -> None:
 
     with pytest.raises(TypeError, match="can only be used in dynamic workflows"):
         workflow.defn(Named)
+
+
+@workflow.defn(failure_exception_types=[OutOfStock])
+class FailsOnOutOfStock:
+    @workflow.run
+    async def run(self) -> str:
+        raise OutOfStock("the definition names it")
+
+
+@workflow.defn
+class RaisesOutOfStock:
+    @workflow.run
+    async def run(self) -> str:
+        raise OutOfStock("the worker names it")
+
+
+async def test_failure_exception_types_of_the_definition_or_the_worker_fail_the_run(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue = str(uuid.uuid4())
+    messages: list[tuple[str | None, str]] = []
+    async with Worker(
+        local_env.client,
+        task_queue=task_queue,
+        workflows=[FailsOnOutOfStock, RaisesOutOfStock],
+        workflow_failure_exception_types=[OutOfStock],
+    ):
+        for run in (FailsOnOutOfStock.run, RaisesOutOfStock.run):
+            with pytest.raises(WorkflowFailureError) as failed:
+                await local_env.client.execute_workflow(run, id=str(uuid.uuid4()), task_queue=task_queue)
+            cause = failed.value.cause
+            assert isinstance(cause, ApplicationError)
+            messages.append((cause.type, cause.message))
+    assert messages == [("OutOfStock", "the definition names it"), ("OutOfStock", "the worker names it")]

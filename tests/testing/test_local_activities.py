@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from legato import activity, workflow
-from legato.client import WorkflowFailureError
+from legato.client import WorkflowFailureError, WorkflowHandle
 from legato.common import RetryPolicy
 from legato.exceptions import ActivityError, ApplicationError, RetryState, TimeoutError, TimeoutType
 from legato.testing import WorkflowEnvironment
@@ -172,3 +172,44 @@ async def test_activity_interceptors_see_local_activities(local_env: WorkflowEnv
         ):
             await local_env.client.execute_workflow(CallsOnce.run, id=str(uuid.uuid4()), task_queue=task_queue)
     assert counting.seen == [("sync_info", True)]
+
+
+@activity.defn
+async def outlasts_the_task() -> str:
+    await asyncio.sleep(3)
+    return "late"
+
+
+@workflow.defn
+class HoldsItsTask:
+    @workflow.run
+    async def run(self) -> str:
+        result: str = await workflow.execute_local_activity(
+            outlasts_the_task, start_to_close_timeout=timedelta(seconds=10)
+        )
+        return result
+
+
+async def test_a_local_activity_longer_than_its_workflow_task_fails_the_task_naming_the_limit(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        local_env.client, task_queue=task_queue, workflows=[HoldsItsTask], activities=[outlasts_the_task]
+    ):
+        handle = await local_env.client.start_workflow(
+            HoldsItsTask.run, id=str(uuid.uuid4()), task_queue=task_queue, task_timeout=timedelta(seconds=1)
+        )
+        message = await _first_task_failure(handle)
+        await handle.terminate("seen failing")
+    assert "ran past 80% of the workflow task timeout (1s)" in message
+
+
+async def _first_task_failure(handle: WorkflowHandle[Any, Any]) -> str:
+    deadline = asyncio.get_running_loop().time() + 10
+    while asyncio.get_running_loop().time() < deadline:
+        pending = (await handle.describe()).pending_workflow_task
+        if pending is not None and pending.last_failure is not None:
+            return pending.last_failure.message
+        await asyncio.sleep(0.05)
+    raise AssertionError("the workflow task never failed")
