@@ -213,3 +213,36 @@ async def _first_task_failure(handle: WorkflowHandle[Any, Any]) -> str:
             return pending.last_failure.message
         await asyncio.sleep(0.05)
     raise AssertionError("the workflow task never failed")
+
+
+@workflow.defn
+class FirstOfTwo:
+    @workflow.run
+    async def run(self) -> list[str]:
+        first = workflow.start_local_activity(sync_info, start_to_close_timeout=timedelta(seconds=5))
+        second = workflow.start_local_activity(sync_info, start_to_close_timeout=timedelta(seconds=5))
+        await workflow.wait([first, second], return_when=asyncio.FIRST_COMPLETED)
+        # A command after the first result: replay must hand over both results at once, as the worker did.
+        await workflow.sleep(1)
+        return [await first, await second]
+
+
+async def test_local_activities_run_together_replay_with_their_results_together(
+    skipping_env: WorkflowEnvironment,
+) -> None:
+    task_queue = str(uuid.uuid4())
+    with ThreadPoolExecutor(2) as threads:
+        async with Worker(
+            skipping_env.client,
+            task_queue=task_queue,
+            workflows=[FirstOfTwo],
+            activities=[sync_info],
+            activity_executor=threads,
+            max_cached_workflows=0,
+        ):
+            # A replay that mismatches fails the task again and again: bound the wait.
+            async with asyncio.timeout(30):
+                result = await skipping_env.client.execute_workflow(
+                    FirstOfTwo.run, id=str(uuid.uuid4()), task_queue=task_queue
+                )
+    assert result == ["sync_info 1 local=True"] * 2

@@ -187,16 +187,28 @@ class WorkflowInstance(DeterministicLoop):
         self._patches_notified |= activation.patches
         events = activation.command_events
         matched = 0
+        # Local activities resolved from consecutive markers, which the code has not seen yet:
+        # the worker gave it each round's results together, so replay does too.
+        resolved = False
         for event in events:
+            if matched == len(pending) and self._replays_local_marker(event):
+                resolved = True
+                continue
+            if resolved:
+                # What the code did with the results follows in this task's events.
+                pending.extend(self._continue())
+                resolved = False
+                if matched == len(pending) and self._replays_local_marker(event):
+                    resolved = True
+                    continue
             command = pending[matched] if matched < len(pending) else None
             if command is not None and replay.matches(command, event):
                 self._on_matched(command, event)
                 matched += 1
-            elif command is None and self._replays_local_marker(event):
-                # What the code did with the local activity's result follows in this task's events.
-                pending.extend(self._continue())
             elif not self._skips_patch_marker(event):
                 raise self._mismatch(event, command)
+        if resolved:
+            pending.extend(self._continue())
         if activation.after_completed_task and self.local_requests:
             state = next(iter(self.local_requests.values()))
             raise self._nondeterminism(
