@@ -140,9 +140,9 @@ async def test_a_marker_the_code_no_longer_asks_for_is_nondeterminism() -> None:
         await Replayer(workflows=[RunsNoActivity]).replay_workflow(_history())
 
 
-async def test_a_local_activity_history_has_no_marker_for_is_nondeterminism() -> None:
-    # The first task with its one marker, then the next task; the code asks for a second
-    # local activity in the first task, which history would hold a marker for.
+async def test_a_run_that_closed_where_the_code_waits_on_a_local_activity_is_nondeterminism() -> None:
+    # The first task with its one marker, then the next task, which closed the run; the code
+    # asks for a second local activity instead (core, too, would run it rather than close).
     events = {e.event_id: e for e in _history().events}
     next_task = [events[i].model_copy(update={"event_id": i - 3}) for i in (9, 10, 11)]
     closed = HistoryEvent(
@@ -151,5 +151,7 @@ async def test_a_local_activity_history_has_no_marker_for_is_nondeterminism() ->
         attributes=hist.WorkflowExecutionCompleted(result=None, workflow_task_completed_event_id=8),
     )
     history = WorkflowHistory("golden-local_activity", [*(events[i] for i in range(1, 6)), *next_task, closed])
-    with pytest.raises(workflow.NondeterminismError, match=r"'flaky_lookup' \(seq 2\) for which history has no marker"):
+    with pytest.raises(
+        workflow.NondeterminismError, match=r"WorkflowExecutionCompleted at event 9 but the code produced no command"
+    ):
         await Replayer(workflows=[RunsOneMore]).replay_workflow(history)

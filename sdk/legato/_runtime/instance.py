@@ -209,12 +209,8 @@ class WorkflowInstance(DeterministicLoop):
                 raise self._mismatch(event, command)
         if resolved:
             pending.extend(self._continue())
-        if activation.after_completed_task and self.local_requests:
-            state = next(iter(self.local_requests.values()))
-            raise self._nondeterminism(
-                f"the code ran local activity {state.options.activity_type!r} (seq {state.seq}) "
-                "for which history has no marker"
-            )
+        # A local activity with no marker yet stays asked for: as in core, the worker runs it
+        # at the first task that is not a replay (its first run may have died before recording it).
         # A task that never completed (failed, timed out, run terminated) recorded no commands.
         if activation.after_completed_task and len(pending) > matched:
             after = events[-1].event_id if events else self.last_event_id
