@@ -93,6 +93,8 @@ class Execution:
     history_size: int = 0
     # The first workflow task is not scheduled until its backoff timer fires.
     first_task_backoff: bool = False
+    # Start plus the first workflow task's backoff (migration 0019), Temporal's ExecutionTime.
+    execution_time: datetime | None = None
 
 
 @dataclass(frozen=True)

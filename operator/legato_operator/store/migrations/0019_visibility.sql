@@ -1,0 +1,16 @@
+-- Visibility: listing and counting runs with Temporal's list filter (store.visibility).
+-- The run's execution time is its start plus the first workflow task's backoff
+-- (start_delay, a retry's interval), as Temporal's ExecutionTime is.
+ALTER TABLE executions ADD COLUMN execution_time timestamptz;
+UPDATE executions SET execution_time = start_time;
+
+-- Lists come in Temporal's order: running runs first, then the most recently closed, then
+-- the latest started; these expression indexes serve that order alone, within a status
+-- and within a workflow type, so a page of a million runs reads only its own rows.
+CREATE INDEX executions_list ON executions
+    (namespace, (coalesce(close_time, 'infinity'::timestamptz)) DESC, start_time DESC, run_id DESC);
+CREATE INDEX executions_list_by_status ON executions
+    (namespace, status, (coalesce(close_time, 'infinity'::timestamptz)) DESC, start_time DESC, run_id DESC);
+CREATE INDEX executions_list_by_type ON executions
+    (namespace, workflow_type, (coalesce(close_time, 'infinity'::timestamptz)) DESC, start_time DESC, run_id DESC);
+CREATE INDEX executions_by_start_time ON executions (namespace, start_time DESC, run_id DESC);
