@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from legato_operator import postgres
 from legato_operator.api import auth
+from legato_operator.engine.rules.retention import Retention
 from legato_operator.k8s import context, kube, leader, reconcilers, token_review
 from legato_operator.main import process
 from legato_operator.store import db
@@ -58,6 +59,7 @@ def _options(args: argparse.Namespace, database_url: str, kube_client: kube.Kube
         max_payload_bytes=args.max_payload_bytes,
         clock_offset=args.clock_offset,
         time_skipping=args.time_skipping,
+        retention=Retention(default=args.retention, namespaces=args.namespace_retention),
         authenticator=_authenticator(args, kube_client),
     )
 

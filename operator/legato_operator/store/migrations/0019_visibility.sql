@@ -14,3 +14,17 @@ CREATE INDEX executions_list_by_status ON executions
 CREATE INDEX executions_list_by_type ON executions
     (namespace, workflow_type, (coalesce(close_time, 'infinity'::timestamptz)) DESC, start_time DESC, run_id DESC);
 CREATE INDEX executions_by_start_time ON executions (namespace, start_time DESC, run_id DESC);
+
+-- Retention deletes closed runs oldest first (store.retention).
+CREATE INDEX executions_closed ON executions (close_time) WHERE close_time IS NOT NULL;
+
+-- History stays append-only, except that retention deletes whole closed runs, and says so
+-- for its transaction (SET LOCAL legato.deleting_expired_runs, in store.retention).
+CREATE OR REPLACE FUNCTION history_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('legato.deleting_expired_runs', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'history_events is append-only (% refused)', TG_OP;
+END;
+$$;
