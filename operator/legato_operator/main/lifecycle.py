@@ -176,6 +176,9 @@ async def _operate(serving: process.Server, args: argparse.Namespace, client: ku
         cancel_grace=args.cancel_grace,
         scale_interval=args.scale_interval,
         stuck_after=args.stuck_after,
+        ttl_after_finished=args.workflow_ttl_after_finished.total_seconds()
+        if args.workflow_ttl_after_finished is not None
+        else None,
     )
     elector = leader.LeaderElector(client, namespace=args.lease_namespace, identity=args.identity)
     stop = asyncio.Event()

@@ -40,6 +40,13 @@ def _period(text: str) -> timedelta:
     return period
 
 
+def _ttl(text: str) -> timedelta:
+    try:
+        return retention.parse_duration(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _periods(text: str) -> dict[str, timedelta]:
     try:
         overrides = retention.parse_overrides(text)
@@ -202,6 +209,15 @@ OPTIONS: tuple[Option, ...] = (
         type=float,
         default=60.0,
         metavar="SECONDS",
+    ),
+    Option(
+        "--workflow-ttl-after-finished",
+        (RUN,),
+        "delete Workflow resources this long after their run finished, unless their spec.ttlAfterFinished "
+        "says otherwise (as 1h or 7d; unset: keep them)",
+        env="LEGATO_WORKFLOW_TTL_AFTER_FINISHED",
+        type=_ttl,
+        metavar="DURATION",
     ),
     Option(
         "--cancel-grace",

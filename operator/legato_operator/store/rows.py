@@ -210,6 +210,8 @@ class WorkflowResource:
     synced_status: WorkflowExecutionStatus | None = None
     final: bool = False
     conditions: list[dict[str, Any]] = field(default_factory=list)
+    # Seconds after the run's close at which the resource is deleted (None: kept).
+    ttl_after_finished: float | None = None
 
 
 @dataclass(frozen=True)

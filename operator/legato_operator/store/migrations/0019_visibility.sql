@@ -28,3 +28,7 @@ BEGIN
     RAISE EXCEPTION 'history_events is append-only (% refused)', TG_OP;
 END;
 $$;
+
+-- A Workflow resource's ttlAfterFinished in seconds (its spec's, or the operator's
+-- default); NULL keeps it. The operator deletes resources whose run closed longer ago.
+ALTER TABLE workflow_resources ADD COLUMN ttl_after_finished double precision;
