@@ -92,6 +92,10 @@ $(BENCH_STAMP): $(VENV_STAMP) bench/requirements.txt
 bench: $(BENCH_STAMP) postgres ## Legato vs DBOS Transact on one Postgres; BENCH_N=200 workflows.
 	BENCH_N=$(BENCH_N) $(BIN)/python bench/run.py
 
+.PHONY: bench-visibility
+bench-visibility: $(BENCH_STAMP) postgres ## List and count latency at 10^4, 10^5 and 10^6 runs.
+	$(BIN)/python bench/visibility.py
+
 .PHONY: crds
 crds: $(VENV_STAMP) ## Regenerate crds/ (and the chart's copy) from the pydantic models.
 	$(BIN)/python -m legato_operator.k8s.crdgen crds/ charts/legato/crds/

@@ -22,6 +22,12 @@ WORKFLOWS_CLOSED = Counter(
     ["namespace", "workflow_type", "status"],
     registry=REGISTRY,
 )
+RUNS_DELETED = Counter(
+    "legato_retention_deleted_runs_total",
+    "Closed runs deleted, with their history, past their namespace's retention period.",
+    ["namespace"],
+    registry=REGISTRY,
+)
 ACTIVITY_ATTEMPTS = Counter(
     "legato_activity_attempts_total",
     "Activity attempts that ended, by outcome (completed, failed, retried, timed_out, canceled).",

@@ -313,6 +313,20 @@ class ServiceClient:
         """The server's clock."""
         return await self.call(ops.GET_CURRENT_TIME, request)
 
+    # --- visibility --------------------------------------------------------------------
+
+    async def list_workflows(
+        self, request: api.ListWorkflowsRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.ListWorkflowsResponse:
+        """One page of the runs a list filter matches."""
+        return await self.call(ops.LIST_WORKFLOWS, request, options)
+
+    async def count_workflows(
+        self, request: api.CountWorkflowsRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.CountWorkflowsResponse:
+        """How many runs a list filter matches (per status with GROUP BY ExecutionStatus)."""
+        return await self.call(ops.COUNT_WORKFLOWS, request, options)
+
     # --- queries -----------------------------------------------------------------------
 
     async def query_workflow(

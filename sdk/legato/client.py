@@ -37,7 +37,7 @@ from legato._client.async_activity import (
     HeartbeatAsyncActivityInput,
     ReportCancellationAsyncActivityInput,
 )
-from legato._client.history import WorkflowHistoryEventAsyncIterator
+from legato._client.history import WorkflowHistoryEventAsyncIterator, WorkflowHistoryEventFilterType
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
@@ -52,10 +52,18 @@ from legato._client.interceptor import (
 )
 from legato._client.outbound import ServerOutbound, not_supported
 from legato._client.queries import WorkflowQueryFailedError, WorkflowQueryRejectedError
+from legato._client.visibility import (
+    CountWorkflowsInput,
+    ListWorkflowsInput,
+    WorkflowExecutionAsyncIterator,
+    WorkflowExecutionCount,
+    WorkflowExecutionCountAggregationGroup,
+)
 from legato._runtime import definitions, temporal_history
 from legato._runtime.activity_context import ActivityCancellationDetails
 from legato.api.common.v1 import WorkflowExecutionStatus as WireStatus
 from legato.api.history.v1 import HistoryEvent
+from legato.api.workflow.v1 import WorkflowExecutionInfo
 from legato.api.workflowservice import v1 as api
 from legato.common import (
     HeaderCodecBehavior,
@@ -89,6 +97,7 @@ __all__ = [
     "Client",
     "ClientConfig",
     "CompleteAsyncActivityInput",
+    "CountWorkflowsInput",
     "DescribeWorkflowInput",
     "FailAsyncActivityInput",
     "FetchWorkflowHistoryEventsInput",
@@ -97,6 +106,7 @@ __all__ = [
     "HttpConnectProxyConfig",
     "Interceptor",
     "KeepAliveConfig",
+    "ListWorkflowsInput",
     "OutboundInterceptor",
     "QueryWorkflowInput",
     "RPCError",
@@ -110,6 +120,9 @@ __all__ = [
     "WorkflowAlreadyStartedError",
     "WorkflowContinuedAsNewError",
     "WorkflowExecution",
+    "WorkflowExecutionAsyncIterator",
+    "WorkflowExecutionCount",
+    "WorkflowExecutionCountAggregationGroup",
     "WorkflowExecutionDescription",
     "WorkflowExecutionStatus",
     "WorkflowFailureError",
@@ -144,13 +157,6 @@ class WorkflowExecutionStatus(IntEnum):
     def from_api(status: WireStatus) -> WorkflowExecutionStatus:
         """The status of the wire's (named) status."""
         return WorkflowExecutionStatus[status.name]
-
-
-class WorkflowHistoryEventFilterType(IntEnum):
-    """Which events ``fetch_history`` returns (Temporal's values)."""
-
-    ALL_EVENT = 1
-    CLOSE_EVENT = 2
 
 
 class ClientConfig(TypedDict, total=False):
@@ -514,6 +520,41 @@ class Client:
         )
         return await handle.result()
 
+    def list_workflows(
+        self,
+        query: str | None = None,
+        *,
+        limit: int | None = None,
+        page_size: int = 1000,
+        next_page_token: bytes | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowExecutionAsyncIterator:
+        """The runs that ``query`` (Temporal's list filter; all runs when None) matches,
+        in its ``ORDER BY`` (running first, then the latest closed, by default); pages of
+        ``page_size`` are fetched as iteration goes, and iteration stops after ``limit``.
+
+        Raises:
+            RPCError: INVALID_ARGUMENT for a query that does not parse (the message gives
+                the position) or names an unknown search attribute; raised on iteration.
+        """
+        input = ListWorkflowsInput(query, page_size, next_page_token, rpc_metadata, rpc_timeout, limit)
+        return self._impl.list_workflows(input)
+
+    async def count_workflows(
+        self,
+        query: str | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowExecutionCount:
+        """How many runs ``query`` matches; a query ending in ``GROUP BY ExecutionStatus``
+        gives the count of each status in ``groups`` too.
+
+        Raises:
+            RPCError: INVALID_ARGUMENT for a query that does not parse.
+        """
+        return await self._impl.count_workflows(CountWorkflowsInput(query, rpc_metadata, rpc_timeout))
+
     def get_workflow_handle(
         self,
         workflow_id: str,
@@ -614,8 +655,8 @@ def _load_client_cert(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
 class WorkflowExecution:
     """A workflow run as the server lists it (Temporal's fields, in order).
 
-    Legato has no parents, roots, search attributes or execution delay yet: those fields
-    are None or empty. ``raw_info`` is the server's description.
+    Legato has no parents or search attributes yet: those fields are None or empty.
+    ``raw_info`` is the server's list entry (its description, for ``describe()``).
     """
 
     close_time: datetime | None
@@ -627,7 +668,7 @@ class WorkflowExecution:
     parent_run_id: str | None
     root_id: str | None
     root_run_id: str | None
-    raw_info: api.DescribeWorkflowResponse
+    raw_info: api.DescribeWorkflowResponse | WorkflowExecutionInfo
     run_id: str
     search_attributes: Mapping[str, Sequence[Any]]
     start_time: datetime
@@ -641,6 +682,29 @@ class WorkflowExecution:
     def data_converter(self) -> DataConverter:
         """The converter the client decodes with."""
         return self._context_free_data_converter
+
+    @staticmethod
+    def _from_raw_info(raw: WorkflowExecutionInfo, namespace: str, converter: DataConverter) -> WorkflowExecution:
+        return WorkflowExecution(
+            close_time=raw.close_time,
+            execution_time=raw.execution_time,
+            history_length=raw.history_length,
+            id=raw.workflow_id,
+            namespace=namespace,
+            parent_id=None,
+            parent_run_id=None,
+            root_id=raw.workflow_id,
+            root_run_id=raw.run_id,
+            raw_info=raw,
+            run_id=raw.run_id,
+            search_attributes={},
+            start_time=raw.start_time,
+            status=WorkflowExecutionStatus.from_api(raw.status),
+            task_queue=raw.task_queue,
+            typed_search_attributes={},
+            workflow_type=raw.workflow_type,
+            _context_free_data_converter=converter,
+        )
 
     async def memo(self) -> Mapping[str, Any]:
         """The run's memo, each value decoded (codec, then converter) without a type hint."""
@@ -682,7 +746,7 @@ class WorkflowExecutionDescription(WorkflowExecution):
         """The description of the server's answer."""
         return WorkflowExecutionDescription(
             close_time=raw.close_time,
-            execution_time=raw.start_time,
+            execution_time=raw.execution_time or raw.start_time,
             history_length=raw.history_length,
             id=raw.workflow_id,
             namespace=namespace,

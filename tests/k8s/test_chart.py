@@ -317,6 +317,7 @@ def test_helm_install_creates_the_operator_rbac_and_crds(installed: APIServer) -
         ("list", "namespaces"),
         ("create", "leases.coordination.k8s.io", "-n", RELEASE_NAMESPACE),
         ("update", "leases.coordination.k8s.io/legato-operator", "-n", RELEASE_NAMESPACE),
+        ("delete", "workflows.legato.dev", "-n", "shop"),
     ],
 )
 def test_the_operator_may_do_what_it_needs(installed: APIServer, request_args: tuple[str, ...]) -> None:
@@ -332,7 +333,7 @@ def test_the_operator_may_do_what_it_needs(installed: APIServer, request_args: t
         ("delete", "pods", "-n", "shop"),
         ("get", "pods", "-n", "shop"),
         ("create", "workflows.legato.dev", "-n", "shop"),
-        ("delete", "workflows.legato.dev", "-n", "shop"),
+        ("delete", "taskqueues.legato.dev", "-n", "shop"),
         ("delete", "customresourcedefinitions.apiextensions.k8s.io"),
         ("create", "leases.coordination.k8s.io", "-n", "shop"),
         ("update", "leases.coordination.k8s.io/someone-else", "-n", RELEASE_NAMESPACE),

@@ -136,3 +136,15 @@ async def test_a_resource_follows_its_run_when_it_continues_as_new(rt: runner.Ru
         latest = await executions.latest(conn, flows.NS, link.workflow_id)
     assert latest is not None
     assert (latest.run_id, latest.continued_run_id) == (item.resource.run_id, link.run_id)
+
+
+async def test_a_finished_resource_expires_its_ttl_after_its_final_status_is_written(rt: runner.Runtime) -> None:
+    link, _ = await start(rt)
+    await resources.set_ttl(rt, KEY, 60.0)
+    await workflows.terminate_workflow(rt, flows.NS, api.TerminateWorkflowRequest(workflow_id=link.workflow_id))
+    rt.clock.advance(120)
+    assert await resources.expired(rt) == []  # its final status is not written yet
+    await sync(rt)
+    assert await resources.expired(rt) == [KEY]
+    await resources.set_ttl(rt, KEY, None)
+    assert await resources.expired(rt) == []

@@ -36,6 +36,8 @@ class OperatorContext:
     cancel_grace: float = 30.0
     # How long a workflow task may wait on a queue no worker polls before its run shows stuck.
     stuck_after: float = 60.0
+    # ttlAfterFinished of Workflows whose spec gives none (None: finished resources are kept).
+    ttl_after_finished: float | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 

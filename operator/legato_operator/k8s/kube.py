@@ -109,6 +109,21 @@ class Kube:
         """One of our resources, or None when it is gone."""
         return await self._get(self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name)
 
+    async def delete_custom(self, plural: str, namespace: str, name: str, *, uid: str) -> bool:
+        """Delete that object of ours (a re-created one of the same name, another uid, is left
+        alone); False when it is already gone or is not that object any more."""
+        body = kubernetes.client.V1DeleteOptions(preconditions=kubernetes.client.V1Preconditions(uid=uid))
+        try:
+            await self._call(
+                self._custom.delete_namespaced_custom_object, GROUP, VERSION, namespace, plural, name, body=body
+            )
+        except KubeError as e:
+            # 404: gone already; 409: the uid precondition failed (another object of that name).
+            if e.status in (404, 409):
+                return False
+            raise
+        return True
+
     async def patch_custom_status(
         self, plural: str, namespace: str, name: str, status: dict[str, Any], *, uid: str | None = None
     ) -> bool:

@@ -114,6 +114,12 @@ class WorkflowSpec(ResourceModel):
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["id"], "default": []},
     )
     on_delete: OnDelete = Field(default=OnDelete.CANCEL, description="Cancel, Terminate or Abandon the run on delete.")
+    ttl_after_finished: Duration | None = Field(
+        default=None,
+        description="Delete this resource this long after its run finished, as a Job's ttlSecondsAfterFinished "
+        "(the run's history stays until the namespace's retention). Default: the operator's "
+        "--workflow-ttl-after-finished (none: kept).",
+    )
 
 
 class Phase(StrEnum):

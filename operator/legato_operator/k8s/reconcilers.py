@@ -14,12 +14,12 @@ from typing import Any
 
 import kopf
 
-from legato_operator.k8s import context, diffbase, leader, task_queues, workflows
+from legato_operator.k8s import context, diffbase, leader, task_queues, workflow_ttl, workflows
 
 log = logging.getLogger(__name__)
 
-# Imported for their registrations on context.registry.
-HANDLER_MODULES = (workflows, task_queues)
+# Imported for their registrations on context.registry and context.leader_loops.
+HANDLER_MODULES = (workflows, task_queues, workflow_ttl)
 
 
 @kopf.on.login(registry=context.registry)

@@ -91,6 +91,7 @@ async def reconcile_workflow(
     try:
         parsed = models.WorkflowSpec.model_validate(dict(spec))
         link = await _ensure_started(ctx, key, parsed, generation, spec_size=spec_bytes(spec))
+        await resources.set_ttl(ctx.runtime, key, _ttl_seconds(ctx, parsed))
         await _check_identity(ctx, link, parsed, generation)
         await _deliver_signals(ctx, link, parsed.signals)
     # The spec can never start a run: say why on the resource, and wait for a new spec.
@@ -158,6 +159,11 @@ def start_request(
 def spec_bytes(spec: Mapping[str, Any]) -> int:
     """The size of a resource's spec as compact JSON, as the start limit counts it."""
     return len(json.dumps(dict(spec), separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _ttl_seconds(ctx: context.OperatorContext, spec: models.WorkflowSpec) -> float | None:
+    # The spec's own ttlAfterFinished wins over the operator's default.
+    return _seconds(spec.ttl_after_finished) if spec.ttl_after_finished else ctx.ttl_after_finished
 
 
 def _seconds(duration: str | None) -> float | None:

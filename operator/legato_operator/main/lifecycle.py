@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from legato_operator import postgres
 from legato_operator.api import auth
+from legato_operator.engine.rules.retention import Retention
 from legato_operator.k8s import context, kube, leader, reconcilers, token_review
 from legato_operator.main import process
 from legato_operator.store import db
@@ -58,6 +59,7 @@ def _options(args: argparse.Namespace, database_url: str, kube_client: kube.Kube
         max_payload_bytes=args.max_payload_bytes,
         clock_offset=args.clock_offset,
         time_skipping=args.time_skipping,
+        retention=Retention(default=args.retention, namespaces=args.namespace_retention),
         authenticator=_authenticator(args, kube_client),
     )
 
@@ -174,6 +176,9 @@ async def _operate(serving: process.Server, args: argparse.Namespace, client: ku
         cancel_grace=args.cancel_grace,
         scale_interval=args.scale_interval,
         stuck_after=args.stuck_after,
+        ttl_after_finished=args.workflow_ttl_after_finished.total_seconds()
+        if args.workflow_ttl_after_finished is not None
+        else None,
     )
     elector = leader.LeaderElector(client, namespace=args.lease_namespace, identity=args.identity)
     stop = asyncio.Event()

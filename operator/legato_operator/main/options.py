@@ -13,10 +13,12 @@ import os
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from legato_operator import limits
+from legato_operator.engine.rules import retention
 
 RUN, DEV, MIGRATE = "run", "dev", "migrate"
 SERVING = (RUN, DEV)
@@ -26,6 +28,36 @@ AUTH_MODES = ("none", "kubernetes", "tokens")
 
 def _absolute(path: str) -> Path:
     return Path(path).absolute()
+
+
+def _period(text: str) -> timedelta:
+    try:
+        period = retention.parse_duration(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    if period < retention.MINIMUM_PERIOD:
+        raise argparse.ArgumentTypeError(f"{text!r} is under the minimum retention of {retention.MINIMUM_PERIOD}")
+    return period
+
+
+def _ttl(text: str) -> timedelta:
+    try:
+        return retention.parse_duration(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _periods(text: str) -> dict[str, timedelta]:
+    try:
+        overrides = retention.parse_overrides(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    for namespace, period in overrides.items():
+        if period < retention.MINIMUM_PERIOD:
+            raise argparse.ArgumentTypeError(
+                f"{namespace}: {period} is under the minimum of {retention.MINIMUM_PERIOD}"
+            )
+    return overrides
 
 
 @dataclass(frozen=True)
@@ -99,6 +131,25 @@ OPTIONS: tuple[Option, ...] = (
         switch=True,
     ),
     Option(
+        "--retention",
+        SERVING,
+        "how long closed runs are kept (with their history) before any replica deletes them, as 7d, 72h or 90m; "
+        "at least 1h",
+        env="LEGATO_RETENTION",
+        type=_period,
+        default="7d",
+        metavar="DURATION",
+    ),
+    Option(
+        "--namespace-retention",
+        SERVING,
+        "per-namespace retention overriding --retention, as team-a=30d,ci=2h",
+        env="LEGATO_NAMESPACE_RETENTION",
+        type=_periods,
+        default="",
+        metavar="NS=DURATION,...",
+    ),
+    Option(
         "--auth",
         SERVING,
         "who may call the API: none (everyone: dev only), kubernetes (ServiceAccount tokens by TokenReview), "
@@ -158,6 +209,15 @@ OPTIONS: tuple[Option, ...] = (
         type=float,
         default=60.0,
         metavar="SECONDS",
+    ),
+    Option(
+        "--workflow-ttl-after-finished",
+        (RUN,),
+        "delete Workflow resources this long after their run finished, unless their spec.ttlAfterFinished "
+        "says otherwise (as 1h or 7d; unset: keep them)",
+        env="LEGATO_WORKFLOW_TTL_AFTER_FINISHED",
+        type=_ttl,
+        metavar="DURATION",
     ),
     Option(
         "--cancel-grace",

@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from legato_operator import clock, limits
 from legato_operator.api import app, auth
-from legato_operator.engine.services import runner, time_skipping, timer_loop
+from legato_operator.engine.rules.retention import Retention
+from legato_operator.engine.services import retention, runner, time_skipping, timer_loop
 from legato_operator.store import availability, db, listener
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class Options:
     # A test server whose clock jumps to the next timer when nothing runs (one replica only).
     time_skipping: bool = False
     migrate: bool = True
+    # How long closed runs are kept before the retention loop deletes them.
+    retention: Retention = field(default_factory=Retention)
     # None serves every caller (dev mode); see `auth`.
     authenticator: auth.Authenticator | None = None
 
@@ -72,7 +75,7 @@ async def serve(options: Options) -> AsyncIterator[Server]:
             outage=outage,
             time_skipper=time_skipping.TimeSkipper(server_clock) if options.time_skipping else None,
         )
-        async with _listening(options.database_url, rt), _timers(rt), _site(rt, options) as port:
+        async with _listening(options.database_url, rt), _loops(rt, options), _site(rt, options) as port:
             yield Server(rt, options.host, port)
     finally:
         await pool.close()
@@ -89,8 +92,11 @@ async def _listening(dsn: str, rt: runner.Runtime) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def _timers(rt: runner.Runtime) -> AsyncIterator[None]:
-    loops = [asyncio.create_task(timer_loop.TimerLoop(rt).run(), name="legato-timers")]
+async def _loops(rt: runner.Runtime, options: Options) -> AsyncIterator[None]:
+    loops = [
+        asyncio.create_task(timer_loop.TimerLoop(rt).run(), name="legato-timers"),
+        asyncio.create_task(retention.RetentionLoop(rt, options.retention).run(), name="legato-retention"),
+    ]
     if rt.time_skipper is not None:
         loops.append(asyncio.create_task(time_skipping.run(rt, rt.time_skipper), name="legato-time-skipping"))
     try:

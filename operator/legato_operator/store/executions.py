@@ -16,10 +16,15 @@ MUTABLE = [c for c in COLUMNS if c not in ("run_id", "version")]
 
 
 def _row(record: asyncpg.Record) -> rows.Execution:
-    values = dict(record)
+    values = {c: record[c] for c in COLUMNS}
     values["run_id"] = str(values["run_id"])
     values["status"] = WorkflowExecutionStatus(values["status"])
     return rows.Execution(**values)
+
+
+def from_record(record: asyncpg.Record) -> rows.Execution:
+    """The run a record of ``executions`` (with any other columns) holds."""
+    return _row(record)
 
 
 def _maybe(record: asyncpg.Record | None) -> rows.Execution | None:

@@ -18,7 +18,7 @@ from legato_operator.store import db, rows
 _KEY = "namespace = $1 AND name = $2 AND uid = $3"
 _COLUMNS = (
     "namespace, name, uid, workflow_id, run_id, identity, generation, delivered_signals, undelivered_signals,"
-    " refused_fields, change, synced_change, synced_version, synced_status, final, conditions"
+    " refused_fields, change, synced_change, synced_version, synced_status, final, conditions, ttl_after_finished"
 )
 
 
@@ -50,6 +50,26 @@ async def load(conn: db.Connection, key: rows.ResourceKey) -> rows.WorkflowResou
     """The resource's link, or None when its run was never started."""
     record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM workflow_resources WHERE {_KEY}", *_key(key))
     return None if record is None else _row(record)
+
+
+async def set_ttl(conn: db.Connection, key: rows.ResourceKey, seconds: float | None) -> None:
+    """Record the resource's ttlAfterFinished (as Jobs', it may change at any time)."""
+    sql = (
+        f"UPDATE workflow_resources SET ttl_after_finished = $4 WHERE {_KEY} AND ttl_after_finished IS DISTINCT FROM $4"
+    )
+    await conn.execute(sql, *_key(key), seconds)
+
+
+async def expired(conn: db.Connection, now: datetime, limit: int) -> list[rows.ResourceKey]:
+    """Resources whose final status is written and whose run closed longer ago than their
+    ttlAfterFinished, oldest close first."""
+    sql = (
+        "SELECT w.namespace, w.name, w.uid FROM workflow_resources w JOIN executions e ON e.run_id = w.run_id"
+        " WHERE w.final AND w.ttl_after_finished IS NOT NULL"
+        " AND e.close_time + make_interval(secs => w.ttl_after_finished) <= $1"
+        " ORDER BY e.close_time LIMIT $2"
+    )
+    return [rows.ResourceKey(r["namespace"], r["name"], r["uid"]) for r in await conn.fetch(sql, now, limit)]
 
 
 async def observe(conn: db.Connection, key: rows.ResourceKey, generation: int, refused_fields: list[str]) -> None:

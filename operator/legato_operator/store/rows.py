@@ -93,6 +93,8 @@ class Execution:
     history_size: int = 0
     # The first workflow task is not scheduled until its backoff timer fires.
     first_task_backoff: bool = False
+    # Start plus the first workflow task's backoff (migration 0019), Temporal's ExecutionTime.
+    execution_time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,8 @@ class WorkflowResource:
     synced_status: WorkflowExecutionStatus | None = None
     final: bool = False
     conditions: list[dict[str, Any]] = field(default_factory=list)
+    # Seconds after the run's close at which the resource is deleted (None: kept).
+    ttl_after_finished: float | None = None
 
 
 @dataclass(frozen=True)

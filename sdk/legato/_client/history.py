@@ -8,6 +8,7 @@ and resume later from a token.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from legato import _service
@@ -17,6 +18,14 @@ from legato.api.workflowservice import v1 as api
 
 if TYPE_CHECKING:
     from legato.client import Client
+
+
+class WorkflowHistoryEventFilterType(IntEnum):
+    """Which events ``fetch_history`` returns (Temporal's values)."""
+
+    ALL_EVENT = 1
+    CLOSE_EVENT = 2
+
 
 # The events that close a run; a history has at most one, its last.
 CLOSE_EVENTS = frozenset(
@@ -67,8 +76,6 @@ class WorkflowHistoryEventAsyncIterator:
         )
         options = _service.CallOptions(metadata=input.rpc_metadata, timeout=input.rpc_timeout)
         page = await self._client.service_client.workflow_history(request, options)
-        from legato.client import WorkflowHistoryEventFilterType
-
         close_only = input.event_filter_type is WorkflowHistoryEventFilterType.CLOSE_EVENT
         self._current_page = (
             [e for e in page.events if e.attributes.type in CLOSE_EVENTS] if close_only else page.events

@@ -22,8 +22,14 @@ if TYPE_CHECKING:
         HeartbeatAsyncActivityInput,
         ReportCancellationAsyncActivityInput,
     )
-    from legato._client.history import WorkflowHistoryEventAsyncIterator
-    from legato.client import WorkflowExecutionDescription, WorkflowHandle, WorkflowHistoryEventFilterType
+    from legato._client.history import WorkflowHistoryEventAsyncIterator, WorkflowHistoryEventFilterType
+    from legato._client.visibility import (
+        CountWorkflowsInput,
+        ListWorkflowsInput,
+        WorkflowExecutionAsyncIterator,
+        WorkflowExecutionCount,
+    )
+    from legato.client import WorkflowExecutionDescription, WorkflowHandle
 
 
 @dataclass
@@ -172,6 +178,14 @@ class OutboundInterceptor:
     async def query_workflow(self, input: QueryWorkflowInput) -> Any:
         """Query a workflow; its handler's answer."""
         return await self.next.query_workflow(input)
+
+    def list_workflows(self, input: ListWorkflowsInput) -> WorkflowExecutionAsyncIterator:
+        """The runs a list filter matches, page by page."""
+        return self.next.list_workflows(input)
+
+    async def count_workflows(self, input: CountWorkflowsInput) -> WorkflowExecutionCount:
+        """How many runs a list filter matches."""
+        return await self.next.count_workflows(input)
 
     async def heartbeat_async_activity(self, input: HeartbeatAsyncActivityInput) -> None:
         """Heartbeat an asynchronously completed activity."""

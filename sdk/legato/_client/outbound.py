@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato import _service
-from legato._client import async_activity, history, queries
+from legato._client import async_activity, history, queries, visibility
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
@@ -176,6 +176,14 @@ class ServerOutbound(OutboundInterceptor):
     async def query_workflow(self, input: QueryWorkflowInput) -> Any:
         """A worker's answer to the query; WorkflowQueryFailedError / WorkflowQueryRejectedError."""
         return await queries.query_workflow(self._client, input)
+
+    def list_workflows(self, input: visibility.ListWorkflowsInput) -> visibility.WorkflowExecutionAsyncIterator:
+        """The matching runs, fetched a page at a time as the caller iterates."""
+        return visibility.WorkflowExecutionAsyncIterator(self._client, input)
+
+    async def count_workflows(self, input: visibility.CountWorkflowsInput) -> visibility.WorkflowExecutionCount:
+        """The server's count."""
+        return await visibility.count_workflows(self._client, input)
 
     async def heartbeat_async_activity(self, input: async_activity.HeartbeatAsyncActivityInput) -> None:
         """Send the heartbeat, by token or by ids."""

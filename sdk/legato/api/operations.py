@@ -298,6 +298,26 @@ RESPOND_QUERY_TASK = Operation(
     idempotent=True,
 )
 
+# --- visibility: Temporal's paths for listing and counting ---------------------------------
+LIST_WORKFLOWS = Operation(
+    "list_workflows",
+    "GET",
+    PREFIX + "/workflows",
+    api.ListWorkflowsRequest,
+    api.ListWorkflowsResponse,
+    "List the namespace's runs that a list filter matches, a page at a time",
+    idempotent=True,
+)
+COUNT_WORKFLOWS = Operation(
+    "count_workflows",
+    "GET",
+    PREFIX + "/workflow-count",
+    api.CountWorkflowsRequest,
+    api.CountWorkflowsResponse,
+    "Count the namespace's runs that a list filter matches (GROUP BY ExecutionStatus groups)",
+    idempotent=True,
+)
+
 # --- the testing service (servers started with --time-skipping) --------------------------
 # Not idempotent: locks are counted, so a repeat would count twice.
 LOCK_TIME_SKIPPING = Operation(
@@ -365,4 +385,6 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     GET_CURRENT_TIME,
     QUERY_WORKFLOW,
     RESPOND_QUERY_TASK,
+    LIST_WORKFLOWS,
+    COUNT_WORKFLOWS,
 )

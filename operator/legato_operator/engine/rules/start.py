@@ -153,9 +153,9 @@ def new_run(
     its timer), and the run's timeout. Its ``execution`` is the row to insert."""
     # A continued run's memo is the one its command carried; a started run's, its request's.
     run_memo = request.memo if memo is None else memo
-    execution = _execution(namespace, request, now, chain, run_memo)
-    b = batch.Batch(execution=execution, now=now)
     delay = request.start_delay if backoff is None else backoff
+    execution = _execution(namespace, request, now, chain, run_memo, now + timedelta(seconds=delay or 0.0))
+    b = batch.Batch(execution=execution, now=now)
     expiration = _expiration(request, now, chain)
     b.append(_started_event(request, execution, chain, expiration, delay, run_memo, search_attributes or {}))
     if signal is not None:
@@ -225,7 +225,12 @@ def _started_event(
 
 
 def _execution(
-    namespace: str, request: api.StartWorkflowRequest, now: datetime, chain: Chain | None, run_memo: dict[str, Payload]
+    namespace: str,
+    request: api.StartWorkflowRequest,
+    now: datetime,
+    chain: Chain | None,
+    run_memo: dict[str, Payload],
+    execution_time: datetime,
 ) -> rows.Execution:
     run_id = str(uuid.uuid4())
     # Seeds workflow.random(); from the run id so it is fixed for the run's life.
@@ -248,4 +253,5 @@ def _execution(
         first_execution_run_id=run_id if chain is None else chain.first_execution_run_id,
         continued_run_id=None if chain is None else chain.continued_run_id,
         attempt=1 if chain is None else chain.attempt,
+        execution_time=execution_time,
     )

@@ -79,6 +79,20 @@ async def refuse_signal(rt: runner.Runtime, key: rows.ResourceKey, signal_id: st
     await rt.query(resource_links.record_signal, key, signal_id, reason)
 
 
+# Finished resources past their ttlAfterFinished deleted per round, at most.
+EXPIRE_BATCH = 100
+
+
+async def set_ttl(rt: runner.Runtime, key: rows.ResourceKey, seconds: float | None) -> None:
+    """Record the resource's ttlAfterFinished (None: keep it)."""
+    await rt.query(resource_links.set_ttl, key, seconds)
+
+
+async def expired(rt: runner.Runtime) -> list[rows.ResourceKey]:
+    """Finished resources whose ttlAfterFinished has passed, a batch at most."""
+    return await rt.query(resource_links.expired, rt.clock.now(), EXPIRE_BATCH)
+
+
 async def unsynced(rt: runner.Runtime, *, include_running: bool) -> list[rows.UnsyncedResource]:
     """Links whose status is behind (with ``include_running`` False: closed runs only), a batch at most."""
     return await rt.query(resource_links.unsynced, include_running=include_running, limit=SYNC_BATCH)

@@ -146,6 +146,7 @@ async def describe_workflow(
         task_queue=ex.task_queue,
         status=ex.status,
         start_time=ex.start_time,
+        execution_time=ex.execution_time or ex.start_time,
         close_time=ex.close_time,
         history_length=ex.next_event_id - 1,
         first_execution_run_id=ex.first_execution_run_id or ex.run_id,

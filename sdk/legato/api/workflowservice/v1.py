@@ -30,6 +30,7 @@ from legato.api.common.v1 import (
     WorkflowExecutionStatus,
 )
 from legato.api.history.v1 import HistoryEvent
+from legato.api.workflow.v1 import WorkflowExecutionInfo
 
 # The longest a long poll may be held open before it answers 204.
 MAX_WAIT = 120.0
@@ -151,6 +152,8 @@ class DescribeWorkflowResponse(WireModel):
     task_queue: str
     status: WorkflowExecutionStatus
     start_time: datetime
+    # The start plus the first workflow task's backoff; None from servers before it was kept.
+    execution_time: datetime | None = None
     close_time: datetime | None = None
     history_length: int
     # The chain of runs: the first run, the run this one continues, the run after it.
@@ -432,3 +435,45 @@ class RespondQueryTaskRequest(WireModel):
 
 # A query task's WorkflowQuery is declared after WorkflowTask, which refers to it.
 WorkflowTask.model_rebuild()
+
+
+# --- visibility: listing and counting runs with Temporal's list filter ---
+
+# Runs per list page, at most (temporalio's list_workflows asks for 1,000).
+MAX_LIST_PAGE_SIZE = 1000
+MAX_LIST_QUERY = 4096
+
+
+class ListWorkflowsRequest(WireModel):
+    query: str = Field(
+        default="",
+        max_length=MAX_LIST_QUERY,
+        description="Temporal's list filter, e.g. WorkflowType = 'Orders' AND ExecutionStatus = 'Running'.",
+    )
+    page_size: int = Field(default=MAX_LIST_PAGE_SIZE, ge=1, le=MAX_LIST_PAGE_SIZE)
+    next_page_token: str | None = Field(default=None, max_length=4096)
+
+
+class ListWorkflowsResponse(WireModel):
+    executions: list[WorkflowExecutionInfo]
+    # Absent on the last page.
+    next_page_token: str | None = None
+
+
+class CountWorkflowsRequest(WireModel):
+    query: str = Field(
+        default="",
+        max_length=MAX_LIST_QUERY,
+        description="A list filter, optionally ending in GROUP BY ExecutionStatus.",
+    )
+
+
+class CountGroup(WireModel):
+    # Temporal's status names ('Running', ...), as its count groups give them.
+    group_values: list[str]
+    count: int
+
+
+class CountWorkflowsResponse(WireModel):
+    count: int
+    groups: list[CountGroup] = Field(default_factory=list)

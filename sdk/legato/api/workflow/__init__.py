@@ -1,0 +1,1 @@
+"""What the server tells of a workflow run (Temporal's ``temporal.api.workflow``)."""
