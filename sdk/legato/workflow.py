@@ -34,6 +34,22 @@ from legato._runtime.info import WorkflowInfo as Info
 from legato._runtime.instance import current_instance
 from legato._runtime.interceptor import ContinueAsNewInput, StartActivityInput
 from legato._runtime.loop import NotInWorkflowEventLoopError
+from legato._runtime.updates import (
+    HandlerUnfinishedPolicy,
+    UnfinishedSignalHandlersWarning,
+    UnfinishedUpdateHandlersWarning,
+    UpdateInfo,
+)
+from legato._runtime.workflow_updates import (
+    UpdateMethodMultiParam,
+    all_handlers_finished,
+    current_update_info,
+    get_dynamic_update_handler,
+    get_update_handler,
+    set_dynamic_update_handler,
+    set_update_handler,
+    update,
+)
 from legato.common import Priority, RetryPolicy, VersioningBehavior
 from legato.converter import PayloadConverter
 from legato.exceptions import NondeterminismError
@@ -51,8 +67,14 @@ __all__ = [
     "ParentInfo",
     "ReadOnlyContextError",
     "RootInfo",
+    "UnfinishedSignalHandlersWarning",
+    "UnfinishedUpdateHandlersWarning",
+    "UpdateInfo",
+    "UpdateMethodMultiParam",
+    "all_handlers_finished",
     "as_completed",
     "continue_as_new",
+    "current_update_info",
     "defn",
     "deprecate_patch",
     "dynamic_config",
@@ -60,8 +82,10 @@ __all__ = [
     "execute_activity_method",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
+    "get_dynamic_update_handler",
     "get_query_handler",
     "get_signal_handler",
+    "get_update_handler",
     "in_workflow",
     "info",
     "init",
@@ -76,8 +100,10 @@ __all__ = [
     "run",
     "set_dynamic_query_handler",
     "set_dynamic_signal_handler",
+    "set_dynamic_update_handler",
     "set_query_handler",
     "set_signal_handler",
+    "set_update_handler",
     "signal",
     "sleep",
     "start_activity",
@@ -85,6 +111,7 @@ __all__ = [
     "time",
     "time_ns",
     "unsafe",
+    "update",
     "upsert_memo",
     "uuid4",
     "wait",
@@ -181,16 +208,6 @@ def dynamic_config(fn: CallableType) -> CallableType:
     raise NotImplementedError("workflow.dynamic_config is not supported by Legato yet")
 
 
-class HandlerUnfinishedPolicy(IntEnum):
-    """What happens to a signal handler still running when the run closes (Temporal's values).
-
-    Legato abandons it either way and does not warn yet.
-    """
-
-    WARN_AND_ABANDON = 1
-    ABANDON = 2
-
-
 @overload
 def signal(fn: CallableType) -> CallableType: ...
 
@@ -216,13 +233,14 @@ def signal(
     """Mark a method (sync or async) as the handler of a signal; the method name by default.
 
     ``dynamic=True`` makes it the handler of every signal no other handler takes: it is
-    called as ``(self, name: str, args: Sequence[RawValue])``. ``unfinished_policy`` and
-    ``description`` are accepted; Legato abandons an unfinished handler without a warning
-    and keeps no descriptions yet.
+    called as ``(self, name: str, args: Sequence[RawValue])``. With ``unfinished_policy``
+    ``WARN_AND_ABANDON`` (the default) a run that closes while the handler runs warns
+    (``UnfinishedSignalHandlersWarning``), as temporalio; ``description`` is accepted and
+    not kept yet.
     """
 
     def decorate(f: CallableType) -> CallableType:
-        definitions.mark_signal(f, name, dynamic=dynamic)
+        definitions.mark_signal(f, name, dynamic=dynamic, unfinished_policy=unfinished_policy)
         return f
 
     return decorate(fn) if fn is not None else decorate

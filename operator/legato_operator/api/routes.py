@@ -19,7 +19,15 @@ from legato.api import operations as ops
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.api import edge
-from legato_operator.engine.services import activities_by_id, queries, runner, time_skipping, workers, workflows
+from legato_operator.engine.services import (
+    activities_by_id,
+    queries,
+    runner,
+    time_skipping,
+    updates,
+    workers,
+    workflows,
+)
 
 RUNTIME = web.AppKey("runtime", runner.Runtime)
 NO_CONTENT = 204
@@ -122,6 +130,9 @@ ROUTES: tuple[Route, ...] = (
     answers(ops.GET_CURRENT_TIME, time_skipping.get_current_time),
     answers(ops.QUERY_WORKFLOW, queries.query_workflow),
     acks(ops.RESPOND_QUERY_TASK, queries.respond_query_task),
+    answers(ops.UPDATE_WORKFLOW, updates.update_workflow),
+    answers(ops.POLL_WORKFLOW_UPDATE, updates.poll_workflow_update),
+    acks(ops.RESPOND_UPDATE_VALIDATION, updates.respond_update_validation),
 )
 
 

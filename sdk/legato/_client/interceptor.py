@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         ReportCancellationAsyncActivityInput,
     )
     from legato._client.history import WorkflowHistoryEventAsyncIterator
+    from legato._client.updates import StartWorkflowUpdateInput, WorkflowUpdateHandle
     from legato.client import WorkflowExecutionDescription, WorkflowHandle, WorkflowHistoryEventFilterType
 
 
@@ -172,6 +173,10 @@ class OutboundInterceptor:
     async def query_workflow(self, input: QueryWorkflowInput) -> Any:
         """Query a workflow; its handler's answer."""
         return await self.next.query_workflow(input)
+
+    async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
+        """Send an update; its handle once it reached the input's stage."""
+        return await self.next.start_workflow_update(input)
 
     async def heartbeat_async_activity(self, input: HeartbeatAsyncActivityInput) -> None:
         """Heartbeat an asynchronously completed activity."""

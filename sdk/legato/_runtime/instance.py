@@ -35,7 +35,7 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, guard, links, queries, replay
+from . import activities, guard, links, queries, replay, updates
 from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
@@ -43,6 +43,7 @@ from .interceptor import (
     ExecuteWorkflowInput,
     HandleQueryInput,
     HandleSignalInput,
+    HandleUpdateInput,
     Interceptor,
     WorkflowInboundInterceptor,
     WorkflowOutboundInterceptor,
@@ -54,7 +55,7 @@ logger = logging.getLogger(__name__)
 _Ts = TypeVarTuple("_Ts")
 
 # Jobs the code sees before the others, as Temporal orders them: start, then signals.
-_FIRST_JOBS = frozenset({"WorkflowExecutionStarted", "WorkflowExecutionSignaled"})
+_FIRST_JOBS = frozenset({"WorkflowExecutionStarted", "WorkflowExecutionSignaled", "WorkflowExecutionUpdateAccepted"})
 
 
 class _TimerHandle(asyncio.TimerHandle):
@@ -135,6 +136,9 @@ class WorkflowInstance(DeterministicLoop):
         self._signal_handlers: dict[str | None, SignalDefinition] = dict(definition.signals)
         # Signals for a name with no handler, in arrival order, until one is set.
         self._buffered_signals: list[hist.WorkflowExecutionSignaled] = []
+        # --- updates (legato._runtime.updates) and the signal and update handlers running now ---
+        self.update_handlers: dict[str | None, updates.UpdateDefinition] = dict(definition.updates)
+        self.handlers_running: list[updates.HandlerExecution] = []
 
     # --- activation ---
 
@@ -241,6 +245,8 @@ class WorkflowInstance(DeterministicLoop):
                 started = self._start(event, event.attributes)
             elif isinstance(event.attributes, hist.WorkflowExecutionSignaled):
                 self._signal(event.attributes)
+            elif isinstance(event.attributes, hist.WorkflowExecutionUpdateAccepted):
+                updates.start(self, event.attributes)
         # After the signals: handlers delivered with the start run before the run method.
         if started:
             self._main = self.create_task(self._run_main(), name=f"workflow {self.type_name}")
@@ -339,7 +345,9 @@ class WorkflowInstance(DeterministicLoop):
                 exc_info=True,
             )
             return
-        self.create_task(self._run_signal(a.signal_name, args, a.header), name=f"signal {a.signal_name}")
+        running = updates.HandlerExecution("signal", a.signal_name, handler.unfinished_policy)
+        coro = self._run_signal(a.signal_name, args, a.header, running)
+        self.create_task(coro, name=f"signal {a.signal_name}")
 
     def _signal_args(self, handler: SignalDefinition, a: hist.WorkflowExecutionSignaled) -> list[Any]:
         # The dynamic handler takes the name and the raw arguments.
@@ -369,13 +377,18 @@ class WorkflowInstance(DeterministicLoop):
             return
         self._close(cmd.CompleteWorkflowExecution(result=payload))
 
-    async def _run_signal(self, name: str, args: list[Any], headers: Mapping[str, Payload]) -> None:
+    async def _run_signal(
+        self, name: str, args: list[Any], headers: Mapping[str, Payload], running: updates.HandlerExecution
+    ) -> None:
+        self.handlers_running.append(running)
         try:
             await self._inbound.handle_signal(HandleSignalInput(signal=name, args=args, headers=headers))
         except ContinueAsNewError as e:
             self._continue_as_new(e)
         except (Exception, asyncio.CancelledError) as e:
             self._on_top_level_error(e)
+        finally:
+            self.handlers_running.remove(running)
 
     def _continue_as_new(self, e: ContinueAsNewError) -> None:
         # A ContinueAsNewError raised by hand (not by workflow.continue_as_new) has no command.
@@ -398,8 +411,20 @@ class WorkflowInstance(DeterministicLoop):
             self._task_failure = err
 
     def _close(self, command: cmd.Command) -> None:
+        # temporalio warns once, when the run's code closes it with handlers still running.
+        if not self.completed and not self.replaying:
+            updates.warn_unfinished(self.handlers_running)
         self.add_command(command)
         self.completed = True
+
+    def fail_task(self, error: BaseException) -> None:
+        """Fail this workflow task (not the run) with ``error``: a bug in a handler."""
+        self._task_failure = error
+
+    @property
+    def inbound(self) -> WorkflowInboundInterceptor:
+        """The run's inbound interceptor chain."""
+        return self._inbound
 
     # --- commands (activities.CommandSink) ---
 
@@ -510,6 +535,23 @@ class WorkflowInstance(DeterministicLoop):
         if watched is not None and watched.violation is not None:
             raise watched.violation
         return value
+
+    def validate_update(self, input: HandleUpdateInput) -> None:
+        """Run an update's validator through the inbound chain, read-only.
+
+        Raises:
+            Exception: What the validator raised (the rejection); ReadOnlyContextError for
+                an attempt to change the run; the guard's error for a nondeterministic call.
+        """
+        with (
+            self.running(),
+            guard.activation(self._guard_policy) as watched,
+            queries.read_only(self),
+            guard.watching(watched),
+        ):
+            self._inbound.handle_update_validator(input)
+        if watched is not None and watched.violation is not None:
+            raise watched.violation
 
     def create_task(self, coro: Any, *, name: str | None = None, context: contextvars.Context | None = None) -> Any:
         """A task on this loop; refused while a query runs."""
