@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import workflow
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 HERE = Path(__file__).resolve().parent
@@ -74,6 +74,7 @@ async def record_all(client: Client, wf: Any) -> None:
     await record(client, "patched", wf.PatchedWorkflow.run)
     await record(client, "task_failed", FlakyTaskWorkflow.run)
     await record(client, "continued", wf.ChainWorkflow.run, 1, first_run=True)
+    await record(client, "updated", wf.UpdatedWorkflow.run, updates=[("add", "apple"), ("add", ""), ("finish", None)])
 
 
 async def record(
@@ -85,6 +86,7 @@ async def record(
     cancel: bool = False,
     terminate: bool = False,
     first_run: bool = False,
+    updates: list[tuple[str, Any]] = (),  # type: ignore[assignment]
 ) -> None:
     handle: WorkflowHandle[Any, Any] = await client.start_workflow(
         run, args=list(args), id=f"golden-{name}-{uuid.uuid4().hex[:6]}", task_queue="golden-temporal"
@@ -92,6 +94,11 @@ async def record(
     for signal, arg in signals:
         await asyncio.sleep(0.2)
         await handle.signal(signal, arg)
+    for update, arg in updates:
+        try:
+            await handle.execute_update(update, *([] if arg is None else [arg]))
+        except WorkflowUpdateFailedError as e:
+            print(f"{name}: update {update} failed: {e.cause}")
     await asyncio.sleep(0.5)
     if cancel:
         await handle.cancel()
