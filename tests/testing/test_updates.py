@@ -86,7 +86,8 @@ async def test_the_update_hooks_of_the_client_and_workflow_chains_are_called(
     CALLS.clear()
     queue = str(uuid.uuid4())
     config = skipping_env.client.config()
-    recorded = Client(**{**config, "interceptors": [*config["interceptors"], Recording()]})
+    config["interceptors"] = [*config["interceptors"], Recording()]
+    recorded = Client(**config)
     async with Worker(recorded, task_queue=queue, workflows=[Approval]):
         handle = await recorded.start_workflow(Approval.run, id=str(uuid.uuid4()), task_queue=queue)
         update = await handle.start_update(Approval.approve, "bo", wait_for_stage=WorkflowUpdateStage.ACCEPTED)
