@@ -229,3 +229,39 @@ async def test_a_run_closing_with_an_update_running_warns_and_the_caller_gets_no
     assert len(messages) == 1
     assert messages[0].startswith("[TMPRL1102] Workflow finished while update handlers are still running.")
     assert '[{"name": "hang", "id": "' in messages[0]
+
+
+@workflow.defn
+class SignalledAndGone:
+    """Returns as soon as its signal handler started (which never finishes)."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    @workflow.run
+    async def run(self) -> bool:
+        await workflow.wait_condition(lambda: self.started)
+        return workflow.all_handlers_finished()
+
+    @workflow.signal
+    async def hang(self) -> None:
+        self.started = True
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
+    async def quiet(self) -> None:
+        await workflow.wait_condition(lambda: False)
+
+
+async def test_a_signal_handler_still_running_counts_and_warns_unless_abandoned(client: Client) -> None:
+    queue = _queue()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with running_worker(client, task_queue=queue, workflows=[SignalledAndGone]):
+            handle = await client.start_workflow(SignalledAndGone.run, id=f"wf-{uuid.uuid4()}", task_queue=queue)
+            await handle.signal(SignalledAndGone.quiet)
+            await handle.signal(SignalledAndGone.hang)
+            assert await handle.result() is False
+    messages = [str(w.message) for w in caught if issubclass(w.category, workflow.UnfinishedSignalHandlersWarning)]
+    assert len(messages) == 1
+    assert messages[0].endswith('[{"name": "hang", "count": 1}]')

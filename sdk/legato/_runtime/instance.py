@@ -169,6 +169,10 @@ class WorkflowInstance(DeterministicLoop):
             for event in rest:
                 self._apply_job(event)
             self._run()
+            closing = self.completed and not replaying
+        # As temporalio, at the end of the activation that closes the run: handlers still running are abandoned.
+        if closing:
+            updates.warn_unfinished(self.handlers_running)
         # Code that caught the guard's error still fails its task, unless it failed the run.
         if watched is not None and watched.violation is not None and watched.violation is not self._failed_with:
             raise watched.violation
@@ -411,9 +415,6 @@ class WorkflowInstance(DeterministicLoop):
             self._task_failure = err
 
     def _close(self, command: cmd.Command) -> None:
-        # temporalio warns once, when the run's code closes it with handlers still running.
-        if not self.completed and not self.replaying:
-            updates.warn_unfinished(self.handlers_running)
         self.add_command(command)
         self.completed = True
 
