@@ -338,3 +338,19 @@ class ServiceClient:
     async def respond_query_task(self, request: api.RespondQueryTaskRequest) -> None:
         """Answer a query task with its result or failure."""
         await self.call(ops.RESPOND_QUERY_TASK, request)
+
+    async def update_workflow(
+        self, request: api.UpdateWorkflowRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.UpdateWorkflowResponse:
+        """Send an update; held by the server up to ``request.wait`` for its stage."""
+        return await self.call(ops.UPDATE_WORKFLOW, request, options)
+
+    async def poll_workflow_update(
+        self, request: api.PollWorkflowUpdateRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.UpdateWorkflowResponse:
+        """Wait for an update's stage; held by the server up to ``request.wait``."""
+        return await self.call(ops.POLL_WORKFLOW_UPDATE, request, options)
+
+    async def respond_update_validation(self, request: api.RespondUpdateValidationRequest) -> None:
+        """Accept or reject an update after running its validator."""
+        await self.call(ops.RESPOND_UPDATE_VALIDATION, request)

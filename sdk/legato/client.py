@@ -52,6 +52,15 @@ from legato._client.interceptor import (
 )
 from legato._client.outbound import ServerOutbound, not_supported
 from legato._client.queries import WorkflowQueryFailedError, WorkflowQueryRejectedError
+from legato._client.updates import (
+    RPCTimeoutOrCancelledError,
+    StartWorkflowUpdateInput,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateStage,
+    update_definition,
+)
 from legato._client.visibility import (
     CountWorkflowsInput,
     ListWorkflowsInput,
@@ -111,10 +120,12 @@ __all__ = [
     "QueryWorkflowInput",
     "RPCError",
     "RPCStatusCode",
+    "RPCTimeoutOrCancelledError",
     "ReportCancellationAsyncActivityInput",
     "RetryConfig",
     "SignalWorkflowInput",
     "StartWorkflowInput",
+    "StartWorkflowUpdateInput",
     "TLSConfig",
     "TerminateWorkflowInput",
     "WorkflowAlreadyStartedError",
@@ -132,6 +143,10 @@ __all__ = [
     "WorkflowHistoryEventFilterType",
     "WorkflowQueryFailedError",
     "WorkflowQueryRejectedError",
+    "WorkflowUpdateFailedError",
+    "WorkflowUpdateHandle",
+    "WorkflowUpdateRPCTimeoutOrCancelledError",
+    "WorkflowUpdateStage",
 ]
 
 SelfType = TypeVar("SelfType")
@@ -1013,6 +1028,80 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
             rpc_timeout=rpc_timeout,
         )
         return await self._client._impl.query_workflow(input)
+
+    async def execute_update(
+        self,
+        update: str | Callable[..., Any],
+        arg: Any = _UNSET,
+        *,
+        args: Sequence[Any] = [],  # Temporal's default; never mutated
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> Any:
+        """Send an update (a ``@workflow.update`` method or its name) and wait for its result.
+
+        Raises:
+            WorkflowUpdateFailedError: The validator rejected it or the handler failed.
+            WorkflowUpdateRPCTimeoutOrCancelledError: ``rpc_timeout`` passed first.
+        """
+        handle = await self.start_update(
+            update,
+            arg,
+            args=args,
+            wait_for_stage=WorkflowUpdateStage.COMPLETED,
+            id=id,
+            result_type=result_type,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+        )
+        return await handle.result(rpc_metadata=rpc_metadata, rpc_timeout=rpc_timeout)
+
+    async def start_update(
+        self,
+        update: str | Callable[..., Any],
+        arg: Any = _UNSET,
+        *,
+        wait_for_stage: WorkflowUpdateStage,
+        args: Sequence[Any] = [],  # Temporal's default; never mutated
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowUpdateHandle[Any]:
+        """Send an update and return its handle once it reached ``wait_for_stage``
+        (ACCEPTED or COMPLETED; ADMITTED raises ``ValueError`` as in temporalio). A repeated
+        ``id`` on the same run joins the first update: its handler runs once."""
+        name, hinted = update_definition(update)
+        input = StartWorkflowUpdateInput(
+            id=self._id,
+            run_id=self._run_id,
+            first_execution_run_id=self._first_execution_run_id,
+            update_id=id,
+            update=name,
+            args=_calls.arg_or_args(arg, args),
+            wait_for_stage=wait_for_stage,
+            headers={},
+            ret_type=result_type or hinted,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+        )
+        return await self._client._impl.start_workflow_update(input)
+
+    def get_update_handle(
+        self, id: str, *, workflow_run_id: str | None = None, result_type: type | None = None
+    ) -> WorkflowUpdateHandle[Any]:
+        """A handle to an update already sent, by its id."""
+        run_id = workflow_run_id or self._run_id
+        return WorkflowUpdateHandle(self._client, id, self._id, workflow_run_id=run_id, result_type=result_type)
+
+    def get_update_handle_for(
+        self, update: Callable[..., Any], id: str, *, workflow_run_id: str | None = None
+    ) -> WorkflowUpdateHandle[Any]:
+        """``get_update_handle`` with the result type taken from the update method's hint."""
+        _, hinted = update_definition(update)
+        return self.get_update_handle(id, workflow_run_id=workflow_run_id, result_type=hinted)
 
     async def cancel(
         self,

@@ -43,6 +43,22 @@ from legato._runtime.local_api import (
     start_local_activity_method,
 )
 from legato._runtime.loop import NotInWorkflowEventLoopError
+from legato._runtime.updates import (
+    HandlerUnfinishedPolicy,
+    UnfinishedSignalHandlersWarning,
+    UnfinishedUpdateHandlersWarning,
+    UpdateInfo,
+)
+from legato._runtime.workflow_updates import (
+    UpdateMethodMultiParam,
+    all_handlers_finished,
+    current_update_info,
+    get_dynamic_update_handler,
+    get_update_handler,
+    set_dynamic_update_handler,
+    set_update_handler,
+    update,
+)
 from legato.common import Priority, RetryPolicy, VersioningBehavior
 from legato.converter import PayloadConverter
 from legato.exceptions import NondeterminismError
@@ -61,8 +77,14 @@ __all__ = [
     "ParentInfo",
     "ReadOnlyContextError",
     "RootInfo",
+    "UnfinishedSignalHandlersWarning",
+    "UnfinishedUpdateHandlersWarning",
+    "UpdateInfo",
+    "UpdateMethodMultiParam",
+    "all_handlers_finished",
     "as_completed",
     "continue_as_new",
+    "current_update_info",
     "defn",
     "deprecate_patch",
     "dynamic_config",
@@ -73,8 +95,10 @@ __all__ = [
     "execute_local_activity_method",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
+    "get_dynamic_update_handler",
     "get_query_handler",
     "get_signal_handler",
+    "get_update_handler",
     "in_workflow",
     "info",
     "init",
@@ -89,8 +113,10 @@ __all__ = [
     "run",
     "set_dynamic_query_handler",
     "set_dynamic_signal_handler",
+    "set_dynamic_update_handler",
     "set_query_handler",
     "set_signal_handler",
+    "set_update_handler",
     "signal",
     "sleep",
     "start_activity",
@@ -101,6 +127,7 @@ __all__ = [
     "time",
     "time_ns",
     "unsafe",
+    "update",
     "upsert_memo",
     "uuid4",
     "wait",
@@ -202,16 +229,6 @@ def dynamic_config(fn: CallableType) -> CallableType:
     return fn
 
 
-class HandlerUnfinishedPolicy(IntEnum):
-    """What happens to a signal handler still running when the run closes (Temporal's values).
-
-    Legato abandons it either way and does not warn yet.
-    """
-
-    WARN_AND_ABANDON = 1
-    ABANDON = 2
-
-
 @overload
 def signal(fn: CallableType) -> CallableType: ...
 
@@ -237,13 +254,14 @@ def signal(
     """Mark a method (sync or async) as the handler of a signal; the method name by default.
 
     ``dynamic=True`` makes it the handler of every signal no other handler takes: it is
-    called as ``(self, name: str, args: Sequence[RawValue])``. ``unfinished_policy`` and
-    ``description`` are accepted; Legato abandons an unfinished handler without a warning
-    and keeps no descriptions yet.
+    called as ``(self, name: str, args: Sequence[RawValue])``. With ``unfinished_policy``
+    ``WARN_AND_ABANDON`` (the default) a run that closes while the handler runs warns
+    (``UnfinishedSignalHandlersWarning``), as temporalio; ``description`` is accepted and
+    not kept yet.
     """
 
     def decorate(f: CallableType) -> CallableType:
-        definitions.mark_signal(f, name, dynamic=dynamic)
+        definitions.mark_signal(f, name, dynamic=dynamic, unfinished_policy=unfinished_policy)
         return f
 
     return decorate(fn) if fn is not None else decorate

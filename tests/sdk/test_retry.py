@@ -52,6 +52,8 @@ def test_reads_and_deduplicated_calls_are_idempotent_and_terminate_is_not() -> N
             op.method == "GET"
             or "request_id" in op.request.model_fields
             or "task_token" in op.request.model_fields
+            # An update id deduplicates the update (and names the one a poll waits for).
+            or "update_id" in op.request.model_fields
             or op.may_be_empty
             or op is ops.CANCEL_WORKFLOW
         )

@@ -24,6 +24,7 @@ from legato.client import WorkflowHistory
 from legato.converter import DataConverter
 from legato.worker import Replayer
 from tests.golden.temporal import workflows as wf
+from tests.support.payloads import payload
 
 TEMPORAL = Path(__file__).resolve().parents[1] / "golden" / "temporal"
 REPLAYABLE = [
@@ -36,6 +37,7 @@ REPLAYABLE = [
     "patched",
     "continued",
     "local_activity",
+    "updated",
 ]
 EXPORTS = ["cli", "sdk"]
 
@@ -152,6 +154,40 @@ class ApprovesWithoutWaiting:
 async def test_changed_workflow_fails_to_replay_a_temporal_history(export: str) -> None:
     with pytest.raises(workflow.NondeterminismError, match=r"reserve.*flaky_charge"):
         await Replayer(workflows=[ChargesBeforeReserving]).replay_workflow(history("order", export))
+
+
+@workflow.defn(name="UpdatedWorkflow")
+class AddsWithoutSleeping:
+    """The updated workflow whose ``add`` handler no longer sleeps: its runs would break."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        await workflow.wait_condition(lambda: self.done)
+        return []
+
+    @workflow.update
+    async def add(self, item: str) -> int:
+        return 1
+
+    @workflow.update
+    def finish(self) -> str:
+        self.done = True
+        return "bye"
+
+
+@pytest.mark.parametrize("export", EXPORTS)
+async def test_a_temporal_update_replays_its_handler_in_the_task_that_accepted_it(export: str) -> None:
+    events = history("updated", export).events
+    accepted = [e.attributes for e in events if isinstance(e.attributes, hist.WorkflowExecutionUpdateAccepted)]
+    completed = [e.attributes for e in events if isinstance(e.attributes, hist.WorkflowExecutionUpdateCompleted)]
+    assert [a.accepted_request.input.name for a in accepted] == ["add", "finish"]
+    assert accepted[0].accepted_request.input.args == [payload("apple")]
+    assert completed[0].outcome.success == [payload(1)]
+    with pytest.raises(workflow.NondeterminismError, match="TimerStarted"):
+        await Replayer(workflows=[AddsWithoutSleeping]).replay_workflow(history("updated", export))
 
 
 async def test_replay_workflows_collects_each_failure_by_workflow_id() -> None:

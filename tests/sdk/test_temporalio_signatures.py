@@ -34,12 +34,11 @@ IN_PROGRESS: dict[str, str] = {
 
 # --- features of later issues: queries, updates, children, continue-as-new, patching, ... ---
 LATER: dict[str, str] = {
-    "*pdate*": "updates: issue 9",
+    "*pdate*ithStart*": "update-with-start: issue 9",
+    "*update_with_start*": "update-with-start: issue 9",
     "*hild*": "child workflows: issue 9",
     "*xternal*orkflow*": "external workflow handles: issue 9",
     "workflow:ParentClosePolicy": "child workflows: issue 9",
-    "workflow:all_handlers_finished": "handler bookkeeping: issue 9",
-    "workflow:Unfinished*Warning": "handler bookkeeping: issue 9",
     "client:WithStartWorkflowOperation": "update-with-start: issue 9",
     "workflow:ActivityConfig": "typed option dicts: issue 9",
     "workflow:*last_completion_result": "cron: issue 10",
@@ -85,7 +84,6 @@ LATER: dict[str, str] = {
     "*erializationContext*": "serialization contexts: with the converters",
     "*StorageDriver*": "external payload storage: not planned",
     "client:ClientConnectConfig": "envconfig's TypedDict re-export: see envconfig",
-    "client:RPCTimeoutOrCancelledError": "gRPC call timeouts: Legato raises RPCError(DEADLINE_EXCEEDED)",
     "client:Callback": "Nexus completion callbacks: not planned",
     "client:OutboundInterceptor.start_nexus_operation": "Nexus: not planned",
     "exceptions:ActivityAlreadyStartedError": "standalone activities: not planned yet",

@@ -24,6 +24,7 @@ from legato_operator.engine.services import (
     queries,
     runner,
     time_skipping,
+    updates,
     visibility,
     workers,
     workflows,
@@ -132,6 +133,9 @@ ROUTES: tuple[Route, ...] = (
     acks(ops.RESPOND_QUERY_TASK, queries.respond_query_task),
     answers(ops.LIST_WORKFLOWS, visibility.list_workflows),
     answers(ops.COUNT_WORKFLOWS, visibility.count_workflows),
+    answers(ops.UPDATE_WORKFLOW, updates.update_workflow),
+    answers(ops.POLL_WORKFLOW_UPDATE, updates.poll_workflow_update),
+    acks(ops.RESPOND_UPDATE_VALIDATION, updates.respond_update_validation),
 )
 
 

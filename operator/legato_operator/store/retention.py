@@ -2,7 +2,7 @@
 
 One short transaction takes a batch of due runs (``FOR UPDATE SKIP LOCKED``: replicas take
 different runs, and no run being written is waited for) and deletes each with all it
-owns: history, tasks, timers, buffered events, signal and query requests. A run a
+owns: history, tasks, timers, buffered events, signal, query and update requests. A run a
 ``Workflow`` resource still links to is kept until the resource goes (its ``status`` and
 ``kubectl describe`` read it).
 """
@@ -14,7 +14,15 @@ from datetime import datetime, timedelta
 
 from legato_operator.store import db
 
-_OWNED = ("history_events", "tasks", "timers", "buffered_events", "signal_requests", "query_requests")
+_OWNED = (
+    "history_events",
+    "tasks",
+    "timers",
+    "buffered_events",
+    "signal_requests",
+    "query_requests",
+    "update_requests",
+)
 
 _DELETE = (
     "WITH overrides AS (SELECT * FROM unnest($3::text[], $4::interval[]) AS o(namespace, period)),"

@@ -246,3 +246,25 @@ class QueryRequest:
     first_event_id: int = 0
     # Temporal's Header, as JSON payloads by key.
     header: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UpdateRequest:
+    """A workflow update as stored: admitted, accepted into history, or completed."""
+
+    run_id: str
+    update_id: str
+    namespace: str
+    task_queue: str
+    workflow_id: str
+    workflow_type: str
+    name: str
+    args: list[dict[str, Any]]
+    header: dict[str, Any] = field(default_factory=dict)
+    identity: str = ""
+    # admitted | accepted | completed
+    state: str = "admitted"
+    # {"success": [payload...]} or {"failure": {...}}, once completed.
+    outcome: dict[str, Any] | None = None
+    # After the run's last completed WorkflowTaskStarted, read when a poll claims the update.
+    first_event_id: int = 0

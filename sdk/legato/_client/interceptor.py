@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         ReportCancellationAsyncActivityInput,
     )
     from legato._client.history import WorkflowHistoryEventAsyncIterator, WorkflowHistoryEventFilterType
+    from legato._client.updates import StartWorkflowUpdateInput, WorkflowUpdateHandle
     from legato._client.visibility import (
         CountWorkflowsInput,
         ListWorkflowsInput,
@@ -186,6 +187,10 @@ class OutboundInterceptor:
     async def count_workflows(self, input: CountWorkflowsInput) -> WorkflowExecutionCount:
         """How many runs a list filter matches."""
         return await self.next.count_workflows(input)
+
+    async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
+        """Send an update; its handle once it reached the input's stage."""
+        return await self.next.start_workflow_update(input)
 
     async def heartbeat_async_activity(self, input: HeartbeatAsyncActivityInput) -> None:
         """Heartbeat an asynchronously completed activity."""

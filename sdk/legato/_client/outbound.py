@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato import _service
-from legato._client import async_activity, history, queries, visibility
+from legato._client import async_activity, history, queries, updates, visibility
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
@@ -184,6 +184,10 @@ class ServerOutbound(OutboundInterceptor):
     async def count_workflows(self, input: visibility.CountWorkflowsInput) -> visibility.WorkflowExecutionCount:
         """The server's count."""
         return await visibility.count_workflows(self._client, input)
+
+    async def start_workflow_update(self, input: updates.StartWorkflowUpdateInput) -> updates.WorkflowUpdateHandle[Any]:
+        """Send the update; WorkflowUpdateFailedError when its validator rejects it."""
+        return await updates.start_workflow_update(self._client, input)
 
     async def heartbeat_async_activity(self, input: async_activity.HeartbeatAsyncActivityInput) -> None:
         """Send the heartbeat, by token or by ids."""

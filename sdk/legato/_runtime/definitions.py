@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .updates import UPDATE_ATTR, HandlerUnfinishedPolicy, UpdateDefinition
+
 # Attribute names the decorators set; the same names mark run, signal and query methods.
 _WORKFLOW_ATTR = "__legato_workflow_definition"
 _RUN_ATTR = "__legato_workflow_run"
@@ -117,6 +119,7 @@ class SignalDefinition:
     fn: Callable[..., Any]
     arg_types: list[Any]
     is_method: bool = True
+    unfinished_policy: HandlerUnfinishedPolicy = HandlerUnfinishedPolicy.WARN_AND_ABANDON
 
 
 @dataclass(frozen=True)
@@ -143,11 +146,18 @@ def mark_init(fn: Callable[..., Any]) -> None:
     setattr(fn, _INIT_ATTR, True)
 
 
-def mark_signal(fn: Callable[..., Any], name: str | None, *, dynamic: bool = False) -> None:
+def mark_signal(
+    fn: Callable[..., Any],
+    name: str | None,
+    *,
+    dynamic: bool = False,
+    unfinished_policy: HandlerUnfinishedPolicy = HandlerUnfinishedPolicy.WARN_AND_ABANDON,
+) -> None:
     """Attach a signal definition to a method (``dynamic``: the handler of every other name)."""
     if dynamic and name is not None:
         raise TypeError("A dynamic @workflow.signal takes no name")
-    setattr(fn, _SIGNAL_ATTR, SignalDefinition(None if dynamic else name or fn.__name__, fn, []))
+    defn = SignalDefinition(None if dynamic else name or fn.__name__, fn, [], unfinished_policy=unfinished_policy)
+    setattr(fn, _SIGNAL_ATTR, defn)
 
 
 def mark_query(
@@ -192,6 +202,7 @@ class WorkflowDefinition:
     # Keyed by name; None is the dynamic handler's key.
     signals: dict[str | None, SignalDefinition] = field(default_factory=dict)
     queries: dict[str | None, QueryDefinition] = field(default_factory=dict)
+    updates: dict[str | None, UpdateDefinition] = field(default_factory=dict)
     failure_exception_types: tuple[type[BaseException], ...] = ()
     # A dynamic workflow runs every type no other registered workflow has; its name is "".
     dynamic: bool = False
@@ -250,6 +261,7 @@ def define_workflow(
     if dynamic and name is not None:
         raise TypeError(f"Dynamic workflow {cls.__qualname__} cannot have a name")
     run_fns, signals, queries = _scan_members(cls)
+    updates = _scan_updates(cls)
     if len(run_fns) != 1:
         found = "none" if not run_fns else ", ".join(f.__name__ for f in run_fns)
         raise TypeError(f"Workflow {cls.__qualname__} must have exactly one @workflow.run method ({found})")
@@ -266,6 +278,7 @@ def define_workflow(
         init_takes_args=_init_takes_args(cls),
         signals=signals,
         queries=queries,
+        updates=updates,
         failure_exception_types=tuple(failure_exception_types),
         dynamic=dynamic,
         dynamic_config_fn=_dynamic_config_fn(cls, name or cls.__name__, dynamic=dynamic),
@@ -321,10 +334,26 @@ def _scan_members(
             if getattr(member, _RUN_ATTR, False):
                 run_fns.append(member)
             if isinstance(sig := getattr(member, _SIGNAL_ATTR, None), SignalDefinition):
-                signals[sig.name] = SignalDefinition(sig.name, member, param_types(member, skip_self=True))
+                types = param_types(member, skip_self=True)
+                signals[sig.name] = dataclasses.replace(sig, fn=member, arg_types=types)
             if isinstance(query := getattr(member, _QUERY_ATTR, None), QueryDefinition):
                 queries[query.name] = dataclasses.replace(query, fn=member)
     return run_fns, signals, queries
+
+
+def _scan_updates(cls: type) -> dict[str | None, UpdateDefinition]:
+    found: dict[str | None, UpdateDefinition] = {}
+    seen: set[str] = set()
+    # As the other handlers: inherited ones count, the subclass's win.
+    for klass in cls.__mro__:
+        for attr, member in vars(klass).items():
+            if attr in seen or not callable(member):
+                continue
+            seen.add(attr)
+            if isinstance(defn := getattr(member, UPDATE_ATTR, None), UpdateDefinition):
+                types = [] if defn.name is None else param_types(member, skip_self=True)
+                found[defn.name] = dataclasses.replace(defn, fn=member, arg_types=types)
+    return found
 
 
 def signal_name(signal: str | Callable[..., Any]) -> str:

@@ -36,7 +36,7 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, guard, links, local_activities, queries, replay
+from . import activities, guard, links, local_activities, queries, replay, updates
 from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
@@ -44,6 +44,7 @@ from .interceptor import (
     ExecuteWorkflowInput,
     HandleQueryInput,
     HandleSignalInput,
+    HandleUpdateInput,
     Interceptor,
     WorkflowInboundInterceptor,
     WorkflowOutboundInterceptor,
@@ -55,7 +56,7 @@ logger = logging.getLogger(__name__)
 _Ts = TypeVarTuple("_Ts")
 
 # Jobs the code sees before the others, as Temporal orders them: start, then signals.
-_FIRST_JOBS = frozenset({"WorkflowExecutionStarted", "WorkflowExecutionSignaled"})
+_FIRST_JOBS = frozenset({"WorkflowExecutionStarted", "WorkflowExecutionSignaled", "WorkflowExecutionUpdateAccepted"})
 
 
 class _TimerHandle(asyncio.TimerHandle):
@@ -139,6 +140,9 @@ class WorkflowInstance(DeterministicLoop):
         self._signal_handlers: dict[str | None, SignalDefinition] = dict(definition.signals)
         # Signals for a name with no handler, in arrival order, until one is set.
         self._buffered_signals: list[hist.WorkflowExecutionSignaled] = []
+        # --- updates (legato._runtime.updates) and the signal and update handlers running now ---
+        self.update_handlers: dict[str | None, updates.UpdateDefinition] = dict(definition.updates)
+        self.handlers_running: list[updates.HandlerExecution] = []
 
     # --- activation ---
 
@@ -169,6 +173,10 @@ class WorkflowInstance(DeterministicLoop):
             for event in rest:
                 self._apply_job(event)
             self._run()
+            closing = self.completed and not replaying
+        # As temporalio, at the end of the activation that closes the run: handlers still running are abandoned.
+        if closing:
+            updates.warn_unfinished(self.handlers_running)
         # Code that caught the guard's error still fails its task, unless it failed the run.
         if watched is not None and watched.violation is not None and watched.violation is not self._failed_with:
             raise watched.violation
@@ -298,6 +306,8 @@ class WorkflowInstance(DeterministicLoop):
                 started = self._start(event, event.attributes)
             elif isinstance(event.attributes, hist.WorkflowExecutionSignaled):
                 self._signal(event.attributes)
+            elif isinstance(event.attributes, hist.WorkflowExecutionUpdateAccepted):
+                updates.start(self, event.attributes)
         # After the signals: handlers delivered with the start run before the run method.
         if started:
             self._main = self.create_task(self._run_main(), name=f"workflow {self.type_name}")
@@ -415,7 +425,9 @@ class WorkflowInstance(DeterministicLoop):
                 exc_info=True,
             )
             return
-        self.create_task(self._run_signal(a.signal_name, args, a.header), name=f"signal {a.signal_name}")
+        running = updates.HandlerExecution("signal", a.signal_name, handler.unfinished_policy)
+        coro = self._run_signal(a.signal_name, args, a.header, running)
+        self.create_task(coro, name=f"signal {a.signal_name}")
 
     def _signal_args(self, handler: SignalDefinition, a: hist.WorkflowExecutionSignaled) -> list[Any]:
         # The dynamic handler takes the name and the raw arguments.
@@ -445,13 +457,18 @@ class WorkflowInstance(DeterministicLoop):
             return
         self._close(cmd.CompleteWorkflowExecution(result=payload))
 
-    async def _run_signal(self, name: str, args: list[Any], headers: Mapping[str, Payload]) -> None:
+    async def _run_signal(
+        self, name: str, args: list[Any], headers: Mapping[str, Payload], running: updates.HandlerExecution
+    ) -> None:
+        self.handlers_running.append(running)
         try:
             await self._inbound.handle_signal(HandleSignalInput(signal=name, args=args, headers=headers))
         except ContinueAsNewError as e:
             self._continue_as_new(e)
         except (Exception, asyncio.CancelledError) as e:
             self._on_top_level_error(e)
+        finally:
+            self.handlers_running.remove(running)
 
     def _continue_as_new(self, e: ContinueAsNewError) -> None:
         # A ContinueAsNewError raised by hand (not by workflow.continue_as_new) has no command.
@@ -476,6 +493,15 @@ class WorkflowInstance(DeterministicLoop):
     def _close(self, command: cmd.Command) -> None:
         self.add_command(command)
         self.completed = True
+
+    def fail_task(self, error: BaseException) -> None:
+        """Fail this workflow task (not the run) with ``error``: a bug in a handler."""
+        self._task_failure = error
+
+    @property
+    def inbound(self) -> WorkflowInboundInterceptor:
+        """The run's inbound interceptor chain."""
+        return self._inbound
 
     # --- commands (activities.CommandSink) ---
 
@@ -636,6 +662,23 @@ class WorkflowInstance(DeterministicLoop):
         if watched is not None and watched.violation is not None:
             raise watched.violation
         return value
+
+    def validate_update(self, input: HandleUpdateInput) -> None:
+        """Run an update's validator through the inbound chain, read-only.
+
+        Raises:
+            Exception: What the validator raised (the rejection); ReadOnlyContextError for
+                an attempt to change the run; the guard's error for a nondeterministic call.
+        """
+        with (
+            self.running(),
+            guard.activation(self._guard_policy) as watched,
+            queries.read_only(self),
+            guard.watching(watched),
+        ):
+            self._inbound.handle_update_validator(input)
+        if watched is not None and watched.violation is not None:
+            raise watched.violation
 
     def create_task(self, coro: Any, *, name: str | None = None, context: contextvars.Context | None = None) -> Any:
         """A task on this loop; refused while a query runs."""

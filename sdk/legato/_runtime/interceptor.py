@@ -69,6 +69,17 @@ class HandleQueryInput:
 
 
 @dataclass
+class HandleUpdateInput:
+    """One update, going down the workflow inbound chain: to its validator (read-only),
+    then, once accepted, to its handler."""
+
+    id: str
+    update: str
+    args: Sequence[Any]
+    headers: Mapping[str, Any]
+
+
+@dataclass
 class StartActivityInput:
     """``workflow.start_activity``'s call, going down the workflow outbound chain."""
 
@@ -224,6 +235,14 @@ class WorkflowInboundInterceptor:
     async def handle_query(self, input: HandleQueryInput) -> Any:
         """Run one query's handler and return its answer."""
         return await self.next.handle_query(input)
+
+    def handle_update_validator(self, input: HandleUpdateInput) -> None:
+        """Run one update's validator; raising rejects the update."""
+        self.next.handle_update_validator(input)
+
+    async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
+        """Run one accepted update's handler and return its result."""
+        return await self.next.handle_update_handler(input)
 
 
 class Interceptor:

@@ -12,7 +12,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from legato import _calls
-from legato._runtime import local_activities, queries
+from legato._runtime import local_activities, queries, updates
 from legato._runtime.activities import ActivityHandle
 from legato._runtime.info import WorkflowInfo
 from legato._runtime.interceptor import (
@@ -20,6 +20,7 @@ from legato._runtime.interceptor import (
     ExecuteWorkflowInput,
     HandleQueryInput,
     HandleSignalInput,
+    HandleUpdateInput,
     StartActivityInput,
     StartLocalActivityInput,
     WorkflowInboundInterceptor,
@@ -115,3 +116,11 @@ class RootInbound(WorkflowInboundInterceptor):
     async def handle_query(self, input: HandleQueryInput) -> Any:
         """Call the query's handler (the dynamic one gets the name and the raw values)."""
         return await queries.call_handler(self._instance, input)
+
+    def handle_update_validator(self, input: HandleUpdateInput) -> None:
+        """Call the update's validator, if it has one."""
+        updates.call_validator(self._instance, input)
+
+    async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
+        """Call the update's handler (the dynamic one gets the name and the raw values)."""
+        return await updates.call_handler(self._instance, input)

@@ -40,6 +40,7 @@ COMMAND_EVENT_TYPES = frozenset(
         "MarkerRecorded",
         "WorkflowPropertiesModified",
         "WorkflowExecutionContinuedAsNew",
+        "WorkflowExecutionUpdateCompleted",
     }
 )
 
@@ -53,6 +54,7 @@ JOB_EVENT_TYPES = frozenset(
         "ActivityTaskTimedOut",
         "ActivityTaskCanceled",
         "TimerFired",
+        "WorkflowExecutionUpdateAccepted",
     }
 )
 
@@ -154,6 +156,8 @@ def describe_command(command: cmd.Command) -> str:
         return f"RequestCancelActivityTask(scheduled_event_id={command.scheduled_event_id})"
     if (patch := command_patch(command)) is not None:
         return f"RecordMarker(patch={patch[0]!r})"
+    if isinstance(command, cmd.CompleteWorkflowUpdate):
+        return f"CompleteWorkflowUpdate(update_id={command.update_id!r})"
     return command.type
 
 
@@ -198,6 +202,8 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
             and a.marker_name == command.marker_name
             and (patch is None or (patch_of(event) or ("",))[0] == patch[0])
         )
+    if isinstance(command, cmd.CompleteWorkflowUpdate):
+        return isinstance(a, hist.WorkflowExecutionUpdateCompleted) and a.meta.update_id == command.update_id
     if isinstance(command, cmd.ModifyWorkflowProperties):
         return isinstance(a, hist.WorkflowPropertiesModified) and set(a.upserted_memo) == set(command.upserted_memo)
     closing = {

@@ -9,9 +9,15 @@ Temporal's web UI (and older tools) write enums without their prefix, in PascalC
 an enum's integer.
 
 Each Temporal event becomes the Legato event of the same name. An event Legato cannot
-replay yet (markers other than patches' and local activities', child workflows, updates, search attributes other
+replay yet (markers other than patches' and local activities', child workflows, search attributes other
 than the ``TemporalChangeVersion`` a patch records, ...) is refused with an error naming its
 type and event id, rather than replayed wrongly.
+
+Temporal accepts an update in the workflow task that ran its validator, so it records
+``WorkflowExecutionUpdateAccepted`` after that task's ``WorkflowTaskCompleted``, though the
+handler started in that task. Legato accepts before the task that runs the handler, so each
+such event is moved before the ``WorkflowTaskStarted`` of its task (ids kept): the replay
+then gives the handler to the activation that ran it on Temporal.
 """
 
 from __future__ import annotations
@@ -57,7 +63,22 @@ def events_from_json(history: Mapping[str, Any]) -> list[HistoryEvent]:
     events = history.get("events")
     if not isinstance(events, list):
         raise UnsupportedHistoryError("A Temporal history needs an 'events' list")
-    return [event_from_json(e) for e in events]
+    return _accepted_in_their_task([event_from_json(e) for e in events])
+
+
+def _accepted_in_their_task(events: list[HistoryEvent]) -> list[HistoryEvent]:
+    ordered: list[HistoryEvent] = []
+    for event in events:
+        a = event.attributes
+        last_started = next(
+            (i for i in range(len(ordered) - 1, -1, -1) if ordered[i].attributes.type == "WorkflowTaskStarted"), None
+        )
+        # Accepted by the task that last started (Temporal sequences it after that task's scheduling).
+        if isinstance(a, hist.WorkflowExecutionUpdateAccepted) and last_started is not None:
+            ordered.insert(last_started, event)
+        else:
+            ordered.append(event)
+    return ordered
 
 
 def event_from_json(event: Json) -> HistoryEvent:
@@ -489,6 +510,36 @@ def _workflow_execution_continued_as_new(a: Json) -> hist.WorkflowExecutionConti
     )
 
 
+def _update_meta(a: Json) -> hist.UpdateMeta:
+    return hist.UpdateMeta(update_id=str(a["updateId"]), identity=a.get("identity", ""))
+
+
+def _workflow_execution_update_accepted(a: Json) -> hist.WorkflowExecutionUpdateAccepted:
+    request = a["acceptedRequest"]
+    given = request.get("input") or {}
+    return hist.WorkflowExecutionUpdateAccepted(
+        protocol_instance_id=str(a.get("protocolInstanceId", "")),
+        accepted_request_message_id=str(a.get("acceptedRequestMessageId", "")),
+        accepted_request_sequencing_event_id=_int(a.get("acceptedRequestSequencingEventId", 0)),
+        accepted_request=hist.UpdateRequest(
+            meta=_update_meta(request["meta"]),
+            input=hist.UpdateInput(
+                name=str(given["name"]), args=_payloads(given.get("args")), header=_header(given.get("header"))
+            ),
+        ),
+    )
+
+
+def _workflow_execution_update_completed(a: Json) -> hist.WorkflowExecutionUpdateCompleted:
+    outcome = a.get("outcome") or {}
+    success = _payloads(outcome["success"]) if "success" in outcome else None
+    return hist.WorkflowExecutionUpdateCompleted(
+        meta=_update_meta(a["meta"]),
+        accepted_event_id=_int(a.get("acceptedEventId", 0)),
+        outcome=hist.UpdateOutcome(success=success, failure=_failure(outcome.get("failure"))),
+    )
+
+
 _CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: _workflow_execution_started,
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: _workflow_task_scheduled,
@@ -517,6 +568,8 @@ _CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
     EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: _upsert_workflow_search_attributes,
     EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: _workflow_properties_modified,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: _workflow_execution_continued_as_new,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: _workflow_execution_update_accepted,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: _workflow_execution_update_completed,
 }
 
 SUPPORTED_EVENT_TYPES: Sequence[EventType] = tuple(_CONVERTERS)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from legato._runtime import definitions, guard, queries, replay
+from legato._runtime import definitions, guard, queries, replay, updates
 from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance, new_instance
 from legato._runtime.interceptor import Interceptor
@@ -35,7 +35,12 @@ from .local_activities import LocalActivityRunner
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-WorkflowTaskAnswer = api.CompleteWorkflowTaskRequest | api.FailWorkflowTaskRequest | api.RespondQueryTaskRequest
+WorkflowTaskAnswer = (
+    api.CompleteWorkflowTaskRequest
+    | api.FailWorkflowTaskRequest
+    | api.RespondQueryTaskRequest
+    | api.RespondUpdateValidationRequest
+)
 
 
 class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
@@ -75,7 +80,7 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
 
     def _dropped(self, task: api.WorkflowTask) -> None:
         # The server did not take the commands: the cached instance is ahead of history.
-        if task.query is None:
+        if task.query is None and task.update is None:
             self._evict(task.run_id)
 
     async def handle(self, task: api.WorkflowTask) -> WorkflowTaskAnswer:
@@ -89,6 +94,8 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         async with lock:
             if task.query is not None:
                 return await self._answer_query(task, task.query, defn)
+            if task.update is not None:
+                return await self._validate_update(task, task.update, defn)
             return await self._handle_workflow_task(task, defn)
 
     async def _handle_workflow_task(self, task: api.WorkflowTask, defn: WorkflowDefinition) -> WorkflowTaskAnswer:
@@ -156,6 +163,21 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
                 task_token=task.task_token, failure=self._failure(e), identity=self._identity
             )
         return api.RespondQueryTaskRequest(task_token=task.task_token, result=payload, identity=self._identity)
+
+    async def _validate_update(
+        self, task: api.WorkflowTask, update: api.WorkflowUpdate, defn: WorkflowDefinition
+    ) -> api.RespondUpdateValidationRequest:
+        """Run the update's validator on the run's state, as a query is answered."""
+        try:
+            instance = self.cache.get(task.run_id)
+            if instance is None or instance.last_event_id + 1 < task.first_event_id:
+                instance = await self._replayed(task, defn)
+            rejection = await self._in_thread(updates.validate, instance, update)
+        except Exception as e:
+            rejection = self._failure(e)
+        return api.RespondUpdateValidationRequest(
+            task_token=task.task_token, rejection=rejection, identity=self._identity
+        )
 
     async def _replayed(self, task: api.WorkflowTask, defn: WorkflowDefinition) -> WorkflowInstance:
         self._evict(task.run_id)
@@ -240,6 +262,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         # A query fails alone: its run's workflow task is not touched.
         if task.query is not None:
             return api.RespondQueryTaskRequest(task_token=task.task_token, failure=failure, identity=self._identity)
+        if task.update is not None:
+            return api.RespondUpdateValidationRequest(
+                task_token=task.task_token, rejection=failure, identity=self._identity
+            )
         return api.FailWorkflowTaskRequest(
             task_token=task.task_token, cause=cause, failure=failure, identity=self._identity
         )
@@ -247,6 +273,8 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
     async def _answer(self, answer: WorkflowTaskAnswer) -> None:
         if isinstance(answer, api.RespondQueryTaskRequest):
             await self._answers.respond_query_task(answer)
+        elif isinstance(answer, api.RespondUpdateValidationRequest):
+            await self._answers.respond_update_validation(answer)
         elif isinstance(answer, api.CompleteWorkflowTaskRequest):
             await self._answers.complete_workflow_task(answer)
         else:

@@ -288,6 +288,33 @@ QUERY_WORKFLOW = Operation(
     api.QueryWorkflowResponse,
     "Query a run: a worker answers from the run's state; nothing is written to history",
 )
+UPDATE_WORKFLOW = Operation(
+    "update_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/update",
+    api.UpdateWorkflowRequest,
+    api.UpdateWorkflowResponse,
+    "Send an update and wait for its stage; a repeated update id joins the first",
+    idempotent=True,
+)
+POLL_WORKFLOW_UPDATE = Operation(
+    "poll_workflow_update",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/update/poll",
+    api.PollWorkflowUpdateRequest,
+    api.UpdateWorkflowResponse,
+    "Wait for an update's stage, by its id",
+    idempotent=True,
+)
+RESPOND_UPDATE_VALIDATION = Operation(
+    "respond_update_validation",
+    "POST",
+    PREFIX + "/update-tasks/respond",
+    api.RespondUpdateValidationRequest,
+    api.Ack,
+    "Accept or reject an update a worker validated",
+    idempotent=True,
+)
 RESPOND_QUERY_TASK = Operation(
     "respond_query_task",
     "POST",
@@ -387,4 +414,7 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     RESPOND_QUERY_TASK,
     LIST_WORKFLOWS,
     COUNT_WORKFLOWS,
+    UPDATE_WORKFLOW,
+    POLL_WORKFLOW_UPDATE,
+    RESPOND_UPDATE_VALIDATION,
 )

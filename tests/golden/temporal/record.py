@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import workflow
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 HERE = Path(__file__).resolve().parent
@@ -65,6 +65,7 @@ class FlakyTaskWorkflow:
 
 
 async def record_all(client: Client, wf: Any, wanted: set[str]) -> None:
+    updates = [("add", "apple"), ("add", ""), ("finish", None)]
     cases: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
         ("order", wf.OrderWorkflow.run, (wf.Order("order-1", 3),), {}),
         ("approval", wf.ApprovalWorkflow.run, (2,), {"signals": [("approve", "ana"), ("approve", "bo")]}),
@@ -76,6 +77,7 @@ async def record_all(client: Client, wf: Any, wanted: set[str]) -> None:
         ("task_failed", FlakyTaskWorkflow.run, (), {}),
         ("continued", wf.ChainWorkflow.run, (1,), {"first_run": True}),
         ("local_activity", wf.LocalActivityWorkflow.run, ("tea",), {}),
+        ("updated", wf.UpdatedWorkflow.run, (), {"updates": updates}),
     ]
     for name, run, args, options in cases:
         if not wanted or name in wanted:
@@ -91,6 +93,7 @@ async def record(
     cancel: bool = False,
     terminate: bool = False,
     first_run: bool = False,
+    updates: list[tuple[str, Any]] = (),  # type: ignore[assignment]
 ) -> None:
     handle: WorkflowHandle[Any, Any] = await client.start_workflow(
         run, args=list(args), id=f"golden-{name}-{uuid.uuid4().hex[:6]}", task_queue="golden-temporal"
@@ -98,6 +101,11 @@ async def record(
     for signal, arg in signals:
         await asyncio.sleep(0.2)
         await handle.signal(signal, arg)
+    for update, arg in updates:
+        try:
+            await handle.execute_update(update, *([] if arg is None else [arg]))
+        except WorkflowUpdateFailedError as e:
+            print(f"{name}: update {update} failed: {e.cause}")
     await asyncio.sleep(0.5)
     if cancel:
         await handle.cancel()

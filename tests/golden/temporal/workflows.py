@@ -167,6 +167,37 @@ class LocalActivityWorkflow:
         return [quick, slow]
 
 
+@workflow.defn
+class UpdatedWorkflow:
+    """Takes items by update (one rejected by its validator, one sleeping in its handler)
+    until the ``finish`` update; returns once every handler finished."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.done = False
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        await workflow.wait_condition(lambda: self.done and workflow.all_handlers_finished())
+        return self.items
+
+    @workflow.update
+    async def add(self, item: str) -> int:
+        await workflow.sleep(timedelta(milliseconds=100))
+        self.items.append(item)
+        return len(self.items)
+
+    @add.validator
+    def validate_add(self, item: str) -> None:
+        if not item:
+            raise ApplicationError("empty item")
+
+    @workflow.update
+    def finish(self) -> str:
+        self.done = True
+        return "bye"
+
+
 WORKFLOWS = [
     OrderWorkflow,
     ApprovalWorkflow,
@@ -176,5 +207,6 @@ WORKFLOWS = [
     PatchedWorkflow,
     ChainWorkflow,
     LocalActivityWorkflow,
+    UpdatedWorkflow,
 ]
 ACTIVITIES: list[Callable[..., Any]] = [reserve, flaky_charge, always_fails, flaky_lookup]

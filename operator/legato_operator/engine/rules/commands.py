@@ -15,7 +15,7 @@ from typing import Any
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
-from legato_operator.engine.rules import batch, chains, keys, memo, retry
+from legato_operator.engine.rules import batch, chains, keys, memo, retry, updates
 from legato_operator.store import rows
 
 
@@ -71,6 +71,7 @@ BAD_ATTRIBUTES = {
     "RecordMarker": "BAD_RECORD_MARKER_ATTRIBUTES",
     "ModifyWorkflowProperties": "BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES",
     "ContinueAsNewWorkflowExecution": "BAD_CONTINUE_AS_NEW_ATTRIBUTES",
+    "CompleteWorkflowUpdate": "BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE",
 }
 
 
@@ -115,6 +116,9 @@ class Applier:
             return self._request_cancel_activity(command)
         if isinstance(command, cmd.RecordMarker | cmd.ModifyWorkflowProperties):
             return self._record(command)
+        if isinstance(command, cmd.CompleteWorkflowUpdate):
+            self.b.append(updates.completed_event(command))
+            return None
         self._close(command)
         return None
 

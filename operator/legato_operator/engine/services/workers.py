@@ -19,7 +19,7 @@ from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
 from legato_operator.engine.rules import activities, batch, commands, keys, tokens, workflow_tasks
-from legato_operator.engine.services import queries, runner, set_aside, task_queues, wakeup, writer
+from legato_operator.engine.services import queries, runner, set_aside, task_queues, updates, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
 T = TypeVar("T")
@@ -81,6 +81,10 @@ async def _take_query_or_workflow_task(
     query = await queries.take(rt, namespace, task_queue)
     if query is not None:
         return query, True
+    # An update waits on its caller too, and is validated from the run's state like a query.
+    update = await updates.take(rt, namespace, task_queue)
+    if update is not None:
+        return update, True
     return await _take_workflow_task(rt, namespace, task_queue, identity)
 
 
@@ -191,7 +195,9 @@ async def complete_workflow_task(rt: runner.Runtime, namespace: str, request: ap
         ctx = await _context(tx.conn, ex, request.commands)
         b = workflow_tasks.complete(ctx, request.commands, request.identity, rt.clock.now())
         await writer.write(tx, b)
+        await updates.record_completions(tx, b)
         await queries.wake_waiting(tx, ex)
+        await updates.wake_waiting(tx, ex)
 
     await rt.run("complete_workflow_task", change)
 

@@ -117,6 +117,22 @@ class ContinueAsNewWorkflowExecution(WireModel):
     search_attributes: dict[str, Payload] = Field(default_factory=dict)
 
 
+# --- workflow updates ---
+
+
+class CompleteWorkflowUpdate(WireModel):
+    """An update's handler finished: ``WorkflowExecutionUpdateCompleted``.
+
+    Temporal carries this as a protocol message (an update ``Response``) beside the
+    commands; Legato makes it a command so it is applied and matched on replay in order.
+    """
+
+    type: Literal["CompleteWorkflowUpdate"] = "CompleteWorkflowUpdate"
+    update_id: Name
+    success: Payloads | None = None
+    failure: Failure | None = None
+
+
 Command = Annotated[
     ScheduleActivityTask
     | RequestCancelActivityTask
@@ -127,6 +143,7 @@ Command = Annotated[
     | CancelWorkflowExecution
     | RecordMarker
     | ModifyWorkflowProperties
-    | ContinueAsNewWorkflowExecution,
+    | ContinueAsNewWorkflowExecution
+    | CompleteWorkflowUpdate,
     Field(discriminator="type"),
 ]

@@ -263,6 +263,57 @@ class UpsertWorkflowSearchAttributes(WireModel):
     workflow_task_completed_event_id: int
 
 
+# --- workflow updates (Temporal's update.v1 messages, flattened to what Legato uses) ---
+
+
+class UpdateMeta(WireModel):
+    """Who asked for an update, and its id (unique within the run)."""
+
+    update_id: str
+    identity: str = ""
+
+
+class UpdateInput(WireModel):
+    """The handler's name and arguments."""
+
+    name: str
+    args: Payloads = Field(default_factory=list)
+    header: Header = Field(default_factory=dict)
+
+
+class UpdateRequest(WireModel):
+    """An update as the client sent it."""
+
+    meta: UpdateMeta
+    input: UpdateInput
+
+
+class UpdateOutcome(WireModel):
+    """How the handler finished: ``success`` (its result), or ``failure``."""
+
+    success: Payloads | None = None
+    failure: Failure | None = None
+
+
+class WorkflowExecutionUpdateAccepted(WireModel):
+    """The validator accepted the update; the handler runs from here (on replay too)."""
+
+    type: Literal["WorkflowExecutionUpdateAccepted"] = "WorkflowExecutionUpdateAccepted"
+    protocol_instance_id: str
+    accepted_request_message_id: str = ""
+    accepted_request_sequencing_event_id: int = 0
+    accepted_request: UpdateRequest
+
+
+class WorkflowExecutionUpdateCompleted(WireModel):
+    """The handler finished; the client's result is ``outcome``."""
+
+    type: Literal["WorkflowExecutionUpdateCompleted"] = "WorkflowExecutionUpdateCompleted"
+    meta: UpdateMeta
+    accepted_event_id: int = 0
+    outcome: UpdateOutcome
+
+
 EventAttributes = Annotated[
     WorkflowExecutionStarted
     | WorkflowTaskScheduled
@@ -290,7 +341,9 @@ EventAttributes = Annotated[
     | MarkerRecorded
     | WorkflowPropertiesModified
     | UpsertWorkflowSearchAttributes
-    | WorkflowExecutionContinuedAsNew,
+    | WorkflowExecutionContinuedAsNew
+    | WorkflowExecutionUpdateAccepted
+    | WorkflowExecutionUpdateCompleted,
     Field(discriminator="type"),
 ]
 
@@ -357,3 +410,5 @@ class HistoryEvent(WireModel):
     workflow_properties_modified_event_attributes: ClassVar[_Of] = _Of("WorkflowPropertiesModified")
     upsert_workflow_search_attributes_event_attributes: ClassVar[_Of] = _Of("UpsertWorkflowSearchAttributes")
     workflow_execution_continued_as_new_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionContinuedAsNew")
+    workflow_execution_update_accepted_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionUpdateAccepted")
+    workflow_execution_update_completed_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionUpdateCompleted")

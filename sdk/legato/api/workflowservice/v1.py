@@ -29,7 +29,7 @@ from legato.api.common.v1 import (
     WireModel,
     WorkflowExecutionStatus,
 )
-from legato.api.history.v1 import HistoryEvent
+from legato.api.history.v1 import HistoryEvent, UpdateOutcome
 from legato.api.workflow.v1 import WorkflowExecutionInfo
 
 # The longest a long poll may be held open before it answers 204.
@@ -229,6 +229,8 @@ class WorkflowTask(WireModel):
     history: list[HistoryEvent]
     # Set on a query task: answer it with RESPOND_QUERY_TASK, never with commands.
     query: WorkflowQuery | None = None
+    # Set on an update's validation task: answer it with RESPOND_UPDATE_VALIDATION.
+    update: WorkflowUpdate | None = None
 
 
 class CompleteWorkflowTaskRequest(WireModel):
@@ -430,6 +432,80 @@ class RespondQueryTaskRequest(WireModel):
     task_token: str
     result: Payload | None = None
     failure: Failure | None = None
+    identity: Identity = ""
+
+
+# --- updates ------------------------------------------------------------------------
+
+# The longest the server holds an update call waiting for its stage before answering
+# with the stage reached (the caller asks again: ``poll_workflow_update``).
+MAX_UPDATE_WAIT = 60.0
+DEFAULT_UPDATE_WAIT = 20.0
+
+
+class UpdateStage(StrEnum):
+    """How far an update got (Temporal's ``UpdateWorkflowExecutionLifecycleStage``)."""
+
+    ADMITTED = "ADMITTED"
+    ACCEPTED = "ACCEPTED"
+    COMPLETED = "COMPLETED"
+
+
+class UpdateWorkflowRequest(WireModel):
+    """Send an update; a repeat of ``update_id`` on the same run joins the first one."""
+
+    workflow_id: Name
+    run_id: RunId = None
+    first_execution_run_id: RunId = None
+    update_id: Name
+    name: Name
+    args: Payloads = Field(default_factory=list)
+    header: Header = Field(default_factory=dict)
+    identity: Identity = ""
+    wait_for_stage: UpdateStage = UpdateStage.ACCEPTED
+    wait: float = Field(
+        default=DEFAULT_UPDATE_WAIT,
+        gt=0,
+        le=MAX_UPDATE_WAIT,
+        description="Seconds to hold the call for wait_for_stage before answering the stage reached.",
+    )
+
+
+class PollWorkflowUpdateRequest(WireModel):
+    """Wait for an update's stage (the default: its outcome)."""
+
+    workflow_id: Name
+    run_id: RunId = None
+    update_id: Name
+    wait_for_stage: UpdateStage = UpdateStage.COMPLETED
+    wait: float = Field(default=DEFAULT_UPDATE_WAIT, gt=0, le=MAX_UPDATE_WAIT)
+
+
+class UpdateWorkflowResponse(WireModel):
+    """The stage reached; with the outcome once ``COMPLETED`` (a rejection is a
+    ``COMPLETED`` failure that left nothing in history)."""
+
+    update_id: str
+    run_id: str
+    stage: UpdateStage
+    outcome: UpdateOutcome | None = None
+
+
+class WorkflowUpdate(WireModel):
+    """An update handed to a worker to validate (as a query is, from the run's state)."""
+
+    update_id: str
+    name: str
+    args: Payloads = Field(default_factory=list)
+    header: Header = Field(default_factory=dict)
+    identity: str = ""
+
+
+class RespondUpdateValidationRequest(WireModel):
+    """The validator's verdict: ``rejection`` set refuses the update, unset accepts it."""
+
+    task_token: str
+    rejection: Failure | None = None
     identity: Identity = ""
 
 
