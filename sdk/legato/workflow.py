@@ -28,6 +28,7 @@ from legato._runtime import definitions, waiting
 from legato._runtime import guard as _guard
 from legato._runtime import queries as _queries
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
+from legato._runtime.children import ChildWorkflowCancellationType, ParentClosePolicy
 from legato._runtime.continue_as_new import ContinueAsNewError
 from legato._runtime.info import ParentInfo, RootInfo
 from legato._runtime.info import WorkflowInfo as Info
@@ -41,6 +42,7 @@ from legato.exceptions import NondeterminismError
 __all__ = [
     "ActivityCancellationType",
     "ActivityHandle",
+    "ChildWorkflowCancellationType",
     "ContinueAsNewError",
     "ContinueAsNewVersioningBehavior",
     "DynamicWorkflowConfig",
@@ -48,6 +50,7 @@ __all__ = [
     "Info",
     "LoggerAdapter",
     "NondeterminismError",
+    "ParentClosePolicy",
     "ParentInfo",
     "ReadOnlyContextError",
     "RootInfo",

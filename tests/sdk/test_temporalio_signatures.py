@@ -37,7 +37,6 @@ LATER: dict[str, str] = {
     "*pdate*": "updates: issue 9",
     "*hild*": "child workflows: issue 9",
     "*xternal*orkflow*": "external workflow handles: issue 9",
-    "workflow:ParentClosePolicy": "child workflows: issue 9",
     "workflow:all_handlers_finished": "handler bookkeeping: issue 9",
     "workflow:Unfinished*Warning": "handler bookkeeping: issue 9",
     "*ocal_activit*": "local activities: issue 9",

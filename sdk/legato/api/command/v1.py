@@ -115,6 +115,49 @@ class ContinueAsNewWorkflowExecution(WireModel):
     search_attributes: dict[str, Payload] = Field(default_factory=dict)
 
 
+# --- child workflows and external workflows ---
+
+
+class StartChildWorkflowExecution(WireModel):
+    """Start a child run (Temporal's command); the policies are Temporal's enum names."""
+
+    type: Literal["StartChildWorkflowExecution"] = "StartChildWorkflowExecution"
+    workflow_id: Name
+    workflow_type: Name
+    task_queue: Text = ""
+    input: Payloads = Field(default_factory=list)
+    workflow_execution_timeout: Seconds | None = None
+    workflow_run_timeout: Seconds | None = None
+    workflow_task_timeout: Seconds | None = None
+    parent_close_policy: Text = "TERMINATE"
+    workflow_id_reuse_policy: Text = "ALLOW_DUPLICATE"
+    retry_policy: RetryPolicy | None = None
+    header: Header = Field(default_factory=dict)
+    memo: dict[Name, Payload] = Field(default_factory=dict)
+
+
+class SignalExternalWorkflowExecution(WireModel):
+    """Signal another run; ``child_workflow_only`` when sent through a child's handle."""
+
+    type: Literal["SignalExternalWorkflowExecution"] = "SignalExternalWorkflowExecution"
+    workflow_id: Name
+    run_id: Text = ""
+    signal_name: Name
+    input: Payloads = Field(default_factory=list)
+    child_workflow_only: bool = False
+    header: Header = Field(default_factory=dict)
+
+
+class RequestCancelExternalWorkflowExecution(WireModel):
+    """Ask another run (or a child) to cancel."""
+
+    type: Literal["RequestCancelExternalWorkflowExecution"] = "RequestCancelExternalWorkflowExecution"
+    workflow_id: Name
+    run_id: Text = ""
+    child_workflow_only: bool = False
+    reason: Text = ""
+
+
 Command = Annotated[
     ScheduleActivityTask
     | RequestCancelActivityTask
@@ -125,6 +168,9 @@ Command = Annotated[
     | CancelWorkflowExecution
     | RecordMarker
     | ModifyWorkflowProperties
-    | ContinueAsNewWorkflowExecution,
+    | ContinueAsNewWorkflowExecution
+    | StartChildWorkflowExecution
+    | SignalExternalWorkflowExecution
+    | RequestCancelExternalWorkflowExecution,
     Field(discriminator="type"),
 ]
