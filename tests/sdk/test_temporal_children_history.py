@@ -11,8 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from legato import workflow
 from legato.api.history import v1 as hist
 from legato.client import WorkflowHistory
+from legato.worker import Replayer
 
 TEMPORAL = Path(__file__).resolve().parents[1] / "golden" / "temporal"
 
@@ -62,3 +64,40 @@ def test_child_history_names_its_parent_and_root() -> None:
     assert started.parent_workflow_execution.workflow_id == "parent-1"
     assert (started.parent_workflow_namespace, started.parent_initiated_event_id) == ("default", 5)
     assert started.root_workflow_execution == started.parent_workflow_execution
+
+
+_seen: list[tuple[workflow.ParentInfo | None, workflow.RootInfo | None]] = []
+
+
+@workflow.defn(name="Child", sandboxed=False)
+class Child:
+    """The recorded child, written against Legato; it notes what workflow.info() says."""
+
+    def __init__(self) -> None:
+        self.got: str | None = None
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        _seen.append((workflow.info().parent, workflow.info().root))
+        await workflow.wait_condition(lambda: self.got is not None)
+        return f"hello {name} {self.got}"
+
+    @workflow.signal
+    def poke(self, value: str) -> None:
+        self.got = value
+
+
+async def test_replayed_temporal_child_sees_its_parent_and_root_in_workflow_info() -> None:
+    _seen.clear()
+    data: dict[str, Any] = json.loads((TEMPORAL / "children_child.cli.json").read_text())
+    result = await Replayer(workflows=[Child]).replay_workflow(WorkflowHistory.from_json("child-1", data))
+    assert result.replay_failure is None
+    parent, root = _seen[0]
+    assert parent is not None
+    assert root is not None
+    assert (parent.namespace, parent.workflow_id) == ("default", "parent-1")
+    assert (
+        parent.run_id
+        == data["events"][0]["workflowExecutionStartedEventAttributes"]["parentWorkflowExecution"]["runId"]
+    )
+    assert (root.workflow_id, root.run_id) == (parent.workflow_id, parent.run_id)

@@ -35,7 +35,7 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, guard, links, queries, replay
+from . import activities, children, guard, links, queries, replay
 from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
@@ -300,8 +300,8 @@ class WorkflowInstance(DeterministicLoop):
             headers=dict(a.header),
             namespace=self.namespace,
             original_execution_run_id=a.original_execution_run_id or self.run_id,
-            parent=None,
-            root=None,
+            parent=children.parent_info(a),
+            root=children.root_info(a),
             priority=Priority.default,
             raw_memo=self._memo,
             retry_policy=RetryPolicy.from_api(a.retry_policy) if a.retry_policy else None,
