@@ -14,6 +14,7 @@ from typing import Any
 from legato import workflow
 from legato.api.history import v1 as hist
 from legato.client import WorkflowHistory
+from legato.exceptions import NondeterminismError
 from legato.worker import Replayer
 
 TEMPORAL = Path(__file__).resolve().parents[1] / "golden" / "temporal"
@@ -101,3 +102,18 @@ async def test_replayed_temporal_child_sees_its_parent_and_root_in_workflow_info
         == data["events"][0]["workflowExecutionStartedEventAttributes"]["parentWorkflowExecution"]["runId"]
     )
     assert (root.workflow_id, root.run_id) == (parent.workflow_id, parent.run_id)
+
+
+@workflow.defn(name="Parent", sandboxed=False)
+class ParentWithoutChild:
+    @workflow.run
+    async def run(self) -> str:
+        return "no child"
+
+
+async def test_replaying_a_parent_history_with_code_that_starts_no_child_is_nondeterministic() -> None:
+    data: dict[str, Any] = json.loads((TEMPORAL / "children.cli.json").read_text())
+    replayer = Replayer(workflows=[ParentWithoutChild])
+    result = await replayer.replay_workflow(WorkflowHistory.from_json("parent-1", data), raise_on_replay_failure=False)
+    assert isinstance(result.replay_failure, NondeterminismError)
+    assert "StartChildWorkflowExecutionInitiated" in str(result.replay_failure)

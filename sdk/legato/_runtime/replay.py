@@ -39,6 +39,11 @@ COMMAND_EVENT_TYPES = frozenset(
         "MarkerRecorded",
         "WorkflowPropertiesModified",
         "WorkflowExecutionContinuedAsNew",
+        # No workflow code produces these commands yet, so a history holding one is a mismatch
+        # (as for temporalio code that no longer starts the child), never silently passed over.
+        "StartChildWorkflowExecutionInitiated",
+        "SignalExternalWorkflowExecutionInitiated",
+        "RequestCancelExternalWorkflowExecutionInitiated",
     }
 )
 
