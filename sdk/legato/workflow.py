@@ -4,7 +4,7 @@ Each call here is a line or two into the running workflow instance (``legato._ru
 which is the asyncio event loop the code runs on: plain ``asyncio.sleep`` is a durable
 timer, and ``asyncio.gather``/``wait``/``Event`` are deterministic.
 
-Not yet supported: child workflows and updates.
+Not yet supported: updates.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from legato._runtime import definitions, waiting
 from legato._runtime import guard as _guard
 from legato._runtime import queries as _queries
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
+from legato._runtime.child_calls import execute_child_workflow, start_child_workflow
+from legato._runtime.child_workflows import ChildWorkflowHandle
 from legato._runtime.children import ChildWorkflowCancellationType, ParentClosePolicy
 from legato._runtime.continue_as_new import ContinueAsNewError
 from legato._runtime.info import ParentInfo, RootInfo
@@ -43,6 +45,7 @@ __all__ = [
     "ActivityCancellationType",
     "ActivityHandle",
     "ChildWorkflowCancellationType",
+    "ChildWorkflowHandle",
     "ContinueAsNewError",
     "ContinueAsNewVersioningBehavior",
     "DynamicWorkflowConfig",
@@ -61,6 +64,7 @@ __all__ = [
     "dynamic_config",
     "execute_activity",
     "execute_activity_method",
+    "execute_child_workflow",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_query_handler",
@@ -85,6 +89,7 @@ __all__ = [
     "sleep",
     "start_activity",
     "start_activity_method",
+    "start_child_workflow",
     "time",
     "time_ns",
     "unsafe",

@@ -35,7 +35,7 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, children, guard, links, queries, replay
+from . import activities, child_workflows, children, guard, links, queries, replay
 from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
@@ -123,6 +123,9 @@ class WorkflowInstance(DeterministicLoop):
         self._activities_by_id: dict[str, activities.ActivityState] = {}
         self._activities_by_event: dict[int, activities.ActivityState] = {}
         self._timers: dict[str, _TimerHandle] = {}
+        # --- child workflows: by workflow id, and by their StartChildWorkflowExecutionInitiated ---
+        self._children_by_id: dict[str, child_workflows.ChildState] = {}
+        self._children_by_event: dict[int, child_workflows.ChildState] = {}
         # Queries (legato._runtime.queries): handlers set by workflow code, and whether one runs now.
         self.query_handlers: dict[str | None, Callable[..., Any]] = {}
         self.read_only = False
@@ -231,6 +234,10 @@ class WorkflowInstance(DeterministicLoop):
             state = self._activities_by_id[command.activity_id]
             state.scheduled_event_id = event.event_id
             self._activities_by_event[event.event_id] = state
+        elif isinstance(command, cmd.StartChildWorkflowExecution):
+            child = self._children_by_id[command.workflow_id]
+            child.initiated_event_id = event.event_id
+            self._children_by_event[event.event_id] = child
 
     # --- jobs ---
 
@@ -269,6 +276,21 @@ class WorkflowInstance(DeterministicLoop):
                     f"{a.scheduled_event_id}, which the code never scheduled"
                 )
             activities.resolve(state, event, self.converter)
+        elif a.type in child_workflows.START_EVENTS or a.type in child_workflows.CLOSE_EVENTS:
+            self._resolve_child(event)
+
+    def _resolve_child(self, event: HistoryEvent) -> None:
+        initiated_id = getattr(event.attributes, "initiated_event_id", 0)
+        child = self._children_by_event.get(initiated_id)
+        if child is None:
+            raise self._nondeterminism(
+                f"{event.attributes.type} at event {event.event_id} is for initiated event "
+                f"{initiated_id}, which the code never started"
+            )
+        if event.attributes.type in child_workflows.START_EVENTS:
+            child_workflows.resolve_start(child, event)
+        else:
+            child_workflows.resolve_close(child, event, self.converter)
 
     def _start(self, event: HistoryEvent, a: hist.WorkflowExecutionStarted) -> bool:
         self._memo = dict(a.memo)
@@ -490,6 +512,29 @@ class WorkflowInstance(DeterministicLoop):
         self._activities_by_id[command.activity_id] = state
         self.add_command(command)
         return activities.ActivityHandle(activities.run_handle(state, self), loop=self)
+
+    async def start_child(
+        self,
+        command: cmd.StartChildWorkflowExecution,
+        *,
+        result_type: Any,
+        cancellation_type: children.ChildWorkflowCancellationType,
+    ) -> child_workflows.ChildWorkflowHandle[Any]:
+        """Start a child workflow; its handle once history says it started."""
+        queries.assert_not_read_only(self, "start child workflow")
+        if command.workflow_id in self._children_by_id:
+            raise ValueError(f"Child workflow id {command.workflow_id!r} is already used in this workflow")
+        state = child_workflows.ChildState(
+            command, result_type, cancellation_type, self.create_future(), self.create_future(), self.namespace
+        )
+        self._children_by_id[command.workflow_id] = state
+        self.add_command(command)
+        await asyncio.shield(state.started)
+        handle: child_workflows.ChildWorkflowHandle[Any] = child_workflows.ChildWorkflowHandle(
+            child_workflows.run_handle(state), loop=self
+        )
+        handle._child = state
+        return handle
 
     # --- queries: read-only handlers (legato._runtime.queries) ---
 

@@ -15,7 +15,7 @@ from typing import Any
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
-from legato_operator.engine.rules import batch, chains, keys, memo, retry
+from legato_operator.engine.rules import batch, chains, children, keys, memo, retry
 from legato_operator.store import rows
 
 
@@ -79,7 +79,6 @@ BAD_ATTRIBUTES = {
 # Commands the wire carries but the server does not carry out yet: refused by name, so a
 # workflow using them fails its task visibly instead of losing the command.
 _NOT_YET = (
-    cmd.StartChildWorkflowExecution,
     cmd.SignalExternalWorkflowExecution,
     cmd.RequestCancelExternalWorkflowExecution,
 )
@@ -126,6 +125,9 @@ class Applier:
             return self._request_cancel_activity(command)
         if isinstance(command, cmd.RecordMarker | cmd.ModifyWorkflowProperties):
             return self._record(command)
+        if isinstance(command, cmd.StartChildWorkflowExecution):
+            children.initiated(self.b, command, self.completed_id)
+            return None
         if isinstance(command, _NOT_YET):
             return Problem(BAD_ATTRIBUTES[command.type], f"{command.type} is not supported by this server yet")
         self._close(command)

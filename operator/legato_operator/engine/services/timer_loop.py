@@ -25,7 +25,7 @@ from legato_operator.engine.rules import (
     user_timers,
     workflow_tasks,
 )
-from legato_operator.engine.services import runner, set_aside, wakeup, writer
+from legato_operator.engine.services import children, runner, set_aside, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,12 @@ async def _apply(tx: runner.Tx, ex: rows.Execution, timer: rows.Timer, now: date
         return termination.execution_timed_out(ex, await history.buffered(tx.conn, ex), now, started)
     if timer.kind == rows.TimerKind.WORKFLOW_START_BACKOFF:
         return chains.backoff_ended(ex, now)
+    if timer.kind == rows.TimerKind.CHILD_START:
+        return await children.start_child(tx, ex, timer, now)
+    if timer.kind == rows.TimerKind.CHILD_CLOSED:
+        return await children.child_closed(tx, ex, timer, now)
+    if timer.kind == rows.TimerKind.PARENT_CLOSED:
+        return await children.parent_closed(tx, ex, now)
     if timer.kind in activities.TIMEOUT_OF:
         task = await tasks.get(tx.conn, ex.run_id, int(timer.ref), lock=True)
         return None if task is None else activities.timed_out(ex, task, timer, now)

@@ -1,0 +1,74 @@
+"""Workflows that start children, for the child-workflow tests."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from legato import workflow
+from legato.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
+
+
+@workflow.defn
+class Child:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        if name == "fail":
+            raise ApplicationError("child says no", type="ChildRefused", non_retryable=True)
+        if name == "wait":
+            await workflow.wait_condition(lambda: False)
+        parent = workflow.info().parent
+        return f"hello {name} from {parent.workflow_id if parent else None}"
+
+
+@workflow.defn
+class Parent:
+    @workflow.run
+    async def run(self, name: str) -> str:
+        result: str = await workflow.execute_child_workflow(Child.run, name, id=f"{workflow.info().workflow_id}-child")
+        return result
+
+
+@workflow.defn
+class ParentCatching:
+    """Returns what its child's failure looked like, as text."""
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        try:
+            await workflow.execute_child_workflow("Child", name, id=f"{workflow.info().workflow_id}-child")
+        except ChildWorkflowError as e:
+            cause = e.cause
+            assert isinstance(cause, ApplicationError)
+            return f"{type(e).__name__}: {e} / {type(cause).__name__}: {cause.message} ({cause.type})"
+        return "no error"
+
+
+@workflow.defn
+class ParentOfTaken:
+    """Starts a child with an id that is already running."""
+
+    @workflow.run
+    async def run(self, taken_id: str) -> str:
+        try:
+            await workflow.start_child_workflow(Child.run, "wait", id=taken_id)
+        except WorkflowAlreadyStartedError as e:
+            return f"{type(e).__name__}: {e.workflow_id}"
+        return "started"
+
+
+@workflow.defn
+class ParentLeaving:
+    """Starts a waiting child with the given close policy and closes at once."""
+
+    @workflow.run
+    async def run(self, policy: str) -> str:
+        handle = await workflow.start_child_workflow(
+            Child.run,
+            "wait",
+            id=f"{workflow.info().workflow_id}-child",
+            parent_close_policy=workflow.ParentClosePolicy[policy],
+            execution_timeout=timedelta(minutes=5),
+        )
+        await asyncio.sleep(0)
+        return handle.first_execution_run_id or ""
