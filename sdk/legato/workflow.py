@@ -32,6 +32,11 @@ from legato._runtime.child_calls import execute_child_workflow, start_child_work
 from legato._runtime.child_workflows import ChildWorkflowHandle
 from legato._runtime.children import ChildWorkflowCancellationType, ParentClosePolicy
 from legato._runtime.continue_as_new import ContinueAsNewError
+from legato._runtime.external_workflows import (
+    ExternalWorkflowHandle,
+    get_external_workflow_handle,
+    get_external_workflow_handle_for,
+)
 from legato._runtime.info import ParentInfo, RootInfo
 from legato._runtime.info import WorkflowInfo as Info
 from legato._runtime.instance import current_instance
@@ -49,6 +54,7 @@ __all__ = [
     "ContinueAsNewError",
     "ContinueAsNewVersioningBehavior",
     "DynamicWorkflowConfig",
+    "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
     "LoggerAdapter",
@@ -67,6 +73,8 @@ __all__ = [
     "execute_child_workflow",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
+    "get_external_workflow_handle",
+    "get_external_workflow_handle_for",
     "get_query_handler",
     "get_signal_handler",
     "in_workflow",

@@ -12,17 +12,13 @@ from dataclasses import replace
 import pytest
 
 from legato.api.command import v1 as cmd
-from legato.api.common.v1 import Payload, WorkflowExecutionStatus
+from legato.api.common.v1 import Payload, WorkflowExecution, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator.engine.rules import children, commands, workflow_tasks
 from legato_operator.store import rows
 from tests.server.factories import NOW, started_run, types
 
 NOT_YET: list[tuple[cmd.Command, str]] = [
-    (
-        cmd.SignalExternalWorkflowExecution(workflow_id="other", signal_name="poke"),
-        "BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES",
-    ),
     (
         cmd.RequestCancelExternalWorkflowExecution(workflow_id="other"),
         "BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES",
@@ -102,3 +98,24 @@ def test_a_close_reports_to_the_parent_and_terminates_only_children_whose_policy
         ("terminated", rows.TimerKind.PARENT_CLOSED, 0),
     ]
     assert new[0].timer_id == closed.run_id
+
+
+def test_a_signal_to_another_run_is_initiated_with_a_due_now_delivery_row() -> None:
+    command = cmd.SignalExternalWorkflowExecution(workflow_id="other", signal_name="poke")
+    b = workflow_tasks.complete(commands.Context(started_run()), [command], "worker-1", NOW)
+    assert types(b) == ["WorkflowTaskCompleted", "SignalExternalWorkflowExecutionInitiated"]
+    assert [(t.kind, t.ref) for t in b.new_timers] == [(rows.TimerKind.SIGNAL_EXTERNAL, b.events[1].event_id)]
+
+
+def test_a_signal_whose_target_is_missing_fails_with_temporals_not_found_cause() -> None:
+    a = wire.SignalExternalWorkflowExecutionInitiated(
+        workflow_execution=WorkflowExecution(workflow_id="other", run_id=""),
+        signal_name="poke",
+        workflow_task_completed_event_id=4,
+    )
+    # The run's workflow task is in flight: the outcome waits behind it, buffered.
+    (failed,) = children.signal_done(started_run(), 5, a, children.NOT_FOUND, NOW).buffered
+    (signaled,) = children.signal_done(started_run(), 5, a, "", NOW).buffered
+    assert isinstance(failed, wire.SignalExternalWorkflowExecutionFailed)
+    assert failed.cause == "EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND"
+    assert isinstance(signaled, wire.ExternalWorkflowExecutionSignaled)

@@ -72,3 +72,45 @@ class ParentLeaving:
         )
         await asyncio.sleep(0)
         return handle.first_execution_run_id or ""
+
+
+@workflow.defn
+class Receiver:
+    """Waits for one ``poke`` signal and returns its argument."""
+
+    def __init__(self) -> None:
+        self.got: str | None = None
+
+    @workflow.signal
+    def poke(self, value: str) -> None:
+        self.got = value
+
+    @workflow.run
+    async def run(self) -> str:
+        await workflow.wait_condition(lambda: self.got is not None)
+        return self.got or ""
+
+
+@workflow.defn
+class Sender:
+    """Signals the run ``target`` by workflow id; returns what happened."""
+
+    @workflow.run
+    async def run(self, target: str) -> str:
+        try:
+            await workflow.get_external_workflow_handle(target).signal(Receiver.poke, "from a workflow")
+        except ApplicationError as e:
+            return f"{e.type}: {e.message}"
+        return "signaled"
+
+
+@workflow.defn
+class ParentSignalling:
+    """Signals its own child through the child's handle."""
+
+    @workflow.run
+    async def run(self) -> str:
+        handle = await workflow.start_child_workflow(Receiver.run, id=f"{workflow.info().workflow_id}-child")
+        await handle.signal(Receiver.poke, "from the parent")
+        result: str = await handle
+        return result

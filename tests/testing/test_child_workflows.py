@@ -90,3 +90,42 @@ async def test_a_closing_parent_leaves_an_abandoned_child_running(local_env: Wor
         await asyncio.sleep(1.0)
         assert (await child.describe()).status == WorkflowExecutionStatus.RUNNING
         await child.terminate()
+
+
+SIGNALLING = [cw.Receiver, cw.Sender, cw.ParentSignalling]
+
+
+async def test_a_workflow_signals_another_by_its_id_and_history_records_the_delivery(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue, target, sender = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    async with Worker(local_env.client, task_queue=task_queue, workflows=SIGNALLING):
+        receiver = await local_env.client.start_workflow(cw.Receiver.run, id=target, task_queue=task_queue)
+        assert await local_env.client.execute_workflow(cw.Sender.run, target, id=sender, task_queue=task_queue) == (
+            "signaled"
+        )
+        assert await receiver.result() == "from a workflow"
+    history = await local_env.client.get_workflow_handle(sender).fetch_history()
+    types = [e.attributes.type for e in history.events]
+    assert "SignalExternalWorkflowExecutionInitiated" in types
+    assert "ExternalWorkflowExecutionSignaled" in types
+
+
+async def test_signalling_a_missing_workflow_raises_temporalios_not_found_application_error(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue = str(uuid.uuid4())
+    async with Worker(local_env.client, task_queue=task_queue, workflows=SIGNALLING):
+        result = await local_env.client.execute_workflow(
+            cw.Sender.run, str(uuid.uuid4()), id=str(uuid.uuid4()), task_queue=task_queue
+        )
+    assert result == ("ExternalWorkflowExecutionNotFound: Unable to signal external workflow because it was not found")
+
+
+async def test_a_parent_signals_its_child_through_the_childs_handle(local_env: WorkflowEnvironment) -> None:
+    task_queue = str(uuid.uuid4())
+    async with Worker(local_env.client, task_queue=task_queue, workflows=SIGNALLING):
+        result = await local_env.client.execute_workflow(
+            cw.ParentSignalling.run, id=str(uuid.uuid4()), task_queue=task_queue
+        )
+    assert result == "from the parent"

@@ -58,6 +58,11 @@ class TimerKind(StrEnum):
     CHILD_CLOSED = "child_closed"
     # apply the parent close policy to this child (timer_id: the policy).
     PARENT_CLOSED = "parent_closed"
+    # deliver a SignalExternalWorkflowExecutionInitiated's signal (ref: that event; fired
+    # locking the target, not this run);
+    SIGNAL_EXTERNAL = "signal_external"
+    # record its outcome on the sender (ref: the initiated event, timer_id: a failure cause or "").
+    SIGNAL_EXTERNAL_DONE = "signal_external_done"
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ builds it). ``workflow.start_child_workflow`` returns the handle once the start 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from legato import exceptions
+from legato import _calls, exceptions
 from legato._runtime.children import ChildWorkflowCancellationType
 from legato.api.command import v1 as cmd
 from legato.api.history import v1 as hist
@@ -62,9 +63,13 @@ class ChildWorkflowHandle(asyncio.Task[_T], Generic[_T]):
         """The child's first run id (known once it started)."""
         return self._child.run_id or None
 
-    async def signal(self, signal: Any, arg: Any = ..., *, args: Any = (), event_groups: Any = None) -> None:
-        """Signal the child: not supported yet (external signals)."""
-        raise NotImplementedError("signalling a child workflow is not supported yet")
+    async def signal(
+        self, signal: Any, arg: Any = _calls.UNSET, *, args: Sequence[Any] = [], event_groups: Any = None
+    ) -> None:
+        """Signal the child (a SignalExternalWorkflowExecution for its id, children only)."""
+        from legato._runtime import external_workflows
+
+        await external_workflows.send_signal(self._child.command.workflow_id, "", signal, arg, args, child_only=True)
 
 
 async def run_handle(state: ChildState) -> Any:

@@ -35,7 +35,7 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, child_workflows, children, guard, links, queries, replay
+from . import activities, child_workflows, children, external_workflows, guard, links, queries, replay
 from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
@@ -126,6 +126,9 @@ class WorkflowInstance(DeterministicLoop):
         # --- child workflows: by workflow id, and by their StartChildWorkflowExecutionInitiated ---
         self._children_by_id: dict[str, child_workflows.ChildState] = {}
         self._children_by_event: dict[int, child_workflows.ChildState] = {}
+        # --- signals to other runs: sent, by their command; matched, by their initiated event ---
+        self._external_signals: dict[int, asyncio.Future[None]] = {}
+        self._external_by_event: dict[int, asyncio.Future[None]] = {}
         # Queries (legato._runtime.queries): handlers set by workflow code, and whether one runs now.
         self.query_handlers: dict[str | None, Callable[..., Any]] = {}
         self.read_only = False
@@ -238,6 +241,8 @@ class WorkflowInstance(DeterministicLoop):
             child = self._children_by_id[command.workflow_id]
             child.initiated_event_id = event.event_id
             self._children_by_event[event.event_id] = child
+        elif isinstance(command, cmd.SignalExternalWorkflowExecution):
+            self._external_by_event[event.event_id] = self._external_signals.pop(id(command))
 
     # --- jobs ---
 
@@ -278,6 +283,23 @@ class WorkflowInstance(DeterministicLoop):
             activities.resolve(state, event, self.converter)
         elif a.type in child_workflows.START_EVENTS or a.type in child_workflows.CLOSE_EVENTS:
             self._resolve_child(event)
+        elif a.type in external_workflows.OUTCOME_EVENTS:
+            self._resolve_external_signal(event)
+
+    def _resolve_external_signal(self, event: HistoryEvent) -> None:
+        initiated_id = getattr(event.attributes, "initiated_event_id", 0)
+        future = self._external_by_event.pop(initiated_id, None)
+        if future is None:
+            raise self._nondeterminism(
+                f"{event.attributes.type} at event {event.event_id} is for initiated event "
+                f"{initiated_id}, which the code never sent"
+            )
+        if future.done():
+            return
+        if isinstance(event.attributes, hist.SignalExternalWorkflowExecutionFailed):
+            future.set_exception(external_workflows.not_found())
+        else:
+            future.set_result(None)
 
     def _resolve_child(self, event: HistoryEvent) -> None:
         initiated_id = getattr(event.attributes, "initiated_event_id", 0)
@@ -535,6 +557,14 @@ class WorkflowInstance(DeterministicLoop):
         )
         handle._child = state
         return handle
+
+    async def signal_external(self, command: cmd.SignalExternalWorkflowExecution) -> None:
+        """Send a signal to another run; returns once history says it was delivered."""
+        queries.assert_not_read_only(self, "signal external workflow")
+        future: asyncio.Future[None] = self.create_future()
+        self._external_signals[id(command)] = future
+        self.add_command(command)
+        await asyncio.shield(future)
 
     # --- queries: read-only handlers (legato._runtime.queries) ---
 

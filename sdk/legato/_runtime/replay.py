@@ -40,9 +40,9 @@ COMMAND_EVENT_TYPES = frozenset(
         "WorkflowPropertiesModified",
         "WorkflowExecutionContinuedAsNew",
         "StartChildWorkflowExecutionInitiated",
-        # No workflow code produces these commands yet, so a history holding one is a mismatch
-        # (as for temporalio code that no longer sends it), never silently passed over.
         "SignalExternalWorkflowExecutionInitiated",
+        # No workflow code produces this command yet, so a history holding one is a mismatch
+        # (as for temporalio code that no longer sends it), never silently passed over.
         "RequestCancelExternalWorkflowExecutionInitiated",
     }
 )
@@ -64,6 +64,8 @@ JOB_EVENT_TYPES = frozenset(
         "ChildWorkflowExecutionCanceled",
         "ChildWorkflowExecutionTimedOut",
         "ChildWorkflowExecutionTerminated",
+        "ExternalWorkflowExecutionSignaled",
+        "SignalExternalWorkflowExecutionFailed",
     }
 )
 
@@ -193,6 +195,12 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         )
     if isinstance(command, cmd.StartTimer):
         return isinstance(a, hist.TimerStarted) and a.timer_id == command.timer_id
+    if isinstance(command, cmd.SignalExternalWorkflowExecution):
+        return (
+            isinstance(a, hist.SignalExternalWorkflowExecutionInitiated)
+            and a.signal_name == command.signal_name
+            and a.workflow_execution.workflow_id == command.workflow_id
+        )
     if isinstance(command, cmd.StartChildWorkflowExecution):
         return (
             isinstance(a, hist.StartChildWorkflowExecutionInitiated)

@@ -176,3 +176,51 @@ def close_transfers(closed: rows.Execution, children: list[rows.Execution], now:
                 )
             )
     return new
+
+
+# --- signals to other runs (workflow.get_external_workflow_handle(...).signal) ---
+
+NOT_FOUND = "EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND"
+
+
+def signal_initiated(b: batch.Batch, c: cmd.SignalExternalWorkflowExecution, completed_id: int) -> None:
+    """SignalExternalWorkflowExecutionInitiated, and the due-now row that delivers the signal."""
+    initiated_id = b.append(
+        wire.SignalExternalWorkflowExecutionInitiated(
+            namespace=b.execution.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=c.workflow_id, run_id=c.run_id),
+            signal_name=c.signal_name,
+            input=c.input,
+            child_workflow_only=c.child_workflow_only,
+            header=c.header,
+            workflow_task_completed_event_id=completed_id,
+        )
+    )
+    b.arm(rows.TimerKind.SIGNAL_EXTERNAL, b.now, ref=initiated_id)
+
+
+def signal_done(
+    sender: rows.Execution,
+    initiated_id: int,
+    a: wire.SignalExternalWorkflowExecutionInitiated,
+    cause: str,
+    now: datetime,
+) -> batch.Batch:
+    """ExternalWorkflowExecutionSignaled on the sender, or SignalExternalWorkflowExecutionFailed with ``cause``."""
+    b = batch.Batch(execution=sender, now=now)
+    if cause:
+        b.deliver(
+            wire.SignalExternalWorkflowExecutionFailed(
+                namespace=a.namespace,
+                workflow_execution=a.workflow_execution,
+                cause=cause,
+                initiated_event_id=initiated_id,
+            )
+        )
+    else:
+        b.deliver(
+            wire.ExternalWorkflowExecutionSignaled(
+                namespace=a.namespace, workflow_execution=a.workflow_execution, initiated_event_id=initiated_id
+            )
+        )
+    return b

@@ -78,10 +78,7 @@ BAD_ATTRIBUTES = {
 
 # Commands the wire carries but the server does not carry out yet: refused by name, so a
 # workflow using them fails its task visibly instead of losing the command.
-_NOT_YET = (
-    cmd.SignalExternalWorkflowExecution,
-    cmd.RequestCancelExternalWorkflowExecution,
-)
+_NOT_YET = (cmd.RequestCancelExternalWorkflowExecution,)
 
 
 def too_large(command_list: list[cmd.Command], field: str, message: str) -> Problem:
@@ -127,6 +124,9 @@ class Applier:
             return self._record(command)
         if isinstance(command, cmd.StartChildWorkflowExecution):
             children.initiated(self.b, command, self.completed_id)
+            return None
+        if isinstance(command, cmd.SignalExternalWorkflowExecution):
+            children.signal_initiated(self.b, command, self.completed_id)
             return None
         if isinstance(command, _NOT_YET):
             return Problem(BAD_ATTRIBUTES[command.type], f"{command.type} is not supported by this server yet")

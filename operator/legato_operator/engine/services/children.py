@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator import errors
-from legato_operator.engine.rules import batch, children, start, termination
-from legato_operator.engine.services import runner, writer
-from legato_operator.store import executions, history, rows
+from legato_operator.engine.rules import batch, children, keys, signals, start, termination
+from legato_operator.engine.services import runner, workflows, writer
+from legato_operator.store import executions, history, rows, timers
 
 
 async def start_child(tx: runner.Tx, parent: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch:
@@ -52,3 +53,42 @@ async def parent_closed(tx: runner.Tx, child: rows.Execution, now: datetime) -> 
     buffered = await history.buffered(tx.conn, child)
     reason, identity = children.TERMINATED_BY_PARENT_REASON, children.TERMINATED_BY_PARENT_IDENTITY
     return termination.terminate(child, buffered, reason, identity, now)
+
+
+async def signal_external(rt: runner.Runtime, tx: runner.Tx, timer: rows.Timer) -> None:
+    """Deliver a signal another run sent, locking the target only; the outcome goes back to
+    the sender as a due-now row of its own."""
+    event = await history.event(tx.conn, timer.run_id, int(timer.ref))
+    assert event is not None, "a signal row names its sender's initiated event"
+    a = event.attributes
+    assert isinstance(a, wire.SignalExternalWorkflowExecutionInitiated)
+    target = a.workflow_execution
+    try:
+        ex = await workflows.resolve(tx.conn, timer.namespace, target.workflow_id, target.run_id or None, lock=True)
+    except errors.NotFound:
+        ex = None
+    if await timers.take(tx.conn, timer.id) is None:
+        return
+    running = ex is not None and ex.status == WorkflowExecutionStatus.RUNNING
+    if ex is not None and running:
+        b = signals.signal(ex, a.signal_name, a.input, "", rt.clock.now(), a.header)
+        await writer.write(tx, b)
+    done = rows.NewTimer(
+        namespace=timer.namespace,
+        run_id=timer.run_id,
+        kind=rows.TimerKind.SIGNAL_EXTERNAL_DONE,
+        due_at=rt.clock.now(),
+        ref=timer.ref,
+        timer_id="" if running else children.NOT_FOUND,
+    )
+    await timers.insert(tx.conn, [done])
+    await tx.notify({keys.TIMERS})
+
+
+async def signal_done(tx: runner.Tx, sender: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch:
+    """Record a sent signal's outcome on its sender."""
+    initiated_id = int(timer.ref)
+    event = await history.event(tx.conn, sender.run_id, initiated_id)
+    assert event is not None, "a signal outcome row names its sender's initiated event"
+    assert isinstance(event.attributes, wire.SignalExternalWorkflowExecutionInitiated)
+    return children.signal_done(sender, initiated_id, event.attributes, timer.timer_id or "", now)
