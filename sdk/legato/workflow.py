@@ -4,7 +4,7 @@ Each call here is a line or two into the running workflow instance (``legato._ru
 which is the asyncio event loop the code runs on: plain ``asyncio.sleep`` is a durable
 timer, and ``asyncio.gather``/``wait``/``Event`` are deterministic.
 
-Not yet supported: child workflows and updates.
+Not yet supported: updates.
 """
 
 from __future__ import annotations
@@ -28,7 +28,15 @@ from legato._runtime import definitions, waiting
 from legato._runtime import guard as _guard
 from legato._runtime import queries as _queries
 from legato._runtime.activities import ActivityCancellationType, ActivityHandle
+from legato._runtime.child_calls import execute_child_workflow, start_child_workflow
+from legato._runtime.child_workflows import ChildWorkflowHandle
+from legato._runtime.children import ChildWorkflowCancellationType, ParentClosePolicy
 from legato._runtime.continue_as_new import ContinueAsNewError
+from legato._runtime.external_workflows import (
+    ExternalWorkflowHandle,
+    get_external_workflow_handle,
+    get_external_workflow_handle_for,
+)
 from legato._runtime.info import ParentInfo, RootInfo
 from legato._runtime.info import WorkflowInfo as Info
 from legato._runtime.instance import current_instance
@@ -66,14 +74,18 @@ from legato.exceptions import NondeterminismError
 __all__ = [
     "ActivityCancellationType",
     "ActivityHandle",
+    "ChildWorkflowCancellationType",
+    "ChildWorkflowHandle",
     "ContinueAsNewError",
     "ContinueAsNewVersioningBehavior",
     "DynamicWorkflowConfig",
+    "ExternalWorkflowHandle",
     "HandlerUnfinishedPolicy",
     "Info",
     "LocalActivityConfig",
     "LoggerAdapter",
     "NondeterminismError",
+    "ParentClosePolicy",
     "ParentInfo",
     "ReadOnlyContextError",
     "RootInfo",
@@ -90,12 +102,15 @@ __all__ = [
     "dynamic_config",
     "execute_activity",
     "execute_activity_method",
+    "execute_child_workflow",
     "execute_local_activity",
     "execute_local_activity_class",
     "execute_local_activity_method",
     "get_dynamic_query_handler",
     "get_dynamic_signal_handler",
     "get_dynamic_update_handler",
+    "get_external_workflow_handle",
+    "get_external_workflow_handle_for",
     "get_query_handler",
     "get_signal_handler",
     "get_update_handler",
@@ -121,6 +136,7 @@ __all__ = [
     "sleep",
     "start_activity",
     "start_activity_method",
+    "start_child_workflow",
     "start_local_activity",
     "start_local_activity_class",
     "start_local_activity_method",

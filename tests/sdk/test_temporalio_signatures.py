@@ -38,7 +38,6 @@ LATER: dict[str, str] = {
     "*update_with_start*": "update-with-start: issue 9",
     "*hild*": "child workflows: issue 9",
     "*xternal*orkflow*": "external workflow handles: issue 9",
-    "workflow:ParentClosePolicy": "child workflows: issue 9",
     "client:WithStartWorkflowOperation": "update-with-start: issue 9",
     "workflow:ActivityConfig": "typed option dicts: issue 9",
     "workflow:*last_completion_result": "cron: issue 10",

@@ -54,3 +54,9 @@ async def remember_signal(conn: db.Connection, run_id: str, request_id: str) -> 
     """Record a signal's request id; False when the run already had it (a repeat)."""
     sql = "INSERT INTO signal_requests (run_id, request_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
     return bool(await conn.execute(sql, run_id, request_id) == "INSERT 0 1")
+
+
+async def running_children(conn: db.Connection, parent_run_id: str) -> list[rows.Execution]:
+    """The runs this run started as children that are still running (its close policy's targets)."""
+    sql = f"{_SELECT} WHERE parent_run_id = $1 AND status = $2"
+    return [_row(r) for r in await conn.fetch(sql, parent_run_id, WorkflowExecutionStatus.RUNNING)]

@@ -40,3 +40,30 @@ async def started(conn: db.Connection, run_id: str) -> wire.WorkflowExecutionSta
     events = await read(conn, run_id, first_event_id=1, limit=1)
     first = events[0].attributes if events else None
     return first if isinstance(first, wire.WorkflowExecutionStarted) else None
+
+
+async def event(conn: db.Connection, run_id: str, event_id: int) -> wire.HistoryEvent | None:
+    """One event of the run's history by id."""
+    events = await read(conn, run_id, first_event_id=event_id, limit=1)
+    return events[0] if events and events[0].event_id == event_id else None
+
+
+async def last(conn: db.Connection, run_id: str) -> wire.HistoryEvent | None:
+    """The run's last event (a closed run's close event)."""
+    record = await conn.fetchrow(
+        "SELECT event_id, event_time, attributes FROM history_events WHERE run_id = $1 ORDER BY event_id DESC LIMIT 1",
+        run_id,
+    )
+    return None if record is None else wire.HistoryEvent.model_validate(dict(record))
+
+
+async def child_started_id(conn: db.Connection, run_id: str, initiated_event_id: int) -> int:
+    """The id of the run's ChildWorkflowExecutionStarted for the child its ``initiated_event_id`` began."""
+    value = await conn.fetchval(
+        "SELECT event_id FROM history_events WHERE run_id = $1 AND event_id > $2"
+        " AND attributes->>'type' = 'ChildWorkflowExecutionStarted'"
+        " AND (attributes->>'initiated_event_id')::bigint = $2 LIMIT 1",
+        run_id,
+        initiated_event_id,
+    )
+    return int(value or 0)

@@ -50,6 +50,19 @@ class TimerKind(StrEnum):
     WORKFLOW_EXECUTION_TIMEOUT = "workflow_execution_timeout"
     # The first workflow task's backoff ended (start_delay, a retry's interval, migration 0015).
     WORKFLOW_START_BACKOFF = "workflow_start_backoff"
+    # Due-now transfers between runs (migration 0017), each fired in its own transaction
+    # that locks only the run the row belongs to:
+    # start the child a StartChildWorkflowExecutionInitiated asks for (ref: that event);
+    CHILD_START = "child_start"
+    # deliver a child's close to its parent (ref: the initiated event, timer_id: the child's run);
+    CHILD_CLOSED = "child_closed"
+    # apply the parent close policy to this child (timer_id: the policy).
+    PARENT_CLOSED = "parent_closed"
+    # deliver a SignalExternalWorkflowExecutionInitiated's signal (ref: that event; fired
+    # locking the target, not this run);
+    SIGNAL_EXTERNAL = "signal_external"
+    # record its outcome on the sender (ref: the initiated event, timer_id: a failure cause or "").
+    SIGNAL_EXTERNAL_DONE = "signal_external_done"
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,14 @@ class Execution:
     first_task_backoff: bool = False
     # Start plus the first workflow task's backoff (migration 0019), Temporal's ExecutionTime.
     execution_time: datetime | None = None
+    # A child run (migration 0017): the run that started it, its initiated event and the
+    # parent close policy; the root of its tree.
+    parent_run_id: str | None = None
+    parent_workflow_id: str | None = None
+    parent_initiated_event_id: int | None = None
+    parent_close_policy: str | None = None
+    root_run_id: str | None = None
+    root_workflow_id: str | None = None
 
 
 @dataclass(frozen=True)

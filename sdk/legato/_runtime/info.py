@@ -1,7 +1,7 @@
 """What a running workflow or activity knows about itself (``workflow.info()``, ``activity.info()``).
 
 Field names, order and methods are Temporal's, so ported code reads the same attributes.
-Where Legato has no such thing yet (parents, memos, search attributes, priorities, cron)
+Where Legato has no such thing yet (search attributes, priorities, cron)
 the field holds the value Temporal gives a run without it: None, empty, or the default.
 """
 
@@ -17,7 +17,7 @@ from legato.common import Priority, RetryPolicy
 
 @dataclass(frozen=True)
 class ParentInfo:
-    """The parent of a child workflow (Legato has no child workflows yet, so never set)."""
+    """The parent of a child workflow, from its WorkflowExecutionStarted."""
 
     namespace: str
     run_id: str
@@ -26,7 +26,7 @@ class ParentInfo:
 
 @dataclass(frozen=True)
 class RootInfo:
-    """The root of a chain of child workflows (never set, as ``ParentInfo``)."""
+    """The root of a tree of child workflows (None for a top-level run, as Temporal's)."""
 
     run_id: str
     workflow_id: str
@@ -45,8 +45,8 @@ class WorkflowInfo:
         headers: Headers the run was started with (what client interceptors set).
         namespace: The namespace the run lives in.
         original_execution_run_id: The run this one was started as; this run.
-        parent: The parent workflow (None: no child workflows yet).
-        root: The root workflow (None, as ``parent``).
+        parent: The parent workflow (None unless this run is a child).
+        root: The root of the tree of children (None unless this run is a child).
         priority: The run's priority (the default: no priorities yet).
         raw_memo: The memo (empty: no memos yet).
         retry_policy: The workflow's retry policy, if any.

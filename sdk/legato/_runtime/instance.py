@@ -36,7 +36,18 @@ from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RawValue, RetryPolicy
 from legato.converter import DataConverter
 
-from . import activities, guard, links, local_activities, queries, replay, updates
+from . import (
+    activities,
+    child_workflows,
+    children,
+    external_workflows,
+    guard,
+    links,
+    local_activities,
+    queries,
+    replay,
+    updates,
+)
 from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
 from .info import WorkflowInfo
@@ -128,6 +139,12 @@ class WorkflowInstance(DeterministicLoop):
         self._timers: dict[str, _TimerHandle] = {}
         # Local activities asked for and not yet run (the worker runs them), by sequence number.
         self.local_requests: dict[int, local_activities.LocalActivityState] = {}
+        # --- child workflows: by workflow id, and by their StartChildWorkflowExecutionInitiated ---
+        self._children_by_id: dict[str, child_workflows.ChildState] = {}
+        self._children_by_event: dict[int, child_workflows.ChildState] = {}
+        # --- signals to other runs: sent, by their command; matched, by their initiated event ---
+        self._external_signals: dict[int, asyncio.Future[None]] = {}
+        self._external_by_event: dict[int, asyncio.Future[None]] = {}
         # Queries (legato._runtime.queries): handlers set by workflow code, and whether one runs now.
         self.query_handlers: dict[str | None, Callable[..., Any]] = {}
         self.read_only = False
@@ -296,6 +313,12 @@ class WorkflowInstance(DeterministicLoop):
             state = self._activities_by_id[command.activity_id]
             state.scheduled_event_id = event.event_id
             self._activities_by_event[event.event_id] = state
+        elif isinstance(command, cmd.StartChildWorkflowExecution):
+            child = self._children_by_id[command.workflow_id]
+            child.initiated_event_id = event.event_id
+            self._children_by_event[event.event_id] = child
+        elif isinstance(command, cmd.SignalExternalWorkflowExecution):
+            self._external_by_event[event.event_id] = self._external_signals.pop(id(command))
 
     # --- jobs ---
 
@@ -336,6 +359,38 @@ class WorkflowInstance(DeterministicLoop):
                     f"{a.scheduled_event_id}, which the code never scheduled"
                 )
             activities.resolve(state, event, self.converter)
+        elif a.type in child_workflows.START_EVENTS or a.type in child_workflows.CLOSE_EVENTS:
+            self._resolve_child(event)
+        elif a.type in external_workflows.OUTCOME_EVENTS:
+            self._resolve_external_signal(event)
+
+    def _resolve_external_signal(self, event: HistoryEvent) -> None:
+        initiated_id = getattr(event.attributes, "initiated_event_id", 0)
+        future = self._external_by_event.pop(initiated_id, None)
+        if future is None:
+            raise self._nondeterminism(
+                f"{event.attributes.type} at event {event.event_id} is for initiated event "
+                f"{initiated_id}, which the code never sent"
+            )
+        if future.done():
+            return
+        if isinstance(event.attributes, hist.SignalExternalWorkflowExecutionFailed):
+            future.set_exception(external_workflows.not_found())
+        else:
+            future.set_result(None)
+
+    def _resolve_child(self, event: HistoryEvent) -> None:
+        initiated_id = getattr(event.attributes, "initiated_event_id", 0)
+        child = self._children_by_event.get(initiated_id)
+        if child is None:
+            raise self._nondeterminism(
+                f"{event.attributes.type} at event {event.event_id} is for initiated event "
+                f"{initiated_id}, which the code never started"
+            )
+        if event.attributes.type in child_workflows.START_EVENTS:
+            child_workflows.resolve_start(child, event)
+        else:
+            child_workflows.resolve_close(child, event, self.converter)
 
     def _start(self, event: HistoryEvent, a: hist.WorkflowExecutionStarted) -> bool:
         self._memo = dict(a.memo)
@@ -386,8 +441,8 @@ class WorkflowInstance(DeterministicLoop):
             headers=dict(a.header),
             namespace=self.namespace,
             original_execution_run_id=a.original_execution_run_id or self.run_id,
-            parent=None,
-            root=None,
+            parent=children.parent_info(a),
+            root=children.root_info(a),
             priority=Priority.default,
             raw_memo=self._memo,
             retry_policy=RetryPolicy.from_api(a.retry_policy) if a.retry_policy else None,
@@ -642,6 +697,37 @@ class WorkflowInstance(DeterministicLoop):
         if outcome.result is None:
             return None
         return self.converter.payload_converter.from_payload(outcome.result, state.result_type)
+
+    async def start_child(
+        self,
+        command: cmd.StartChildWorkflowExecution,
+        *,
+        result_type: Any,
+        cancellation_type: children.ChildWorkflowCancellationType,
+    ) -> child_workflows.ChildWorkflowHandle[Any]:
+        """Start a child workflow; its handle once history says it started."""
+        queries.assert_not_read_only(self, "start child workflow")
+        if command.workflow_id in self._children_by_id:
+            raise ValueError(f"Child workflow id {command.workflow_id!r} is already used in this workflow")
+        state = child_workflows.ChildState(
+            command, result_type, cancellation_type, self.create_future(), self.create_future(), self.namespace
+        )
+        self._children_by_id[command.workflow_id] = state
+        self.add_command(command)
+        await asyncio.shield(state.started)
+        handle: child_workflows.ChildWorkflowHandle[Any] = child_workflows.ChildWorkflowHandle(
+            child_workflows.run_handle(state), loop=self
+        )
+        handle._child = state
+        return handle
+
+    async def signal_external(self, command: cmd.SignalExternalWorkflowExecution) -> None:
+        """Send a signal to another run; returns once history says it was delivered."""
+        queries.assert_not_read_only(self, "signal external workflow")
+        future: asyncio.Future[None] = self.create_future()
+        self._external_signals[id(command)] = future
+        self.add_command(command)
+        await asyncio.shield(future)
 
     # --- queries: read-only handlers (legato._runtime.queries) ---
 

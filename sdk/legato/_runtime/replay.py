@@ -41,6 +41,11 @@ COMMAND_EVENT_TYPES = frozenset(
         "WorkflowPropertiesModified",
         "WorkflowExecutionContinuedAsNew",
         "WorkflowExecutionUpdateCompleted",
+        "StartChildWorkflowExecutionInitiated",
+        "SignalExternalWorkflowExecutionInitiated",
+        # No workflow code produces this command yet, so a history holding one is a mismatch
+        # (as for temporalio code that no longer sends it), never silently passed over.
+        "RequestCancelExternalWorkflowExecutionInitiated",
     }
 )
 
@@ -55,6 +60,15 @@ JOB_EVENT_TYPES = frozenset(
         "ActivityTaskCanceled",
         "TimerFired",
         "WorkflowExecutionUpdateAccepted",
+        "ChildWorkflowExecutionStarted",
+        "StartChildWorkflowExecutionFailed",
+        "ChildWorkflowExecutionCompleted",
+        "ChildWorkflowExecutionFailed",
+        "ChildWorkflowExecutionCanceled",
+        "ChildWorkflowExecutionTimedOut",
+        "ChildWorkflowExecutionTerminated",
+        "ExternalWorkflowExecutionSignaled",
+        "SignalExternalWorkflowExecutionFailed",
     }
 )
 
@@ -152,6 +166,8 @@ def describe_command(command: cmd.Command) -> str:
         return f"ScheduleActivityTask(activity_type={command.activity_type!r}, id={command.activity_id!r})"
     if isinstance(command, cmd.StartTimer | cmd.CancelTimer):
         return f"{command.type}(timer_id={command.timer_id!r})"
+    if isinstance(command, cmd.StartChildWorkflowExecution):
+        return f"StartChildWorkflowExecution(workflow_type={command.workflow_type!r}, id={command.workflow_id!r})"
     if isinstance(command, cmd.RequestCancelActivityTask):
         return f"RequestCancelActivityTask(scheduled_event_id={command.scheduled_event_id})"
     if (patch := command_patch(command)) is not None:
@@ -168,6 +184,8 @@ def describe_event(event: HistoryEvent) -> str:
         detail = f"(activity_type={a.activity_type!r}, id={a.activity_id!r})"
     elif isinstance(a, hist.TimerStarted | hist.TimerCanceled):
         detail = f"(timer_id={a.timer_id!r})"
+    elif isinstance(a, hist.StartChildWorkflowExecutionInitiated):
+        detail = f"(workflow_type={a.workflow_type!r}, id={a.workflow_id!r})"
     elif isinstance(a, hist.ActivityTaskCancelRequested):
         detail = f"(scheduled_event_id={a.scheduled_event_id})"
     elif (patch := patch_of(event)) is not None:
@@ -188,6 +206,18 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         )
     if isinstance(command, cmd.StartTimer):
         return isinstance(a, hist.TimerStarted) and a.timer_id == command.timer_id
+    if isinstance(command, cmd.SignalExternalWorkflowExecution):
+        return (
+            isinstance(a, hist.SignalExternalWorkflowExecutionInitiated)
+            and a.signal_name == command.signal_name
+            and a.workflow_execution.workflow_id == command.workflow_id
+        )
+    if isinstance(command, cmd.StartChildWorkflowExecution):
+        return (
+            isinstance(a, hist.StartChildWorkflowExecutionInitiated)
+            and a.workflow_type == command.workflow_type
+            and a.workflow_id == command.workflow_id
+        )
     if isinstance(command, cmd.CancelTimer):
         return isinstance(a, hist.TimerCanceled) and a.timer_id == command.timer_id
     if isinstance(command, cmd.RequestCancelActivityTask):

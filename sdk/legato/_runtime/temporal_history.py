@@ -9,7 +9,7 @@ Temporal's web UI (and older tools) write enums without their prefix, in PascalC
 an enum's integer.
 
 Each Temporal event becomes the Legato event of the same name. An event Legato cannot
-replay yet (markers other than patches' and local activities', child workflows, search attributes other
+replay yet (markers other than patches' and local activities', search attributes other
 than the ``TemporalChangeVersion`` a patch records, ...) is refused with an error naming its
 type and event id, rather than replayed wrongly.
 
@@ -273,6 +273,10 @@ def _workflow_execution_started(a: Json) -> hist.WorkflowExecutionStarted:
         continued_execution_run_id=a.get("continuedExecutionRunId") or None,
         first_execution_run_id=a.get("firstExecutionRunId") or None,
         original_execution_run_id=a.get("originalExecutionRunId") or None,
+        parent_workflow_namespace=a.get("parentWorkflowNamespace") or None,
+        parent_workflow_execution=_execution_or_none(a.get("parentWorkflowExecution")),
+        parent_initiated_event_id=_int(a.get("parentInitiatedEventId")) or None,
+        root_workflow_execution=_execution_or_none(a.get("rootWorkflowExecution")),
     )
 
 
@@ -540,6 +544,159 @@ def _workflow_execution_update_completed(a: Json) -> hist.WorkflowExecutionUpdat
     )
 
 
+# --- child workflows and external workflows ---
+
+
+def _execution(value: Any) -> common.WorkflowExecution:
+    v = value or {}
+    return common.WorkflowExecution(workflow_id=str(v.get("workflowId", "")), run_id=str(v.get("runId", "")))
+
+
+def _execution_or_none(value: Any) -> common.WorkflowExecution | None:
+    return _execution(value) if value else None
+
+
+def _start_child_workflow_execution_initiated(a: Json) -> hist.StartChildWorkflowExecutionInitiated:
+    return hist.StartChildWorkflowExecutionInitiated(
+        namespace=str(a.get("namespace", "")),
+        workflow_id=str(a["workflowId"]),
+        workflow_type=_name(a.get("workflowType")),
+        task_queue=_name(a.get("taskQueue")),
+        input=_payloads(a.get("input")),
+        workflow_execution_timeout=_duration(a.get("workflowExecutionTimeout")),
+        workflow_run_timeout=_duration(a.get("workflowRunTimeout")),
+        workflow_task_timeout=_duration(a.get("workflowTaskTimeout")),
+        parent_close_policy=_enum_name("PARENT_CLOSE_POLICY", a.get("parentClosePolicy", "TERMINATE")),
+        workflow_id_reuse_policy=_enum_name(
+            "WORKFLOW_ID_REUSE_POLICY", a.get("workflowIdReusePolicy", "ALLOW_DUPLICATE")
+        ),
+        retry_policy=_retry_policy(a.get("retryPolicy")),
+        header=_header(a.get("header")),
+        memo=_payload_map((a.get("memo") or {}).get("fields")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _start_child_workflow_execution_failed(a: Json) -> hist.StartChildWorkflowExecutionFailed:
+    return hist.StartChildWorkflowExecutionFailed(
+        namespace=str(a.get("namespace", "")),
+        workflow_id=str(a["workflowId"]),
+        workflow_type=_name(a.get("workflowType")),
+        cause=_enum_name("START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE", a.get("cause")),
+        initiated_event_id=_int(a.get("initiatedEventId")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _child_workflow_execution_started(a: Json) -> hist.ChildWorkflowExecutionStarted:
+    return hist.ChildWorkflowExecutionStarted(
+        namespace=str(a.get("namespace", "")),
+        initiated_event_id=_int(a.get("initiatedEventId")),
+        workflow_execution=_execution(a.get("workflowExecution")),
+        workflow_type=_name(a.get("workflowType")),
+        header=_header(a.get("header")),
+    )
+
+
+def _child_closed(a: Json) -> dict[str, Any]:
+    # The fields every ChildWorkflowExecution<Closed> event shares.
+    return {
+        "namespace": str(a.get("namespace", "")),
+        "workflow_execution": _execution(a.get("workflowExecution")),
+        "workflow_type": _name(a.get("workflowType")),
+        "initiated_event_id": _int(a.get("initiatedEventId")),
+        "started_event_id": _int(a.get("startedEventId")),
+    }
+
+
+def _child_workflow_execution_completed(a: Json) -> hist.ChildWorkflowExecutionCompleted:
+    return hist.ChildWorkflowExecutionCompleted(result=_single(a.get("result")), **_child_closed(a))
+
+
+def _child_workflow_execution_failed(a: Json) -> hist.ChildWorkflowExecutionFailed:
+    failure = _failure(a.get("failure"))
+    if failure is None:
+        raise ValueError("ChildWorkflowExecutionFailed has no failure")
+    return hist.ChildWorkflowExecutionFailed(
+        failure=failure, retry_state=_retry_state(a.get("retryState")), **_child_closed(a)
+    )
+
+
+def _child_workflow_execution_canceled(a: Json) -> hist.ChildWorkflowExecutionCanceled:
+    return hist.ChildWorkflowExecutionCanceled(details=_payloads(a.get("details")), **_child_closed(a))
+
+
+def _child_workflow_execution_timed_out(a: Json) -> hist.ChildWorkflowExecutionTimedOut:
+    return hist.ChildWorkflowExecutionTimedOut(retry_state=_retry_state(a.get("retryState")), **_child_closed(a))
+
+
+def _child_workflow_execution_terminated(a: Json) -> hist.ChildWorkflowExecutionTerminated:
+    return hist.ChildWorkflowExecutionTerminated(**_child_closed(a))
+
+
+def _signal_external_workflow_execution_initiated(a: Json) -> hist.SignalExternalWorkflowExecutionInitiated:
+    return hist.SignalExternalWorkflowExecutionInitiated(
+        namespace=str(a.get("namespace", "")),
+        workflow_execution=_execution(a.get("workflowExecution")),
+        signal_name=str(a.get("signalName", "")),
+        input=_payloads(a.get("input")),
+        child_workflow_only=bool(a.get("childWorkflowOnly", False)),
+        header=_header(a.get("header")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _external_failed(a: Json, prefix: str) -> dict[str, Any]:
+    # The fields both ...ExternalWorkflowExecutionFailed events share.
+    return {
+        "namespace": str(a.get("namespace", "")),
+        "workflow_execution": _execution(a.get("workflowExecution")),
+        "cause": _enum_name(prefix, a.get("cause")),
+        "initiated_event_id": _int(a.get("initiatedEventId")),
+        "workflow_task_completed_event_id": _int(a.get("workflowTaskCompletedEventId")),
+    }
+
+
+def _signal_external_workflow_execution_failed(a: Json) -> hist.SignalExternalWorkflowExecutionFailed:
+    return hist.SignalExternalWorkflowExecutionFailed(
+        **_external_failed(a, "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE")
+    )
+
+
+def _external_workflow_execution_signaled(a: Json) -> hist.ExternalWorkflowExecutionSignaled:
+    return hist.ExternalWorkflowExecutionSignaled(
+        namespace=str(a.get("namespace", "")),
+        workflow_execution=_execution(a.get("workflowExecution")),
+        initiated_event_id=_int(a.get("initiatedEventId")),
+    )
+
+
+def _request_cancel_external_workflow_execution_initiated(
+    a: Json,
+) -> hist.RequestCancelExternalWorkflowExecutionInitiated:
+    return hist.RequestCancelExternalWorkflowExecutionInitiated(
+        namespace=str(a.get("namespace", "")),
+        workflow_execution=_execution(a.get("workflowExecution")),
+        child_workflow_only=bool(a.get("childWorkflowOnly", False)),
+        reason=str(a.get("reason", "")),
+        workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+    )
+
+
+def _request_cancel_external_workflow_execution_failed(a: Json) -> hist.RequestCancelExternalWorkflowExecutionFailed:
+    return hist.RequestCancelExternalWorkflowExecutionFailed(
+        **_external_failed(a, "CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE")
+    )
+
+
+def _external_workflow_execution_cancel_requested(a: Json) -> hist.ExternalWorkflowExecutionCancelRequested:
+    return hist.ExternalWorkflowExecutionCancelRequested(
+        namespace=str(a.get("namespace", "")),
+        workflow_execution=_execution(a.get("workflowExecution")),
+        initiated_event_id=_int(a.get("initiatedEventId")),
+    )
+
+
 _CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: _workflow_execution_started,
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED: _workflow_task_scheduled,
@@ -570,6 +727,24 @@ _CONVERTERS: dict[EventType, Callable[[Json], EventAttributes]] = {
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: _workflow_execution_continued_as_new,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: _workflow_execution_update_accepted,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: _workflow_execution_update_completed,
+    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: _start_child_workflow_execution_initiated,
+    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED: _start_child_workflow_execution_failed,
+    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED: _child_workflow_execution_started,
+    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED: _child_workflow_execution_completed,
+    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED: _child_workflow_execution_failed,
+    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED: _child_workflow_execution_canceled,
+    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT: _child_workflow_execution_timed_out,
+    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED: _child_workflow_execution_terminated,
+    EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: _signal_external_workflow_execution_initiated,
+    EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED: _signal_external_workflow_execution_failed,
+    EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED: _external_workflow_execution_signaled,
+    EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: (
+        _request_cancel_external_workflow_execution_initiated
+    ),
+    EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED: (
+        _request_cancel_external_workflow_execution_failed
+    ),
+    EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED: _external_workflow_execution_cancel_requested,
 }
 
 SUPPORTED_EVENT_TYPES: Sequence[EventType] = tuple(_CONVERTERS)

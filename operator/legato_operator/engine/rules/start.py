@@ -13,10 +13,10 @@ too, with its ``Chain``.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from legato.api.common.v1 import Payload, WorkflowExecutionStatus
+from legato.api.common.v1 import Payload, WorkflowExecution, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
@@ -65,6 +65,20 @@ class Chain:
     initiator: str
     attempt: int = 1
     expiration: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The run that starts a child: its ids, the StartChildWorkflowExecutionInitiated, the
+    close policy, and the root of its tree."""
+
+    namespace: str
+    workflow_id: str
+    run_id: str
+    initiated_event_id: int
+    close_policy: str
+    root_workflow_id: str
+    root_run_id: str
 
 
 def conflict_policy(request: api.StartWorkflowRequest, *, signal: bool = False) -> api.IdConflictPolicy:
@@ -147,6 +161,7 @@ def new_run(
     signal: wire.WorkflowExecutionSignaled | None = None,
     memo: dict[str, Payload] | None = None,
     search_attributes: dict[str, Payload] | None = None,
+    parent: Parent | None = None,
 ) -> batch.Batch:
     """The batch that starts a run: WorkflowExecutionStarted, a signal delivered with the
     start, the first workflow task (or, after a ``backoff`` — ``start_delay`` by default —
@@ -154,10 +169,12 @@ def new_run(
     # A continued run's memo is the one its command carried; a started run's, its request's.
     run_memo = request.memo if memo is None else memo
     delay = request.start_delay if backoff is None else backoff
-    execution = _execution(namespace, request, now, chain, run_memo, now + timedelta(seconds=delay or 0.0))
+    execution_time = now + timedelta(seconds=delay or 0.0)
+    execution = _with_parent(_execution(namespace, request, now, chain, run_memo, execution_time), parent)
     b = batch.Batch(execution=execution, now=now)
     expiration = _expiration(request, now, chain)
-    b.append(_started_event(request, execution, chain, expiration, delay, run_memo, search_attributes or {}))
+    started = _started_event(request, execution, chain, expiration, delay, run_memo, search_attributes or {})
+    b.append(started if parent is None else _child_started(started, parent))
     if signal is not None:
         b.append(signal)
     if delay:
@@ -170,6 +187,33 @@ def new_run(
     if limits:
         b.arm(rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT, min(limits))
     return b
+
+
+def _with_parent(execution: rows.Execution, parent: Parent | None) -> rows.Execution:
+    if parent is None:
+        return execution
+    return replace(
+        execution,
+        parent_run_id=parent.run_id,
+        parent_workflow_id=parent.workflow_id,
+        parent_initiated_event_id=parent.initiated_event_id,
+        parent_close_policy=parent.close_policy,
+        root_run_id=parent.root_run_id,
+        root_workflow_id=parent.root_workflow_id,
+    )
+
+
+def _child_started(started: wire.WorkflowExecutionStarted, parent: Parent) -> wire.WorkflowExecutionStarted:
+    return started.model_copy(
+        update={
+            "parent_workflow_namespace": parent.namespace,
+            "parent_workflow_execution": WorkflowExecution(workflow_id=parent.workflow_id, run_id=parent.run_id),
+            "parent_initiated_event_id": parent.initiated_event_id,
+            "root_workflow_execution": WorkflowExecution(
+                workflow_id=parent.root_workflow_id, run_id=parent.root_run_id
+            ),
+        }
+    )
 
 
 def _run_timeout(request: api.StartWorkflowRequest) -> float | None:

@@ -25,7 +25,7 @@ from legato_operator.engine.rules import (
     user_timers,
     workflow_tasks,
 )
-from legato_operator.engine.services import runner, set_aside, wakeup, writer
+from legato_operator.engine.services import children, runner, set_aside, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,10 @@ async def fire(rt: runner.Runtime, timer: rows.Timer) -> None:
     """Fire one leased timer in one transaction (nothing, if it already fired or was disarmed)."""
 
     async def change(tx: runner.Tx) -> None:
+        # A signal to another run locks that run, never its sender's.
+        if timer.kind == rows.TimerKind.SIGNAL_EXTERNAL:
+            await children.signal_external(rt, tx, timer)
+            return
         # The run first, then the timer row: every writer locks in this order.
         ex = await _load_running(tx, timer.run_id)
         taken = await timers.take(tx.conn, timer.id)
@@ -158,6 +162,14 @@ async def _apply(tx: runner.Tx, ex: rows.Execution, timer: rows.Timer, now: date
         return termination.execution_timed_out(ex, await history.buffered(tx.conn, ex), now, started)
     if timer.kind == rows.TimerKind.WORKFLOW_START_BACKOFF:
         return chains.backoff_ended(ex, now)
+    if timer.kind == rows.TimerKind.CHILD_START:
+        return await children.start_child(tx, ex, timer, now)
+    if timer.kind == rows.TimerKind.CHILD_CLOSED:
+        return await children.child_closed(tx, ex, timer, now)
+    if timer.kind == rows.TimerKind.PARENT_CLOSED:
+        return await children.parent_closed(tx, ex, now)
+    if timer.kind == rows.TimerKind.SIGNAL_EXTERNAL_DONE:
+        return await children.signal_done(tx, ex, timer, now)
     if timer.kind in activities.TIMEOUT_OF:
         task = await tasks.get(tx.conn, ex.run_id, int(timer.ref), lock=True)
         return None if task is None else activities.timed_out(ex, task, timer, now)

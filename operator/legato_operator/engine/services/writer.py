@@ -4,11 +4,12 @@ inside the caller's transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from legato_operator.engine.rules import batch, keys
+from legato_operator.engine.rules import batch, children, keys
 from legato_operator.engine.services import runner
-from legato_operator.store import changes, resource_links, rows, tasks
+from legato_operator.store import changes, executions, resource_links, rows, tasks, timers
 
 # The timer loop re-checks the database at least this often; a timer due later than
 # that is found by the re-check, one due sooner needs a NOTIFY to wake the loops.
@@ -34,6 +35,7 @@ async def write(tx: runner.Tx, b: batch.Batch, *, new_run: bool = False) -> None
         notify=tx.payloads(b.notify | timer_wakeups(b.new_timers if pending else [], b.now)),
     )
     await changes.write(tx.conn, change)
+    await _arm_close_transfers(tx, b)
     # Rare (a retry, a cancel request): after the change, as they only touch tasks it keeps.
     for update in b.task_updates if pending else ():
         await tasks.update(tx.conn, update)
@@ -43,6 +45,20 @@ async def write(tx: runner.Tx, b: batch.Batch, *, new_run: bool = False) -> None
     if b.successor is not None:
         await write(tx, b.successor, new_run=True)
         await resource_links.follow(tx.conn, b.execution.run_id, b.successor.execution.run_id)
+
+
+async def _arm_close_transfers(tx: runner.Tx, b: batch.Batch) -> None:
+    # --- child workflows: a close reports to the parent and applies the close policy to the
+    # running children, each later in its own transaction (rules.children) ---
+    if not b.closed:
+        return
+    running = await executions.running_children(tx.conn, b.execution.run_id)
+    # A run continued by another hands the report to the parent on to the chain's last run.
+    reporting = b.execution if b.successor is None else replace(b.execution, parent_run_id=None)
+    new = children.close_transfers(reporting, running, b.now)
+    if new:
+        await timers.insert(tx.conn, new)
+        await tx.notify({keys.TIMERS})
 
 
 def timer_wakeups(new: list[rows.NewTimer], now: datetime) -> set[str]:

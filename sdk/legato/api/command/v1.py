@@ -133,6 +133,49 @@ class CompleteWorkflowUpdate(WireModel):
     failure: Failure | None = None
 
 
+# --- child workflows and external workflows ---
+
+
+class StartChildWorkflowExecution(WireModel):
+    """Start a child run (Temporal's command); the policies are Temporal's enum names."""
+
+    type: Literal["StartChildWorkflowExecution"] = "StartChildWorkflowExecution"
+    workflow_id: Name
+    workflow_type: Name
+    task_queue: Text = ""
+    input: Payloads = Field(default_factory=list)
+    workflow_execution_timeout: Seconds | None = None
+    workflow_run_timeout: Seconds | None = None
+    workflow_task_timeout: Seconds | None = None
+    parent_close_policy: Text = "TERMINATE"
+    workflow_id_reuse_policy: Text = "ALLOW_DUPLICATE"
+    retry_policy: RetryPolicy | None = None
+    header: Header = Field(default_factory=dict)
+    memo: dict[Name, Payload] = Field(default_factory=dict)
+
+
+class SignalExternalWorkflowExecution(WireModel):
+    """Signal another run; ``child_workflow_only`` when sent through a child's handle."""
+
+    type: Literal["SignalExternalWorkflowExecution"] = "SignalExternalWorkflowExecution"
+    workflow_id: Name
+    run_id: Text = ""
+    signal_name: Name
+    input: Payloads = Field(default_factory=list)
+    child_workflow_only: bool = False
+    header: Header = Field(default_factory=dict)
+
+
+class RequestCancelExternalWorkflowExecution(WireModel):
+    """Ask another run (or a child) to cancel."""
+
+    type: Literal["RequestCancelExternalWorkflowExecution"] = "RequestCancelExternalWorkflowExecution"
+    workflow_id: Name
+    run_id: Text = ""
+    child_workflow_only: bool = False
+    reason: Text = ""
+
+
 Command = Annotated[
     ScheduleActivityTask
     | RequestCancelActivityTask
@@ -144,6 +187,9 @@ Command = Annotated[
     | RecordMarker
     | ModifyWorkflowProperties
     | ContinueAsNewWorkflowExecution
-    | CompleteWorkflowUpdate,
+    | CompleteWorkflowUpdate
+    | StartChildWorkflowExecution
+    | SignalExternalWorkflowExecution
+    | RequestCancelExternalWorkflowExecution,
     Field(discriminator="type"),
 ]

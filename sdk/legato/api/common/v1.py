@@ -106,6 +106,13 @@ Payloads = list[Payload]
 Header = dict[Name, Payload]
 
 
+class WorkflowExecution(WireModel):
+    """A run named by its workflow id and, when known, its run id (Temporal's ``WorkflowExecution``)."""
+
+    workflow_id: str
+    run_id: str = ""
+
+
 class RetryPolicy(WireModel):
     """How the server retries an activity (or a workflow); Temporal's defaults.
 

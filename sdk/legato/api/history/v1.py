@@ -16,8 +16,61 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from legato.api.common.v1 import Failure, Header, Payload, Payloads, RetryPolicy, RetryState, TimeoutType, WireModel
+from legato.api.common.v1 import (
+    Failure,
+    Header,
+    Payload,
+    Payloads,
+    RetryPolicy,
+    RetryState,
+    TimeoutType,
+    WireModel,
+    WorkflowExecution,
+)
 from legato.api.enums.v1 import EventType
+from legato.api.history._children import CHILD_EVENTS as CHILD_EVENTS
+from legato.api.history._children import (
+    ChildWorkflowExecutionCanceled as ChildWorkflowExecutionCanceled,
+)
+from legato.api.history._children import (
+    ChildWorkflowExecutionCompleted as ChildWorkflowExecutionCompleted,
+)
+from legato.api.history._children import (
+    ChildWorkflowExecutionFailed as ChildWorkflowExecutionFailed,
+)
+from legato.api.history._children import (
+    ChildWorkflowExecutionStarted as ChildWorkflowExecutionStarted,
+)
+from legato.api.history._children import (
+    ChildWorkflowExecutionTerminated as ChildWorkflowExecutionTerminated,
+)
+from legato.api.history._children import (
+    ChildWorkflowExecutionTimedOut as ChildWorkflowExecutionTimedOut,
+)
+from legato.api.history._children import (
+    ExternalWorkflowExecutionCancelRequested as ExternalWorkflowExecutionCancelRequested,
+)
+from legato.api.history._children import (
+    ExternalWorkflowExecutionSignaled as ExternalWorkflowExecutionSignaled,
+)
+from legato.api.history._children import (
+    RequestCancelExternalWorkflowExecutionFailed as RequestCancelExternalWorkflowExecutionFailed,
+)
+from legato.api.history._children import (
+    RequestCancelExternalWorkflowExecutionInitiated as RequestCancelExternalWorkflowExecutionInitiated,
+)
+from legato.api.history._children import (
+    SignalExternalWorkflowExecutionFailed as SignalExternalWorkflowExecutionFailed,
+)
+from legato.api.history._children import (
+    SignalExternalWorkflowExecutionInitiated as SignalExternalWorkflowExecutionInitiated,
+)
+from legato.api.history._children import (
+    StartChildWorkflowExecutionFailed as StartChildWorkflowExecutionFailed,
+)
+from legato.api.history._children import (
+    StartChildWorkflowExecutionInitiated as StartChildWorkflowExecutionInitiated,
+)
 from legato.api.history._view import AttributesOf as _Of
 
 
@@ -44,6 +97,11 @@ class WorkflowExecutionStarted(WireModel):
     first_workflow_task_backoff: float | None = None
     memo: dict[str, Payload] = Field(default_factory=dict)
     search_attributes: dict[str, Payload] = Field(default_factory=dict)
+    # A child's parent (the run and its StartChildWorkflowExecutionInitiated) and the tree's root.
+    parent_workflow_namespace: str | None = None
+    parent_workflow_execution: WorkflowExecution | None = None
+    parent_initiated_event_id: int | None = None
+    root_workflow_execution: WorkflowExecution | None = None
     # Seeds workflow.random() and workflow.uuid4(), the same on every replay.
     randomness_seed: int = 0
     header: Header = Field(default_factory=dict)
@@ -343,7 +401,21 @@ EventAttributes = Annotated[
     | UpsertWorkflowSearchAttributes
     | WorkflowExecutionContinuedAsNew
     | WorkflowExecutionUpdateAccepted
-    | WorkflowExecutionUpdateCompleted,
+    | WorkflowExecutionUpdateCompleted
+    | StartChildWorkflowExecutionInitiated
+    | StartChildWorkflowExecutionFailed
+    | ChildWorkflowExecutionStarted
+    | ChildWorkflowExecutionCompleted
+    | ChildWorkflowExecutionFailed
+    | ChildWorkflowExecutionCanceled
+    | ChildWorkflowExecutionTimedOut
+    | ChildWorkflowExecutionTerminated
+    | SignalExternalWorkflowExecutionInitiated
+    | SignalExternalWorkflowExecutionFailed
+    | ExternalWorkflowExecutionSignaled
+    | RequestCancelExternalWorkflowExecutionInitiated
+    | RequestCancelExternalWorkflowExecutionFailed
+    | ExternalWorkflowExecutionCancelRequested,
     Field(discriminator="type"),
 ]
 
@@ -412,3 +484,29 @@ class HistoryEvent(WireModel):
     workflow_execution_continued_as_new_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionContinuedAsNew")
     workflow_execution_update_accepted_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionUpdateAccepted")
     workflow_execution_update_completed_event_attributes: ClassVar[_Of] = _Of("WorkflowExecutionUpdateCompleted")
+    start_child_workflow_execution_initiated_event_attributes: ClassVar[_Of] = _Of(
+        "StartChildWorkflowExecutionInitiated"
+    )
+    start_child_workflow_execution_failed_event_attributes: ClassVar[_Of] = _Of("StartChildWorkflowExecutionFailed")
+    child_workflow_execution_started_event_attributes: ClassVar[_Of] = _Of("ChildWorkflowExecutionStarted")
+    child_workflow_execution_completed_event_attributes: ClassVar[_Of] = _Of("ChildWorkflowExecutionCompleted")
+    child_workflow_execution_failed_event_attributes: ClassVar[_Of] = _Of("ChildWorkflowExecutionFailed")
+    child_workflow_execution_canceled_event_attributes: ClassVar[_Of] = _Of("ChildWorkflowExecutionCanceled")
+    child_workflow_execution_timed_out_event_attributes: ClassVar[_Of] = _Of("ChildWorkflowExecutionTimedOut")
+    child_workflow_execution_terminated_event_attributes: ClassVar[_Of] = _Of("ChildWorkflowExecutionTerminated")
+    signal_external_workflow_execution_initiated_event_attributes: ClassVar[_Of] = _Of(
+        "SignalExternalWorkflowExecutionInitiated"
+    )
+    signal_external_workflow_execution_failed_event_attributes: ClassVar[_Of] = _Of(
+        "SignalExternalWorkflowExecutionFailed"
+    )
+    external_workflow_execution_signaled_event_attributes: ClassVar[_Of] = _Of("ExternalWorkflowExecutionSignaled")
+    request_cancel_external_workflow_execution_initiated_event_attributes: ClassVar[_Of] = _Of(
+        "RequestCancelExternalWorkflowExecutionInitiated"
+    )
+    request_cancel_external_workflow_execution_failed_event_attributes: ClassVar[_Of] = _Of(
+        "RequestCancelExternalWorkflowExecutionFailed"
+    )
+    external_workflow_execution_cancel_requested_event_attributes: ClassVar[_Of] = _Of(
+        "ExternalWorkflowExecutionCancelRequested"
+    )

@@ -1,0 +1,94 @@
+"""Child workflows across runs: the transfers the timer loop fires, and what a close arms.
+
+Each transfer row belongs to one run and fires in the timer loop's transaction, which has
+locked that run only; the other run is read (its committed history) or inserted (a new
+child), never locked, so two runs' locks are never held together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from legato.api.common.v1 import WorkflowExecutionStatus
+from legato.api.history import v1 as wire
+from legato_operator import errors
+from legato_operator.engine.rules import batch, children, keys, signals, start, termination
+from legato_operator.engine.services import runner, workflows, writer
+from legato_operator.store import executions, history, rows, timers
+
+
+async def start_child(tx: runner.Tx, parent: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch:
+    """Start the child the parent's StartChildWorkflowExecutionInitiated asks for; the
+    parent's batch records ChildWorkflowExecutionStarted, or the start's failure."""
+    initiated_id = int(timer.ref)
+    event = await history.event(tx.conn, parent.run_id, initiated_id)
+    assert event is not None, "a child start row names its parent's initiated event"
+    assert isinstance(event.attributes, wire.StartChildWorkflowExecutionInitiated)
+    a = event.attributes
+    request = children.request(a)
+    latest = await executions.latest(tx.conn, parent.namespace, a.workflow_id)
+    try:
+        start.decide(request, latest)
+    except errors.AlreadyStarted:
+        return children.start_failed(parent, initiated_id, a, now)
+    child = start.new_run(parent.namespace, request, now, parent=children.parent_of(parent, initiated_id, a))
+    await writer.write(tx, child, new_run=True)
+    return children.started(parent, initiated_id, a, child.execution.run_id, now)
+
+
+async def child_closed(tx: runner.Tx, parent: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch | None:
+    """Deliver a child's close (read from its committed history) to the parent."""
+    child = await executions.load(tx.conn, timer.timer_id or "")
+    close = None if child is None else await history.last(tx.conn, child.run_id)
+    if child is None or close is None:
+        return None
+    initiated_id = int(timer.ref)
+    started_id = await history.child_started_id(tx.conn, parent.run_id, initiated_id)
+    event = children.closed_event(child, close.attributes, initiated_id, started_id)
+    return None if event is None else children.child_closed(parent, event, now)
+
+
+async def parent_closed(tx: runner.Tx, child: rows.Execution, now: datetime) -> batch.Batch:
+    """Apply the parent close policy TERMINATE to a running child."""
+    buffered = await history.buffered(tx.conn, child)
+    reason, identity = children.TERMINATED_BY_PARENT_REASON, children.TERMINATED_BY_PARENT_IDENTITY
+    return termination.terminate(child, buffered, reason, identity, now)
+
+
+async def signal_external(rt: runner.Runtime, tx: runner.Tx, timer: rows.Timer) -> None:
+    """Deliver a signal another run sent, locking the target only; the outcome goes back to
+    the sender as a due-now row of its own."""
+    event = await history.event(tx.conn, timer.run_id, int(timer.ref))
+    assert event is not None, "a signal row names its sender's initiated event"
+    a = event.attributes
+    assert isinstance(a, wire.SignalExternalWorkflowExecutionInitiated)
+    target = a.workflow_execution
+    try:
+        ex = await workflows.resolve(tx.conn, timer.namespace, target.workflow_id, target.run_id or None, lock=True)
+    except errors.NotFound:
+        ex = None
+    if await timers.take(tx.conn, timer.id) is None:
+        return
+    running = ex is not None and ex.status == WorkflowExecutionStatus.RUNNING
+    if ex is not None and running:
+        b = signals.signal(ex, a.signal_name, a.input, "", rt.clock.now(), a.header)
+        await writer.write(tx, b)
+    done = rows.NewTimer(
+        namespace=timer.namespace,
+        run_id=timer.run_id,
+        kind=rows.TimerKind.SIGNAL_EXTERNAL_DONE,
+        due_at=rt.clock.now(),
+        ref=timer.ref,
+        timer_id="" if running else children.NOT_FOUND,
+    )
+    await timers.insert(tx.conn, [done])
+    await tx.notify({keys.TIMERS})
+
+
+async def signal_done(tx: runner.Tx, sender: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch:
+    """Record a sent signal's outcome on its sender."""
+    initiated_id = int(timer.ref)
+    event = await history.event(tx.conn, sender.run_id, initiated_id)
+    assert event is not None, "a signal outcome row names its sender's initiated event"
+    assert isinstance(event.attributes, wire.SignalExternalWorkflowExecutionInitiated)
+    return children.signal_done(sender, initiated_id, event.attributes, timer.timer_id or "", now)
