@@ -700,26 +700,7 @@ class WorkflowExecution:
 
     @staticmethod
     def _from_raw_info(raw: WorkflowExecutionInfo, namespace: str, converter: DataConverter) -> WorkflowExecution:
-        return WorkflowExecution(
-            close_time=raw.close_time,
-            execution_time=raw.execution_time,
-            history_length=raw.history_length,
-            id=raw.workflow_id,
-            namespace=namespace,
-            parent_id=None,
-            parent_run_id=None,
-            root_id=raw.workflow_id,
-            root_run_id=raw.run_id,
-            raw_info=raw,
-            run_id=raw.run_id,
-            search_attributes={},
-            start_time=raw.start_time,
-            status=WorkflowExecutionStatus.from_api(raw.status),
-            task_queue=raw.task_queue,
-            typed_search_attributes={},
-            workflow_type=raw.workflow_type,
-            _context_free_data_converter=converter,
-        )
+        return WorkflowExecution(**_execution_fields(raw, namespace, converter))
 
     async def memo(self) -> Mapping[str, Any]:
         """The run's memo, each value decoded (codec, then converter) without a type hint."""
@@ -741,6 +722,33 @@ class WorkflowExecution:
         return (await self.data_converter.decode([payload], [type_hint]))[0]
 
 
+def _execution_fields(
+    raw: api.DescribeWorkflowResponse | WorkflowExecutionInfo, namespace: str, converter: DataConverter
+) -> dict[str, Any]:
+    """WorkflowExecution's fields from a list entry or a description (Legato has no
+    parents or search attributes in either yet)."""
+    return {
+        "close_time": raw.close_time,
+        "execution_time": raw.execution_time or raw.start_time,
+        "history_length": raw.history_length,
+        "id": raw.workflow_id,
+        "namespace": namespace,
+        "parent_id": None,
+        "parent_run_id": None,
+        "root_id": raw.workflow_id,
+        "root_run_id": raw.run_id,
+        "raw_info": raw,
+        "run_id": raw.run_id,
+        "search_attributes": {},
+        "start_time": raw.start_time,
+        "status": WorkflowExecutionStatus.from_api(raw.status),
+        "task_queue": raw.task_queue,
+        "typed_search_attributes": {},
+        "workflow_type": raw.workflow_type,
+        "_context_free_data_converter": converter,
+    }
+
+
 @dataclass(frozen=True)
 class WorkflowExecutionDescription(WorkflowExecution):
     """What ``WorkflowHandle.describe()`` returns.
@@ -760,24 +768,7 @@ class WorkflowExecutionDescription(WorkflowExecution):
     ) -> WorkflowExecutionDescription:
         """The description of the server's answer."""
         return WorkflowExecutionDescription(
-            close_time=raw.close_time,
-            execution_time=raw.execution_time or raw.start_time,
-            history_length=raw.history_length,
-            id=raw.workflow_id,
-            namespace=namespace,
-            parent_id=None,
-            parent_run_id=None,
-            root_id=raw.workflow_id,
-            root_run_id=raw.run_id,
-            raw_info=raw,
-            run_id=raw.run_id,
-            search_attributes={},
-            start_time=raw.start_time,
-            status=WorkflowExecutionStatus.from_api(raw.status),
-            task_queue=raw.task_queue,
-            typed_search_attributes={},
-            workflow_type=raw.workflow_type,
-            _context_free_data_converter=converter,
+            **_execution_fields(raw, namespace, converter),
             raw_description=raw,
         )
 
