@@ -63,8 +63,10 @@ async def run_example(
     task_queue: str,
     workflows: list[type],
     activities: list[Any],
+    queries: tuple[str, ...] = (),
 ) -> Any:
-    """Start a worker in this process, run one workflow to its end and print the outcome.
+    """Start a worker in this process, run one workflow to its end and print the outcome,
+    then the answers of ``queries`` (asked of the closed run, which a worker replays).
 
     The server address comes from LEGATO_ADDRESS (`legato-operator dev` sets it), else
     localhost:7233.
@@ -74,5 +76,8 @@ async def run_example(
         handle = await client.start_workflow(workflow_run, arg, id=workflow_id, task_queue=task_queue)
         print(f"Started {handle.id} on task queue {task_queue!r}")
         result = await handle.result()
+        answers = {name: await handle.query(name) for name in queries}
     await print_outcome(handle, result)
+    for name, answer in answers.items():
+        print(f"\nQuery {name!r} -> {answer!r}")
     return result

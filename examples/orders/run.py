@@ -1,6 +1,7 @@
 """Run the order workflow against a Legato server: `python examples/orders/run.py`.
 
-Payment fails on its first attempt; the history shows the retry.
+Payment fails on its first attempt; the history shows the retry. The order's `stage`
+query is then asked of the closed run.
 """
 
 from __future__ import annotations
@@ -26,5 +27,6 @@ if __name__ == "__main__":
             task_queue=TASK_QUEUE,
             workflows=WORKFLOWS,
             activities=ACTIVITIES,
+            queries=("stage",),
         )
     )

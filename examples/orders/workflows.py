@@ -54,18 +54,29 @@ async def ship_order(order: Order) -> str:
 class OrderWorkflow:
     """Runs one order to shipment; refuses orders the warehouse cannot fill."""
 
+    def __init__(self) -> None:
+        self._stage = "checking inventory"
+
+    @workflow.query
+    def stage(self) -> str:
+        """Where the order is; answered from the workflow's state, running or closed."""
+        return self._stage
+
     @workflow.run
     async def run(self, order: Order) -> Receipt:
         if not await workflow.execute_activity(check_inventory, order, start_to_close_timeout=STEP_TIMEOUT):
             raise ApplicationError(f"Not enough stock of {order.sku}", type="OutOfStock", non_retryable=True)
+        self._stage = "taking payment"
         payment_id = await workflow.execute_activity(
             process_payment,
             order,
             start_to_close_timeout=STEP_TIMEOUT,
             retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=5),
         )
+        self._stage = "shipping"
         tracking = await workflow.execute_activity(ship_order, order, start_to_close_timeout=STEP_TIMEOUT)
         workflow.logger.info("Order %s shipped: %s", order.order_id, tracking)
+        self._stage = "shipped"
         return Receipt(order_id=order.order_id, payment_id=payment_id, tracking_number=tracking)
 
 

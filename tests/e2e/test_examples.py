@@ -36,6 +36,7 @@ async def test_order_example_completes_after_retrying_payment(server: ServerProc
     assert "completed with result: Receipt(" in out
     assert "attempt 2 (previous attempt failed: payment gateway timed out)" in out
     assert "WorkflowExecutionCompleted" in out
+    assert "Query 'stage' -> 'shipped'" in out
 
 
 async def test_greeting_example_greets_by_name(server: ServerProcess) -> None:
