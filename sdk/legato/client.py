@@ -726,17 +726,18 @@ def _execution_fields(
     raw: api.DescribeWorkflowResponse | WorkflowExecutionInfo, namespace: str, converter: DataConverter
 ) -> dict[str, Any]:
     """WorkflowExecution's fields from a list entry or a description (Legato has no
-    parents or search attributes in either yet)."""
+    search attributes in either yet)."""
+    parent, root = raw.parent_execution, raw.root_execution
     return {
         "close_time": raw.close_time,
         "execution_time": raw.execution_time or raw.start_time,
         "history_length": raw.history_length,
         "id": raw.workflow_id,
         "namespace": namespace,
-        "parent_id": None,
-        "parent_run_id": None,
-        "root_id": raw.workflow_id,
-        "root_run_id": raw.run_id,
+        "parent_id": parent.workflow_id if parent else None,
+        "parent_run_id": parent.run_id if parent else None,
+        "root_id": root.workflow_id if root else raw.workflow_id,
+        "root_run_id": root.run_id if root else raw.run_id,
         "raw_info": raw,
         "run_id": raw.run_id,
         "search_attributes": {},

@@ -1,15 +1,8 @@
-"""Child-workflow and external-workflow commands: the rules of ``rules.children``, and the
-commands the server does not run yet.
-
-The wire carries Temporal's commands; until the server carries one out, a completion with
-it is refused as a whole with Temporal's cause for that command, so nothing is lost silently.
-"""
+"""Child-workflow and external-workflow commands: the rules of ``rules.children``."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-
-import pytest
 
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Payload, WorkflowExecution, WorkflowExecutionStatus
@@ -17,33 +10,6 @@ from legato.api.history import v1 as wire
 from legato_operator.engine.rules import children, commands, workflow_tasks
 from legato_operator.store import rows
 from tests.server.factories import NOW, started_run, types
-
-NOT_YET: list[tuple[cmd.Command, str]] = [
-    (
-        cmd.RequestCancelExternalWorkflowExecution(workflow_id="other"),
-        "BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES",
-    ),
-]
-
-
-@pytest.mark.parametrize(("command", "cause"), NOT_YET)
-def test_a_child_or_external_command_fails_the_workflow_task_with_temporals_cause(
-    command: cmd.Command, cause: str
-) -> None:
-    b = workflow_tasks.complete(
-        commands.Context(started_run()),
-        [cmd.StartTimer(timer_id="t1", start_to_fire_timeout=5), command],
-        "worker-1",
-        NOW,
-    )
-    assert types(b) == ["WorkflowTaskFailed"]
-    failed = b.events[0].attributes
-    assert isinstance(failed, wire.WorkflowTaskFailed)
-    assert failed.cause == cause
-    assert failed.failure is not None
-    assert command.type in failed.failure.message
-    assert not any(t.kind.value == "user" for t in b.new_timers)
-    assert not b.closed
 
 
 def _start_child(command: cmd.StartChildWorkflowExecution) -> wire.StartChildWorkflowExecutionInitiated:
@@ -92,12 +58,13 @@ def test_a_close_reports_to_the_parent_and_terminates_only_children_whose_policy
     running = replace(started_run(), status=WorkflowExecutionStatus.RUNNING)
     kept = replace(running, run_id="abandoned", parent_close_policy="ABANDON")
     ended = replace(running, run_id="terminated", parent_close_policy="TERMINATE")
-    new = children.close_transfers(closed, [kept, ended], NOW)
-    assert [(t.run_id, t.kind, t.ref) for t in new] == [
-        ("parent-run", rows.TimerKind.CHILD_CLOSED, 5),
-        ("terminated", rows.TimerKind.PARENT_CLOSED, 0),
+    asked = replace(running, run_id="asked", parent_close_policy="REQUEST_CANCEL")
+    new = children.close_transfers(closed, [kept, ended, asked], NOW)
+    assert [(t.run_id, t.kind, t.ref, t.timer_id) for t in new] == [
+        ("parent-run", rows.TimerKind.CHILD_CLOSED, 5, closed.run_id),
+        ("terminated", rows.TimerKind.PARENT_CLOSED, 0, "TERMINATE"),
+        ("asked", rows.TimerKind.PARENT_CLOSED, 0, "REQUEST_CANCEL"),
     ]
-    assert new[0].timer_id == closed.run_id
 
 
 def test_a_signal_to_another_run_is_initiated_with_a_due_now_delivery_row() -> None:
@@ -119,3 +86,65 @@ def test_a_signal_whose_target_is_missing_fails_with_temporals_not_found_cause()
     assert isinstance(failed, wire.SignalExternalWorkflowExecutionFailed)
     assert failed.cause == "EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND"
     assert isinstance(signaled, wire.ExternalWorkflowExecutionSignaled)
+
+
+def test_a_cancel_request_to_another_run_is_initiated_with_a_due_now_delivery_row() -> None:
+    command = cmd.RequestCancelExternalWorkflowExecution(workflow_id="other", reason="enough", child_workflow_only=True)
+    b = workflow_tasks.complete(commands.Context(started_run()), [command], "worker-1", NOW)
+    assert types(b) == ["WorkflowTaskCompleted", "RequestCancelExternalWorkflowExecutionInitiated"]
+    initiated = b.events[1].attributes
+    assert isinstance(initiated, wire.RequestCancelExternalWorkflowExecutionInitiated)
+    assert (initiated.workflow_execution.workflow_id, initiated.reason, initiated.child_workflow_only) == (
+        "other",
+        "enough",
+        True,
+    )
+    assert [(t.kind, t.ref, t.due_at) for t in b.new_timers] == [
+        (rows.TimerKind.CANCEL_EXTERNAL, b.events[1].event_id, NOW)
+    ]
+
+
+def test_a_cancel_request_reaches_its_target_once_naming_the_run_that_asked() -> None:
+    target = replace(started_run(), run_id="target", workflow_id="target-wf")
+    (first,) = children.cancel_reaches(target, "sender-wf", "sender-run", 7, "enough", "", NOW).buffered
+    assert isinstance(first, wire.WorkflowExecutionCancelRequested)
+    assert (first.cause, first.external_initiated_event_id) == ("enough", 7)
+    assert first.external_workflow_execution == WorkflowExecution(workflow_id="sender-wf", run_id="sender-run")
+    again = children.cancel_reaches(replace(target, cancel_requested=True), "s", "r", 8, "", "", NOW)
+    assert not again.changed
+
+
+def test_a_signal_or_cancel_for_children_only_reaches_only_the_senders_running_child() -> None:
+    sender = started_run()
+    child = replace(sender, run_id="child", parent_run_id=sender.run_id)
+    stranger = replace(sender, run_id="stranger")
+    closed_child = replace(child, status=WorkflowExecutionStatus.COMPLETED)
+    assert children.reaches(sender, child, child_workflow_only=True)
+    assert not children.reaches(sender, stranger, child_workflow_only=True)
+    assert children.reaches(sender, stranger, child_workflow_only=False)
+    assert not children.reaches(sender, closed_child, child_workflow_only=False)
+    assert not children.reaches(sender, None, child_workflow_only=False)
+
+
+def test_a_cancel_requests_outcome_is_temporals_event_on_the_sender() -> None:
+    a = wire.RequestCancelExternalWorkflowExecutionInitiated(
+        workflow_execution=WorkflowExecution(workflow_id="other", run_id=""), workflow_task_completed_event_id=4
+    )
+    (failed,) = children.cancel_done(started_run(), 5, a, children.NOT_FOUND, NOW).buffered
+    (asked,) = children.cancel_done(started_run(), 5, a, "", NOW).buffered
+    assert isinstance(failed, wire.RequestCancelExternalWorkflowExecutionFailed)
+    assert (failed.cause, failed.initiated_event_id) == ("EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND", 5)
+    assert isinstance(asked, wire.ExternalWorkflowExecutionCancelRequested)
+    assert asked.initiated_event_id == 5
+
+
+def test_describe_and_list_show_a_top_level_run_as_its_own_root_and_a_child_with_its_parent() -> None:
+    top = started_run()
+    assert children.lineage(top) == (None, WorkflowExecution(workflow_id=top.workflow_id, run_id=top.run_id))
+    child = replace(
+        top, run_id="child", parent_workflow_id="p", parent_run_id="p-run", root_workflow_id="r", root_run_id="r-run"
+    )
+    assert children.lineage(child) == (
+        WorkflowExecution(workflow_id="p", run_id="p-run"),
+        WorkflowExecution(workflow_id="r", run_id="r-run"),
+    )

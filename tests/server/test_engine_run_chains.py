@@ -55,6 +55,36 @@ def test_continue_as_new_closes_the_run_and_starts_the_next_in_the_same_batch() 
     assert closing.new_execution_run_id == successor.execution.run_id == b.execution.new_run_id
 
 
+def test_a_childs_next_run_keeps_its_parent_and_root_in_row_and_started_event() -> None:
+    run = dataclasses.replace(
+        started_run(),
+        parent_workflow_id="p",
+        parent_run_id="p-run",
+        parent_initiated_event_id=5,
+        parent_close_policy="REQUEST_CANCEL",
+        root_workflow_id="r",
+        root_run_id="r-run",
+    )
+    b = complete(run, started_event(), cmd.ContinueAsNewWorkflowExecution())
+    assert b.successor is not None
+    nxt = b.successor.execution
+    assert (nxt.parent_run_id, nxt.parent_initiated_event_id, nxt.parent_close_policy) == ("p-run", 5, "REQUEST_CANCEL")
+    assert (nxt.root_workflow_id, nxt.root_run_id) == ("r", "r-run")
+    started = b.successor.events[0].attributes
+    assert isinstance(started, wire.WorkflowExecutionStarted)
+    assert started.parent_workflow_execution is not None
+    assert started.root_workflow_execution is not None
+    assert (started.parent_workflow_execution.run_id, started.root_workflow_execution.run_id) == ("p-run", "r-run")
+    assert started.parent_initiated_event_id == 5
+
+
+def test_a_top_level_runs_next_run_has_no_parent() -> None:
+    b = complete(started_run(), started_event(), cmd.ContinueAsNewWorkflowExecution())
+    assert b.successor is not None
+    assert b.successor.execution.parent_run_id is None
+    assert start.kept_parent(b.execution) is None
+
+
 def test_the_next_run_names_the_chain_and_keeps_the_runs_defaults() -> None:
     run = started_run(run_timeout=60.0, task_timeout=5.0)
     b = complete(run, started_event(run_timeout=60.0, task_timeout=5.0), cmd.ContinueAsNewWorkflowExecution())

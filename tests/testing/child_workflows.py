@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from legato import workflow
+from legato.common import RetryPolicy
 from legato.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
 
 
@@ -113,4 +114,30 @@ class ParentSignalling:
         handle = await workflow.start_child_workflow(Receiver.run, id=f"{workflow.info().workflow_id}-child")
         await handle.signal(Receiver.poke, "from the parent")
         result: str = await handle
+        return result
+
+
+@workflow.defn
+class Chained:
+    """Continues as new once, then fails its first attempt of the new run."""
+
+    @workflow.run
+    async def run(self, step: int) -> str:
+        if step == 0:
+            workflow.continue_as_new(1)
+        if workflow.info().attempt == 1:
+            raise ApplicationError("first attempt fails")
+        return f"done step={step} attempt={workflow.info().attempt}"
+
+
+@workflow.defn
+class ChainParent:
+    @workflow.run
+    async def run(self) -> str:
+        result: str = await workflow.execute_child_workflow(
+            Chained.run,
+            0,
+            id=f"{workflow.info().workflow_id}-child",
+            retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=100), maximum_attempts=3),
+        )
         return result

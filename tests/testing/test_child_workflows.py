@@ -8,7 +8,10 @@ import uuid
 
 import pytest
 
+from legato.api.common.v1 import WorkflowExecution
+from legato.api.history import v1 as hist
 from legato.client import WorkflowExecutionStatus
+from legato.exceptions import WorkflowFailureError
 from legato.testing import WorkflowEnvironment
 from legato.worker import Worker
 from tests.testing import child_workflows as cw
@@ -79,6 +82,55 @@ async def test_a_closing_parent_terminates_its_running_child_by_default_policy(l
     assert await _child_status_after_parent_closes(local_env, "TERMINATE") == WorkflowExecutionStatus.TERMINATED
 
 
+async def test_a_closing_parent_asks_a_request_cancel_child_to_cancel_as_history_service(
+    local_env: WorkflowEnvironment,
+) -> None:
+    assert await _child_status_after_parent_closes(local_env, "REQUEST_CANCEL") == WorkflowExecutionStatus.CANCELED
+
+
+async def test_a_child_asked_by_its_parents_close_names_the_parent_as_temporal_does(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue, parent_id = str(uuid.uuid4()), str(uuid.uuid4())
+    async with Worker(local_env.client, task_queue=task_queue, workflows=WORKFLOWS):
+        parent = await local_env.client.start_workflow(
+            cw.ParentLeaving.run, "REQUEST_CANCEL", id=parent_id, task_queue=task_queue
+        )
+        child_run = await parent.result()
+        child = local_env.client.get_workflow_handle(f"{parent_id}-child", run_id=child_run)
+        with pytest.raises(WorkflowFailureError):
+            await child.result()
+    (requested,) = [
+        e.attributes
+        for e in (await child.fetch_history()).events
+        if isinstance(e.attributes, hist.WorkflowExecutionCancelRequested)
+    ]
+    assert (requested.cause, requested.identity, requested.external_initiated_event_id) == ("", "history-service", 0)
+    assert requested.external_workflow_execution == WorkflowExecution(
+        workflow_id=parent_id, run_id=parent.result_run_id or ""
+    )
+
+
+async def test_describe_and_list_show_a_childs_parent_and_root_and_a_top_runs_own_root(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue, parent_id = str(uuid.uuid4()), str(uuid.uuid4())
+    async with Worker(local_env.client, task_queue=task_queue, workflows=WORKFLOWS):
+        parent = await local_env.client.start_workflow(
+            cw.ParentLeaving.run, "ABANDON", id=parent_id, task_queue=task_queue
+        )
+        child_run = await parent.result()
+        child = local_env.client.get_workflow_handle(f"{parent_id}-child", run_id=child_run)
+        described = await child.describe()
+        await child.terminate()
+    top = await parent.describe()
+    assert (top.parent_id, top.parent_run_id, top.root_id, top.root_run_id) == (None, None, parent_id, top.run_id)
+    assert (described.parent_id, described.parent_run_id) == (parent_id, top.run_id)
+    assert (described.root_id, described.root_run_id) == (parent_id, top.run_id)
+    [listed] = [e async for e in local_env.client.list_workflows(f"WorkflowId = '{parent_id}-child'")]
+    assert (listed.parent_id, listed.parent_run_id, listed.root_id) == (parent_id, top.run_id, parent_id)
+
+
 async def test_a_closing_parent_leaves_an_abandoned_child_running(local_env: WorkflowEnvironment) -> None:
     task_queue, parent_id = str(uuid.uuid4()), str(uuid.uuid4())
     async with Worker(local_env.client, task_queue=task_queue, workflows=WORKFLOWS):
@@ -129,3 +181,23 @@ async def test_a_parent_signals_its_child_through_the_childs_handle(local_env: W
             cw.ParentSignalling.run, id=str(uuid.uuid4()), task_queue=task_queue
         )
     assert result == "from the parent"
+
+
+async def test_a_childs_chain_keeps_its_parent_which_is_told_only_of_the_last_runs_close(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue, parent_id = str(uuid.uuid4()), str(uuid.uuid4())
+    async with Worker(local_env.client, task_queue=task_queue, workflows=[cw.Chained, cw.ChainParent]):
+        parent = await local_env.client.start_workflow(cw.ChainParent.run, id=parent_id, task_queue=task_queue)
+        # Temporal's outcome (checked on its dev server): one continue-as-new, then a retry.
+        assert await parent.result() == "done step=1 attempt=2"
+    runs = [e async for e in local_env.client.list_workflows(f"WorkflowId = '{parent_id}-child'")]
+    assert len(runs) == 3
+    assert {(r.parent_id, r.parent_run_id, r.root_id) for r in runs} == {(parent_id, parent.result_run_id, parent_id)}
+    last = next(r for r in runs if r.status == WorkflowExecutionStatus.COMPLETED)
+    closes = [
+        e.attributes
+        for e in (await parent.fetch_history()).events
+        if isinstance(e.attributes, hist.ChildWorkflowExecutionCompleted)
+    ]
+    assert [c.workflow_execution.run_id for c in closes] == [last.run_id]

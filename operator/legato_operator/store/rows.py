@@ -56,13 +56,17 @@ class TimerKind(StrEnum):
     CHILD_START = "child_start"
     # deliver a child's close to its parent (ref: the initiated event, timer_id: the child's run);
     CHILD_CLOSED = "child_closed"
-    # apply the parent close policy to this child (timer_id: the policy).
+    # apply the parent close policy (TERMINATE or REQUEST_CANCEL) to this child (timer_id: the policy).
     PARENT_CLOSED = "parent_closed"
     # deliver a SignalExternalWorkflowExecutionInitiated's signal (ref: that event; fired
     # locking the target, not this run);
     SIGNAL_EXTERNAL = "signal_external"
     # record its outcome on the sender (ref: the initiated event, timer_id: a failure cause or "").
     SIGNAL_EXTERNAL_DONE = "signal_external_done"
+    # The same pair for a RequestCancelExternalWorkflowExecutionInitiated (a cancel request
+    # sent to another run, or to a child by its handle's cancellation type).
+    CANCEL_EXTERNAL = "cancel_external"
+    CANCEL_EXTERNAL_DONE = "cancel_external_done"
 
 
 @dataclass(frozen=True)

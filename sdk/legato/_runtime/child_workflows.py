@@ -5,6 +5,13 @@ A child is two futures resolved by the parent's history: its start
 raises as WorkflowAlreadyStartedError) and its result (ChildWorkflowExecutionCompleted and
 kin; a failure is a ChildWorkflowError whose cause is the child's failure, as temporalio
 builds it). ``workflow.start_child_workflow`` returns the handle once the start resolves.
+
+Cancelling the handle's task (or the parent's task awaiting it) acts by the child's
+cancellation type, as temporalio's core does (checked on Temporal's dev server): ABANDON
+resolves it as cancelled and leaves the child alone; TRY_CANCEL asks the child to cancel
+and resolves at once; WAIT_CANCELLATION_COMPLETED and WAIT_CANCELLATION_REQUESTED ask and
+wait for the child's close (core resolves the latter on the close too), so a child that
+finishes anyway gives its result.
 """
 
 from __future__ import annotations
@@ -17,9 +24,11 @@ from typing import Any, Generic, TypeVar
 from legato import _calls, exceptions
 from legato._runtime.children import ChildWorkflowCancellationType
 from legato.api.command import v1 as cmd
+from legato.api.common.v1 import WorkflowExecution
 from legato.api.history import v1 as hist
 from legato.converter import DataConverter
 
+_S = TypeVar("_S")
 _T = TypeVar("_T")
 
 # The child events that resolve a child's start or its result, by type name.
@@ -46,10 +55,12 @@ class ChildState:
     initiated_event_id: int | None = None
     started_event_id: int = 0
     run_id: str = ""
+    cancel_requested: bool = False
 
 
-class ChildWorkflowHandle(asyncio.Task[_T], Generic[_T]):
-    """A started child workflow: await it for its result; ``signal`` sends it a signal."""
+class ChildWorkflowHandle(asyncio.Task[_T], Generic[_S, _T]):
+    """A started child workflow: await it for its result; ``signal`` sends it a signal.
+    Typed by the child's class and result, as temporalio's."""
 
     _child: ChildState
 
@@ -67,14 +78,59 @@ class ChildWorkflowHandle(asyncio.Task[_T], Generic[_T]):
         self, signal: Any, arg: Any = _calls.UNSET, *, args: Sequence[Any] = [], event_groups: Any = None
     ) -> None:
         """Signal the child (a SignalExternalWorkflowExecution for its id, children only)."""
-        from legato._runtime import external_workflows
+        from legato._runtime import definitions
+        from legato._runtime.instance import current_instance
+        from legato._runtime.interceptor import SignalChildWorkflowInput
 
-        await external_workflows.send_signal(self._child.command.workflow_id, "", signal, arg, args, child_only=True)
+        input = SignalChildWorkflowInput(
+            signal=definitions.signal_name(signal),
+            args=_calls.arg_or_args(arg, args),
+            child_workflow_id=self._child.command.workflow_id,
+            headers={},
+            event_groups=event_groups,
+        )
+        await current_instance().outbound.signal_child_workflow(input)
 
 
 async def run_handle(state: ChildState) -> Any:
-    """The body of a child's handle: wait for its result."""
-    return await asyncio.shield(state.result)
+    """The body of a child's handle: wait for its result; a cancel acts by the cancellation type."""
+    while True:
+        try:
+            return await asyncio.shield(state.result)
+        except asyncio.CancelledError as e:
+            if not state.result.done() and not state.cancel_requested:
+                # Task.cancel(msg)'s message is the request's reason, as in temporalio.
+                _cancel(state, e.args[0] if e.args and isinstance(e.args[0], str) else "")
+
+
+def _cancel(state: ChildState, reason: str) -> None:
+    from legato._runtime.instance import current_instance
+
+    instance = current_instance()
+    state.cancel_requested = True
+    kind = state.cancellation_type
+    if kind != ChildWorkflowCancellationType.ABANDON:
+        command = cmd.RequestCancelExternalWorkflowExecution(
+            workflow_id=state.command.workflow_id, run_id=state.run_id, child_workflow_only=True, reason=reason
+        )
+        # The outcome only matters through the child's own close: a child that closed
+        # first fails the request, which is no error of the parent's.
+        outcome = instance.external_outcome(command)
+        outcome.add_done_callback(lambda f: f.cancelled() or f.exception())
+    if kind in (ChildWorkflowCancellationType.ABANDON, ChildWorkflowCancellationType.TRY_CANCEL):
+        state.result.set_exception(cancelled(state, instance.converter))
+
+
+def cancelled(state: ChildState, converter: DataConverter) -> exceptions.ChildWorkflowError:
+    """The ChildWorkflowError a child's handle resolves with when cancelled without waiting."""
+    a = hist.ChildWorkflowExecutionCanceled(
+        namespace=state.namespace,
+        workflow_execution=WorkflowExecution(workflow_id=state.command.workflow_id, run_id=state.run_id),
+        workflow_type=state.command.workflow_type,
+        initiated_event_id=state.initiated_event_id or 0,
+        started_event_id=state.started_event_id,
+    )
+    return _error(state, a, converter)
 
 
 def resolve_start(state: ChildState, event: hist.HistoryEvent) -> None:
@@ -118,8 +174,8 @@ def _error(state: ChildState, a: Any, converter: DataConverter) -> exceptions.Ch
         message, retry_state = "Child Workflow execution failed", a.retry_state.name
         cause = converter.failure_converter.from_failure(a.failure, pc)
     elif isinstance(a, hist.ChildWorkflowExecutionCanceled):
-        message, retry_state = "Child Workflow execution cancelled", "CANCEL_REQUESTED"
-        cause = exceptions.CancelledError(message, *pc.from_payloads(a.details))
+        message, retry_state = "Child Workflow execution cancelled", "NON_RETRYABLE_FAILURE"
+        cause = exceptions.CancelledError("Cancelled", *pc.from_payloads(a.details))
     elif isinstance(a, hist.ChildWorkflowExecutionTimedOut):
         message, retry_state = "Child Workflow execution timed out", a.retry_state.name
         cause = exceptions.TimeoutError(message, type=exceptions.TimeoutType.START_TO_CLOSE, last_heartbeat_details=[])

@@ -142,8 +142,8 @@ class WorkflowInstance(DeterministicLoop):
         # --- child workflows: by workflow id, and by their StartChildWorkflowExecutionInitiated ---
         self._children_by_id: dict[str, child_workflows.ChildState] = {}
         self._children_by_event: dict[int, child_workflows.ChildState] = {}
-        # --- signals to other runs: sent, by their command; matched, by their initiated event ---
-        self._external_signals: dict[int, asyncio.Future[None]] = {}
+        # --- signals and cancel requests to other runs: sent, by their command; matched, by their initiated event ---
+        self._external_sent: dict[int, asyncio.Future[None]] = {}
         self._external_by_event: dict[int, asyncio.Future[None]] = {}
         # Queries (legato._runtime.queries): handlers set by workflow code, and whether one runs now.
         self.query_handlers: dict[str | None, Callable[..., Any]] = {}
@@ -317,8 +317,8 @@ class WorkflowInstance(DeterministicLoop):
             child = self._children_by_id[command.workflow_id]
             child.initiated_event_id = event.event_id
             self._children_by_event[event.event_id] = child
-        elif isinstance(command, cmd.SignalExternalWorkflowExecution):
-            self._external_by_event[event.event_id] = self._external_signals.pop(id(command))
+        elif isinstance(command, cmd.SignalExternalWorkflowExecution | cmd.RequestCancelExternalWorkflowExecution):
+            self._external_by_event[event.event_id] = self._external_sent.pop(id(command))
 
     # --- jobs ---
 
@@ -374,8 +374,8 @@ class WorkflowInstance(DeterministicLoop):
             )
         if future.done():
             return
-        if isinstance(event.attributes, hist.SignalExternalWorkflowExecutionFailed):
-            future.set_exception(external_workflows.not_found())
+        if event.attributes.type in external_workflows.FAILED_EVENTS:
+            future.set_exception(external_workflows.not_found(event.attributes.type))
         else:
             future.set_result(None)
 
@@ -704,7 +704,7 @@ class WorkflowInstance(DeterministicLoop):
         *,
         result_type: Any,
         cancellation_type: children.ChildWorkflowCancellationType,
-    ) -> child_workflows.ChildWorkflowHandle[Any]:
+    ) -> child_workflows.ChildWorkflowHandle[Any, Any]:
         """Start a child workflow; its handle once history says it started."""
         queries.assert_not_read_only(self, "start child workflow")
         if command.workflow_id in self._children_by_id:
@@ -714,20 +714,33 @@ class WorkflowInstance(DeterministicLoop):
         )
         self._children_by_id[command.workflow_id] = state
         self.add_command(command)
-        await asyncio.shield(state.started)
-        handle: child_workflows.ChildWorkflowHandle[Any] = child_workflows.ChildWorkflowHandle(
+        # Made before the start resolves, as temporalio's, so it waits on the result by the
+        # time the parent holds it: a cancel at once is the child's cancel, not the handle's.
+        handle: child_workflows.ChildWorkflowHandle[Any, Any] = child_workflows.ChildWorkflowHandle(
             child_workflows.run_handle(state), loop=self
         )
         handle._child = state
+        # A start that failed fails the handle too, which nobody awaits.
+        handle.add_done_callback(lambda t: t.cancelled() or t.exception())
+        await asyncio.shield(state.started)
         return handle
 
-    async def signal_external(self, command: cmd.SignalExternalWorkflowExecution) -> None:
-        """Send a signal to another run; returns once history says it was delivered."""
-        queries.assert_not_read_only(self, "signal external workflow")
+    async def send_external(
+        self, command: cmd.SignalExternalWorkflowExecution | cmd.RequestCancelExternalWorkflowExecution
+    ) -> None:
+        """Send a signal or cancel request to another run; returns once history says it was delivered."""
+        await asyncio.shield(self.external_outcome(command))
+
+    def external_outcome(
+        self, command: cmd.SignalExternalWorkflowExecution | cmd.RequestCancelExternalWorkflowExecution
+    ) -> asyncio.Future[None]:
+        """Add the command; the future its outcome in history resolves."""
+        what = "signal" if isinstance(command, cmd.SignalExternalWorkflowExecution) else "cancel"
+        queries.assert_not_read_only(self, f"{what} external workflow")
         future: asyncio.Future[None] = self.create_future()
-        self._external_signals[id(command)] = future
+        self._external_sent[id(command)] = future
         self.add_command(command)
-        await asyncio.shield(future)
+        return future
 
     # --- queries: read-only handlers (legato._runtime.queries) ---
 

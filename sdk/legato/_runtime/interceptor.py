@@ -29,7 +29,10 @@ from legato.common import Priority, RetryPolicy
 
 if TYPE_CHECKING:
     from legato._runtime.activities import ActivityCancellationType, ActivityHandle
+    from legato._runtime.child_workflows import ChildWorkflowHandle
+    from legato._runtime.children import ChildWorkflowCancellationType, ParentClosePolicy
     from legato._runtime.info import ActivityInfo, WorkflowInfo
+    from legato.common import WorkflowIDReusePolicy
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,59 @@ class StartActivityInput:
     arg_types: list[type] | None
     ret_type: type | None
     event_groups: Any = field(default=None, kw_only=True)
+
+
+@dataclass
+class StartChildWorkflowInput:
+    """``workflow.start_child_workflow``'s call, going down the workflow outbound chain."""
+
+    workflow: str
+    args: Sequence[Any]
+    id: str
+    task_queue: str | None
+    cancellation_type: ChildWorkflowCancellationType
+    parent_close_policy: ParentClosePolicy
+    execution_timeout: timedelta | None
+    run_timeout: timedelta | None
+    task_timeout: timedelta | None
+    id_reuse_policy: WorkflowIDReusePolicy
+    retry_policy: RetryPolicy | None
+    cron_schedule: str
+    memo: Mapping[str, Any] | None
+    search_attributes: Any
+    headers: Mapping[str, Any]
+    versioning_intent: Any
+    static_summary: str | None
+    static_details: str | None
+    versioning_override: Any = field(default=None, kw_only=True)
+    event_groups: Any = field(default=None, kw_only=True)
+    priority: Priority
+    arg_types: list[type] | None
+    ret_type: type | None
+
+
+@dataclass
+class SignalChildWorkflowInput:
+    """A child handle's ``signal``, going down the workflow outbound chain."""
+
+    signal: str
+    args: Sequence[Any]
+    child_workflow_id: str
+    headers: Mapping[str, Any]
+    event_groups: Any = None
+
+
+@dataclass
+class SignalExternalWorkflowInput:
+    """An external workflow handle's ``signal``, going down the workflow outbound chain."""
+
+    signal: str
+    args: Sequence[Any]
+    namespace: str
+    workflow_id: str
+    workflow_run_id: str | None
+    headers: Mapping[str, Any]
+    event_groups: Any = None
 
 
 @dataclass
@@ -189,7 +245,8 @@ class ContinueAsNewInput:
 
 
 class WorkflowOutboundInterceptor:
-    """What workflow code calls out through: ``info()``, ``start_activity`` and ``continue_as_new``."""
+    """What workflow code calls out through: ``info()``, activities, children, signals to
+    other runs and ``continue_as_new``."""
 
     def __init__(self, next: WorkflowOutboundInterceptor) -> None:
         """Wrap ``next``."""
@@ -206,6 +263,18 @@ class WorkflowOutboundInterceptor:
     def start_local_activity(self, input: StartLocalActivityInput) -> ActivityHandle[Any]:
         """Run an activity in this worker (``workflow.start_local_activity``)."""
         return self.next.start_local_activity(input)
+
+    async def start_child_workflow(self, input: StartChildWorkflowInput) -> ChildWorkflowHandle[Any, Any]:
+        """Start a child workflow (``workflow.start_child_workflow`` and ``execute_child_workflow``)."""
+        return await self.next.start_child_workflow(input)
+
+    async def signal_child_workflow(self, input: SignalChildWorkflowInput) -> None:
+        """Signal a child through its handle (``ChildWorkflowHandle.signal``)."""
+        await self.next.signal_child_workflow(input)
+
+    async def signal_external_workflow(self, input: SignalExternalWorkflowInput) -> None:
+        """Signal another run (``ExternalWorkflowHandle.signal``)."""
+        await self.next.signal_external_workflow(input)
 
     def continue_as_new(self, input: ContinueAsNewInput) -> NoReturn:
         """Close the run and start its next one (``workflow.continue_as_new``); raises

@@ -12,8 +12,9 @@ import asyncio
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from legato import _calls
-from legato._runtime import local_activities, queries, updates
+from legato._runtime import external_workflows, local_activities, queries, updates
 from legato._runtime.activities import ActivityHandle
+from legato._runtime.child_workflows import ChildWorkflowHandle
 from legato._runtime.info import WorkflowInfo
 from legato._runtime.interceptor import (
     ContinueAsNewInput,
@@ -21,7 +22,10 @@ from legato._runtime.interceptor import (
     HandleQueryInput,
     HandleSignalInput,
     HandleUpdateInput,
+    SignalChildWorkflowInput,
+    SignalExternalWorkflowInput,
     StartActivityInput,
+    StartChildWorkflowInput,
     StartLocalActivityInput,
     WorkflowInboundInterceptor,
     WorkflowOutboundInterceptor,
@@ -82,6 +86,30 @@ class RootOutbound(WorkflowOutboundInterceptor):
             id_given=input.activity_id is not None,
         )
         return instance.start_local_activity(seq, options, result_type=input.ret_type)
+
+    # --- children and other runs ---
+
+    async def start_child_workflow(self, input: StartChildWorkflowInput) -> ChildWorkflowHandle[Any, Any]:
+        """Send StartChildWorkflowExecution; the handle once history says the child started."""
+        from legato._runtime import child_calls
+
+        instance = self._instance
+        command = child_calls.command(input, instance)
+        return await instance.start_child(
+            command, result_type=input.ret_type, cancellation_type=input.cancellation_type
+        )
+
+    async def signal_child_workflow(self, input: SignalChildWorkflowInput) -> None:
+        """Signal the child by its workflow id, children only."""
+        await external_workflows.send_signal(
+            input.child_workflow_id, "", input.signal, input.args, dict(input.headers), child_only=True
+        )
+
+    async def signal_external_workflow(self, input: SignalExternalWorkflowInput) -> None:
+        """Signal another run by its workflow id (and run id)."""
+        await external_workflows.send_signal(
+            input.workflow_id, input.workflow_run_id or "", input.signal, input.args, dict(input.headers)
+        )
 
     # --- continue-as-new ---
 

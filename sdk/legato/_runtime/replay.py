@@ -43,8 +43,6 @@ COMMAND_EVENT_TYPES = frozenset(
         "WorkflowExecutionUpdateCompleted",
         "StartChildWorkflowExecutionInitiated",
         "SignalExternalWorkflowExecutionInitiated",
-        # No workflow code produces this command yet, so a history holding one is a mismatch
-        # (as for temporalio code that no longer sends it), never silently passed over.
         "RequestCancelExternalWorkflowExecutionInitiated",
     }
 )
@@ -69,6 +67,8 @@ JOB_EVENT_TYPES = frozenset(
         "ChildWorkflowExecutionTerminated",
         "ExternalWorkflowExecutionSignaled",
         "SignalExternalWorkflowExecutionFailed",
+        "ExternalWorkflowExecutionCancelRequested",
+        "RequestCancelExternalWorkflowExecutionFailed",
     }
 )
 
@@ -210,6 +210,11 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         return (
             isinstance(a, hist.SignalExternalWorkflowExecutionInitiated)
             and a.signal_name == command.signal_name
+            and a.workflow_execution.workflow_id == command.workflow_id
+        )
+    if isinstance(command, cmd.RequestCancelExternalWorkflowExecution):
+        return (
+            isinstance(a, hist.RequestCancelExternalWorkflowExecutionInitiated)
             and a.workflow_execution.workflow_id == command.workflow_id
         )
     if isinstance(command, cmd.StartChildWorkflowExecution):

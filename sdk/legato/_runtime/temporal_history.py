@@ -440,7 +440,12 @@ def _workflow_execution_signaled(a: Json) -> hist.WorkflowExecutionSignaled:
 
 
 def _workflow_execution_cancel_requested(a: Json) -> hist.WorkflowExecutionCancelRequested:
-    return hist.WorkflowExecutionCancelRequested(cause=a.get("cause", ""), identity=a.get("identity", ""))
+    return hist.WorkflowExecutionCancelRequested(
+        cause=a.get("cause", ""),
+        identity=a.get("identity", ""),
+        external_initiated_event_id=_int(a.get("externalInitiatedEventId")),
+        external_workflow_execution=_execution_or_none(a.get("externalWorkflowExecution")),
+    )
 
 
 def _workflow_execution_canceled(a: Json) -> hist.WorkflowExecutionCanceled:

@@ -65,6 +65,7 @@ def continue_as_new(
         backoff=c.backoff_start_interval or 0.0,
         memo=c.memo,
         search_attributes=c.search_attributes,
+        parent=start.kept_parent(ex),
     )
     new_run_id = successor.execution.run_id
     b.append(
@@ -112,6 +113,7 @@ def start_retry(b: batch.Batch, started: wire.WorkflowExecutionStarted, delay: f
         backoff=delay,
         memo=started.memo,
         search_attributes=started.search_attributes,
+        parent=start.kept_parent(ex),
     )
     b.successor = successor
     b.update(new_run_id=successor.execution.run_id)

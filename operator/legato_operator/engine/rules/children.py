@@ -5,7 +5,9 @@ in a transaction that locks one existing run only: the parent's StartChildWorkfl
 arms CHILD_START on the parent, which starts the child and records ChildWorkflowExecutionStarted
 (or StartChildWorkflowExecutionFailed); the child's close arms CHILD_CLOSED on the parent,
 which records the close; the parent's close arms PARENT_CLOSED on each running child whose
-policy is TERMINATE.
+policy is TERMINATE or REQUEST_CANCEL. A signal or cancel request to another run arms
+SIGNAL_EXTERNAL or CANCEL_EXTERNAL, fired locking the target, whose outcome comes back to
+the sender as a *_DONE row of its own.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from legato.api.workflowservice import v1 as api
 from legato_operator.engine.rules import batch, start
 from legato_operator.store import rows
 
-# Temporal's reason and identity on a child terminated by its parent's close policy.
+# Temporal's reason and identity on a child terminated by its parent's close policy; the
+# identity is also that of any cancel request one run sends another.
 TERMINATED_BY_PARENT_REASON = "by parent close policy"
 TERMINATED_BY_PARENT_IDENTITY = "history-service"
+# The close policies the server acts on; ABANDON leaves the child alone.
+_ACTING_POLICIES = ("TERMINATE", "REQUEST_CANCEL")
 _CLOSE_EVENT = {
     "WorkflowExecutionCompleted": WorkflowExecutionStatus.COMPLETED,
     "WorkflowExecutionFailed": WorkflowExecutionStatus.FAILED,
@@ -165,7 +170,7 @@ def close_transfers(closed: rows.Execution, children: list[rows.Execution], now:
             )
         )
     for child in children:
-        if child.parent_close_policy == "TERMINATE":
+        if child.parent_close_policy in _ACTING_POLICIES:
             new.append(
                 rows.NewTimer(
                     namespace=child.namespace,
@@ -178,9 +183,41 @@ def close_transfers(closed: rows.Execution, children: list[rows.Execution], now:
     return new
 
 
-# --- signals to other runs (workflow.get_external_workflow_handle(...).signal) ---
+def lineage(ex: rows.Execution) -> tuple[WorkflowExecution | None, WorkflowExecution]:
+    """A run's parent (None at the top) and root (itself at the top), as describe and list
+    show them: Temporal gives a top-level run its own execution as root."""
+    own = WorkflowExecution(workflow_id=ex.workflow_id, run_id=ex.run_id)
+    parent = None
+    if ex.parent_workflow_id is not None and ex.parent_run_id is not None:
+        parent = WorkflowExecution(workflow_id=ex.parent_workflow_id, run_id=ex.parent_run_id)
+    if ex.root_workflow_id is None or ex.root_run_id is None:
+        return parent, own
+    return parent, WorkflowExecution(workflow_id=ex.root_workflow_id, run_id=ex.root_run_id)
+
+
+# --- signals and cancel requests to other runs (workflow.get_external_workflow_handle) ---
 
 NOT_FOUND = "EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND"
+
+
+def reaches(sender: rows.Execution, target: rows.Execution | None, child_workflow_only: bool) -> bool:
+    """Whether a signal or cancel request from ``sender`` may be delivered to ``target``:
+    it is running, and is the sender's child when the command says children only."""
+    if target is None or target.status != WorkflowExecutionStatus.RUNNING:
+        return False
+    return not child_workflow_only or target.parent_run_id == sender.run_id
+
+
+def outcome_row(sender: rows.Timer, kind: rows.TimerKind, delivered: bool, now: datetime) -> rows.NewTimer:
+    """The due-now row that takes a sent signal's or cancel request's outcome back to its sender."""
+    return rows.NewTimer(
+        namespace=sender.namespace,
+        run_id=sender.run_id,
+        kind=kind,
+        due_at=now,
+        ref=sender.ref,
+        timer_id="" if delivered else NOT_FOUND,
+    )
 
 
 def signal_initiated(b: batch.Batch, c: cmd.SignalExternalWorkflowExecution, completed_id: int) -> None:
@@ -220,6 +257,71 @@ def signal_done(
     else:
         b.deliver(
             wire.ExternalWorkflowExecutionSignaled(
+                namespace=a.namespace, workflow_execution=a.workflow_execution, initiated_event_id=initiated_id
+            )
+        )
+    return b
+
+
+def cancel_initiated(b: batch.Batch, c: cmd.RequestCancelExternalWorkflowExecution, completed_id: int) -> None:
+    """RequestCancelExternalWorkflowExecutionInitiated, and the due-now row that delivers it."""
+    initiated_id = b.append(
+        wire.RequestCancelExternalWorkflowExecutionInitiated(
+            namespace=b.execution.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=c.workflow_id, run_id=c.run_id),
+            child_workflow_only=c.child_workflow_only,
+            reason=c.reason,
+            workflow_task_completed_event_id=completed_id,
+        )
+    )
+    b.arm(rows.TimerKind.CANCEL_EXTERNAL, b.now, ref=initiated_id)
+
+
+def cancel_reaches(
+    target: rows.Execution,
+    sender_id: str,
+    sender_run_id: str,
+    initiated_id: int,
+    reason: str,
+    identity: str,
+    now: datetime,
+) -> batch.Batch:
+    """WorkflowExecutionCancelRequested on the target, once, naming the run that asked."""
+    b = batch.Batch(execution=target, now=now)
+    if not target.cancel_requested:
+        b.update(cancel_requested=True)
+        b.deliver(
+            wire.WorkflowExecutionCancelRequested(
+                cause=reason,
+                identity=identity,
+                external_initiated_event_id=initiated_id,
+                external_workflow_execution=WorkflowExecution(workflow_id=sender_id, run_id=sender_run_id),
+            )
+        )
+    return b
+
+
+def cancel_done(
+    sender: rows.Execution,
+    initiated_id: int,
+    a: wire.RequestCancelExternalWorkflowExecutionInitiated,
+    cause: str,
+    now: datetime,
+) -> batch.Batch:
+    """ExternalWorkflowExecutionCancelRequested on the sender, or RequestCancelExternalWorkflowExecutionFailed."""
+    b = batch.Batch(execution=sender, now=now)
+    if cause:
+        b.deliver(
+            wire.RequestCancelExternalWorkflowExecutionFailed(
+                namespace=a.namespace,
+                workflow_execution=a.workflow_execution,
+                cause=cause,
+                initiated_event_id=initiated_id,
+            )
+        )
+    else:
+        b.deliver(
+            wire.ExternalWorkflowExecutionCancelRequested(
                 namespace=a.namespace, workflow_execution=a.workflow_execution, initiated_event_id=initiated_id
             )
         )

@@ -77,10 +77,6 @@ BAD_ATTRIBUTES = {
     "RequestCancelExternalWorkflowExecution": "BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES",
 }
 
-# Commands the wire carries but the server does not carry out yet: refused by name, so a
-# workflow using them fails its task visibly instead of losing the command.
-_NOT_YET = (cmd.RequestCancelExternalWorkflowExecution,)
-
 
 def too_large(command_list: list[cmd.Command], field: str, message: str) -> Problem:
     """Why a completion whose payload at ``field`` (``commands.2.input``) is over the limit
@@ -132,8 +128,9 @@ class Applier:
         if isinstance(command, cmd.SignalExternalWorkflowExecution):
             children.signal_initiated(self.b, command, self.completed_id)
             return None
-        if isinstance(command, _NOT_YET):
-            return Problem(BAD_ATTRIBUTES[command.type], f"{command.type} is not supported by this server yet")
+        if isinstance(command, cmd.RequestCancelExternalWorkflowExecution):
+            children.cancel_initiated(self.b, command, self.completed_id)
+            return None
         self._close(command)
         return None
 

@@ -189,6 +189,23 @@ def new_run(
     return b
 
 
+def kept_parent(ex: rows.Execution) -> Parent | None:
+    """The parent a run of a child's chain hands on to the next run: every run of the chain
+    (continue-as-new, a retry) is the parent's child, as in Temporal, and the last one's
+    close is what the parent is told."""
+    if ex.parent_workflow_id is None or ex.parent_run_id is None or ex.parent_initiated_event_id is None:
+        return None
+    return Parent(
+        namespace=ex.namespace,
+        workflow_id=ex.parent_workflow_id,
+        run_id=ex.parent_run_id,
+        initiated_event_id=ex.parent_initiated_event_id,
+        close_policy=ex.parent_close_policy or "TERMINATE",
+        root_workflow_id=ex.root_workflow_id or ex.parent_workflow_id,
+        root_run_id=ex.root_run_id or ex.parent_run_id,
+    )
+
+
 def _with_parent(execution: rows.Execution, parent: Parent | None) -> rows.Execution:
     if parent is None:
         return execution

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator import errors
 from legato_operator.engine.rules import batch, children, keys, signals, start, termination
@@ -48,47 +47,68 @@ async def child_closed(tx: runner.Tx, parent: rows.Execution, timer: rows.Timer,
     return None if event is None else children.child_closed(parent, event, now)
 
 
-async def parent_closed(tx: runner.Tx, child: rows.Execution, now: datetime) -> batch.Batch:
-    """Apply the parent close policy TERMINATE to a running child."""
-    buffered = await history.buffered(tx.conn, child)
+async def parent_closed(tx: runner.Tx, child: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch:
+    """Apply the parent close policy (the row's timer_id) to a running child: terminate it,
+    or ask it to cancel, naming its parent as the run that asked (no reason: Temporal's)."""
     reason, identity = children.TERMINATED_BY_PARENT_REASON, children.TERMINATED_BY_PARENT_IDENTITY
+    if timer.timer_id == "REQUEST_CANCEL":
+        parent_id, parent_run_id = child.parent_workflow_id or "", child.parent_run_id or ""
+        return children.cancel_reaches(child, parent_id, parent_run_id, 0, "", identity, now)
+    buffered = await history.buffered(tx.conn, child)
     return termination.terminate(child, buffered, reason, identity, now)
 
 
-async def signal_external(rt: runner.Runtime, tx: runner.Tx, timer: rows.Timer) -> None:
-    """Deliver a signal another run sent, locking the target only; the outcome goes back to
-    the sender as a due-now row of its own."""
+async def deliver_external(rt: runner.Runtime, tx: runner.Tx, timer: rows.Timer) -> None:
+    """Deliver a signal or cancel request another run sent, locking the target only; the
+    outcome goes back to the sender as a due-now row of its own."""
     event = await history.event(tx.conn, timer.run_id, int(timer.ref))
-    assert event is not None, "a signal row names its sender's initiated event"
+    assert event is not None, "an external row names its sender's initiated event"
     a = event.attributes
-    assert isinstance(a, wire.SignalExternalWorkflowExecutionInitiated)
+    assert isinstance(a, _SENT)
     target = a.workflow_execution
     try:
         ex = await workflows.resolve(tx.conn, timer.namespace, target.workflow_id, target.run_id or None, lock=True)
     except errors.NotFound:
         ex = None
-    if await timers.take(tx.conn, timer.id) is None:
+    sender = await executions.load(tx.conn, timer.run_id)
+    if await timers.take(tx.conn, timer.id) is None or sender is None:
         return
-    running = ex is not None and ex.status == WorkflowExecutionStatus.RUNNING
-    if ex is not None and running:
-        b = signals.signal(ex, a.signal_name, a.input, "", rt.clock.now(), a.header)
-        await writer.write(tx, b)
-    done = rows.NewTimer(
-        namespace=timer.namespace,
-        run_id=timer.run_id,
-        kind=rows.TimerKind.SIGNAL_EXTERNAL_DONE,
-        due_at=rt.clock.now(),
-        ref=timer.ref,
-        timer_id="" if running else children.NOT_FOUND,
-    )
-    await timers.insert(tx.conn, [done])
+    delivered = ex is not None and children.reaches(sender, ex, a.child_workflow_only)
+    if ex is not None and delivered:
+        await writer.write(tx, _delivery(ex, sender, int(timer.ref), a, rt.clock.now()))
+    done_kind = _DONE[timer.kind]
+    await timers.insert(tx.conn, [children.outcome_row(timer, done_kind, delivered, rt.clock.now())])
     await tx.notify({keys.TIMERS})
 
 
-async def signal_done(tx: runner.Tx, sender: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch:
-    """Record a sent signal's outcome on its sender."""
+_SENT = (wire.SignalExternalWorkflowExecutionInitiated, wire.RequestCancelExternalWorkflowExecutionInitiated)
+_DONE = {
+    rows.TimerKind.SIGNAL_EXTERNAL: rows.TimerKind.SIGNAL_EXTERNAL_DONE,
+    rows.TimerKind.CANCEL_EXTERNAL: rows.TimerKind.CANCEL_EXTERNAL_DONE,
+}
+
+
+def _delivery(
+    target: rows.Execution,
+    sender: rows.Execution,
+    initiated_id: int,
+    a: wire.SignalExternalWorkflowExecutionInitiated | wire.RequestCancelExternalWorkflowExecutionInitiated,
+    now: datetime,
+) -> batch.Batch:
+    if isinstance(a, wire.SignalExternalWorkflowExecutionInitiated):
+        return signals.signal(target, a.signal_name, a.input, "", now, a.header)
+    identity = children.TERMINATED_BY_PARENT_IDENTITY
+    return children.cancel_reaches(target, sender.workflow_id, sender.run_id, initiated_id, a.reason, identity, now)
+
+
+async def external_done(tx: runner.Tx, sender: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch:
+    """Record a sent signal's or cancel request's outcome on its sender."""
     initiated_id = int(timer.ref)
     event = await history.event(tx.conn, sender.run_id, initiated_id)
-    assert event is not None, "a signal outcome row names its sender's initiated event"
-    assert isinstance(event.attributes, wire.SignalExternalWorkflowExecutionInitiated)
-    return children.signal_done(sender, initiated_id, event.attributes, timer.timer_id or "", now)
+    assert event is not None, "an outcome row names its sender's initiated event"
+    a = event.attributes
+    cause = timer.timer_id or ""
+    if isinstance(a, wire.SignalExternalWorkflowExecutionInitiated):
+        return children.signal_done(sender, initiated_id, a, cause, now)
+    assert isinstance(a, wire.RequestCancelExternalWorkflowExecutionInitiated)
+    return children.cancel_done(sender, initiated_id, a, cause, now)

@@ -119,9 +119,9 @@ async def fire(rt: runner.Runtime, timer: rows.Timer) -> None:
     """Fire one leased timer in one transaction (nothing, if it already fired or was disarmed)."""
 
     async def change(tx: runner.Tx) -> None:
-        # A signal to another run locks that run, never its sender's.
-        if timer.kind == rows.TimerKind.SIGNAL_EXTERNAL:
-            await children.signal_external(rt, tx, timer)
+        # A signal or cancel request to another run locks that run, never its sender's.
+        if timer.kind in (rows.TimerKind.SIGNAL_EXTERNAL, rows.TimerKind.CANCEL_EXTERNAL):
+            await children.deliver_external(rt, tx, timer)
             return
         # The run first, then the timer row: every writer locks in this order.
         ex = await _load_running(tx, timer.run_id)
@@ -167,9 +167,9 @@ async def _apply(tx: runner.Tx, ex: rows.Execution, timer: rows.Timer, now: date
     if timer.kind == rows.TimerKind.CHILD_CLOSED:
         return await children.child_closed(tx, ex, timer, now)
     if timer.kind == rows.TimerKind.PARENT_CLOSED:
-        return await children.parent_closed(tx, ex, now)
-    if timer.kind == rows.TimerKind.SIGNAL_EXTERNAL_DONE:
-        return await children.signal_done(tx, ex, timer, now)
+        return await children.parent_closed(tx, ex, timer, now)
+    if timer.kind in (rows.TimerKind.SIGNAL_EXTERNAL_DONE, rows.TimerKind.CANCEL_EXTERNAL_DONE):
+        return await children.external_done(tx, ex, timer, now)
     if timer.kind in activities.TIMEOUT_OF:
         task = await tasks.get(tx.conn, ex.run_id, int(timer.ref), lock=True)
         return None if task is None else activities.timed_out(ex, task, timer, now)

@@ -6,7 +6,7 @@ from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.api.workflow.v1 import WorkflowExecutionInfo
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import list_filter, memo
+from legato_operator.engine.rules import children, list_filter, memo
 from legato_operator.engine.services import runner
 from legato_operator.store import rows, visibility
 
@@ -51,6 +51,7 @@ async def count_workflows(
 
 def info(ex: rows.Execution) -> WorkflowExecutionInfo:
     """A run as a list shows it."""
+    parent, root = children.lineage(ex)
     return WorkflowExecutionInfo(
         workflow_id=ex.workflow_id,
         run_id=ex.run_id,
@@ -64,4 +65,6 @@ def info(ex: rows.Execution) -> WorkflowExecutionInfo:
         history_size_bytes=ex.history_size,
         first_execution_run_id=ex.first_execution_run_id or ex.run_id,
         memo=memo.payloads(ex.memo),
+        parent_execution=parent,
+        root_execution=root,
     )

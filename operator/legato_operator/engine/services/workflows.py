@@ -16,7 +16,7 @@ from legato.api.common.v1 import Failure, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import keys, memo, signals, start, termination
+from legato_operator.engine.rules import children, keys, memo, signals, start, termination
 from legato_operator.engine.services import runner, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks
 
@@ -139,6 +139,7 @@ async def describe_workflow(
     async with rt.pool.acquire() as conn:
         ex = await resolve(conn, namespace, request.workflow_id, request.run_id)
         pending = await tasks.for_run(conn, ex.run_id, rows.TaskKind.ACTIVITY)
+    parent, root = children.lineage(ex)
     return api.DescribeWorkflowResponse(
         workflow_id=ex.workflow_id,
         run_id=ex.run_id,
@@ -159,6 +160,8 @@ async def describe_workflow(
         result=ex.result,
         failure=_failure(ex.failure),
         memo=memo.payloads(ex.memo),
+        parent_execution=parent,
+        root_execution=root,
     )
 
 

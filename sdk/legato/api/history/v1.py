@@ -280,6 +280,10 @@ class WorkflowExecutionCancelRequested(WireModel):
     type: Literal["WorkflowExecutionCancelRequested"] = "WorkflowExecutionCancelRequested"
     cause: str = ""
     identity: str = ""
+    # Set when another run asked (a RequestCancelExternalWorkflowExecution, or a parent's
+    # close policy REQUEST_CANCEL): that run, and its initiated event (0 for a policy).
+    external_initiated_event_id: int = 0
+    external_workflow_execution: WorkflowExecution | None = None
 
 
 class WorkflowExecutionCanceled(WireModel):

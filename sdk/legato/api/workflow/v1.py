@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from legato.api.common.v1 import Payload, WireModel, WorkflowExecutionStatus
+from legato.api.common.v1 import Payload, WireModel, WorkflowExecution, WorkflowExecutionStatus
 
 
 class WorkflowExecutionInfo(WireModel):
@@ -25,3 +25,7 @@ class WorkflowExecutionInfo(WireModel):
     history_size_bytes: int = 0
     first_execution_run_id: str | None = None
     memo: dict[str, Payload] = Field(default_factory=dict)
+    # The run that started this one as a child (None at the top), and the top of its tree
+    # (the run itself at the top, as Temporal shows it).
+    parent_execution: WorkflowExecution | None = None
+    root_execution: WorkflowExecution | None = None

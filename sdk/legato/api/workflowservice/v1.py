@@ -27,6 +27,7 @@ from legato.api.common.v1 import (
     Seconds,
     Text,
     WireModel,
+    WorkflowExecution,
     WorkflowExecutionStatus,
 )
 from legato.api.history.v1 import HistoryEvent, UpdateOutcome
@@ -168,6 +169,9 @@ class DescribeWorkflowResponse(WireModel):
     failure: Failure | None = None
     # The memo as the start set it and the run's upserts changed it.
     memo: dict[str, Payload] = Field(default_factory=dict)
+    # The run that started this one as a child (None at the top), and the top of its tree.
+    parent_execution: WorkflowExecution | None = None
+    root_execution: WorkflowExecution | None = None
 
 
 class WorkflowResultRequest(LongPollRequest):
