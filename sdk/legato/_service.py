@@ -345,6 +345,12 @@ class ServiceClient:
         """Send an update; held by the server up to ``request.wait`` for its stage."""
         return await self.call(ops.UPDATE_WORKFLOW, request, options)
 
+    async def update_with_start_workflow(
+        self, request: api.UpdateWithStartWorkflowRequest, options: CallOptions = NO_OPTIONS
+    ) -> api.UpdateWithStartWorkflowResponse:
+        """Start (or use) the run and send it an update; held up to ``request.update.wait``."""
+        return await self.call(ops.UPDATE_WITH_START_WORKFLOW, request, options)
+
     async def poll_workflow_update(
         self, request: api.PollWorkflowUpdateRequest, options: CallOptions = NO_OPTIONS
     ) -> api.UpdateWorkflowResponse:

@@ -52,6 +52,13 @@ from legato._client.interceptor import (
 )
 from legato._client.outbound import ServerOutbound, not_supported
 from legato._client.queries import WorkflowQueryFailedError, WorkflowQueryRejectedError
+from legato._client.update_with_start import (
+    StartWorkflowUpdateWithStartInput,
+    UpdateWithStartStartWorkflowInput,
+    UpdateWithStartUpdateWorkflowInput,
+    WithStartWorkflowOperation,
+    start_update_with_start,
+)
 from legato._client.updates import (
     RPCTimeoutOrCancelledError,
     StartWorkflowUpdateInput,
@@ -126,8 +133,12 @@ __all__ = [
     "SignalWorkflowInput",
     "StartWorkflowInput",
     "StartWorkflowUpdateInput",
+    "StartWorkflowUpdateWithStartInput",
     "TLSConfig",
     "TerminateWorkflowInput",
+    "UpdateWithStartStartWorkflowInput",
+    "UpdateWithStartUpdateWorkflowInput",
+    "WithStartWorkflowOperation",
     "WorkflowAlreadyStartedError",
     "WorkflowContinuedAsNewError",
     "WorkflowExecution",
@@ -555,6 +566,68 @@ class Client:
         """
         input = ListWorkflowsInput(query, page_size, next_page_token, rpc_metadata, rpc_timeout, limit)
         return self._impl.list_workflows(input)
+
+    async def execute_update_with_start_workflow(
+        self,
+        update: str | Callable[..., Any],
+        arg: Any = _UNSET,
+        *,
+        start_workflow_operation: WithStartWorkflowOperation[Any, Any],
+        args: Sequence[Any] = [],  # Temporal's default; never mutated
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> Any:
+        """Start the operation's workflow (or use the running one, by its conflict policy),
+        send it the update in the same server call, and wait for the update's result.
+
+        Raises:
+            WorkflowUpdateFailedError: The validator rejected the update or its handler failed.
+            WorkflowUpdateRPCTimeoutOrCancelledError: ``rpc_timeout`` passed first.
+            WorkflowAlreadyStartedError: The id runs and the conflict policy is FAIL.
+        """
+        handle = await self.start_update_with_start_workflow(
+            update,
+            arg,
+            start_workflow_operation=start_workflow_operation,
+            wait_for_stage=WorkflowUpdateStage.COMPLETED,
+            args=args,
+            id=id,
+            result_type=result_type,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+        )
+        return await handle.result()
+
+    async def start_update_with_start_workflow(
+        self,
+        update: str | Callable[..., Any],
+        arg: Any = _UNSET,
+        *,
+        start_workflow_operation: WithStartWorkflowOperation[Any, Any],
+        wait_for_stage: WorkflowUpdateStage,
+        args: Sequence[Any] = [],  # Temporal's default; never mutated
+        id: str | None = None,
+        result_type: type | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> WorkflowUpdateHandle[Any]:
+        """``execute_update_with_start_workflow``, returning the update's handle once it
+        reached ``wait_for_stage`` (ACCEPTED or COMPLETED; ADMITTED raises ``ValueError``).
+        A ``WithStartWorkflowOperation`` is used once (``RuntimeError`` on reuse)."""
+        return await start_update_with_start(
+            self,
+            update,
+            arg,
+            start_workflow_operation=start_workflow_operation,
+            wait_for_stage=wait_for_stage,
+            args=args,
+            id=id,
+            result_type=result_type,
+            rpc_metadata=rpc_metadata,
+            rpc_timeout=rpc_timeout,
+        )
 
     async def count_workflows(
         self,

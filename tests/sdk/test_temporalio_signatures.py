@@ -34,9 +34,6 @@ IN_PROGRESS: dict[str, str] = {
 
 # --- features of later issues: queries, updates, children, continue-as-new, patching, ... ---
 LATER: dict[str, str] = {
-    "*pdate*ithStart*": "update-with-start: issue 9",
-    "*update_with_start*": "update-with-start: issue 9",
-    "client:WithStartWorkflowOperation": "update-with-start: issue 9",
     "workflow:ActivityConfig": "typed option dicts: issue 9",
     "workflow:ChildWorkflowConfig": "typed option dicts: issue 9",
     "workflow:*last_completion_result": "cron: issue 10",

@@ -134,6 +134,7 @@ ROUTES: tuple[Route, ...] = (
     answers(ops.LIST_WORKFLOWS, visibility.list_workflows),
     answers(ops.COUNT_WORKFLOWS, visibility.count_workflows),
     answers(ops.UPDATE_WORKFLOW, updates.update_workflow),
+    answers(ops.UPDATE_WITH_START_WORKFLOW, updates.update_with_start_workflow),
     answers(ops.POLL_WORKFLOW_UPDATE, updates.poll_workflow_update),
     acks(ops.RESPOND_UPDATE_VALIDATION, updates.respond_update_validation),
 )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         ReportCancellationAsyncActivityInput,
     )
     from legato._client.history import WorkflowHistoryEventAsyncIterator, WorkflowHistoryEventFilterType
+    from legato._client.update_with_start import StartWorkflowUpdateWithStartInput
     from legato._client.updates import StartWorkflowUpdateInput, WorkflowUpdateHandle
     from legato._client.visibility import (
         CountWorkflowsInput,
@@ -191,6 +192,12 @@ class OutboundInterceptor:
     async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
         """Send an update; its handle once it reached the input's stage."""
         return await self.next.start_workflow_update(input)
+
+    async def start_update_with_start_workflow(
+        self, input: StartWorkflowUpdateWithStartInput
+    ) -> WorkflowUpdateHandle[Any]:
+        """Start the workflow (or use the running one) and send it an update."""
+        return await self.next.start_update_with_start_workflow(input)
 
     async def heartbeat_async_activity(self, input: HeartbeatAsyncActivityInput) -> None:
         """Heartbeat an asynchronously completed activity."""

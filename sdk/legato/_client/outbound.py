@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato import _service
-from legato._client import async_activity, history, queries, updates, visibility
+from legato._client import async_activity, history, queries, update_with_start, updates, visibility
 from legato._client.interceptor import (
     CancelWorkflowInput,
     DescribeWorkflowInput,
@@ -44,8 +44,9 @@ def options(rpc_metadata: Mapping[str, str | bytes], rpc_timeout: Any) -> _servi
     return _service.CallOptions(metadata=rpc_metadata, timeout=rpc_timeout)
 
 
-def _refuse_unsupported(input: StartWorkflowInput) -> None:
-    call = "Client.start_workflow"
+def _refuse_unsupported(
+    input: StartWorkflowInput | update_with_start.UpdateWithStartStartWorkflowInput, call: str
+) -> None:
     unsupported = {
         "cron_schedule": input.cron_schedule != "",
         "search_attributes": bool(input.search_attributes),
@@ -62,6 +63,30 @@ async def _memo(converter: Any, memo: Mapping[str, Any] | None) -> dict[str, Any
     if not memo:
         return {}
     return dict(zip(memo, await converter.encode(list(memo.values())), strict=True))
+
+
+async def _start_request(
+    client: Client, input: StartWorkflowInput | update_with_start.UpdateWithStartStartWorkflowInput
+) -> api.StartWorkflowRequest:
+    """The start request of a start's input (its arguments and memo encoded)."""
+    converter = client.data_converter
+    return api.StartWorkflowRequest(
+        workflow_id=input.id,
+        workflow_type=input.workflow,
+        task_queue=input.task_queue,
+        args=await converter.encode(list(input.args)),
+        id_conflict_policy=input.id_conflict_policy.to_api(),
+        id_reuse_policy=input.id_reuse_policy.to_api(),
+        execution_timeout=_seconds(input.execution_timeout),
+        run_timeout=_seconds(input.run_timeout),
+        task_timeout=_seconds(input.task_timeout),
+        retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
+        request_id=str(uuid.uuid4()),
+        identity=client.identity,
+        header=dict(input.headers),
+        memo=await _memo(converter, input.memo),
+        start_delay=_seconds(input.start_delay),
+    )
 
 
 def _non_default_priority(priority: Any) -> bool:
@@ -84,25 +109,10 @@ class ServerOutbound(OutboundInterceptor):
         """Start the run; a taken id raises ``WorkflowAlreadyStartedError``."""
         from legato.client import WorkflowHandle
 
-        _refuse_unsupported(input)
+        _refuse_unsupported(input, "Client.start_workflow")
         converter = self._client.data_converter
-        request = api.StartWorkflowRequest(
-            workflow_id=input.id,
-            workflow_type=input.workflow,
-            task_queue=input.task_queue,
-            args=await converter.encode(list(input.args)),
-            id_conflict_policy=input.id_conflict_policy.to_api(),
-            id_reuse_policy=input.id_reuse_policy.to_api(),
-            execution_timeout=_seconds(input.execution_timeout),
-            run_timeout=_seconds(input.run_timeout),
-            task_timeout=_seconds(input.task_timeout),
-            retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
-            request_id=str(uuid.uuid4()),
-            identity=self._client.identity,
-            header=dict(input.headers),
-            memo=await _memo(converter, input.memo),
-            start_delay=_seconds(input.start_delay),
-            request_eager_execution=input.request_eager_start,
+        request = (await _start_request(self._client, input)).model_copy(
+            update={"request_eager_execution": input.request_eager_start}
         )
         call_options = options(input.rpc_metadata, input.rpc_timeout)
         try:
@@ -127,6 +137,27 @@ class ServerOutbound(OutboundInterceptor):
             first_execution_run_id=response.run_id,
             result_type=input.ret_type,
         )
+
+    async def start_update_with_start_workflow(
+        self, input: update_with_start.StartWorkflowUpdateWithStartInput
+    ) -> updates.WorkflowUpdateHandle[Any]:
+        """Start (or use) the run and send the update in one call; a taken id (FAIL) raises
+        ``WorkflowAlreadyStartedError``, from this call and from the operation's handle."""
+        start = input.start_workflow_input
+        _refuse_unsupported(start, "WithStartWorkflowOperation")
+        request = await _start_request(self._client, start)
+        try:
+            return await update_with_start.send(self._client, input, request)
+        except RPCError as e:
+            error: BaseException = e
+            if e.error == "WorkflowAlreadyStarted":
+                error = WorkflowAlreadyStartedError(start.id, start.workflow, run_id=e.run_id)
+            # The operation's handle fails with the call, unless the start was answered first.
+            input._on_start_error(error)
+            raise error from e
+        except BaseException as e:
+            input._on_start_error(e)
+            raise
 
     async def cancel_workflow(self, input: CancelWorkflowInput) -> None:
         """Ask the run to cancel."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from legato import _service
 from legato._runtime.updates import UPDATE_ATTR, UpdateDefinition
@@ -192,15 +192,57 @@ async def start_workflow_update(client: Client, input: StartWorkflowUpdateInput)
     )
     wanted = _WIRE_STAGES[input.wait_for_stage]
     response = await _until(client, request, wanted, input.rpc_metadata, input.rpc_timeout)
+    return await _handle(client, update_id, input.id, response, input.update, input.ret_type)
+
+
+def wire_stage(stage: WorkflowUpdateStage) -> api.UpdateStage:
+    """The wire's name of a stage."""
+    return _WIRE_STAGES[stage]
+
+
+class _UpdateInput(Protocol):
+    update: str
+    wait_for_stage: WorkflowUpdateStage
+    ret_type: type | None
+
+
+async def wait_for(
+    client: Client,
+    input: _UpdateInput,
+    update_id: str,
+    workflow_id: str,
+    response: api.UpdateWorkflowResponse,
+    rpc_metadata: Mapping[str, str | bytes],
+    rpc_timeout: timedelta | None,
+) -> WorkflowUpdateHandle[Any]:
+    """The handle of an update already admitted (by update-with-start), once it reached
+    the input's stage: polled for on the run the server named."""
+    wanted = _WIRE_STAGES[input.wait_for_stage]
+    if response.outcome is None and not _reached(response.stage, wanted):
+        poll = api.PollWorkflowUpdateRequest(
+            workflow_id=workflow_id, run_id=response.run_id, update_id=update_id, wait_for_stage=wanted
+        )
+        response = await _until(client, poll, wanted, rpc_metadata, rpc_timeout)
+    return await _handle(client, update_id, workflow_id, response, input.update, input.ret_type)
+
+
+async def _handle(
+    client: Client,
+    update_id: str,
+    workflow_id: str,
+    response: api.UpdateWorkflowResponse,
+    name: str,
+    ret_type: type | None,
+) -> WorkflowUpdateHandle[Any]:
     handle: WorkflowUpdateHandle[Any] = WorkflowUpdateHandle(
         client,
         update_id,
-        input.id,
+        workflow_id,
         workflow_run_id=response.run_id,
-        result_type=input.ret_type,
+        result_type=ret_type,
         known_outcome=response.outcome,
     )
-    handle._name = input.update
+    handle._name = name
     # A rejection completes the update at once; start_update raises it, as temporalio does.
     if response.outcome is not None and response.outcome.failure is not None:
         await handle.result()

@@ -297,6 +297,15 @@ UPDATE_WORKFLOW = Operation(
     "Send an update and wait for its stage; a repeated update id joins the first",
     idempotent=True,
 )
+UPDATE_WITH_START_WORKFLOW = Operation(
+    "update_with_start_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/update-with-start",
+    api.UpdateWithStartWorkflowRequest,
+    api.UpdateWithStartWorkflowResponse,
+    "Start the run (or use the running one, by the conflict policy) and send it an update, atomically",
+    idempotent=True,
+)
 POLL_WORKFLOW_UPDATE = Operation(
     "poll_workflow_update",
     "POST",
@@ -415,6 +424,7 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     LIST_WORKFLOWS,
     COUNT_WORKFLOWS,
     UPDATE_WORKFLOW,
+    UPDATE_WITH_START_WORKFLOW,
     POLL_WORKFLOW_UPDATE,
     RESPOND_UPDATE_VALIDATION,
 )

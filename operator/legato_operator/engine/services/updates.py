@@ -33,18 +33,45 @@ async def update_workflow(
     """Admit the update (or join the one with its id) and wait for ``wait_for_stage``."""
 
     async def admit(tx: runner.Tx) -> rows.UpdateRequest:
-        ex = await workflows.resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
-        existing = await update_requests.get(tx.conn, ex.run_id, request.update_id)
-        if existing is not None:
-            return existing
-        updates.require_running(ex)
-        stored = await update_requests.admit(tx.conn, updates.new_request(namespace, ex, request), rt.clock.now())
-        # The queue's workflow pollers wait on this key, on every replica.
-        await tx.notify({keys.task_key(namespace, ex.task_queue, rows.TaskKind.WORKFLOW)})
-        return stored
+        return await _admit(rt, tx, namespace, request)
 
     stored = await rt.run("update_workflow", admit)
     return await _wait(rt, stored, request.wait_for_stage, request.wait)
+
+
+async def update_with_start_workflow(
+    rt: runner.Runtime, namespace: str, request: api.UpdateWithStartWorkflowRequest
+) -> api.UpdateWithStartWorkflowResponse:
+    """Start the run (or take the running one, by the conflict policy) and admit the update
+    on it in one transaction, so neither happens without the other; then wait as an update."""
+    if request.id_conflict_policy == api.IdConflictPolicy.UNSPECIFIED:
+        raise errors.InvalidArgument(
+            "id_conflict_policy", "update-with-start needs an id_conflict_policy (USE_EXISTING, FAIL, ...)"
+        )
+
+    async def change(tx: runner.Tx) -> tuple[api.StartWorkflowResponse, rows.UpdateRequest]:
+        started = await workflows.start_in(rt, tx, namespace, request)
+        update = request.update.model_copy(update={"workflow_id": request.workflow_id, "run_id": started.run_id})
+        return started, await _admit(rt, tx, namespace, update)
+
+    started, stored = await rt.run("update_with_start_workflow", change)
+    response = await _wait(rt, stored, request.update.wait_for_stage, request.update.wait)
+    return api.UpdateWithStartWorkflowResponse(run_id=started.run_id, started=started.started, update=response)
+
+
+async def _admit(
+    rt: runner.Runtime, tx: runner.Tx, namespace: str, request: api.UpdateWorkflowRequest
+) -> rows.UpdateRequest:
+    """The update's row: a new one (NOTIFYing the run's pollers), or the one its id already has."""
+    ex = await workflows.resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
+    existing = await update_requests.get(tx.conn, ex.run_id, request.update_id)
+    if existing is not None:
+        return existing
+    updates.require_running(ex)
+    stored = await update_requests.admit(tx.conn, updates.new_request(namespace, ex, request), rt.clock.now())
+    # The queue's workflow pollers wait on this key, on every replica.
+    await tx.notify({keys.task_key(namespace, ex.task_queue, rows.TaskKind.WORKFLOW)})
+    return stored
 
 
 async def poll_workflow_update(

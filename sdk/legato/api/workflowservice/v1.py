@@ -495,6 +495,21 @@ class UpdateWorkflowResponse(WireModel):
     outcome: UpdateOutcome | None = None
 
 
+class UpdateWithStartWorkflowRequest(StartWorkflowRequest):
+    """Start the run by the id's policies (a conflict policy is required: USE_EXISTING sends
+    the update to a running run) and admit the update on it, in one transaction."""
+
+    update: UpdateWorkflowRequest
+
+
+class UpdateWithStartWorkflowResponse(WireModel):
+    """The run the update went to, whether this call started it, and the update's stage."""
+
+    run_id: str
+    started: bool
+    update: UpdateWorkflowResponse
+
+
 class WorkflowUpdate(WireModel):
     """An update handed to a worker to validate (as a query is, from the run's state)."""
 
