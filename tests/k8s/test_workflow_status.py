@@ -82,6 +82,26 @@ def test_a_running_run_is_running_with_its_times_and_counts() -> None:
     assert (condition(s, "Ready").status, condition(s, "Ready").reason) == ("Unknown", "Running")
 
 
+def child(workflow_id: str, initiated_id: int) -> api.PendingChildExecution:
+    return api.PendingChildExecution(
+        workflow_id=workflow_id,
+        run_id="c0ffee00-0000-4000-8000-000000000003",
+        workflow_type_name="ShipmentWorkflow",
+        initiated_id=initiated_id,
+        parent_close_policy="TERMINATE",
+    )
+
+
+def test_a_parent_waiting_on_children_names_the_first_and_counts_them() -> None:
+    s = of(run(pending_children=[child("order-123-ship", 5), child("order-123-bill", 9)]))
+    assert s.pending_children == 2
+    assert s.message == "waiting on child workflow ShipmentWorkflow order-123-ship (+1 more)"
+    # Activities running say more about what the run does now.
+    assert of(run(pending_activities=[pending()], pending_children=[child("c", 5)])).message == (
+        "running activity charge_card"
+    )
+
+
 def test_an_activity_being_retried_is_named_with_its_attempt_and_error() -> None:
     failing = pending(attempt=3, failure=Failure(message="card declined", type="CardDeclined"))
     s = of(run(pending_activities=[pending("reserve"), failing]))

@@ -113,11 +113,16 @@ async def test_a_cancelled_parent_cancels_the_child_it_awaits_and_ends_cancelled
         while "ChildWorkflowExecutionStarted" not in await _types(local_env.client, parent_id):
             assert asyncio.get_running_loop().time() < deadline
             await asyncio.sleep(0.05)
+        pending = (await parent.describe()).raw_description.pending_children
+        assert [(c.workflow_id, c.workflow_type_name, c.parent_close_policy) for c in pending] == [
+            (f"{parent_id}-child", "Waiter", "TERMINATE")
+        ]
         await parent.cancel()
         with pytest.raises(WorkflowFailureError):
             await parent.result()
         assert (await parent.describe()).status == WorkflowExecutionStatus.CANCELED
         assert (await child.describe()).status == WorkflowExecutionStatus.CANCELED
+        assert (await parent.describe()).raw_description.pending_children == []
 
 
 async def test_a_workflow_cancels_another_by_id_and_the_target_learns_who_asked(local_env: WorkflowEnvironment) -> None:

@@ -13,6 +13,7 @@ from legato.api.workflowservice import v1 as api
 from legato.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
     WorkflowUpdateFailedError,
     WorkflowUpdateStage,
 )
@@ -187,3 +188,23 @@ async def test_the_server_refuses_update_with_start_without_a_conflict_policy_an
     with pytest.raises(RPCError) as missing:
         await local_env.client.get_workflow_handle(cart_id).describe()
     assert missing.value.status == RPCStatusCode.NOT_FOUND
+
+
+async def test_a_run_that_closes_before_its_update_still_answers_the_start(local_env: WorkflowEnvironment) -> None:
+    cart_id = str(uuid.uuid4())
+    request = api.UpdateWithStartWorkflowRequest(
+        workflow_id=cart_id,
+        workflow_type="Cart",
+        task_queue=str(uuid.uuid4()),
+        id_conflict_policy=api.IdConflictPolicy.USE_EXISTING,
+        # No worker polls, and the run times out at once: the update never gets anywhere.
+        run_timeout=0.001,
+        update=api.UpdateWorkflowRequest(workflow_id=cart_id, update_id="u", name="add", wait=5.0),
+    )
+    response = await local_env.client.service_client.update_with_start_workflow(request)
+    assert (response.started, response.update.stage) == (True, api.UpdateStage.ADMITTED)
+    handle = local_env.client.get_workflow_handle(cart_id, run_id=response.run_id)
+    assert (await handle.describe()).status == WorkflowExecutionStatus.TIMED_OUT
+    with pytest.raises(RPCError) as closed:
+        await handle.get_update_handle("u").result()
+    assert closed.value.status == RPCStatusCode.NOT_FOUND

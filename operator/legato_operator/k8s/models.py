@@ -159,6 +159,7 @@ class WorkflowStatus(ResourceModel):
     close_time: str | None = None
     history_length: int = 0
     pending_activities: int = 0
+    pending_children: int = Field(default=0, description="Child workflows it started that still run.")
     result: str | None = Field(default=None, max_length=MAX_RESULT_CHARS + 32, description="JSON, truncated.")
     result_truncated: bool = False
     failure: FailureSummary | None = None

@@ -145,6 +145,7 @@ def of_run(
         close_time=timestamp(run.close_time) if run.close_time else None,
         history_length=run.history_length,
         pending_activities=len(run.pending_activities),
+        pending_children=len(run.pending_children),
         result=result,
         result_truncated=truncated,
         failure=_failure_summary(run.failure) if run.failure and phase is not models.Phase.COMPLETED else None,
@@ -339,7 +340,7 @@ def _message(phase: models.Phase, run: api.DescribeWorkflowResponse, book: Bookk
     if book.refused_fields:
         return one_line(f"spec change refused: {', '.join(book.refused_fields)} (the run keeps its start spec)")
     if phase is models.Phase.RUNNING:
-        return one_line(_running_message(run.pending_activities))
+        return one_line(_running_message(run.pending_activities, run.pending_children))
     if phase is models.Phase.COMPLETED:
         return "completed"
     if run.failure is None:
@@ -350,9 +351,17 @@ def _message(phase: models.Phase, run: api.DescribeWorkflowResponse, book: Bookk
 _CLOSED_WORDS = {models.Phase.TIMED_OUT: "timed out"}
 
 
-def _running_message(pending: Sequence[api.PendingActivity]) -> str:
-    if not pending:
+def _children_message(kids: Sequence[api.PendingChildExecution]) -> str:
+    # A child is not a resource of its own: the parent says what it waits on.
+    if not kids:
         return "running"
+    more = f" (+{len(kids) - 1} more)" if len(kids) > 1 else ""
+    return f"waiting on child workflow {kids[0].workflow_type_name} {kids[0].workflow_id}{more}"
+
+
+def _running_message(pending: Sequence[api.PendingActivity], kids: Sequence[api.PendingChildExecution]) -> str:
+    if not pending:
+        return _children_message(kids)
     # The activity in trouble (the latest attempt that failed) says most about a stuck run.
     failing = [p for p in pending if p.last_failure is not None]
     if failing:

@@ -195,6 +195,21 @@ def lineage(ex: rows.Execution) -> tuple[WorkflowExecution | None, WorkflowExecu
     return parent, WorkflowExecution(workflow_id=ex.root_workflow_id, run_id=ex.root_run_id)
 
 
+def pending(running: list[rows.Execution]) -> list[api.PendingChildExecution]:
+    """A run's running children as describe shows them, in the order the parent started them."""
+    ordered = sorted(running, key=lambda c: (c.parent_initiated_event_id or 0, c.start_time))
+    return [
+        api.PendingChildExecution(
+            workflow_id=c.workflow_id,
+            run_id=c.run_id,
+            workflow_type_name=c.workflow_type,
+            initiated_id=c.parent_initiated_event_id or 0,
+            parent_close_policy=c.parent_close_policy or "TERMINATE",
+        )
+        for c in ordered
+    ]
+
+
 # --- signals and cancel requests to other runs (workflow.get_external_workflow_handle) ---
 
 NOT_FOUND = "EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND"

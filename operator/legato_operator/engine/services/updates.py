@@ -55,7 +55,12 @@ async def update_with_start_workflow(
         return started, await _admit(rt, tx, namespace, update)
 
     started, stored = await rt.run("update_with_start_workflow", change)
-    response = await _wait(rt, stored, request.update.wait_for_stage, request.update.wait)
+    try:
+        response = await _wait(rt, stored, request.update.wait_for_stage, request.update.wait)
+    # The run closed before the update finished: the start stands, so this call answers it;
+    # the caller's wait for the update (poll_workflow_update) reports the close.
+    except errors.NotFound:
+        response = updates.response(stored)
     return api.UpdateWithStartWorkflowResponse(run_id=started.run_id, started=started.started, update=response)
 
 

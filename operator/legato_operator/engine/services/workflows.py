@@ -139,6 +139,7 @@ async def describe_workflow(
     async with rt.pool.acquire() as conn:
         ex = await resolve(conn, namespace, request.workflow_id, request.run_id)
         pending = await tasks.for_run(conn, ex.run_id, rows.TaskKind.ACTIVITY)
+        running_children = await executions.running_children(conn, ex.run_id)
     parent, root = children.lineage(ex)
     return api.DescribeWorkflowResponse(
         workflow_id=ex.workflow_id,
@@ -156,6 +157,7 @@ async def describe_workflow(
         attempt=ex.attempt,
         history_size_bytes=ex.history_size,
         pending_activities=[_pending(t) for t in pending],
+        pending_children=children.pending(running_children),
         pending_workflow_task=_pending_workflow_task(ex),
         result=ex.result,
         failure=_failure(ex.failure),

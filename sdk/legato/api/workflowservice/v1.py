@@ -127,6 +127,16 @@ class PendingActivity(WireModel):
     next_attempt_time: datetime | None = None
 
 
+class PendingChildExecution(WireModel):
+    """A child this run started that is still running (Temporal's ``PendingChildExecutionInfo``)."""
+
+    workflow_id: str
+    run_id: str
+    workflow_type_name: str
+    initiated_id: int
+    parent_close_policy: str
+
+
 class DescribeWorkflowRequest(WireModel):
     workflow_id: Name
     run_id: RunId = None
@@ -164,6 +174,7 @@ class DescribeWorkflowResponse(WireModel):
     attempt: int = 1
     history_size_bytes: int = 0
     pending_activities: list[PendingActivity] = Field(default_factory=list)
+    pending_children: list[PendingChildExecution] = Field(default_factory=list)
     pending_workflow_task: PendingWorkflowTask | None = None
     result: Payload | None = None
     failure: Failure | None = None
