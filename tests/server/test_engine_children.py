@@ -7,7 +7,7 @@ from dataclasses import replace
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Payload, WorkflowExecution, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
-from legato_operator.engine.rules import children, commands, workflow_tasks
+from legato_operator.engine.rules import children, commands, signals, workflow_tasks
 from legato_operator.store import rows
 from tests.server.factories import NOW, started_run, types
 
@@ -81,8 +81,8 @@ def test_a_signal_whose_target_is_missing_fails_with_temporals_not_found_cause()
         workflow_task_completed_event_id=4,
     )
     # The run's workflow task is in flight: the outcome waits behind it, buffered.
-    (failed,) = children.signal_done(started_run(), 5, a, children.NOT_FOUND, NOW).buffered
-    (signaled,) = children.signal_done(started_run(), 5, a, "", NOW).buffered
+    (failed,) = children.external_done(started_run(), 5, a, children.NOT_FOUND, NOW).buffered
+    (signaled,) = children.external_done(started_run(), 5, a, "", NOW).buffered
     assert isinstance(failed, wire.SignalExternalWorkflowExecutionFailed)
     assert failed.cause == "EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND"
     assert isinstance(signaled, wire.ExternalWorkflowExecutionSignaled)
@@ -106,11 +106,12 @@ def test_a_cancel_request_to_another_run_is_initiated_with_a_due_now_delivery_ro
 
 def test_a_cancel_request_reaches_its_target_once_naming_the_run_that_asked() -> None:
     target = replace(started_run(), run_id="target", workflow_id="target-wf")
-    (first,) = children.cancel_reaches(target, "sender-wf", "sender-run", 7, "enough", "", NOW).buffered
+    sender = WorkflowExecution(workflow_id="sender-wf", run_id="sender-run")
+    b = signals.request_cancel(target, "enough", "", NOW, external=sender, external_initiated_event_id=7)
+    (first,) = b.buffered
     assert isinstance(first, wire.WorkflowExecutionCancelRequested)
-    assert (first.cause, first.external_initiated_event_id) == ("enough", 7)
-    assert first.external_workflow_execution == WorkflowExecution(workflow_id="sender-wf", run_id="sender-run")
-    again = children.cancel_reaches(replace(target, cancel_requested=True), "s", "r", 8, "", "", NOW)
+    assert (first.cause, first.external_initiated_event_id, first.external_workflow_execution) == ("enough", 7, sender)
+    again = signals.request_cancel(replace(target, cancel_requested=True), "", "", NOW, external=sender)
     assert not again.changed
 
 
@@ -130,8 +131,8 @@ def test_a_cancel_requests_outcome_is_temporals_event_on_the_sender() -> None:
     a = wire.RequestCancelExternalWorkflowExecutionInitiated(
         workflow_execution=WorkflowExecution(workflow_id="other", run_id=""), workflow_task_completed_event_id=4
     )
-    (failed,) = children.cancel_done(started_run(), 5, a, children.NOT_FOUND, NOW).buffered
-    (asked,) = children.cancel_done(started_run(), 5, a, "", NOW).buffered
+    (failed,) = children.external_done(started_run(), 5, a, children.NOT_FOUND, NOW).buffered
+    (asked,) = children.external_done(started_run(), 5, a, "", NOW).buffered
     assert isinstance(failed, wire.RequestCancelExternalWorkflowExecutionFailed)
     assert (failed.cause, failed.initiated_event_id) == ("EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND", 5)
     assert isinstance(asked, wire.ExternalWorkflowExecutionCancelRequested)

@@ -13,6 +13,7 @@ the sender as a *_DONE row of its own.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import WorkflowExecution, WorkflowExecutionStatus
@@ -251,30 +252,34 @@ def signal_initiated(b: batch.Batch, c: cmd.SignalExternalWorkflowExecution, com
     b.arm(rows.TimerKind.SIGNAL_EXTERNAL, b.now, ref=initiated_id)
 
 
-def signal_done(
+def external_done(
     sender: rows.Execution,
     initiated_id: int,
-    a: wire.SignalExternalWorkflowExecutionInitiated,
+    a: wire.SignalExternalWorkflowExecutionInitiated | wire.RequestCancelExternalWorkflowExecutionInitiated,
     cause: str,
     now: datetime,
 ) -> batch.Batch:
-    """ExternalWorkflowExecutionSignaled on the sender, or SignalExternalWorkflowExecutionFailed with ``cause``."""
-    b = batch.Batch(execution=sender, now=now)
-    if cause:
-        b.deliver(
-            wire.SignalExternalWorkflowExecutionFailed(
-                namespace=a.namespace,
-                workflow_execution=a.workflow_execution,
-                cause=cause,
-                initiated_event_id=initiated_id,
-            )
+    """The outcome of a sent signal or cancel request on its sender: delivered, or failed with ``cause``."""
+    common: dict[str, Any] = {
+        "namespace": a.namespace,
+        "workflow_execution": a.workflow_execution,
+        "initiated_event_id": initiated_id,
+    }
+    event: wire.EventAttributes
+    if isinstance(a, wire.SignalExternalWorkflowExecutionInitiated):
+        event = (
+            wire.SignalExternalWorkflowExecutionFailed(cause=cause, **common)
+            if cause
+            else wire.ExternalWorkflowExecutionSignaled(**common)
         )
     else:
-        b.deliver(
-            wire.ExternalWorkflowExecutionSignaled(
-                namespace=a.namespace, workflow_execution=a.workflow_execution, initiated_event_id=initiated_id
-            )
+        event = (
+            wire.RequestCancelExternalWorkflowExecutionFailed(cause=cause, **common)
+            if cause
+            else wire.ExternalWorkflowExecutionCancelRequested(**common)
         )
+    b = batch.Batch(execution=sender, now=now)
+    b.deliver(event)
     return b
 
 
@@ -290,54 +295,3 @@ def cancel_initiated(b: batch.Batch, c: cmd.RequestCancelExternalWorkflowExecuti
         )
     )
     b.arm(rows.TimerKind.CANCEL_EXTERNAL, b.now, ref=initiated_id)
-
-
-def cancel_reaches(
-    target: rows.Execution,
-    sender_id: str,
-    sender_run_id: str,
-    initiated_id: int,
-    reason: str,
-    identity: str,
-    now: datetime,
-) -> batch.Batch:
-    """WorkflowExecutionCancelRequested on the target, once, naming the run that asked."""
-    b = batch.Batch(execution=target, now=now)
-    if not target.cancel_requested:
-        b.update(cancel_requested=True)
-        b.deliver(
-            wire.WorkflowExecutionCancelRequested(
-                cause=reason,
-                identity=identity,
-                external_initiated_event_id=initiated_id,
-                external_workflow_execution=WorkflowExecution(workflow_id=sender_id, run_id=sender_run_id),
-            )
-        )
-    return b
-
-
-def cancel_done(
-    sender: rows.Execution,
-    initiated_id: int,
-    a: wire.RequestCancelExternalWorkflowExecutionInitiated,
-    cause: str,
-    now: datetime,
-) -> batch.Batch:
-    """ExternalWorkflowExecutionCancelRequested on the sender, or RequestCancelExternalWorkflowExecutionFailed."""
-    b = batch.Batch(execution=sender, now=now)
-    if cause:
-        b.deliver(
-            wire.RequestCancelExternalWorkflowExecutionFailed(
-                namespace=a.namespace,
-                workflow_execution=a.workflow_execution,
-                cause=cause,
-                initiated_event_id=initiated_id,
-            )
-        )
-    else:
-        b.deliver(
-            wire.ExternalWorkflowExecutionCancelRequested(
-                namespace=a.namespace, workflow_execution=a.workflow_execution, initiated_event_id=initiated_id
-            )
-        )
-    return b

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from legato.api.common.v1 import Header, Payloads, WorkflowExecutionStatus
+from legato.api.common.v1 import Header, Payloads, WorkflowExecution, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator import errors
 from legato_operator.engine.rules import batch
@@ -34,11 +34,27 @@ def signal(
     return b
 
 
-def request_cancel(execution: rows.Execution, reason: str, identity: str, now: datetime) -> batch.Batch:
-    """WorkflowExecutionCancelRequested, once: a repeated request changes nothing."""
+def request_cancel(
+    execution: rows.Execution,
+    reason: str,
+    identity: str,
+    now: datetime,
+    *,
+    external: WorkflowExecution | None = None,
+    external_initiated_event_id: int = 0,
+) -> batch.Batch:
+    """WorkflowExecutionCancelRequested, once: a repeated request changes nothing.
+    ``external`` is the run that asked (another workflow, or a closing parent's policy)."""
     require_running(execution)
     b = batch.Batch(execution=execution, now=now)
     if not execution.cancel_requested:
         b.update(cancel_requested=True)
-        b.deliver(wire.WorkflowExecutionCancelRequested(cause=reason, identity=identity))
+        b.deliver(
+            wire.WorkflowExecutionCancelRequested(
+                cause=reason,
+                identity=identity,
+                external_workflow_execution=external,
+                external_initiated_event_id=external_initiated_event_id,
+            )
+        )
     return b

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from legato.api.common.v1 import WorkflowExecution
 from legato.api.history import v1 as wire
 from legato_operator import errors
 from legato_operator.engine.rules import batch, children, keys, signals, start, termination
@@ -52,8 +53,8 @@ async def parent_closed(tx: runner.Tx, child: rows.Execution, timer: rows.Timer,
     or ask it to cancel, naming its parent as the run that asked (no reason: Temporal's)."""
     reason, identity = children.TERMINATED_BY_PARENT_REASON, children.TERMINATED_BY_PARENT_IDENTITY
     if timer.timer_id == "REQUEST_CANCEL":
-        parent_id, parent_run_id = child.parent_workflow_id or "", child.parent_run_id or ""
-        return children.cancel_reaches(child, parent_id, parent_run_id, 0, "", identity, now)
+        parent, _ = children.lineage(child)
+        return signals.request_cancel(child, "", identity, now, external=parent)
     buffered = await history.buffered(tx.conn, child)
     return termination.terminate(child, buffered, reason, identity, now)
 
@@ -97,8 +98,11 @@ def _delivery(
 ) -> batch.Batch:
     if isinstance(a, wire.SignalExternalWorkflowExecutionInitiated):
         return signals.signal(target, a.signal_name, a.input, "", now, a.header)
+    sent_by = WorkflowExecution(workflow_id=sender.workflow_id, run_id=sender.run_id)
     identity = children.TERMINATED_BY_PARENT_IDENTITY
-    return children.cancel_reaches(target, sender.workflow_id, sender.run_id, initiated_id, a.reason, identity, now)
+    return signals.request_cancel(
+        target, a.reason, identity, now, external=sent_by, external_initiated_event_id=initiated_id
+    )
 
 
 async def external_done(tx: runner.Tx, sender: rows.Execution, timer: rows.Timer, now: datetime) -> batch.Batch:
@@ -107,8 +111,5 @@ async def external_done(tx: runner.Tx, sender: rows.Execution, timer: rows.Timer
     event = await history.event(tx.conn, sender.run_id, initiated_id)
     assert event is not None, "an outcome row names its sender's initiated event"
     a = event.attributes
-    cause = timer.timer_id or ""
-    if isinstance(a, wire.SignalExternalWorkflowExecutionInitiated):
-        return children.signal_done(sender, initiated_id, a, cause, now)
-    assert isinstance(a, wire.RequestCancelExternalWorkflowExecutionInitiated)
-    return children.cancel_done(sender, initiated_id, a, cause, now)
+    assert isinstance(a, _SENT)
+    return children.external_done(sender, initiated_id, a, timer.timer_id or "", now)
