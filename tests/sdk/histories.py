@@ -17,7 +17,7 @@ from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.instance import WorkflowInstance
 from legato._worker.workflows import activate
 from legato.api.command import v1 as cmd
-from legato.api.common.v1 import Failure, Payload, RetryPolicy, RetryState
+from legato.api.common.v1 import Failure, Payload, RetryPolicy, RetryState, WorkflowExecution
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
 from legato.converter import DataConverter
@@ -145,6 +145,21 @@ def _event_for(command: cmd.Command, completed_id: int) -> Any:
     if isinstance(command, cmd.ModifyWorkflowProperties):
         return hist.WorkflowPropertiesModified(
             upserted_memo=command.upserted_memo, workflow_task_completed_event_id=completed_id
+        )
+    if isinstance(command, cmd.StartChildWorkflowExecution):
+        return hist.StartChildWorkflowExecutionInitiated(
+            workflow_id=command.workflow_id,
+            workflow_type=command.workflow_type,
+            task_queue=command.task_queue or "q",
+            input=command.input,
+            workflow_task_completed_event_id=completed_id,
+        )
+    if isinstance(command, cmd.RequestCancelExternalWorkflowExecution):
+        return hist.RequestCancelExternalWorkflowExecutionInitiated(
+            workflow_execution=WorkflowExecution(workflow_id=command.workflow_id, run_id=command.run_id),
+            child_workflow_only=command.child_workflow_only,
+            reason=command.reason,
+            workflow_task_completed_event_id=completed_id,
         )
     if isinstance(command, cmd.FailWorkflowExecution):
         return hist.WorkflowExecutionFailed(failure=command.failure, workflow_task_completed_event_id=completed_id)

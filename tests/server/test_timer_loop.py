@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -10,7 +11,7 @@ from legato.api.command import v1 as cmd
 from legato.api.workflowservice import v1 as api
 from legato_operator import clock
 from legato_operator.engine.services import runner, timer_loop, workers, workflows, writer
-from legato_operator.store import db, executions
+from legato_operator.store import db, executions, rows, timers
 from tests.server import flows
 from tests.support.deadline import eventually
 
@@ -110,3 +111,30 @@ async def test_a_timer_cancelled_and_started_again_under_its_id_in_one_completio
     assert types.count("TimerStarted") == 2
     assert types.count("TimerCanceled") == 1
     assert types.count("TimerFired") == 1
+
+
+async def test_a_cancel_sent_to_a_child_before_it_started_waits_for_the_start_and_reaches_it(
+    rt: runner.Runtime, pool: db.Pool, test_clock: clock.Clock
+) -> None:
+    parent = await flows.start(rt)
+    start = cmd.StartChildWorkflowExecution(workflow_id="child-1", workflow_type="Child")
+    await flows.answer(rt, await flows.workflow_task(rt), start)
+    # The parent's next task cancels the child by id (its run is not known yet) ...
+    await workflows.signal_workflow(rt, flows.NS, api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="stop"))
+    cancel = cmd.RequestCancelExternalWorkflowExecution(workflow_id="child-1", child_workflow_only=True)
+    await flows.answer(rt, await flows.workflow_task(rt), cancel)
+    # ... and the request fires before the child's start does.
+    async with pool.acquire() as conn:
+        due = await timers.claim_due(conn, test_clock.now(), limit=10, lease=timedelta(seconds=30))
+    (request,) = [t for t in due if t.kind == rows.TimerKind.CANCEL_EXTERNAL]
+    await timer_loop.fire(rt, request)
+    assert "ExternalWorkflowExecutionCancelRequested" not in await flows.event_types(rt, parent.run_id)
+    test_clock.advance(31)  # the leases of the rows claimed above run out
+    for _ in range(3):  # the start, then the request (again after a wait if it ran first)
+        await timer_loop.TimerLoop(rt).fire_due()
+        test_clock.advance(1)
+    async with pool.acquire() as conn:
+        child = await executions.latest(conn, flows.NS, "child-1")
+    assert child is not None
+    assert "WorkflowExecutionCancelRequested" in await flows.event_types(rt, child.run_id)
+    assert (await flows.event_types(rt, parent.run_id))[-1] == "ExternalWorkflowExecutionCancelRequested"

@@ -72,3 +72,27 @@ class Canceller:
         except ApplicationError as e:
             return f"{e.type}: {e.message}"
         return "asked"
+
+
+@workflow.defn
+class Kid:
+    @workflow.run
+    async def run(self) -> str:
+        return "kid"
+
+
+@workflow.defn
+class EarlyCanceller:
+    """Cancels a child's start in the task that made it, then starts the same id again."""
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        child_id = f"{workflow.info().workflow_id}-kid"
+        start = asyncio.create_task(workflow.start_child_workflow(Kid.run, id=child_id))
+        await asyncio.sleep(0)
+        start.cancel("why")
+        try:
+            await start
+        except ChildWorkflowError as e:
+            outcome = f"{e} / {e.cause!r}"
+        return [outcome, await workflow.execute_child_workflow(Kid.run, id=child_id)]

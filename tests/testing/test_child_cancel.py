@@ -25,7 +25,7 @@ from tests.testing import child_cancel_workflows as cc
 
 pytestmark = pytest.mark.e2e
 
-WORKFLOWS = [cc.Waiter, cc.CancellingParent, cc.AwaitingParent, cc.Canceller]
+WORKFLOWS = [cc.Waiter, cc.CancellingParent, cc.AwaitingParent, cc.Canceller, cc.Kid, cc.EarlyCanceller]
 CANCELLED = "ChildWorkflowError: Child Workflow execution cancelled / CancelledError: Cancelled / NON_RETRYABLE_FAILURE"
 
 
@@ -173,3 +173,14 @@ async def test_the_recorded_parent_gives_temporals_event_sequence_on_legato(loca
     assert legato == [e.attributes.type for e in recorded.events("child_cancel")]
     legato_target = [e.attributes.type for e in (await target.fetch_history()).events]
     assert legato_target == [e.attributes.type for e in recorded.events("child_cancel_target")]
+
+
+async def test_a_start_cancelled_in_its_own_task_never_reaches_history_and_frees_the_id(
+    local_env: WorkflowEnvironment,
+) -> None:
+    task_queue, parent_id = str(uuid.uuid4()), str(uuid.uuid4())
+    async with Worker(local_env.client, task_queue=task_queue, workflows=WORKFLOWS):
+        result = await local_env.client.execute_workflow(cc.EarlyCanceller.run, id=parent_id, task_queue=task_queue)
+    assert result == ["Child Workflow Execution cancelled before scheduled: why / CancelledError('Cancelled')", "kid"]
+    # As on Temporal's dev server: only the second start is in history.
+    assert (await _types(local_env.client, parent_id)).count("StartChildWorkflowExecutionInitiated") == 1

@@ -82,6 +82,17 @@ async def user_timers(conn: db.Connection, run_id: str) -> dict[str, int]:
     return {r["timer_id"]: int(r["ref"]) for r in records}
 
 
+async def refs(conn: db.Connection, run_id: str, kind: rows.TimerKind) -> list[int]:
+    """The refs of the run's armed rows of one kind."""
+    records = await conn.fetch("SELECT ref FROM timers WHERE run_id = $1 AND kind = $2", run_id, kind)
+    return [int(r["ref"]) for r in records]
+
+
+async def postpone(conn: db.Connection, timer_id: int, due_at: datetime) -> None:
+    """Move a leased row on and release its lease, to fire again then."""
+    await conn.execute("UPDATE timers SET due_at = $2, lease_until = NULL WHERE id = $1", timer_id, due_at)
+
+
 async def extend(conn: db.Connection, run_id: str, kind: rows.TimerKind, ref: int, due_at: datetime) -> None:
     """Move a timer later (a heartbeat pushes the heartbeat timeout on)."""
     await conn.execute(

@@ -99,8 +99,42 @@ async def run_handle(state: ChildState) -> Any:
             return await asyncio.shield(state.result)
         except asyncio.CancelledError as e:
             if not state.result.done() and not state.cancel_requested:
-                # Task.cancel(msg)'s message is the request's reason, as in temporalio.
-                _cancel(state, e.args[0] if e.args and isinstance(e.args[0], str) else "")
+                _cancel(state, reason_of(e))
+
+
+def reason_of(e: asyncio.CancelledError) -> str:
+    """Task.cancel(msg)'s message: the cancel request's reason, as in temporalio."""
+    return e.args[0] if e.args and isinstance(e.args[0], str) else ""
+
+
+def uncancel() -> None:
+    """Clear the current task's cancel count once a cancel became the child's, so later
+    awaits (and ``asyncio.timeout``) do not see it again, as temporalio does."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+
+
+def cancel_start(state: ChildState, reason: str) -> bool:
+    """Cancel a child whose start has not resolved, as temporalio's core does. A start
+    command not sent yet is dropped and the start fails; True then. A sent one is cancelled
+    by the cancellation type (the request reaches the child once it runs): ABANDON and
+    TRY_CANCEL fail the start at once, the WAIT types leave it to resolve."""
+    from legato._runtime.instance import current_instance
+
+    if state.cancel_requested:
+        return False
+    instance = current_instance()
+    if instance.remove_unsent(state.command):
+        state.cancel_requested = True
+        error = _before_scheduled(state, reason, instance.converter)
+        state.started.set_exception(error)
+        state.result.set_exception(error)
+        return True
+    _cancel(state, reason)
+    if state.result.done():
+        state.started.set_exception(state.result.exception() or exceptions.CancelledError("Cancelled"))
+    return False
 
 
 def _cancel(state: ChildState, reason: str) -> None:
@@ -131,6 +165,22 @@ def cancelled(state: ChildState, converter: DataConverter) -> exceptions.ChildWo
         started_event_id=state.started_event_id,
     )
     return _error(state, a, converter)
+
+
+def _before_scheduled(state: ChildState, reason: str, converter: DataConverter) -> exceptions.ChildWorkflowError:
+    """core's failure for a child cancelled before its start command was sent."""
+    err = exceptions.ChildWorkflowError(
+        f"Child Workflow Execution cancelled before scheduled: {reason}",
+        namespace=state.namespace,
+        workflow_id=state.command.workflow_id,
+        run_id="",
+        workflow_type=state.command.workflow_type,
+        initiated_event_id=0,
+        started_event_id=0,
+        retry_state=exceptions.RetryState.NON_RETRYABLE_FAILURE,
+    )
+    err.__cause__ = exceptions.CancelledError("Cancelled")
+    return err
 
 
 def resolve_start(state: ChildState, event: hist.HistoryEvent) -> None:

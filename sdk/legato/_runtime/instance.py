@@ -722,8 +722,20 @@ class WorkflowInstance(DeterministicLoop):
         handle._child = state
         # A start that failed fails the handle too, which nobody awaits.
         handle.add_done_callback(lambda t: t.cancelled() or t.exception())
-        await asyncio.shield(state.started)
-        return handle
+        while True:
+            try:
+                await asyncio.shield(state.started)
+                return handle
+            except asyncio.CancelledError as e:
+                if state.started.done():
+                    raise
+                # As temporalio: the cancel acts on the child by its cancellation type, and
+                # the start is waited on again, unless the run itself is being cancelled.
+                if child_workflows.cancel_start(state, child_workflows.reason_of(e)):
+                    del self._children_by_id[command.workflow_id]
+                if self._cancel_requested:
+                    raise
+                child_workflows.uncancel()
 
     async def send_external(
         self, command: cmd.SignalExternalWorkflowExecution | cmd.RequestCancelExternalWorkflowExecution

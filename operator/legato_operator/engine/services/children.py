@@ -7,7 +7,7 @@ child), never locked, so two runs' locks are never held together.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from legato.api.common.v1 import WorkflowExecution
 from legato.api.history import v1 as wire
@@ -72,9 +72,14 @@ async def deliver_external(rt: runner.Runtime, tx: runner.Tx, timer: rows.Timer)
     except errors.NotFound:
         ex = None
     sender = await executions.load(tx.conn, timer.run_id)
+    delivered = sender is not None and children.reaches(sender, ex, a.child_workflow_only)
+    if sender is not None and not delivered and await _child_starting(tx, sender, a):
+        # A child cancelled before it started: the request waits for the start, as the
+        # child it names is the one about to run.
+        await timers.postpone(tx.conn, timer.id, rt.clock.now() + _WAIT_FOR_START)
+        return
     if await timers.take(tx.conn, timer.id) is None or sender is None:
         return
-    delivered = ex is not None and children.reaches(sender, ex, a.child_workflow_only)
     if ex is not None and delivered:
         await writer.write(tx, _delivery(ex, sender, int(timer.ref), a, rt.clock.now()))
     done_kind = _DONE[timer.kind]
@@ -82,6 +87,26 @@ async def deliver_external(rt: runner.Runtime, tx: runner.Tx, timer: rows.Timer)
     await tx.notify({keys.TIMERS})
 
 
+async def _child_starting(
+    tx: runner.Tx,
+    sender: rows.Execution,
+    a: wire.SignalExternalWorkflowExecutionInitiated | wire.RequestCancelExternalWorkflowExecutionInitiated,
+) -> bool:
+    """Whether a request to a child by id alone finds the sender's start of that child pending."""
+    if not a.child_workflow_only or a.workflow_execution.run_id:
+        return False
+    for initiated_id in await timers.refs(tx.conn, sender.run_id, rows.TimerKind.CHILD_START):
+        event = await history.event(tx.conn, sender.run_id, initiated_id)
+        started = None if event is None else event.attributes
+        if isinstance(started, wire.StartChildWorkflowExecutionInitiated) and (
+            started.workflow_id == a.workflow_execution.workflow_id
+        ):
+            return True
+    return False
+
+
+# How long a request to a child not started yet waits before it looks again.
+_WAIT_FOR_START = timedelta(milliseconds=200)
 _SENT = (wire.SignalExternalWorkflowExecutionInitiated, wire.RequestCancelExternalWorkflowExecutionInitiated)
 _DONE = {
     rows.TimerKind.SIGNAL_EXTERNAL: rows.TimerKind.SIGNAL_EXTERNAL_DONE,
