@@ -67,14 +67,16 @@ from legato._runtime.workflow_updates import (
     set_update_handler,
     update,
 )
-from legato.common import Priority, RetryPolicy, VersioningBehavior
+from legato.common import Priority, RetryPolicy, VersioningBehavior, WorkflowIDReusePolicy
 from legato.converter import PayloadConverter
 from legato.exceptions import NondeterminismError
 
 __all__ = [
     "ActivityCancellationType",
+    "ActivityConfig",
     "ActivityHandle",
     "ChildWorkflowCancellationType",
+    "ChildWorkflowConfig",
     "ChildWorkflowHandle",
     "ContinueAsNewError",
     "ContinueAsNewVersioningBehavior",
@@ -95,12 +97,14 @@ __all__ = [
     "UpdateMethodMultiParam",
     "all_handlers_finished",
     "as_completed",
+    "cancellation_reason",
     "continue_as_new",
     "current_update_info",
     "defn",
     "deprecate_patch",
     "dynamic_config",
     "execute_activity",
+    "execute_activity_class",
     "execute_activity_method",
     "execute_child_workflow",
     "execute_local_activity",
@@ -111,20 +115,26 @@ __all__ = [
     "get_dynamic_update_handler",
     "get_external_workflow_handle",
     "get_external_workflow_handle_for",
+    "get_last_failure",
     "get_query_handler",
     "get_signal_handler",
     "get_update_handler",
     "in_workflow",
     "info",
     "init",
+    "instance",
+    "is_failure_exception",
     "logger",
     "memo",
     "memo_value",
+    "new_random",
     "now",
     "patched",
     "payload_converter",
     "query",
     "random",
+    "random_seed",
+    "register_random_seed_callback",
     "run",
     "set_dynamic_query_handler",
     "set_dynamic_signal_handler",
@@ -135,6 +145,7 @@ __all__ = [
     "signal",
     "sleep",
     "start_activity",
+    "start_activity_class",
     "start_activity_method",
     "start_child_workflow",
     "start_local_activity",
@@ -146,6 +157,7 @@ __all__ = [
     "update",
     "upsert_memo",
     "uuid4",
+    "uuid7",
     "wait",
     "wait_condition",
 ]
@@ -598,6 +610,52 @@ async def execute_activity_method(
     )
 
 
+# A callable class's activity (``@activity.defn`` on the class, an instance registered
+# with the worker) is started the same way: its definition names it.
+start_activity_class = start_activity_method
+execute_activity_class = execute_activity_method
+
+
+class ActivityConfig(TypedDict, total=False):
+    """The options of ``start_activity`` and ``execute_activity`` as a dict (temporalio's)."""
+
+    task_queue: str | None
+    schedule_to_close_timeout: timedelta | None
+    schedule_to_start_timeout: timedelta | None
+    start_to_close_timeout: timedelta | None
+    heartbeat_timeout: timedelta | None
+    retry_policy: RetryPolicy | None
+    cancellation_type: ActivityCancellationType
+    activity_id: str | None
+    versioning_intent: Any
+    summary: str | None
+    event_groups: Any
+    priority: Priority
+
+
+class ChildWorkflowConfig(TypedDict, total=False):
+    """The options of ``start_child_workflow`` and ``execute_child_workflow`` as a dict (temporalio's)."""
+
+    id: str | None
+    task_queue: str | None
+    cancellation_type: ChildWorkflowCancellationType
+    parent_close_policy: ParentClosePolicy
+    execution_timeout: timedelta | None
+    run_timeout: timedelta | None
+    task_timeout: timedelta | None
+    id_reuse_policy: WorkflowIDReusePolicy
+    retry_policy: RetryPolicy | None
+    cron_schedule: str
+    memo: Mapping[str, Any] | None
+    search_attributes: Any
+    versioning_intent: Any
+    versioning_override: Any
+    static_summary: str | None
+    static_details: str | None
+    event_groups: Any
+    priority: Priority
+
+
 # --- time, randomness and the run's information ---
 
 
@@ -629,6 +687,65 @@ def random() -> _random.Random:
 def uuid4() -> uuid.UUID:
     """A version-4 UUID from the run's random generator: the same on every replay."""
     return uuid.UUID(int=random().getrandbits(128), version=4)
+
+
+def uuid7() -> uuid.UUID:
+    """A version-7 UUID (RFC 9562): the workflow time in milliseconds, then bits of the
+    run's random generator; the same on every replay, sorting by the task that made it."""
+    unix_ts_ms = (time_ns() // 1_000_000) & 0xFFFF_FFFF_FFFF
+    rand = random()
+    rand_a, rand_b = rand.getrandbits(12), rand.getrandbits(62)
+    # uuid.UUID takes versions 1-5 only before Python 3.14: version and variant by hand.
+    return uuid.UUID(int=(unix_ts_ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
+
+
+def random_seed() -> int:
+    """The seed of the run's random generator (its history's ``randomness_seed``)."""
+    return current_instance().randomness_seed
+
+
+def register_random_seed_callback(callback: Callable[[int], None]) -> None:
+    """Have ``callback`` told the new seed when the run's seed changes. Temporal changes
+    it when a run is reset; Legato has no reset, so a seed stays the run's for its life."""
+    run = current_instance()
+    _queries.assert_not_read_only(run, "register random seed callback")
+    run.seed_callbacks.append(callback)
+
+
+def new_random(name: str | None = None) -> _random.Random:
+    """A generator of its own, seeded from the run's seed (mixed with ``name`` when given,
+    so differently named ones draw different sequences), as temporalio's."""
+
+    def seed_for(seed: int) -> int | str:
+        return seed if name is None else f"{seed}:{name}"
+
+    generator = _random.Random(seed_for(random_seed()))
+    register_random_seed_callback(lambda seed: generator.seed(seed_for(seed)))
+    return generator
+
+
+def instance() -> Any:
+    """The running workflow's object (the instance of its class)."""
+    return current_instance().workflow_object
+
+
+def cancellation_reason() -> str | None:
+    """The reason of the cancel request the run received (possibly empty), or None if
+    none came: tells a workflow's cancellation from an inner task's."""
+    return current_instance().cancel_reason
+
+
+def is_failure_exception(err: BaseException) -> bool:
+    """Whether ``err``, raised out of the run, fails it (rather than its workflow task)."""
+    return current_instance().is_failure_exception(err)
+
+
+def get_last_failure() -> BaseException | None:
+    """How the run before this one failed, when this run is its retry; else None."""
+    run = current_instance()
+    if run.last_failure is None:
+        return None
+    return run.converter.failure_converter.from_failure(run.last_failure, run.converter.payload_converter)
 
 
 def in_workflow() -> bool:

@@ -13,7 +13,7 @@ from legato import workflow
 from legato.api.history import v1 as wire
 from legato.client import Client, WorkflowContinuedAsNewError, WorkflowExecutionStatus
 from legato.common import RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from legato.exceptions import ApplicationError, RPCError, WorkflowAlreadyStartedError
+from legato.exceptions import ApplicationError, RPCError, TimeoutError, TimeoutType, WorkflowAlreadyStartedError
 from tests.support.deadline import eventually
 from tests.support.server_process import ServerProcess, running_worker
 
@@ -46,8 +46,23 @@ class Flaky:
     async def run(self) -> str:
         info = workflow.info()
         if info.attempt < 3:
-            raise ApplicationError(f"attempt {info.attempt}")
-        return f"ok on attempt {info.attempt}, first run {info.first_execution_run_id}"
+            raise ApplicationError(f"attempt {info.attempt}", type="Flake")
+        return (
+            f"ok on attempt {info.attempt} after {workflow.get_last_failure()}, first run {info.first_execution_run_id}"
+        )
+
+
+@workflow.defn
+class SlowFirst:
+    """Outlives its run timeout on its first attempt; the retry says how that one ended."""
+
+    @workflow.run
+    async def run(self) -> list[str]:
+        if workflow.info().attempt == 1:
+            await asyncio.sleep(60)
+        last = workflow.get_last_failure()
+        assert isinstance(last, TimeoutError)
+        return [str(last), str(last.type)]
 
 
 @workflow.defn
@@ -94,13 +109,27 @@ async def test_a_failed_run_is_retried_as_a_new_run_chained_to_it(client: Client
     policy = RetryPolicy(initial_interval=timedelta(milliseconds=100), maximum_attempts=5)
     async with running_worker(client, task_queue="retries", workflows=[Flaky]):
         handle = await client.start_workflow(Flaky.run, id="flaky", task_queue="retries", retry_policy=policy)
-        assert await handle.result() == f"ok on attempt 3, first run {handle.result_run_id}"
+        assert await handle.result() == f"ok on attempt 3 after Flake: attempt 2, first run {handle.result_run_id}"
     first = client.get_workflow_handle("flaky", run_id=handle.result_run_id)
     failed = (await first.fetch_history()).events[-1].attributes
     assert isinstance(failed, wire.WorkflowExecutionFailed)
     assert failed.new_execution_run_id is not None
     described = await client.get_workflow_handle("flaky").describe()
     assert described.raw_description.attempt == 3
+
+
+async def test_a_run_retried_after_its_run_timeout_reads_temporals_timeout_failure(client: Client) -> None:
+    # As on Temporal's dev server: continued_failure is a START_TO_CLOSE "workflow timeout".
+    policy = RetryPolicy(initial_interval=timedelta(milliseconds=100), maximum_attempts=2)
+    async with running_worker(client, task_queue="run-timeouts", workflows=[SlowFirst]):
+        result = await client.execute_workflow(
+            SlowFirst.run,
+            id="slow-first",
+            task_queue="run-timeouts",
+            retry_policy=policy,
+            run_timeout=timedelta(seconds=1),
+        )
+    assert result == ["workflow timeout", str(TimeoutType.START_TO_CLOSE)]
 
 
 async def test_start_delay_holds_the_first_workflow_task_back(client: Client) -> None:

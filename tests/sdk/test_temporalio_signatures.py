@@ -34,12 +34,7 @@ IN_PROGRESS: dict[str, str] = {
 
 # --- features of later issues: queries, updates, children, continue-as-new, patching, ... ---
 LATER: dict[str, str] = {
-    "workflow:ActivityConfig": "typed option dicts: issue 9",
-    "workflow:ChildWorkflowConfig": "typed option dicts: issue 9",
     "workflow:*last_completion_result": "cron: issue 10",
-    "workflow:get_last_failure": "workflow retries: issue 9",
-    "worker:PatchActivationInput": "patching: issue 9",
-    "workflow:*activity_class": "activity classes: issue 9",
     "client:Client.*activity*": "standalone activities started by a client: not planned yet",
     "client:*Activities*": "standalone activities: not planned yet",
     "client:*.*_activities": "standalone activities: not planned yet",
@@ -91,16 +86,9 @@ LATER: dict[str, str] = {
     "workflow:create_event_group": "event groups (UI): not planned",
     "workflow:*_details": "workflow details (UI): not planned",
     "workflow:VersioningIntent": "worker versioning: not planned",
-    "workflow:cancellation_reason": "cancellation reasons: issue 9",
     "workflow:extern_functions": "sandbox extern functions: not applicable",
-    "workflow:is_failure_exception": "issue 9",
-    "workflow:instance": "workflow.instance(): issue 9",
-    "workflow:new_random": "issue 9",
-    "workflow:random_seed": "issue 9",
-    "workflow:register_random_seed_callback": "issue 9",
-    "workflow:uuid7": "issue 9",
-    "workflow:signal_with_start_workflow": "signal-with-start from a workflow: issue 9",
-    "worker:WorkflowOutboundInterceptor.start_signal_with_start_workflow": "signal-with-start from a workflow: issue 9",
+    "workflow:signal_with_start_workflow": "temporalio's is a Nexus operation of the system endpoint: no Nexus",
+    "worker:WorkflowOutboundInterceptor.start_signal_with_start_workflow": "a Nexus operation in temporalio: no Nexus",
     "workflow:NexusClient": "Nexus: not planned",
     "workflow:LoggerAdapter.log": "LoggerAdapter.log override: logging works through the standard one",
 }

@@ -155,6 +155,9 @@ def test_a_failed_run_with_a_retry_policy_starts_the_next_attempt_after_its_back
     assert (b.successor.execution.attempt, b.successor.execution.first_task_backoff) == (2, True)
     (backoff,) = b.successor.new_timers
     assert backoff.due_at == NOW + timedelta(seconds=2)
+    retried = b.successor.events[0].attributes
+    assert isinstance(retried, wire.WorkflowExecutionStarted)
+    assert retried.continued_failure == Failure(message="boom")
 
 
 def test_a_failed_run_is_not_retried_without_a_policy_or_past_its_attempts() -> None:
@@ -191,6 +194,9 @@ def test_a_run_timeout_is_retried_but_the_chains_deadline_is_not() -> None:
     timed_out = b.events[-1].attributes
     assert isinstance(timed_out, wire.WorkflowExecutionTimedOut)
     assert timed_out.retry_state == RetryState.IN_PROGRESS
+    retried = b.successor.events[0].attributes
+    assert isinstance(retried, wire.WorkflowExecutionStarted)
+    assert retried.continued_failure == termination.RUN_TIMED_OUT
     bounded = started_event(retry_policy=policy, execution_timeout=10.0)
     b = termination.execution_timed_out(run, [], NOW + timedelta(seconds=10), bounded)
     assert b is not None

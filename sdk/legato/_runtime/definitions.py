@@ -11,7 +11,7 @@ import dataclasses
 import inspect
 import typing
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .updates import UPDATE_ATTR, HandlerUnfinishedPolicy, UpdateDefinition
@@ -65,9 +65,12 @@ class ActivityDefinition:
 
     @staticmethod
     def from_callable(fn: Callable[..., Any]) -> ActivityDefinition | None:
-        """The definition ``@activity.defn`` attached, if any."""
+        """The definition ``@activity.defn`` attached, if any, calling ``fn`` itself: a
+        method bound to its instance, or an instance of a callable class."""
         defn = getattr(fn, _ACTIVITY_ATTR, None)
-        return defn if isinstance(defn, ActivityDefinition) else None
+        if not isinstance(defn, ActivityDefinition):
+            return None
+        return defn if defn.fn is fn else replace(defn, fn=fn)
 
     @staticmethod
     def must_from_callable(fn: Callable[..., Any]) -> ActivityDefinition:
@@ -83,6 +86,24 @@ class ActivityDefinition:
         return defn
 
 
+def _called(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """What calling ``fn`` runs: a class's (or a callable instance's) ``__call__``."""
+    if inspect.isfunction(fn) or inspect.ismethod(fn):
+        return fn
+    cls = fn if isinstance(fn, type) else type(fn)
+    call = cls.__call__
+    return call if inspect.isfunction(call) else fn
+
+
+def _takes_self(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` is a function whose first parameter is an unannotated ``self``, as
+    temporalio skips it: a method decorated in its class, called bound."""
+    if not inspect.isfunction(fn):
+        return False
+    params = list(inspect.signature(fn).parameters.values())
+    return bool(params) and params[0].name == "self" and params[0].annotation is inspect.Parameter.empty
+
+
 def define_activity(
     fn: Callable[..., Any], name: str | None, *, no_thread_cancel_exception: bool = False, dynamic: bool = False
 ) -> None:
@@ -96,12 +117,13 @@ def define_activity(
         raise TypeError("@activity.defn must decorate a function")
     if dynamic and name:
         raise RuntimeError("Cannot provide name and dynamic boolean")
+    target = _called(fn)
     defn = ActivityDefinition(
         name="" if dynamic else name or str(getattr(fn, "__name__", "")),
         fn=fn,
-        is_async=inspect.iscoroutinefunction(fn),
-        arg_types=param_types(fn, skip_self=False),
-        result_type=return_type(fn),
+        is_async=inspect.iscoroutinefunction(target),
+        arg_types=param_types(target, skip_self=_takes_self(target)),
+        result_type=return_type(target),
         no_thread_cancel_exception=no_thread_cancel_exception,
         dynamic=dynamic,
     )

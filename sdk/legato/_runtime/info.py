@@ -119,6 +119,15 @@ class WorkflowInfo:
 
 
 @dataclass(frozen=True)
+class PatchActivationInput:
+    """What a worker's ``patch_activation_callback`` is asked about: the run, and the patch
+    its code meets for the first time (temporalio's ``PatchActivationInput``)."""
+
+    workflow_info: WorkflowInfo
+    patch_id: str
+
+
+@dataclass(frozen=True)
 class ActivityInfo:
     """Information about the running activity attempt (``temporalio.activity.Info``).
 

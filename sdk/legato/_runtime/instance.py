@@ -30,7 +30,7 @@ from typing import Any, TypeVarTuple
 
 from legato import exceptions
 from legato.api.command import v1 as cmd
-from legato.api.common.v1 import Payload
+from legato.api.common.v1 import Failure, Payload
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
 from legato.common import Priority, RawValue, RetryPolicy
@@ -50,7 +50,7 @@ from . import (
 )
 from .continue_as_new import ContinueAsNewError
 from .definitions import SignalDefinition, WorkflowDefinition, param_types
-from .info import WorkflowInfo
+from .info import PatchActivationInput, WorkflowInfo
 from .interceptor import (
     ExecuteWorkflowInput,
     HandleQueryInput,
@@ -100,8 +100,11 @@ class WorkflowInstance(DeterministicLoop):
         failure_exception_types: Sequence[type[BaseException]] = (),
         guard_policy: guard.Policy | None = None,
         interceptors: Sequence[Interceptor] = (),
+        patch_activation: Callable[[PatchActivationInput], bool] | None = None,
     ) -> None:
         super().__init__()
+        # The worker's patch_activation_callback, asked of a patch's first execution.
+        self._patch_activation = patch_activation
         self._guard_policy = guard_policy
         self._guard: guard.Activation | None = None
         # The error that closed the run as failed, when a failure type named it.
@@ -129,7 +132,13 @@ class WorkflowInstance(DeterministicLoop):
         self._main: asyncio.Task[None] | None = None
         self._now = datetime.fromtimestamp(0, UTC)
         self._random = random.Random(0)
+        self.randomness_seed = 0
+        self.seed_callbacks: list[Callable[[int], None]] = []
         self._cancel_requested = False
+        # The reason of the server's cancel request (None until one came): workflow.cancellation_reason().
+        self.cancel_reason: str | None = None
+        # How the run before this one failed, for a retry: workflow.get_last_failure().
+        self.last_failure: Failure | None = None
         self._task_failure: BaseException | None = None
         self._commands: list[cmd.Command] = []
         self._sent: list[cmd.Command] = []
@@ -339,6 +348,7 @@ class WorkflowInstance(DeterministicLoop):
         a = event.attributes
         if isinstance(a, hist.WorkflowExecutionCancelRequested):
             self._cancel_requested = True
+            self.cancel_reason = a.cause
             if self._main is not None and not self._main.done():
                 self._main.cancel()
         elif isinstance(a, hist.TimerFired):
@@ -396,6 +406,8 @@ class WorkflowInstance(DeterministicLoop):
         self._memo = dict(a.memo)
         self._info = self._build_info(event, a)
         self._random = random.Random(a.randomness_seed)
+        self.randomness_seed = a.randomness_seed
+        self.last_failure = a.continued_failure
         try:
             self._args = self._run_args(a)
             # The chains are built before the object, so its __init__ already calls through them.
@@ -538,12 +550,17 @@ class WorkflowInstance(DeterministicLoop):
             err = exceptions.CancelledError(str(err) or "Workflow cancelled")
         if self._cancel_requested and exceptions.is_cancelled_exception(err):
             self._close(cmd.CancelWorkflowExecution())
-        elif isinstance(err, (exceptions.FailureError, *self._failure_types)):
+        elif self.is_failure_exception(err):
             failure = self.converter.failure_converter.to_failure(err, self.converter.payload_converter)
             self._failed_with = err
             self._close(cmd.FailWorkflowExecution(failure=failure))
         else:
             self._task_failure = err
+
+    def is_failure_exception(self, err: BaseException) -> bool:
+        """Whether ``err`` fails the run rather than its workflow task, as temporalio decides:
+        a FailureError, a TimeoutError, or a failure type of the workflow's or the worker's."""
+        return isinstance(err, (exceptions.FailureError, asyncio.TimeoutError, *self._failure_types))
 
     def _close(self, command: cmd.Command) -> None:
         self.add_command(command)
@@ -814,10 +831,23 @@ class WorkflowInstance(DeterministicLoop):
         use = self._patches_memo.get(patch_id)
         if use is not None:
             return use
-        use = not self.replaying or patch_id in self._patches_notified
+        if deprecated or self.replaying or patch_id in self._patches_notified:
+            use = not self.replaying or patch_id in self._patches_notified
+        else:
+            # A patch met for the first time: the worker's callback may keep it off.
+            use = self._activate_patch(patch_id)
         self._patches_memo[patch_id] = use
         if use:
             self.add_command(replay.patch_marker(patch_id, deprecated=deprecated))
+        return use
+
+    def _activate_patch(self, patch_id: str) -> bool:
+        if self._patch_activation is None:
+            return True
+        with queries.read_only(self):
+            use = self._patch_activation(PatchActivationInput(workflow_info=self.info(), patch_id=patch_id))
+        if type(use) is not bool:
+            raise TypeError("Patch activation callback must return true or false")
         return use
 
     def memo(self) -> Mapping[str, Payload]:
@@ -889,6 +919,7 @@ def new_instance(
     failure_exception_types: Sequence[type[BaseException]] = (),
     guard_policy: guard.Policy | None = None,
     interceptors: Sequence[Interceptor] = (),
+    patch_activation: Callable[[PatchActivationInput], bool] | None = None,
 ) -> WorkflowInstance:
     """A fresh instance of a run, before its first activation."""
     # asyncio's stubs declare every loop method abstract; the ones a workflow never
@@ -902,4 +933,5 @@ def new_instance(
         failure_exception_types=failure_exception_types,
         guard_policy=guard_policy,
         interceptors=interceptors,
+        patch_activation=patch_activation,
     )

@@ -277,6 +277,7 @@ def _workflow_execution_started(a: Json) -> hist.WorkflowExecutionStarted:
         parent_workflow_execution=_execution_or_none(a.get("parentWorkflowExecution")),
         parent_initiated_event_id=_int(a.get("parentInitiatedEventId")) or None,
         root_workflow_execution=_execution_or_none(a.get("rootWorkflowExecution")),
+        continued_failure=_failure(a.get("continuedFailure")),
     )
 
 

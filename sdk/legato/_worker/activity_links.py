@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,7 +54,8 @@ class RootInbound(ActivityInboundInterceptor):
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         """Await an async function; run a sync one in the executor, in this context."""
-        if asyncio.iscoroutinefunction(input.fn):
+        # A callable class's instance is async when its __call__ is, as temporalio decides.
+        if inspect.iscoroutinefunction(input.fn) or inspect.iscoroutinefunction(type(input.fn).__call__):
             return await input.fn(*input.args)
         call = functools.partial(contextvars.copy_context().run, _in_thread, self._context, input.fn, input.args)
         return await asyncio.get_running_loop().run_in_executor(input.executor, call)

@@ -21,6 +21,7 @@ from typing import Any
 from legato import _service
 from legato._runtime import guard
 from legato._runtime.definitions import ActivityDefinition
+from legato._runtime.info import PatchActivationInput
 from legato.converter import DataConverter
 
 from .activities import ActivityWorker
@@ -59,6 +60,8 @@ class Options:
     default_heartbeat_throttle_interval: float = 30.0
     # The legato.client.Client that async activities get from activity.client().
     client: Any = None
+    # Asked whether a patch met for the first time activates (temporalio's, experimental).
+    patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None
 
 
 class Runner:
@@ -98,6 +101,7 @@ class Runner:
             failure_exception_types=options.workflow_failure_exception_types,
             guard_policy=options.guard_policy,
             interceptors=options.interceptors,
+            patch_activation_callback=options.patch_activation_callback,
         )
 
     def _activity_worker(self, context: WorkerContext, options: Options) -> ActivityWorker | None:

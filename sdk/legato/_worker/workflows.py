@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from legato._runtime import definitions, guard, queries, replay, updates
 from legato._runtime.definitions import WorkflowDefinition
+from legato._runtime.info import PatchActivationInput
 from legato._runtime.instance import WorkflowInstance, new_instance
 from legato._runtime.interceptor import Interceptor
 from legato.api.command import v1 as cmd
@@ -60,8 +61,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         failure_exception_types: Sequence[type[BaseException]] = (),
         guard_policy: guard.Policy | None = None,
         interceptors: Sequence[Interceptor] = (),
+        patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
     ) -> None:
         super().__init__(context)
+        self._patch_activation = patch_activation_callback
         self._guard_policy = guard_policy
         self._interceptors = interceptors
         self._max_cached = max_cached_workflows
@@ -215,6 +218,7 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             failure_exception_types=self._failure_types,
             guard_policy=guard.policy_for(defn.cls, self._guard_policy),
             interceptors=self._interceptors,
+            patch_activation=self._patch_activation,
         )
 
     async def _full_history(self, task: api.WorkflowTask) -> list[HistoryEvent]:

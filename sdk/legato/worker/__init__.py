@@ -18,6 +18,7 @@ from typing import Any
 
 from legato._runtime import definitions, guard, replay
 from legato._runtime.definitions import WorkflowDefinition
+from legato._runtime.info import PatchActivationInput
 from legato._runtime.instance import new_instance
 from legato._runtime.interceptor import (
     ActivityInboundInterceptor,
@@ -55,6 +56,7 @@ __all__ = [
     "HandleSignalInput",
     "HandleUpdateInput",
     "Interceptor",
+    "PatchActivationInput",
     "PollerBehavior",
     "PollerBehaviorAutoscaling",
     "PollerBehaviorSimpleMaximum",
@@ -170,7 +172,9 @@ class Worker:
         use_worker_versioning: Not supported (worker versioning).
         disable_safe_workflow_eviction: Unused.
         deployment_config: Not supported (worker deployments).
-        patch_activation_callback: Unused (no patching yet).
+        patch_activation_callback: Asked, with a ``PatchActivationInput``, whether a
+            ``workflow.patched`` id met for the first time (not replaying) activates; False
+            leaves the old branch and records no marker.
         workflow_task_poller_behavior: How many workflow-task polls to keep open.
         activity_task_poller_behavior: How many activity-task polls to keep open.
         nexus_task_poller_behavior: Unused (no Nexus).
@@ -225,7 +229,7 @@ class Worker:
         use_worker_versioning: bool = False,
         disable_safe_workflow_eviction: bool = False,
         deployment_config: Any = None,
-        patch_activation_callback: Callable[[Any], bool] | None = None,
+        patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None,
         workflow_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # frozen
         activity_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # frozen
         nexus_task_poller_behavior: PollerBehavior = PollerBehaviorSimpleMaximum(maximum=5),  # frozen
@@ -264,6 +268,7 @@ class Worker:
             default_heartbeat_throttle_interval=default_heartbeat_throttle_interval.total_seconds(),
             guard_policy=workflow_runner._guard_policy(),
             client=client,
+            patch_activation_callback=patch_activation_callback,
         )
         self._client = client
         self._runner = runner.Runner(client.service_client, client.data_converter, options)

@@ -41,13 +41,20 @@ def next_request(
     )
 
 
-def _chain(ex: rows.Execution, started: wire.WorkflowExecutionStarted, initiator: str, attempt: int) -> start.Chain:
+def _chain(
+    ex: rows.Execution,
+    started: wire.WorkflowExecutionStarted,
+    initiator: str,
+    attempt: int,
+    failure: Failure | None = None,
+) -> start.Chain:
     return start.Chain(
         first_execution_run_id=ex.first_execution_run_id or ex.run_id,
         continued_run_id=ex.run_id,
         initiator=initiator,
         attempt=attempt,
         expiration=started.workflow_execution_expiration_time,
+        failure=failure,
     )
 
 
@@ -102,14 +109,15 @@ def retry_decision(
     return decision
 
 
-def start_retry(b: batch.Batch, started: wire.WorkflowExecutionStarted, delay: float) -> str:
-    """Start the run's next attempt after ``delay`` seconds; returns its run id."""
+def start_retry(b: batch.Batch, started: wire.WorkflowExecutionStarted, delay: float, failure: Failure) -> str:
+    """Start the run's next attempt after ``delay`` seconds, told how this one failed;
+    returns its run id."""
     ex = b.execution
     successor = start.new_run(
         ex.namespace,
         next_request(ex, started),
         b.now,
-        chain=_chain(ex, started, RETRY, attempt=ex.attempt + 1),
+        chain=_chain(ex, started, RETRY, attempt=ex.attempt + 1, failure=failure),
         backoff=delay,
         memo=started.memo,
         search_attributes=started.search_attributes,
@@ -125,7 +133,7 @@ def fail(b: batch.Batch, started: wire.WorkflowExecutionStarted | None, failure:
     decision = retry_decision(b.execution, started, failure, b.now)
     new_run_id = None
     if decision.delay is not None and started is not None:
-        new_run_id = start_retry(b, started, decision.delay)
+        new_run_id = start_retry(b, started, decision.delay, failure)
     b.append(
         wire.WorkflowExecutionFailed(
             failure=failure,

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from legato.api.common.v1 import Payload, WorkflowExecution, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, Payload, WorkflowExecution, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
@@ -58,13 +58,15 @@ TERMINATED_BY_START_IDENTITY = "history-service"
 @dataclass(frozen=True)
 class Chain:
     """How a run continues another: its chain's first run, the run before it, why
-    (``CONTINUE_AS_NEW`` or ``RETRY``), its attempt and the chain's execution deadline."""
+    (``CONTINUE_AS_NEW`` or ``RETRY``), its attempt, the chain's execution deadline and,
+    for a retry, how the run before failed."""
 
     first_execution_run_id: str
     continued_run_id: str
     initiator: str
     attempt: int = 1
     expiration: datetime | None = None
+    failure: Failure | None = None
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,7 @@ def _started_event(
         first_execution_run_id=execution.first_execution_run_id,
         original_execution_run_id=execution.run_id,
         initiator=None if chain is None else chain.initiator,
+        continued_failure=None if chain is None else chain.failure,
         workflow_execution_expiration_time=expiration,
         first_workflow_task_backoff=delay or None,
         memo=memo,

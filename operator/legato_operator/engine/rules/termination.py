@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from legato.api.common.v1 import Failure, FailureKind, Payload, RetryState, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, FailureKind, Payload, RetryState, TimeoutType, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator.engine.rules import batch, chains, signals
 from legato_operator.store import rows
@@ -36,6 +36,12 @@ def terminate(
     return b
 
 
+# What a run retried after its run timeout is told of it (workflow.get_last_failure()), as Temporal's.
+RUN_TIMED_OUT = Failure(
+    message="workflow timeout", kind=FailureKind.TIMEOUT, source="Server", timeout_type=TimeoutType.START_TO_CLOSE
+)
+
+
 def execution_timed_out(
     execution: rows.Execution,
     buffered: list[wire.EventAttributes],
@@ -51,7 +57,7 @@ def execution_timed_out(
     decision = chains.retry_decision(execution, started, None, now)
     new_run_id = None
     if started is not None and decision.delay is not None and chains.is_run_timeout(started, now):
-        new_run_id = chains.start_retry(b, started, decision.delay)
+        new_run_id = chains.start_retry(b, started, decision.delay, RUN_TIMED_OUT)
     state = RetryState.IN_PROGRESS if new_run_id else RetryState.TIMEOUT
     b.append(wire.WorkflowExecutionTimedOut(retry_state=state, new_execution_run_id=new_run_id))
     failure = Failure(message="Workflow execution timed out", kind=FailureKind.TIMEOUT, source="server")

@@ -91,6 +91,8 @@ class WorkflowExecutionStarted(WireModel):
     original_execution_run_id: str | None = None
     # CONTINUE_AS_NEW | RETRY when this run continues another.
     initiator: str | None = None
+    # A retry's: how the run before it failed (workflow.get_last_failure()).
+    continued_failure: Failure | None = None
     # When the whole chain's execution timeout runs out.
     workflow_execution_expiration_time: datetime | None = None
     # The first workflow task waits this long (start_delay, a retry's backoff).
