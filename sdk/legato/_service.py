@@ -229,9 +229,11 @@ class ServiceClient:
         """The queue's next workflow task; None when none came within ``request.wait``."""
         return await self.poll(ops.POLL_WORKFLOW_TASK, request)
 
-    async def complete_workflow_task(self, request: api.CompleteWorkflowTaskRequest) -> None:
-        """Answer a workflow task with its commands."""
-        await self.call(ops.COMPLETE_WORKFLOW_TASK, request)
+    async def complete_workflow_task(
+        self, request: api.CompleteWorkflowTaskRequest
+    ) -> api.CompleteWorkflowTaskResponse:
+        """Answer a workflow task with its commands (and take the new one it forced, if any)."""
+        return await self.call(ops.COMPLETE_WORKFLOW_TASK, request)
 
     async def fail_workflow_task(self, request: api.FailWorkflowTaskRequest) -> None:
         """Report a workflow task that could not be completed; the server retries it."""

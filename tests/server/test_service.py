@@ -213,3 +213,30 @@ async def _signal_task(rt: runner.Runtime) -> api.WorkflowTask:
     # A signal gives the workflow a task in which to request the cancel.
     await workflows.signal_workflow(rt, flows.NS, api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="stop"))
     return await flows.workflow_task(rt)
+
+
+async def test_a_forced_new_workflow_task_comes_back_started_and_is_never_offered_to_a_poll(
+    rt: runner.Runtime,
+) -> None:
+    run = await flows.start(rt)
+    held = await flows.workflow_task(rt)
+    request = api.CompleteWorkflowTaskRequest(
+        task_token=held.task_token, commands=[flows.schedule("a1")], force_new_workflow_task=True
+    )
+    answer = await workers.complete_workflow_task(rt, flows.NS, request)
+    task = answer.workflow_task
+    assert task is not None
+    assert [e.attributes.type for e in task.history] == [
+        "WorkflowTaskCompleted",
+        "ActivityTaskScheduled",
+        "WorkflowTaskScheduled",
+        "WorkflowTaskStarted",
+    ]
+    assert task.first_event_id == 4
+    # Held by the worker that forced it: no poll gets it, and its token completes it.
+    assert await workers.poll_workflow_task(rt, flows.NS, flows.request(wait=0)) is None
+    await flows.answer(rt, task, cmd.CompleteWorkflowExecution())
+    assert (await flows.event_types(rt, run.run_id))[-2:] == ["WorkflowTaskCompleted", "WorkflowExecutionCompleted"]
+    # The old token no longer holds a task.
+    with pytest.raises(errors.TaskNotFound):
+        await workers.complete_workflow_task(rt, flows.NS, request)

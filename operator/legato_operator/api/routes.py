@@ -112,7 +112,7 @@ ROUTES: tuple[Route, ...] = (
     acks(ops.CANCEL_WORKFLOW, workflows.cancel_workflow),
     acks(ops.TERMINATE_WORKFLOW, workflows.terminate_workflow),
     long_polls(ops.POLL_WORKFLOW_TASK, workers.poll_workflow_task),
-    acks(ops.COMPLETE_WORKFLOW_TASK, workers.complete_workflow_task, too_large=workers.workflow_task_too_large),
+    answers(ops.COMPLETE_WORKFLOW_TASK, workers.complete_workflow_task, too_large=workers.workflow_task_too_large),
     acks(ops.FAIL_WORKFLOW_TASK, workers.fail_workflow_task),
     long_polls(ops.POLL_ACTIVITY_TASK, workers.poll_activity_task),
     acks(ops.COMPLETE_ACTIVITY_TASK, workers.complete_activity_task, too_large=workers.activity_result_too_large),

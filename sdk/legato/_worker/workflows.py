@@ -16,6 +16,7 @@ import logging
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from legato._runtime import definitions, guard, queries, replay, updates
@@ -27,7 +28,7 @@ from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure
 from legato.api.history.v1 import HistoryEvent
 from legato.api.workflowservice import v1 as api
-from legato.converter._data_converter import decode_wire
+from legato.converter._data_converter import decode_wire, encode_wire
 from legato.exceptions import NondeterminismError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry
@@ -86,8 +87,9 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         if task.query is None and task.update is None:
             self._evict(task.run_id)
 
-    async def handle(self, task: api.WorkflowTask) -> WorkflowTaskAnswer:
-        """The answer to a workflow task (its commands, or a task failure) or to a query task."""
+    async def handle(self, task: api.WorkflowTask) -> WorkflowTaskAnswer | None:
+        """The answer to a workflow task (its commands, or a task failure) or to a query task;
+        None when the task was lost while its local activities ran."""
         # A dynamic workflow, if registered, runs every type nothing else does.
         defn = self._definitions.get(task.workflow_type) or self._definitions.get(definitions.DYNAMIC_WORKFLOW)
         if defn is None:
@@ -101,50 +103,80 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
                 return await self._validate_update(task, task.update, defn)
             return await self._handle_workflow_task(task, defn)
 
-    async def _handle_workflow_task(self, task: api.WorkflowTask, defn: WorkflowDefinition) -> WorkflowTaskAnswer:
+    async def _handle_workflow_task(
+        self, task: api.WorkflowTask, defn: WorkflowDefinition
+    ) -> WorkflowTaskAnswer | None:
         instance, events = await self._instance_and_events(task, defn)
+        held = _Held(task)
         try:
             commands = await self._activate(instance, events)
-            commands = await self._run_local_activities(instance, commands)
+            commands = await self._run_local_activities(held, instance, commands)
+        except _TaskLost as e:
+            self._evict(task.run_id)
+            logger.info("Workflow task of %r was lost while its local activities ran: %s", task.workflow_id, e)
+            return None
         # The guard's refusal is a bug in workflow code; Temporal reports it as one, not as a mismatch.
         except guard.RestrictedWorkflowAccessError as e:
             self._evict(task.run_id)
             logger.error("%s", e.message)
-            return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(e))
+            return self._fail(held.task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(e))
         except NondeterminismError as e:
             self._evict(task.run_id)
             logger.error("%s", e.message)
-            return self._fail(task, "NON_DETERMINISTIC_ERROR", self._failure(e))
+            return self._fail(held.task, "NON_DETERMINISTIC_ERROR", self._failure(e))
         except Exception as e:
             self._evict(task.run_id)
             logger.exception("Workflow %r (id %r) failed its task", task.workflow_type, task.workflow_id)
-            return self._fail(task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(e))
+            return self._fail(held.task, "WORKFLOW_WORKER_UNHANDLED_FAILURE", self._failure(e))
         self._keep(task.run_id, instance)
-        return api.CompleteWorkflowTaskRequest(task_token=task.task_token, commands=commands, identity=self._identity)
+        return api.CompleteWorkflowTaskRequest(
+            task_token=held.task.task_token, commands=commands, identity=self._identity
+        )
 
-    async def _run_local_activities(self, instance: WorkflowInstance, commands: list[cmd.Command]) -> list[cmd.Command]:
+    async def _run_local_activities(
+        self, held: _Held, instance: WorkflowInstance, commands: list[cmd.Command]
+    ) -> list[cmd.Command]:
         """Run the local activities the code asked for, then the code on with their results,
-        until it asks for none; the task's commands, markers included."""
-        timeout = instance.info().task_timeout.total_seconds()
-        # Legato does not extend a workflow task while local activities run: stop well before it times out.
-        deadline = asyncio.get_running_loop().time() + 0.8 * timeout
+        until it asks for none; the task's commands, markers included. Each round's results
+        reach the code together, as on replay."""
         while instance.local_requests and not instance.completed:
             states = list(instance.local_requests.values())
-            remaining = deadline - asyncio.get_running_loop().time()
+            running = asyncio.ensure_future(asyncio.gather(*(self.local_activities.run(instance, s) for s in states)))
             try:
-                outcomes = await asyncio.wait_for(
-                    asyncio.gather(*(self.local_activities.run(instance, s) for s in states)), max(remaining, 0.001)
-                )
-            except TimeoutError:
-                raise LocalActivityTooLongError(
-                    f"Local activities {[s.options.activity_type for s in states]} of workflow "
-                    f"{instance.workflow_id!r} ran past 80% of the workflow task timeout ({timeout:g}s); "
-                    "Legato does not extend workflow tasks for local activities: use a regular activity, "
-                    "or a longer task timeout"
-                ) from None
-            resolved = [(s.seq, o) for s, o in zip(states, outcomes, strict=True)]
+                commands = await self._heartbeating(held, instance, commands, running)
+            finally:
+                running.cancel()
+            resolved = [(s.seq, o) for s, o in zip(states, running.result(), strict=True)]
             commands = await self._in_thread(instance.resolve_locals, resolved)
         return commands
+
+    async def _heartbeating(
+        self, held: _Held, instance: WorkflowInstance, commands: list[cmd.Command], running: asyncio.Future[Any]
+    ) -> list[cmd.Command]:
+        """Wait for a round of local activities; at 80% of the workflow task timeout, as
+        Temporal's core does, complete the task with the commands so far and go on in the
+        new one the server hands back (the task's "heartbeat"). The commands to send then."""
+        share = HEARTBEAT_SHARE * instance.info().task_timeout.total_seconds()
+        while True:
+            await asyncio.wait({running}, timeout=share)
+            if running.done():
+                return commands
+            commands = await self._heartbeat(held, instance, commands)
+
+    async def _heartbeat(
+        self, held: _Held, instance: WorkflowInstance, commands: list[cmd.Command]
+    ) -> list[cmd.Command]:
+        request = api.CompleteWorkflowTaskRequest(
+            task_token=held.task.task_token, commands=commands, identity=self._identity, force_new_workflow_task=True
+        )
+        try:
+            answer = await self._answers.complete_workflow_task(await encode_wire(self._converter, request))
+        except RPCError as e:
+            raise _TaskLost(str(e)) from e
+        if answer.workflow_task is None:
+            raise _TaskLost("the run closed")
+        held.task = await decode_wire(self._converter, answer.workflow_task)
+        return await self._activate(instance, list(held.task.history))
 
     # --- queries ---
 
@@ -285,8 +317,19 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             await self._answers.fail_workflow_task(answer)
 
 
-class LocalActivityTooLongError(RuntimeError):
-    """Local activities outlasted the share of the workflow task timeout a worker gives them."""
+# Temporal's core heartbeats a workflow task whose local activities run at 80% of its timeout.
+HEARTBEAT_SHARE = 0.8
+
+
+@dataclass
+class _Held:
+    """The workflow task a worker holds for a run; a heartbeat swaps it for the next one."""
+
+    task: api.WorkflowTask
+
+
+class _TaskLost(Exception):
+    """The workflow task was taken away while local activities ran (timed out, run closed)."""
 
 
 def _continues(instance: WorkflowInstance, task: api.WorkflowTask) -> bool:

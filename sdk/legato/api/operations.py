@@ -161,7 +161,7 @@ COMPLETE_WORKFLOW_TASK = Operation(
     "POST",
     PREFIX + "/workflow-tasks/complete",
     api.CompleteWorkflowTaskRequest,
-    api.Ack,
+    api.CompleteWorkflowTaskResponse,
     "Complete a workflow task",
     idempotent=True,
 )

@@ -103,8 +103,11 @@ class Batch:
         if self.execution.wft_scheduled_id == 0 and not self.execution.first_task_backoff:
             self.schedule_workflow_task()
 
-    def schedule_workflow_task(self, *, attempt: int = 1, delay: float = 0.0, transient: bool = False) -> None:
-        """Append WorkflowTaskScheduled and create its task (ready now, or after ``delay``).
+    def schedule_workflow_task(
+        self, *, attempt: int = 1, delay: float = 0.0, transient: bool = False, started: bool = False
+    ) -> None:
+        """Append WorkflowTaskScheduled and create its task (ready now, or after ``delay``;
+        ``started``: held at once by the worker that asked for it, never offered to a poll).
 
         A ``transient`` attempt (a retry after a failure) is not written to history: its
         task and timers are keyed by ``TRANSIENT``, and its events are written only if it
@@ -122,14 +125,14 @@ class Batch:
                 run_id=ex.run_id,
                 scheduled_event_id=scheduled_id,
                 attempt=attempt,
-                state=rows.TaskState.BACKOFF if delay > 0 else rows.TaskState.READY,
+                state=_new_task_state(delay, started),
                 visible_at=visible_at,
                 scheduled_at=self.now,
             )
         )
         if delay > 0:
             self.arm(rows.TimerKind.TASK_READY, visible_at, ref=scheduled_id, attempt=attempt)
-        else:
+        elif not started:
             self.notify.add(keys.task_key(ex.namespace, ex.task_queue, rows.TaskKind.WORKFLOW))
 
     def end_workflow_task(self) -> None:
@@ -215,3 +218,9 @@ def _with_started_id(attributes: wire.EventAttributes, started_ids: dict[int, in
 def dump(attributes: wire.EventAttributes) -> dict[str, Any]:
     """Event attributes as the JSON the store keeps."""
     return attributes.model_dump(mode="json")
+
+
+def _new_task_state(delay: float, started: bool) -> rows.TaskState:
+    if started:
+        return rows.TaskState.STARTED
+    return rows.TaskState.BACKOFF if delay > 0 else rows.TaskState.READY

@@ -114,9 +114,21 @@ def check_token(execution: rows.Execution | None, token: tokens.WorkflowTaskToke
     return execution
 
 
-def complete(ctx: commands.Context, command_list: Sequence[cmd.Command], identity: str, now: datetime) -> batch.Batch:
+def complete(
+    ctx: commands.Context,
+    command_list: Sequence[cmd.Command],
+    identity: str,
+    now: datetime,
+    *,
+    force_new: bool = False,
+) -> batch.Batch:
     """Apply a completion: WorkflowTaskCompleted, the commands' events, buffered events,
-    and a new workflow task when the workflow has something new to see."""
+    and a new workflow task when the workflow has something new to see.
+
+    ``force_new`` (Temporal's ``force_create_new_workflow_task``, a worker's heartbeat while
+    local activities run) schedules the next task whatever came, started at once by the
+    same worker, which gets it back in the answer.
+    """
     problem = _sequence_problem(ctx, command_list)
     if problem is not None:
         return _refuse(ctx, problem, identity, now)
@@ -137,9 +149,20 @@ def complete(ctx: commands.Context, command_list: Sequence[cmd.Command], identit
         return b
     # Flush even when commands consumed every buffered event: the store's copies go too.
     flushed = b.flush(applier.buffered) if ctx.buffered else 0
-    if flushed or applier.needs_workflow_task:
-        b.schedule_workflow_task()
+    if flushed or applier.needs_workflow_task or force_new:
+        b.schedule_workflow_task(started=force_new)
+    if force_new:
+        _start_at_once(b, identity)
     return b
+
+
+def _start_at_once(b: batch.Batch, identity: str) -> None:
+    """Start the task just scheduled, for the worker that forced it."""
+    ex = b.execution
+    started_id = b.append(started_event(ex, ex.wft_scheduled_id, identity))
+    b.update(wft_started_id=started_id)
+    due = b.now + timedelta(seconds=ex.workflow_task_timeout)
+    b.arm(rows.TimerKind.WORKFLOW_TASK_TIMEOUT, due, ref=ex.wft_scheduled_id, attempt=ex.wft_attempt)
 
 
 def _record_attempt(b: batch.Batch, ctx: commands.Context, identity: str) -> tuple[int, int]:

@@ -125,24 +125,27 @@ async def _take_workflow_task(
         task, more, b = claimed
         await writer.write(tx, b)
         _observe_wait(task, rt)
-        ex = b.execution
-        first = workflow_tasks.first_event_id(ex)
-        events = await history.read(tx.conn, ex.run_id, first_event_id=first)
-        # A transient attempt shows the worker the Scheduled and Started it would write.
-        if workflow_tasks.is_transient(ex):
-            events.extend(workflow_tasks.transient_events(ex, task, identity))
-        answer = api.WorkflowTask(
-            task_token=tokens.encode(workflow_tasks.token_for(ex)),
-            workflow_id=ex.workflow_id,
-            run_id=ex.run_id,
-            workflow_type=ex.workflow_type,
-            attempt=ex.wft_attempt,
-            first_event_id=first,
-            history=events,
-        )
-        return answer, more
+        return await _wire_task(tx, b.execution, task, identity), more
 
     return await _taking(rt, "poll_workflow_task", change)
+
+
+async def _wire_task(tx: runner.Tx, ex: rows.Execution, task: rows.Task | None, identity: str) -> api.WorkflowTask:
+    """The run's started workflow task as a worker gets it: the events since the last completed one."""
+    first = workflow_tasks.first_event_id(ex)
+    events = await history.read(tx.conn, ex.run_id, first_event_id=first)
+    # A transient attempt shows the worker the Scheduled and Started it would write.
+    if task is not None and workflow_tasks.is_transient(ex):
+        events.extend(workflow_tasks.transient_events(ex, task, identity))
+    return api.WorkflowTask(
+        task_token=tokens.encode(workflow_tasks.token_for(ex)),
+        workflow_id=ex.workflow_id,
+        run_id=ex.run_id,
+        workflow_type=ex.workflow_type,
+        attempt=ex.wft_attempt,
+        first_event_id=first,
+        history=events,
+    )
 
 
 async def _claim_current(
@@ -186,20 +189,27 @@ async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[A
     return ctx
 
 
-async def complete_workflow_task(rt: runner.Runtime, namespace: str, request: api.CompleteWorkflowTaskRequest) -> None:
-    """Apply the commands of a workflow task; TaskNotFound if the token no longer holds it."""
+async def complete_workflow_task(
+    rt: runner.Runtime, namespace: str, request: api.CompleteWorkflowTaskRequest
+) -> api.CompleteWorkflowTaskResponse:
+    """Apply the commands of a workflow task; TaskNotFound if the token no longer holds it.
+    A forced new task comes back started, with the events since this one."""
     token = tokens.decode_workflow(request.task_token)
 
-    async def change(tx: runner.Tx) -> None:
+    async def change(tx: runner.Tx) -> api.CompleteWorkflowTaskResponse:
         ex = await _held_workflow_task(tx.conn, namespace, token)
         ctx = await _context(tx.conn, ex, request.commands)
-        b = workflow_tasks.complete(ctx, request.commands, request.identity, rt.clock.now())
+        force = request.force_new_workflow_task
+        b = workflow_tasks.complete(ctx, request.commands, request.identity, rt.clock.now(), force_new=force)
         await writer.write(tx, b)
         await updates.record_completions(tx, b)
         await queries.wake_waiting(tx, ex)
         await updates.wake_waiting(tx, ex)
+        if not force or b.closed:
+            return api.CompleteWorkflowTaskResponse()
+        return api.CompleteWorkflowTaskResponse(workflow_task=await _wire_task(tx, b.execution, None, request.identity))
 
-    await rt.run("complete_workflow_task", change)
+    return await rt.run("complete_workflow_task", change)
 
 
 async def fail_workflow_task(rt: runner.Runtime, namespace: str, request: api.FailWorkflowTaskRequest) -> None:
@@ -217,7 +227,7 @@ async def fail_workflow_task(rt: runner.Runtime, namespace: str, request: api.Fa
 
 async def workflow_task_too_large(
     rt: runner.Runtime, namespace: str, request: api.CompleteWorkflowTaskRequest, error: errors.PayloadTooLarge
-) -> None:
+) -> api.CompleteWorkflowTaskResponse:
     """A completion with a payload over the limit fails its workflow task with the command's
     cause and a message naming the field, size and limit (retried, as any failed task)."""
     problem = commands.too_large(request.commands, error.field, error.message)
@@ -226,6 +236,7 @@ async def workflow_task_too_large(
         task_token=request.task_token, cause=problem.cause, failure=failure, identity=request.identity
     )
     await fail_workflow_task(rt, namespace, refused)
+    return api.CompleteWorkflowTaskResponse()
 
 
 async def poll_activity_task(rt: runner.Runtime, namespace: str, request: api.PollRequest) -> api.ActivityTask | None:

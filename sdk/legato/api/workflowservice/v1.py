@@ -252,6 +252,18 @@ class CompleteWorkflowTaskRequest(WireModel):
     task_token: str
     commands: list[Command] = Field(default_factory=list)
     identity: Identity = ""
+    # Temporal's force_create_new_workflow_task with return_new_workflow_task: a new task is
+    # scheduled at once and handed back started, so a worker whose local activities outlast
+    # the task keeps the run (its workflow task "heartbeat").
+    force_new_workflow_task: bool = False
+
+
+class CompleteWorkflowTaskResponse(WireModel):
+    """A completion's answer: the new workflow task a ``force_new_workflow_task`` asked for
+    (None when the run closed, or none was asked)."""
+
+    ok: bool = True
+    workflow_task: WorkflowTask | None = None
 
 
 class FailWorkflowTaskRequest(WireModel):
