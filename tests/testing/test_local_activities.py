@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 
 from legato import activity, workflow
+from legato.api.common.v1 import FailureKind
+from legato.api.history import v1 as hist
 from legato.client import WorkflowFailureError
 from legato.common import RetryPolicy
 from legato.exceptions import ActivityError, ApplicationError, RetryState, TimeoutError, TimeoutType
 from legato.testing import WorkflowEnvironment
 from legato.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor, Replayer, Worker
 from tests.golden.temporal import workflows as golden
+from tests.support.deadline import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -244,3 +247,89 @@ async def test_local_activities_run_together_replay_with_their_results_together(
                     FirstOfTwo.run, id=str(uuid.uuid4()), task_queue=task_queue
                 )
     assert result == ["sync_info 1 local=True"] * 2
+
+
+_seen: list[str] = []
+
+
+@activity.defn
+async def waits_to_be_cancelled() -> str:
+    _seen.append("started")
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        _seen.append("cancelled")
+        raise
+    return "finished"
+
+
+@workflow.defn
+class CancelsItsLocalActivity:
+    """Cancels a running local activity when signalled (the signal reaches it in the task
+    the worker heartbeats while the activity runs)."""
+
+    def __init__(self) -> None:
+        self._stop = False
+
+    @workflow.signal
+    def stop(self) -> None:
+        self._stop = True
+
+    @workflow.run
+    async def run(self, cancellation_type: str) -> str:
+        handle = workflow.start_local_activity(
+            waits_to_be_cancelled,
+            start_to_close_timeout=timedelta(seconds=60),
+            cancellation_type=workflow.ActivityCancellationType[cancellation_type],
+        )
+        await workflow.wait_condition(lambda: self._stop)
+        handle.cancel()
+        try:
+            await handle
+        except ActivityError as e:
+            return f"{e} / {e.cause!r} / {e.retry_state}"
+        return "not cancelled"
+
+
+@pytest.mark.parametrize(
+    ("cancellation_type", "cause", "attempt"),
+    [
+        ("TRY_CANCEL", "Activity cancelled", 0),
+        ("WAIT_CANCELLATION_COMPLETED", "Cancelled", 1),
+        ("ABANDON", "Activity cancelled", 0),
+    ],
+)
+async def test_cancelling_a_running_local_activity_cancels_its_attempt_as_temporals_core_does(
+    local_env: WorkflowEnvironment, cancellation_type: str, cause: str, attempt: int
+) -> None:
+    # Checked on Temporal's dev server: every type cancels the attempt; TRY_CANCEL and
+    # ABANDON record the marker without waiting for it, WAIT_CANCELLATION_COMPLETED records
+    # the attempt's own end.
+    _seen.clear()
+    task_queue = str(uuid.uuid4())
+    async with Worker(
+        local_env.client,
+        task_queue=task_queue,
+        workflows=[CancelsItsLocalActivity],
+        activities=[waits_to_be_cancelled],
+    ):
+        handle = await local_env.client.start_workflow(
+            CancelsItsLocalActivity.run,
+            cancellation_type,
+            id=str(uuid.uuid4()),
+            task_queue=task_queue,
+            task_timeout=timedelta(seconds=1),
+        )
+        # Signalled once the attempt runs: the cancel reaches it, not a schedule not yet run.
+        await eventually(lambda: _seen, within=10, what="the attempt to start")
+        await handle.signal(CancelsItsLocalActivity.stop)
+        result = await handle.result()
+        await eventually(lambda: len(_seen) > 1, within=10, what="the attempt to see its cancellation")
+    assert _seen == ["started", "cancelled"]
+    assert result == f"Local Activity cancelled / CancelledError('{cause}') / {RetryState.CANCEL_REQUESTED}"
+    history = await handle.fetch_history()
+    (marker,) = [e.attributes for e in history.events if isinstance(e.attributes, hist.MarkerRecorded)]
+    assert marker.failure is not None
+    assert (marker.failure.message, marker.failure.kind) == (cause, FailureKind.CANCELED)
+    assert json.loads(marker.details["data"][0].data)["attempt"] == attempt
+    await Replayer(workflows=[CancelsItsLocalActivity]).replay_workflow(history)

@@ -148,6 +148,8 @@ class WorkflowInstance(DeterministicLoop):
         self._timers: dict[str, _TimerHandle] = {}
         # Local activities asked for and not yet run (the worker runs them), by sequence number.
         self.local_requests: dict[int, local_activities.LocalActivityState] = {}
+        # Schedules the code cancelled since the worker last looked: their attempts stop.
+        self._cancelled_locals: list[local_activities.LocalActivityState] = []
         # --- child workflows: by workflow id, and by their StartChildWorkflowExecutionInitiated ---
         self._children_by_id: dict[str, child_workflows.ChildState] = {}
         self._children_by_event: dict[int, child_workflows.ChildState] = {}
@@ -695,7 +697,7 @@ class WorkflowInstance(DeterministicLoop):
 
     async def _run_local(self, state: local_activities.LocalActivityState) -> Any:
         # A backoff past the threshold: a durable timer, then the next attempt under a new seq.
-        while (outcome := await asyncio.shield(state.future)).backoff is not None:
+        while (outcome := await self._local_outcome(state)).backoff is not None:
             await asyncio.sleep(outcome.backoff)
             seq = self.next_seq("activity")
             options = state.options
@@ -710,10 +712,38 @@ class WorkflowInstance(DeterministicLoop):
                 state.original_schedule_time,
             )
         if outcome.failure is not None:
-            raise self.converter.failure_converter.from_failure(outcome.failure, self.converter.payload_converter)
+            error = self.converter.failure_converter.from_failure(outcome.failure, self.converter.payload_converter)
+            if state.cancel_requested and isinstance(error, exceptions.CancelledError):
+                raise local_activities.cancelled_error(state, error)
+            raise error
         if outcome.result is None:
             return None
         return self.converter.payload_converter.from_payload(outcome.result, state.result_type)
+
+    async def _local_outcome(self, state: local_activities.LocalActivityState) -> local_activities.Outcome:
+        """The schedule's outcome; a cancel of the handle cancels the schedule, as temporalio's."""
+        while True:
+            try:
+                return await asyncio.shield(state.future)
+            except asyncio.CancelledError:
+                if state.future.done() or state.cancel_requested:
+                    raise
+                self._cancel_local(state)
+                child_workflows.uncancel()
+
+    def _cancel_local(self, state: local_activities.LocalActivityState) -> None:
+        # Resolved at once (TRY_CANCEL, ABANDON): recorded now; the worker stops the attempt.
+        outcome = local_activities.request_cancel(state)
+        self._cancelled_locals.append(state)
+        if outcome is not None:
+            self.local_requests.pop(state.seq, None)
+            self.add_command(local_activities.marker(state, outcome))
+            state.future.set_result(outcome)
+
+    def cancelled_locals(self) -> list[local_activities.LocalActivityState]:
+        """The schedules cancelled since the last call, whose attempts the worker stops."""
+        cancelled, self._cancelled_locals = self._cancelled_locals, []
+        return cancelled
 
     async def start_child(
         self,

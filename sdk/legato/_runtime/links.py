@@ -84,6 +84,7 @@ class RootOutbound(WorkflowOutboundInterceptor):
             schedule_to_close_timeout=_calls.seconds(input.schedule_to_close_timeout),
             schedule_to_start_timeout=_calls.seconds(input.schedule_to_start_timeout),
             id_given=input.activity_id is not None,
+            cancellation_type=input.cancellation_type,
         )
         return instance.start_local_activity(seq, options, result_type=input.ret_type)
 

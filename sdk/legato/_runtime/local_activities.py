@@ -27,10 +27,12 @@ from typing import Any
 
 from legato import exceptions
 from legato.api.command import v1 as cmd
-from legato.api.common.v1 import Failure, Payload
+from legato.api.common.v1 import Failure, FailureKind, Payload
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
 from legato.common import RetryPolicy
+
+from .activities import ActivityCancellationType
 
 MARKER = "core_local_activity"
 _DATA, _RESULT = "data", "result"
@@ -53,6 +55,7 @@ class LocalActivityOptions:
     schedule_to_start_timeout: float | None = None
     # Whether the code gave the id; otherwise it is the schedule's seq, new on each reschedule.
     id_given: bool = False
+    cancellation_type: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ class Outcome:
     """What running a local activity came to: a result, a final failure, or a backoff."""
 
     attempt: int
-    complete_time: datetime
+    # None for a schedule cancelled without waiting for its attempt (core writes null).
+    complete_time: datetime | None
     result: Payload | None = None
     failure: Failure | None = None
     # Seconds to wait on a timer before the next attempt; None when the outcome is final.
@@ -79,6 +83,37 @@ class LocalActivityState:
     result_type: Any = None
     # The marker command this schedule was recorded with (live runs only).
     marker: cmd.RecordMarker | None = field(default=None)
+    # The code cancelled the handle: the worker cancels the attempt running.
+    cancel_requested: bool = False
+
+
+# --- cancelling: as temporalio's core, which cancels the attempt running whatever the type ---
+
+
+def request_cancel(state: LocalActivityState) -> Outcome | None:
+    """Mark the schedule cancelled; the outcome that resolves it at once (TRY_CANCEL and
+    ABANDON, recorded as a marker without waiting for the attempt), or None when the code
+    waits for the attempt to end (WAIT_CANCELLATION_COMPLETED)."""
+    state.cancel_requested = True
+    if state.options.cancellation_type == ActivityCancellationType.WAIT_CANCELLATION_COMPLETED:
+        return None
+    cancelled = Failure(message="Activity cancelled", kind=FailureKind.CANCELED)
+    return Outcome(attempt=0, complete_time=None, failure=cancelled)
+
+
+def cancelled_error(state: LocalActivityState, cause: BaseException) -> exceptions.ActivityError:
+    """What a cancelled local activity raises in the workflow: temporalio's wrapper."""
+    error = exceptions.ActivityError(
+        "Local Activity cancelled",
+        scheduled_event_id=0,
+        started_event_id=0,
+        identity="",
+        activity_type=state.options.activity_type,
+        activity_id=state.options.activity_id,
+        retry_state=exceptions.RetryState.CANCEL_REQUESTED,
+    )
+    error.__cause__ = cause
+    return error
 
 
 # --- the marker ---
@@ -91,7 +126,7 @@ def marker(state: LocalActivityState, outcome: Outcome) -> cmd.RecordMarker:
         "attempt": outcome.attempt,
         "activity_id": state.options.activity_id,
         "activity_type": state.options.activity_type,
-        "complete_time": _timestamp(outcome.complete_time),
+        "complete_time": None if outcome.complete_time is None else _timestamp(outcome.complete_time),
         "backoff": None if outcome.backoff is None else _duration(outcome.backoff),
         "original_schedule_time": _timestamp(state.original_schedule_time),
     }
@@ -129,7 +164,7 @@ def outcome_of(event: HistoryEvent) -> Outcome:
     backoff = data.get("backoff")
     return Outcome(
         attempt=int(data.get("attempt", 1)),
-        complete_time=_from_timestamp(data.get("complete_time")) or event.event_time,
+        complete_time=_from_timestamp(data.get("complete_time")),
         result=results[0] if results else None,
         failure=a.failure,
         backoff=None if backoff is None else _from_duration(backoff),

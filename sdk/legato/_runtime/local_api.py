@@ -62,7 +62,8 @@ def start_local_activity(
         retry_policy: How the worker retries; temporalio's default policy when None.
         local_retry_threshold: Backoffs longer than this (default 1 minute) wait on a
             durable timer instead of in the worker.
-        cancellation_type: Accepted; cancelling the handle cancels the wait, not the attempt.
+        cancellation_type: What cancelling the handle waits for: TRY_CANCEL and ABANDON
+            resolve at once, WAIT_CANCELLATION_COMPLETED once the cancelled attempt ended.
         activity_id: The activity's id; the next sequence number by default.
         summary: Accepted and dropped (a note for UIs).
         event_groups: Accepted and dropped (a grouping for UIs).

@@ -84,7 +84,7 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
     def cancel_all(self) -> None:
         """Cancel every running activity (the worker's grace period ran out)."""
         for future, context in list(self._running.values()):
-            self._cancel_running(future, context, ActivityCancellationDetails(worker_shutdown=True))
+            self.cancel_running(future, context, ActivityCancellationDetails(worker_shutdown=True))
 
     async def handle(self, task: api.ActivityTask) -> ActivityAnswer | None:
         """Run the activity; the request reporting its outcome, None when completed asynchronously."""
@@ -183,14 +183,15 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
     def _cancel(self, task: api.ActivityTask, details: ActivityCancellationDetails) -> None:
         running = self._running.get(task.task_token)
         if running is not None:
-            self._cancel_running(*running, details)
+            self.cancel_running(*running, details)
 
-    def _cancel_running(
+    def cancel_running(
         self,
         future: asyncio.Future[Any],
         context: activity_context.ActivityContext,
         details: ActivityCancellationDetails,
     ) -> None:
+        """Cancel a running attempt: its context says why, then the task or thread is told."""
         # Cancelled once, as in Temporal: a second reason must not interrupt the cleanup.
         if context.cancelled.is_set():
             return

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from legato import exceptions
 from legato._runtime import activity_context, local_activities
+from legato._runtime.activity_context import ActivityCancellationDetails
 from legato._runtime.info import ActivityInfo
 from legato._runtime.interceptor import ExecuteActivityInput
 from legato._runtime.local_activities import LocalActivityState, Outcome
@@ -41,15 +42,33 @@ class LocalActivityRunner:
     def __init__(self, activities: ActivityWorker | None, converter: DataConverter) -> None:
         self._activities = activities
         self._converter = converter
+        # The attempt each schedule runs now, and its context: what a cancel stops.
+        self._running: dict[int, tuple[asyncio.Future[Any], activity_context.ActivityContext]] = {}
+
+    def cancel(self, state: LocalActivityState) -> None:
+        """Cancel the attempt a cancelled schedule runs (as a regular activity is cancelled)."""
+        running = self._running.get(id(state))
+        if running is not None and self._activities is not None:
+            self._activities.cancel_running(*running, ActivityCancellationDetails(cancel_requested=True))
 
     async def run(self, instance: WorkflowInstance, state: LocalActivityState) -> Outcome:
-        """Attempts until one succeeds, the policy gives up, or the backoff needs a timer."""
+        """Attempts until one succeeds, the policy gives up, the backoff needs a timer, or
+        the code cancelled the schedule."""
         attempt = state.attempt
         options = state.options
         while True:
+            # Asked between attempts (or before the first): none starts.
+            if _cancel_asked(state):
+                return self._cancelled(attempt)
             try:
                 result = await self._attempt(instance, state, attempt)
+            except asyncio.CancelledError:
+                if not _cancel_asked(state):
+                    raise
+                return self._cancelled(attempt)
             except Exception as e:
+                if _cancel_asked(state):
+                    return self._cancelled(attempt)
                 failure = self._failure(e, state)
                 wait = local_activities.backoff(
                     options.retry_policy,
@@ -85,11 +104,20 @@ class LocalActivityRunner:
             ctx = contextvars.copy_context()
         inbound = ctx.run(activity_links.inbound_chain, tuple(worker.interceptors), context)
         run = asyncio.get_running_loop().create_task(inbound.execute_activity(input), context=ctx)
+        self._running[id(state)] = (run, context)
         try:
             value = await asyncio.wait_for(run, options.start_to_close_timeout)
         except TimeoutError:
             raise _TimedOut() from None
+        finally:
+            self._running.pop(id(state), None)
         return worker.converter.payload_converter.to_payload(value)
+
+    def _cancelled(self, attempt: int) -> Outcome:
+        # What the attempt a cancel stopped reports, as temporalio's worker does.
+        error = exceptions.CancelledError("Cancelled")
+        failure = self._converter.failure_converter.to_failure(error, self._converter.payload_converter)
+        return Outcome(attempt=attempt, complete_time=_now(), failure=failure)
 
     def _failure(self, error: Exception, state: LocalActivityState) -> Failure:
         if isinstance(error, _TimedOut):
@@ -127,6 +155,11 @@ class LocalActivityRunner:
             priority=Priority.default,
             retry_policy=options.retry_policy,
         )
+
+
+def _cancel_asked(state: LocalActivityState) -> bool:
+    """Whether the code cancelled the schedule (it may, while an attempt runs)."""
+    return state.cancel_requested
 
 
 class _TimedOut(Exception):

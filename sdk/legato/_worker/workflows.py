@@ -24,6 +24,7 @@ from legato._runtime.definitions import WorkflowDefinition
 from legato._runtime.info import PatchActivationInput
 from legato._runtime.instance import WorkflowInstance, new_instance
 from legato._runtime.interceptor import Interceptor
+from legato._runtime.local_activities import Outcome
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure
 from legato.api.history.v1 import HistoryEvent
@@ -139,29 +140,55 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         """Run the local activities the code asked for, then the code on with their results,
         until it asks for none; the task's commands, markers included. Each round's results
         reach the code together, as on replay."""
-        while instance.local_requests and not instance.completed:
-            states = list(instance.local_requests.values())
-            running = asyncio.ensure_future(asyncio.gather(*(self.local_activities.run(instance, s) for s in states)))
-            try:
-                commands = await self._heartbeating(held, instance, commands, running)
-            finally:
-                running.cancel()
-            resolved = [(s.seq, o) for s, o in zip(states, running.result(), strict=True)]
-            commands = await self._in_thread(instance.resolve_locals, resolved)
+        runs: dict[int, asyncio.Future[Outcome]] = {}
+        try:
+            while instance.local_requests and not instance.completed:
+                states = list(instance.local_requests.values())
+                for state in states:
+                    if state.seq not in runs:
+                        runs[state.seq] = asyncio.ensure_future(self.local_activities.run(instance, state))
+                commands = await self._round(held, instance, commands, runs)
+                # Schedules the code cancelled without waiting were recorded already.
+                resolved = [(s.seq, runs.pop(s.seq).result()) for s in states if s.seq in instance.local_requests]
+                if resolved:
+                    commands = await self._in_thread(instance.resolve_locals, resolved)
+        finally:
+            for run in runs.values():
+                run.cancel()
         return commands
 
-    async def _heartbeating(
-        self, held: _Held, instance: WorkflowInstance, commands: list[cmd.Command], running: asyncio.Future[Any]
+    async def _round(
+        self,
+        held: _Held,
+        instance: WorkflowInstance,
+        commands: list[cmd.Command],
+        runs: dict[int, asyncio.Future[Outcome]],
     ) -> list[cmd.Command]:
-        """Wait for a round of local activities; at 80% of the workflow task timeout, as
-        Temporal's core does, complete the task with the commands so far and go on in the
-        new one the server hands back (the task's "heartbeat"). The commands to send then."""
+        """Wait for the schedules the code still waits on; at 80% of the workflow task
+        timeout, as Temporal's core does, complete the task with the commands so far and go
+        on in the new one the server hands back (the task's "heartbeat"). The commands to
+        send then."""
         share = HEARTBEAT_SHARE * instance.info().task_timeout.total_seconds()
-        while True:
-            await asyncio.wait({running}, timeout=share)
-            if running.done():
-                return commands
+        while not instance.completed:
+            self._stop_cancelled(instance, runs)
+            waited = [runs[seq] for seq in instance.local_requests if seq in runs]
+            if not waited:
+                break
+            _, pending = await asyncio.wait(waited, timeout=share)
+            if not pending:
+                break
             commands = await self._heartbeat(held, instance, commands)
+        return commands
+
+    def _stop_cancelled(self, instance: WorkflowInstance, runs: dict[int, asyncio.Future[Outcome]]) -> None:
+        """Stop the attempts of schedules the code cancelled (whatever their cancellation
+        type, as core does); one the code no longer waits for ends unseen."""
+        for state in instance.cancelled_locals():
+            self.local_activities.cancel(state)
+            run = runs.get(state.seq)
+            if run is not None and state.seq not in instance.local_requests:
+                run.add_done_callback(lambda f: f.cancelled() or f.exception())
+                del runs[state.seq]
 
     async def _heartbeat(
         self, held: _Held, instance: WorkflowInstance, commands: list[cmd.Command]
