@@ -75,8 +75,11 @@ async def _close_at_loop_exit(session: aiohttp.ClientSession) -> None:
     """
     try:
         await asyncio.Event().wait()
-    finally:
+    except asyncio.CancelledError:
         await session.close()
+        raise
+    # A loop closed with this task still pending closes the coroutine (GeneratorExit):
+    # nothing may be awaited then, so the session is left to be collected.
 
 
 TOKEN_FILE_ENV = "LEGATO_TOKEN_FILE"

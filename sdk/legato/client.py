@@ -1241,7 +1241,8 @@ class WorkflowHandle(Generic[SelfType, ReturnType]):
         Args:
             page_size: Events per page; the server's maximum by default.
             next_page_token: Start from this page (a previous page's token).
-            wait_new_event: Not supported yet (raises NotImplementedError when true).
+            wait_new_event: Follow an open run: at the end of its history, wait for new
+                events (a long poll per page) until it closes, as Temporal's.
             event_filter_type: All events, or only the close event of a closed run.
             skip_archival: Accepted and unused (Legato does not archive).
             rpc_metadata: Headers for each page's call.

@@ -10,7 +10,14 @@ import pytest
 from legato import activity, workflow
 from legato.client import Client, WorkflowExecutionStatus
 from legato.common import WorkflowIDConflictPolicy
-from legato.exceptions import CancelledError, TerminatedError, WorkflowAlreadyStartedError, WorkflowFailureError
+from legato.exceptions import (
+    CancelledError,
+    RPCError,
+    RPCStatusCode,
+    TerminatedError,
+    WorkflowAlreadyStartedError,
+    WorkflowFailureError,
+)
 from tests.support.deadline import eventually
 from tests.support.server_process import running_worker
 
@@ -118,3 +125,18 @@ async def test_gathered_activities_are_scheduled_together_and_results_keep_their
 
 async def _status(client: Client, workflow_id: str) -> WorkflowExecutionStatus | None:
     return (await client.get_workflow_handle(workflow_id).describe()).status
+
+
+async def test_a_started_handle_cancels_and_terminates_only_its_own_chain(client: Client) -> None:
+    # As on Temporal's dev server: after the id is started again, the old handle's cancel
+    # and terminate are NOT_FOUND ("workflow execution not found"); its signal still lands.
+    old = await client.start_workflow("Nobody", id="chain-owner", task_queue="nobody-polls")
+    await old.terminate("first chain done")
+    new = await client.start_workflow("Nobody", id="chain-owner", task_queue="nobody-polls")
+    for call in (old.cancel, old.terminate):
+        with pytest.raises(RPCError, match="workflow execution not found") as caught:
+            await call()
+        assert caught.value.status == RPCStatusCode.NOT_FOUND
+    await old.signal("poke")
+    assert (await new.describe()).status == WorkflowExecutionStatus.RUNNING
+    await new.terminate()

@@ -27,6 +27,9 @@ class WorkflowHistoryEventFilterType(IntEnum):
     CLOSE_EVENT = 2
 
 
+# How long one page of a followed history waits for new events (a long poll).
+HISTORY_WAIT = 20.0
+
 # The events that close a run; a history has at most one, its last.
 CLOSE_EVENTS = frozenset(
     f"WorkflowExecution{outcome}"
@@ -39,10 +42,6 @@ class WorkflowHistoryEventAsyncIterator:
 
     def __init__(self, client: Client, input: FetchWorkflowHistoryEventsInput) -> None:
         """Page through the history ``input`` names, with ``client``'s calls."""
-        if input.wait_new_event:
-            raise NotImplementedError(
-                "WorkflowHandle.fetch_history_events(wait_new_event=...) is not supported by Legato yet"
-            )
         self._client = client
         self._input = input
         self._next_page_token = input.next_page_token
@@ -73,6 +72,8 @@ class WorkflowHistoryEventAsyncIterator:
             run_id=input.run_id,
             page_token=self._next_page_token.decode() if self._next_page_token else None,
             **({"page_size": size} if size else {}),
+            # Following an open run: each page waits for what comes next, as Temporal's.
+            wait=HISTORY_WAIT if input.wait_new_event else 0.0,
         )
         options = _service.CallOptions(metadata=input.rpc_metadata, timeout=input.rpc_timeout)
         page = await self._client.service_client.workflow_history(request, options)

@@ -162,7 +162,11 @@ class ServerOutbound(OutboundInterceptor):
     async def cancel_workflow(self, input: CancelWorkflowInput) -> None:
         """Ask the run to cancel."""
         request = api.CancelWorkflowRequest(
-            workflow_id=input.id, run_id=input.run_id, reason=input.reason or "", identity=self._client.identity
+            workflow_id=input.id,
+            run_id=input.run_id,
+            first_execution_run_id=input.first_execution_run_id,
+            reason=input.reason or "",
+            identity=self._client.identity,
         )
         await self._service.cancel_workflow(request, options(input.rpc_metadata, input.rpc_timeout))
 
@@ -171,6 +175,7 @@ class ServerOutbound(OutboundInterceptor):
         request = api.TerminateWorkflowRequest(
             workflow_id=input.id,
             run_id=input.run_id,
+            first_execution_run_id=input.first_execution_run_id,
             reason=input.reason or "",
             details=await self._client.data_converter.encode(list(input.args)),
             identity=self._client.identity,

@@ -24,6 +24,8 @@ from legato_operator.store import db, executions, history, rows, tasks
 MAX_EVENT_ID = 2**31 - 1
 # A waiting result call re-reads the run at least this often, in case a wake-up was lost.
 RECHECK_SECONDS = 5.0
+# How often a history read with a wait looks for new events.
+HISTORY_POLL_SECONDS = 0.1
 _RUNNING = WorkflowExecutionStatus.RUNNING
 _PENDING_STATE = {
     rows.TaskState.READY: "SCHEDULED",
@@ -256,15 +258,25 @@ def _first_event_id(page_token: str | None) -> int:
 
 
 async def workflow_history(rt: runner.Runtime, namespace: str, request: api.WorkflowHistoryRequest) -> api.HistoryPage:
-    """One page of the run's history; ``next_page_token`` is None on the last page."""
+    """One page of the run's history; ``next_page_token`` is None on the last page. With a
+    ``wait``, an open run's page waits for new events and always names the next one."""
     first, size = _first_event_id(request.page_token), request.page_size
-    async with rt.pool.acquire() as conn:
-        ex = await resolve(conn, namespace, request.workflow_id, request.run_id)
-        events = await history.read(conn, ex.run_id, first_event_id=first, limit=size + 1)
+    deadline = asyncio.get_running_loop().time() + request.wait
+    while True:
+        async with rt.pool.acquire() as conn:
+            ex = await resolve(conn, namespace, request.workflow_id, request.run_id)
+            events = await history.read(conn, ex.run_id, first_event_id=first, limit=size + 1)
+        running = ex.status == WorkflowExecutionStatus.RUNNING
+        remaining = deadline - asyncio.get_running_loop().time()
+        if events or not running or remaining <= 0:
+            break
+        # Rare (a client following a history): a short poll, not a wake-up on every write.
+        await asyncio.sleep(min(remaining, HISTORY_POLL_SECONDS))
     more = len(events) > size
     events = events[:size]
-    token = _page_token(events[-1].event_id + 1) if more else None
-    return api.HistoryPage(events=events, next_page_token=token)
+    after = events[-1].event_id + 1 if events else first
+    follows = more or (request.wait > 0 and running)
+    return api.HistoryPage(events=events, next_page_token=_page_token(after) if follows else None)
 
 
 async def signal_workflow(rt: runner.Runtime, namespace: str, request: api.SignalWorkflowRequest) -> None:
@@ -292,6 +304,7 @@ async def cancel_workflow(rt: runner.Runtime, namespace: str, request: api.Cance
 
     async def change(tx: runner.Tx) -> None:
         ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
+        _require_chain(ex, request.first_execution_run_id)
         b = signals.request_cancel(ex, request.reason, request.identity, rt.clock.now())
         if b.changed:
             await writer.write(tx, b)
@@ -299,11 +312,18 @@ async def cancel_workflow(rt: runner.Runtime, namespace: str, request: api.Cance
     await rt.run("cancel_workflow", change)
 
 
+def _require_chain(ex: rows.Execution, first_execution_run_id: str | None) -> None:
+    """A handle made by a start addresses that start's chain only, as Temporal's."""
+    if first_execution_run_id and (ex.first_execution_run_id or ex.run_id) != first_execution_run_id:
+        raise errors.NotFound("workflow execution not found", workflow_id=ex.workflow_id)
+
+
 async def terminate_workflow(rt: runner.Runtime, namespace: str, request: api.TerminateWorkflowRequest) -> None:
     """Close the run now, without its code's say."""
 
     async def change(tx: runner.Tx) -> None:
         ex = await resolve(tx.conn, namespace, request.workflow_id, request.run_id, lock=True)
+        _require_chain(ex, request.first_execution_run_id)
         buffered = await history.buffered(tx.conn, ex)
         b = termination.terminate(ex, buffered, request.reason, request.identity, rt.clock.now(), request.details)
         await writer.write(tx, b)

@@ -215,6 +215,15 @@ class WorkflowHistoryRequest(WireModel):
     run_id: RunId = None
     page_token: str | None = Field(default=None, description="next_page_token of the previous page.")
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Events per page.")
+    wait: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAX_WAIT,
+        description=(
+            "Seconds to wait for events past the page token while the run is open (Temporal's "
+            "wait_new_event); the page then always has a next_page_token until the run closed."
+        ),
+    )
 
 
 class HistoryPage(WireModel):
@@ -363,6 +372,8 @@ class SignalWorkflowRequest(WireModel):
 class CancelWorkflowRequest(WireModel):
     workflow_id: Name
     run_id: RunId = None
+    # Temporal's: only a run of the chain that began with this run (else 404).
+    first_execution_run_id: RunId = None
     reason: str = ""
     identity: Identity = ""
 
@@ -370,6 +381,7 @@ class CancelWorkflowRequest(WireModel):
 class TerminateWorkflowRequest(WireModel):
     workflow_id: Name
     run_id: RunId = None
+    first_execution_run_id: RunId = None
     reason: str = ""
     details: Payloads = Field(default_factory=list)
     identity: Identity = ""
