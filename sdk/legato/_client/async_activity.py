@@ -20,6 +20,7 @@ from legato import _service
 from legato._runtime.activity_context import ActivityCancellationDetails
 from legato.api.workflowservice import v1 as api
 from legato.converter import DataConverter
+from legato.exceptions import LegatoError
 
 if TYPE_CHECKING:
     from legato.client import Client
@@ -36,7 +37,7 @@ class AsyncActivityIDReference:
     activity_id: str
 
 
-class AsyncActivityCancelledError(Exception):
+class AsyncActivityCancelledError(LegatoError):
     """A heartbeat through an ``AsyncActivityHandle`` learned that the activity was cancelled."""
 
     def __init__(self, details: ActivityCancellationDetails | None = None) -> None:
