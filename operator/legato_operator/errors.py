@@ -3,11 +3,13 @@
 ::
 
     OperatorError
-    ├── NotFound            no such workflow or run                          404
+    ├── NotFound            no such workflow, run or namespace               404
+    ├── AlreadyExists       the namespace or search attribute is registered  409
     ├── AlreadyStarted      the workflow id is running (or may not be reused) 409
     ├── Conflict            a concurrent change won                          409
     │   └── StaleVersion    the execution's version moved under us (retried)
     ├── InvalidArgument     an input the models accept but the server cannot  400
+    ├── PermissionDenied    the caller may not make this call                 403
     ├── PayloadTooLarge     a payload past the configured limit               413
     ├── FailedPrecondition  the server is not in the state the call needs     412
     ├── TaskNotFound        a task token whose attempt no longer holds the task 410
@@ -40,6 +42,12 @@ class NotFound(OperatorError):
         super().__init__(message)
         self.workflow_id = workflow_id
         self.run_id = run_id
+
+
+class AlreadyExists(OperatorError):
+    """A namespace or a search attribute registered already (another search attribute type)."""
+
+    code = "AlreadyExists"
 
 
 class AlreadyStarted(OperatorError):
@@ -78,6 +86,13 @@ class InvalidArgument(OperatorError):
     def __init__(self, field: str | None, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class PermissionDenied(OperatorError):
+    """The caller is authenticated but may not make this call (a namespace's token
+    registering namespaces, say)."""
+
+    code = "PermissionDenied"
 
 
 class PayloadTooLarge(OperatorError):

@@ -24,6 +24,8 @@ from typing import Any
 from legato import _metrics, _retry, _transport
 from legato.api import operations as ops
 from legato.api.history.v1 import HistoryEvent
+from legato.api.namespace import v1 as namespaces
+from legato.api.operatorservice import v1 as operator
 from legato.api.testservice import v1 as testing
 from legato.api.workflowservice import v1 as api
 from legato.exceptions import RPCError, RPCStatusCode
@@ -328,6 +330,51 @@ class ServiceClient:
     ) -> api.CountWorkflowsResponse:
         """How many runs a list filter matches (per status with GROUP BY ExecutionStatus)."""
         return await self.call(ops.COUNT_WORKFLOWS, request, options)
+
+    # --- namespaces and their search attributes ---------------------------------------
+
+    async def register_namespace(
+        self, request: namespaces.RegisterNamespaceRequest, options: CallOptions = NO_OPTIONS
+    ) -> namespaces.DescribeNamespaceResponse:
+        """Register this client's namespace (``with_namespace`` for another)."""
+        return await self.call(ops.REGISTER_NAMESPACE, request, options)
+
+    async def describe_namespace(
+        self, request: namespaces.DescribeNamespaceRequest | None = None, options: CallOptions = NO_OPTIONS
+    ) -> namespaces.DescribeNamespaceResponse:
+        """This client's namespace: description, owner, data and retention."""
+        return await self.call(ops.DESCRIBE_NAMESPACE, request or namespaces.DescribeNamespaceRequest(), options)
+
+    async def update_namespace(
+        self, request: namespaces.UpdateNamespaceRequest, options: CallOptions = NO_OPTIONS
+    ) -> namespaces.DescribeNamespaceResponse:
+        """Change this client's namespace; absent fields stay as they are."""
+        return await self.call(ops.UPDATE_NAMESPACE, request, options)
+
+    async def list_namespaces(
+        self, request: namespaces.ListNamespacesRequest | None = None, options: CallOptions = NO_OPTIONS
+    ) -> namespaces.ListNamespacesResponse:
+        """One page of the server's namespaces, by name."""
+        return await self.call(ops.LIST_NAMESPACES, request or namespaces.ListNamespacesRequest(), options)
+
+    async def add_search_attributes(
+        self, request: operator.AddSearchAttributesRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
+        """Register custom search attributes in this client's namespace."""
+        await self.call(ops.ADD_SEARCH_ATTRIBUTES, request, options)
+
+    async def remove_search_attributes(
+        self, request: operator.RemoveSearchAttributesRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
+        """Unregister custom search attributes of this client's namespace."""
+        await self.call(ops.REMOVE_SEARCH_ATTRIBUTES, request, options)
+
+    async def list_search_attributes(
+        self, request: operator.ListSearchAttributesRequest | None = None, options: CallOptions = NO_OPTIONS
+    ) -> operator.ListSearchAttributesResponse:
+        """The custom search attributes of this client's namespace and the system ones."""
+        request = request or operator.ListSearchAttributesRequest()
+        return await self.call(ops.LIST_SEARCH_ATTRIBUTES, request, options)
 
     # --- queries -----------------------------------------------------------------------
 

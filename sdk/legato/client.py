@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Generic, TypedDict, TypeVar, overload
 
 from legato import _calls, _retry, _service, _transport
+from legato import converter as converters
 from legato._client.async_activity import (
     AsyncActivityCancelledError,
     AsyncActivityHandle,
@@ -86,6 +87,8 @@ from legato.common import (
     Priority,
     QueryRejectCondition,
     RetryPolicy,
+    SearchAttributes,
+    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
@@ -434,7 +437,8 @@ class Client:
             retry_policy: How the server retries the workflow.
             cron_schedule: Not supported yet (raises NotImplementedError unless empty).
             memo: Values kept with the run and shown by describe (not searchable).
-            search_attributes: Not supported yet (raises unless None or empty).
+            search_attributes: Typed search attributes (``TypedSearchAttributes``), each
+                registered in the namespace with its type; the untyped mapping is deprecated.
             static_summary: Accepted and dropped (a note for UIs; changes nothing).
             static_details: Accepted and dropped (a note for UIs; changes nothing).
             start_delay: The first workflow task waits this long (a durable timer).
@@ -758,11 +762,11 @@ class WorkflowExecution:
     root_run_id: str | None
     raw_info: api.DescribeWorkflowResponse | WorkflowExecutionInfo
     run_id: str
-    search_attributes: Mapping[str, Sequence[Any]]
+    search_attributes: SearchAttributes
     start_time: datetime
     status: WorkflowExecutionStatus | None
     task_queue: str
-    typed_search_attributes: Mapping[str, Any]
+    typed_search_attributes: TypedSearchAttributes
     workflow_type: str
     _context_free_data_converter: DataConverter
 
@@ -798,8 +802,7 @@ class WorkflowExecution:
 def _execution_fields(
     raw: api.DescribeWorkflowResponse | WorkflowExecutionInfo, namespace: str, converter: DataConverter
 ) -> dict[str, Any]:
-    """WorkflowExecution's fields from a list entry or a description (Legato has no
-    search attributes in either yet)."""
+    """WorkflowExecution's fields from a list entry or a description."""
     parent, root = raw.parent_execution, raw.root_execution
     return {
         "close_time": raw.close_time,
@@ -813,11 +816,11 @@ def _execution_fields(
         "root_run_id": root.run_id if root else raw.run_id,
         "raw_info": raw,
         "run_id": raw.run_id,
-        "search_attributes": {},
+        "search_attributes": converters.decode_search_attributes(raw.search_attributes),
         "start_time": raw.start_time,
         "status": WorkflowExecutionStatus.from_api(raw.status),
         "task_queue": raw.task_queue,
-        "typed_search_attributes": {},
+        "typed_search_attributes": converters.decode_typed_search_attributes(raw.search_attributes),
         "workflow_type": raw.workflow_type,
         "_context_free_data_converter": converter,
     }

@@ -2,7 +2,9 @@
 
 ``RetryPolicy`` is the user-facing dataclass (timedeltas); ``legato.api.common.v1.RetryPolicy``
 is its wire form (seconds). The id policies keep Temporal's names; the members the server
-does not support yet are refused when a workflow is started with them.
+does not support yet are refused when a workflow is started with them. The typed search
+attributes (``SearchAttributeKey``, ``TypedSearchAttributes``, ...) live in
+``legato._search_attributes`` and are re-exported here, where temporalio has them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,17 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import ClassVar
 
+from legato._search_attributes import (
+    SearchAttributeIndexedValueType,
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributes,
+    SearchAttributeUpdate,
+    SearchAttributeValue,
+    SearchAttributeValues,
+    SearchAttributeValueType,
+    TypedSearchAttributes,
+)
 from legato.api.common import v1 as api_common
 from legato.api.common.v1 import Payload
 from legato.api.workflowservice import v1 as api_service
@@ -23,6 +36,15 @@ __all__ = [
     "QueryRejectCondition",
     "RawValue",
     "RetryPolicy",
+    "SearchAttributeIndexedValueType",
+    "SearchAttributeKey",
+    "SearchAttributePair",
+    "SearchAttributeUpdate",
+    "SearchAttributeValue",
+    "SearchAttributeValueType",
+    "SearchAttributeValues",
+    "SearchAttributes",
+    "TypedSearchAttributes",
     "VersioningBehavior",
     "WorkflowIDConflictPolicy",
     "WorkflowIDReusePolicy",

@@ -67,7 +67,14 @@ from legato._runtime.workflow_updates import (
     set_update_handler,
     update,
 )
-from legato.common import Priority, RetryPolicy, VersioningBehavior, WorkflowIDReusePolicy
+from legato.common import (
+    Priority,
+    RetryPolicy,
+    SearchAttributes,
+    SearchAttributeUpdate,
+    VersioningBehavior,
+    WorkflowIDReusePolicy,
+)
 from legato.converter import PayloadConverter
 from legato.exceptions import NondeterminismError
 
@@ -156,6 +163,7 @@ __all__ = [
     "unsafe",
     "update",
     "upsert_memo",
+    "upsert_search_attributes",
     "uuid4",
     "uuid7",
     "wait",
@@ -909,6 +917,17 @@ def memo_value(key: str, default: Any = _UNSET, *, type_hint: type | None = None
             raise KeyError(f"Memo does not have a value for key {key}")
         return default
     return instance.converter.payload_converter.from_payload(payload, type_hint)
+
+
+def upsert_search_attributes(
+    attributes: SearchAttributes | Sequence[SearchAttributeUpdate[Any]], *, event_groups: Any = None
+) -> None:
+    """Set or unset search attributes (``key.value_set(v)``, ``key.value_unset()``); each must
+    be registered in the namespace with its type. ``info().typed_search_attributes`` shows
+    them at once; list filters once the workflow task completes. The mapping form is
+    deprecated, as in temporalio. ``event_groups`` is accepted and dropped."""
+    if attributes:
+        current_instance().upsert_search_attributes(attributes)
 
 
 def upsert_memo(updates: Mapping[str, Any], *, event_groups: Any = None) -> None:

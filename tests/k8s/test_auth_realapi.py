@@ -48,8 +48,12 @@ def authenticator(kube_client: kube.Kube) -> KubernetesAuthenticator:
 
 
 @pytest.fixture
-async def base_url(pg_dsn: str, authenticator: KubernetesAuthenticator) -> AsyncIterator[str]:
-    options = server.Options(database_url=pg_dsn, port=0, authenticator=authenticator)
+async def base_url(
+    pg_dsn: str, authenticator: KubernetesAuthenticator, namespace: str, other_namespace: str
+) -> AsyncIterator[str]:
+    options = server.Options(
+        database_url=pg_dsn, port=0, authenticator=authenticator, namespaces=(namespace, other_namespace)
+    )
     async with server.serve(options) as serving:
         yield f"http://{serving.address}"
 

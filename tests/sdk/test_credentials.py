@@ -83,7 +83,9 @@ def test_a_token_file_gone_for_a_moment_keeps_the_last_token(tmp_path: Path) -> 
 async def server_url(pg_dsn: str) -> AsyncIterator[str]:
     """A real server that accepts only `NEW_TOKEN`, in namespace shop."""
     entry = auth.TokenEntry(name="worker", token=NEW_TOKEN, namespaces=["shop"])
-    options = server.Options(database_url=pg_dsn, port=0, authenticator=auth.StaticTokens([entry]))
+    options = server.Options(
+        database_url=pg_dsn, port=0, authenticator=auth.StaticTokens([entry]), namespaces=("shop",)
+    )
     async with server.serve(options) as serving:
         yield f"http://{serving.address}"
 

@@ -56,6 +56,8 @@ def test_reads_and_deduplicated_calls_are_idempotent_and_terminate_is_not() -> N
             or "update_id" in op.request.model_fields
             or op.may_be_empty
             or op is ops.CANCEL_WORKFLOW
+            # Setting the same values (or registering the same types) again changes nothing.
+            or op in (ops.UPDATE_NAMESPACE, ops.ADD_SEARCH_ATTRIBUTES)
         )
         assert op.idempotent is repeat_is_harmless, op.name
     assert not ops.TERMINATE_WORKFLOW.idempotent

@@ -215,12 +215,14 @@ def test_an_event_legato_cannot_replay_is_refused_by_name_and_id(export: str) ->
         WorkflowHistory.from_json("golden-patched", data)
 
 
-def test_search_attributes_other_than_a_patchs_are_refused() -> None:
+def test_an_upsert_of_a_custom_search_attribute_loads_with_its_value() -> None:
     data = recorded("patched")
     fields = data["events"][5]["upsertWorkflowSearchAttributesEventAttributes"]["searchAttributes"]["indexedFields"]
     fields["CustomerId"] = fields["TemporalChangeVersion"]
-    with pytest.raises(ValueError, match=r"History event 6 .*CustomerId"):
-        WorkflowHistory.from_json("golden-patched", data)
+    history = WorkflowHistory.from_json("golden-patched", data)
+    upsert = history.events[5].attributes
+    assert isinstance(upsert, hist.UpsertWorkflowSearchAttributes)
+    assert set(upsert.search_attributes) == {"TemporalChangeVersion", "CustomerId"}
 
 
 # --- a patch recorded on Temporal, replayed through the three steps of removing it ---

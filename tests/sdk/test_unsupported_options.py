@@ -29,7 +29,6 @@ UNREACHABLE = "127.0.0.1:9"
     ("option", "value"),
     [
         ("cron_schedule", "* * * * *"),
-        ("search_attributes", {"k": ["v"]}),
         ("priority", Priority(priority_key=1)),
         ("versioning_override", object()),
     ],

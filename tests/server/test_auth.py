@@ -51,7 +51,7 @@ STUB = NamespaceStub(
 @pytest.fixture
 async def base_url(pg_dsn: str) -> AsyncIterator[str]:
     """A server whose callers are told apart by `STUB`."""
-    options = server.Options(database_url=pg_dsn, port=0, authenticator=STUB)
+    options = server.Options(database_url=pg_dsn, port=0, authenticator=STUB, namespaces=("shop", "billing"))
     async with server.serve(options) as serving:
         yield f"http://{serving.address}"
 
@@ -286,7 +286,9 @@ def test_run_with_auth_tokens_but_no_file_exits_2_saying_why() -> None:
 async def test_a_server_process_with_auth_tokens_serves_only_its_tokens(pg_dsn: str, tmp_path: Path) -> None:
     path = tokens_file(tmp_path / "tokens.json", [CI_ENTRY])
     process = ServerProcess(
-        pg_dsn, tmp_path / "server.log", extra_args=["--auth", "tokens", "--tokens-file", str(path)]
+        pg_dsn,
+        tmp_path / "server.log",
+        extra_args=["--auth", "tokens", "--tokens-file", str(path), "--namespaces", "shop"],
     )
     process.start()
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from legato.client import WorkflowExecutionStatus, WorkflowFailureError
+from legato.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 from legato.exceptions import ApplicationError
 from legato.testing import WorkflowEnvironment
 from legato.worker import Worker
@@ -151,3 +152,12 @@ async def test_connect_client_reaches_the_same_server_in_the_same_namespace(loca
             assert await handle.result() == 0.0
     finally:
         await other.close()
+
+
+async def test_start_local_registers_the_search_attributes_it_is_given() -> None:
+    customer = SearchAttributeKey.for_keyword("CustomerId")
+    async with await WorkflowEnvironment.start_local(search_attributes=[customer]) as env:
+        attributes = TypedSearchAttributes([SearchAttributePair(customer, "c-1")])
+        await env.client.start_workflow("Anything", id="w", task_queue="nobody", search_attributes=attributes)
+        found = [e.id async for e in env.client.list_workflows("CustomerId = 'c-1'")]
+        assert found == ["w"]

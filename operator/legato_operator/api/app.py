@@ -19,9 +19,11 @@ log = logging.getLogger(__name__)
 VERSION = "0.1.0"
 _STATUS: list[tuple[type[errors.OperatorError], int]] = [
     (errors.NotFound, 404),
+    (errors.AlreadyExists, 409),
     (errors.AlreadyStarted, 409),
     (errors.Conflict, 409),
     (errors.InvalidArgument, 400),
+    (errors.PermissionDenied, 403),
     (errors.PayloadTooLarge, 413),
     (errors.FailedPrecondition, 412),
     (errors.TaskNotFound, 410),

@@ -95,7 +95,9 @@ def _body_schema(op: ops.Operation[Any, Any], request_schema: dict[str, Any], de
 def _parameters(op: ops.Operation[Any, Any], request_schema: dict[str, Any]) -> list[dict[str, Any]]:
     properties: dict[str, Any] = request_schema.get("properties", {})
     required = set(request_schema.get("required", []))
-    parameters = [{"name": ops.NAMESPACE, "in": "path", "required": True, "schema": {"type": "string"}}]
+    parameters: list[dict[str, Any]] = []
+    if op.scoped:
+        parameters.append({"name": ops.NAMESPACE, "in": "path", "required": True, "schema": {"type": "string"}})
     parameters += [_parameter(name, "path", True, properties[name]) for name in op.path_fields]
     if op.in_query:
         parameters += [_parameter(name, "query", name in required, properties[name]) for name in op.carried_fields]

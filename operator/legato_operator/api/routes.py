@@ -18,9 +18,10 @@ from pydantic import BaseModel
 from legato.api import operations as ops
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.api import edge
+from legato_operator.api import auth, edge
 from legato_operator.engine.services import (
     activities_by_id,
+    namespaces,
     queries,
     runner,
     time_skipping,
@@ -49,6 +50,10 @@ class Route:
     operation: ops.Operation[Any, Any]
     serve: Serve
     too_large: TooLarge | None = None
+    # Only a caller of every namespace may call it (registering and changing namespaces).
+    admin: bool = False
+    # The call registers its namespace, so it need not be registered already.
+    registers: bool = False
 
     def handler(self) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         """The aiohttp handler of this route."""
@@ -56,13 +61,26 @@ class Route:
 
         async def handle(request: web.Request) -> web.StreamResponse:
             rt = request.app[RUNTIME]
-            answer = await self._serve(rt, edge.namespace(request), await edge.parse(request, op))
+            namespace = await self._namespace(rt, request)
+            answer = await self._serve(rt, namespace, await edge.parse(request, op))
             if answer is not None:
                 return edge.json_response(answer)
             return web.Response(status=NO_CONTENT) if op.may_be_empty else edge.json_response(api.Ack())
 
         handle.__name__ = op.name
         return handle
+
+    async def _namespace(self, rt: runner.Runtime, request: web.Request) -> str:
+        """The call's namespace, once the caller may make the call there and it exists."""
+        if self.admin and auth.principal(request).namespaces is not None:
+            who = auth.principal(request).name
+            raise errors.PermissionDenied(f"'{who}' may not call {self.operation.name}: it needs every namespace")
+        if not self.operation.scoped:
+            return ""
+        namespace = edge.namespace(request)
+        if not self.registers:
+            await namespaces.require(rt, namespace)
+        return namespace
 
     async def _serve(self, rt: runner.Runtime, namespace: str, parsed: BaseModel) -> BaseModel | None:
         try:
@@ -79,9 +97,11 @@ def answers(
     serve: Callable[[runner.Runtime, str, ops.Req], Awaitable[ops.Resp]],
     *,
     too_large: Callable[[runner.Runtime, str, ops.Req, errors.PayloadTooLarge], Awaitable[ops.Resp]] | None = None,
+    admin: bool = False,
+    registers: bool = False,
 ) -> Route:
     """An operation whose engine function returns its answer."""
-    return Route(op, serve, too_large)
+    return Route(op, serve, too_large, admin=admin, registers=registers)
 
 
 def acks(
@@ -137,6 +157,13 @@ ROUTES: tuple[Route, ...] = (
     answers(ops.UPDATE_WITH_START_WORKFLOW, updates.update_with_start_workflow),
     answers(ops.POLL_WORKFLOW_UPDATE, updates.poll_workflow_update),
     acks(ops.RESPOND_UPDATE_VALIDATION, updates.respond_update_validation),
+    answers(ops.REGISTER_NAMESPACE, namespaces.register_namespace, admin=True, registers=True),
+    answers(ops.DESCRIBE_NAMESPACE, namespaces.describe_namespace),
+    answers(ops.UPDATE_NAMESPACE, namespaces.update_namespace, admin=True),
+    answers(ops.LIST_NAMESPACES, namespaces.list_namespaces, admin=True),
+    acks(ops.ADD_SEARCH_ATTRIBUTES, namespaces.add_search_attributes),
+    acks(ops.REMOVE_SEARCH_ATTRIBUTES, namespaces.remove_search_attributes),
+    answers(ops.LIST_SEARCH_ATTRIBUTES, namespaces.list_search_attributes),
 )
 
 

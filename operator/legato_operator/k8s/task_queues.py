@@ -29,7 +29,7 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
-from legato_operator.engine.services import task_queues
+from legato_operator.engine.services import namespaces, task_queues
 from legato_operator.k8s import builders, context, kube, models, scaling
 from legato_operator.store import db
 
@@ -148,6 +148,9 @@ async def reconcile_task_queue(
     namespace = namespace or "default"  # TaskQueues are namespaced: kopf always has one
     queue = await _remember(ctx, body, spec, name, namespace, uid)
     try:
+        # Each Kubernetes namespace with Legato resources is a Legato namespace: its workers
+        # poll there from their first start.
+        await namespaces.ensure(ctx.runtime, namespace)
         load = await task_queues.load(ctx.runtime, namespace, name)
     # The database may be briefly away; the Deployment waits for it rather than guess.
     except Exception as e:

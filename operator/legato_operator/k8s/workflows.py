@@ -36,7 +36,7 @@ from legato.api.common.v1 import RetryPolicy, WorkflowExecutionStatus
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors, limits, payloads
 from legato_operator.engine.rules import keys
-from legato_operator.engine.services import resources, runner, workflows
+from legato_operator.engine.services import namespaces, resources, runner, workflows
 from legato_operator.engine.services import task_queues as queue_load
 from legato_operator.k8s import context, kube, models, status, task_queues
 from legato_operator.store import db, resource_links, rows
@@ -116,6 +116,8 @@ async def _ensure_started(
         message = f"spec is {spec_size} bytes of JSON, over the limit of {MAX_SPEC_BYTES} bytes for a Workflow"
         raise StartRefused("InvalidSpec", f"{message}: pass large inputs by reference")
     request = start_request(key, spec, ctx.runtime.limits)
+    # Each Kubernetes namespace with Legato resources is a Legato namespace.
+    await namespaces.ensure(ctx.runtime, key.namespace)
     try:
         link, started = await resources.start(
             ctx.runtime, key, request, identity=status.identity(spec, key.name), generation=generation

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from legato_operator import postgres
@@ -37,8 +38,9 @@ START_TIMEOUT = 60.0
 class EmbeddedServer:
     """A Legato server and its Postgres, both this process's, until ``stop``."""
 
-    def __init__(self, *, time_skipping: bool, ip: str, port: int | None) -> None:
+    def __init__(self, *, time_skipping: bool, ip: str, port: int | None, namespaces: Sequence[str] = ()) -> None:
         self._options = (time_skipping, ip, port or 0)
+        self._namespaces = tuple(namespaces)
         self._folder = Path(tempfile.mkdtemp(prefix="server-", dir=_root()))
         # As root, Postgres runs as another user: it must reach the folder (mkdtemp gives 700).
         self._folder.chmod(0o755)
@@ -94,6 +96,7 @@ class EmbeddedServer:
             port=port,
             time_skipping=time_skipping,
             migrate=False,
+            namespaces=self._namespaces,
         )
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
@@ -103,9 +106,12 @@ class EmbeddedServer:
             await self._stopping.wait()
 
 
-def start(*, time_skipping: bool = False, ip: str = "127.0.0.1", port: int | None = None) -> EmbeddedServer:
-    """A started server (``time_skipping``: its clock jumps to the next timer when nothing runs)."""
-    server = EmbeddedServer(time_skipping=time_skipping, ip=ip, port=port)
+def start(
+    *, time_skipping: bool = False, ip: str = "127.0.0.1", port: int | None = None, namespaces: Sequence[str] = ()
+) -> EmbeddedServer:
+    """A started server (``time_skipping``: its clock jumps to the next timer when nothing runs)
+    with ``namespaces`` registered besides ``default``."""
+    server = EmbeddedServer(time_skipping=time_skipping, ip=ip, port=port, namespaces=namespaces)
     server.start()
     return server
 

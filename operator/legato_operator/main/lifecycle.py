@@ -60,6 +60,7 @@ def _options(args: argparse.Namespace, database_url: str, kube_client: kube.Kube
         clock_offset=args.clock_offset,
         time_skipping=args.time_skipping,
         retention=Retention(default=args.retention, namespaces=args.namespace_retention),
+        namespaces=args.namespaces,
         authenticator=_authenticator(args, kube_client),
     )
 

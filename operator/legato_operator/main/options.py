@@ -47,6 +47,10 @@ def _ttl(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
 def _periods(text: str) -> dict[str, timedelta]:
     try:
         overrides = retention.parse_overrides(text)
@@ -148,6 +152,16 @@ OPTIONS: tuple[Option, ...] = (
         type=_periods,
         default="",
         metavar="NS=DURATION,...",
+    ),
+    Option(
+        "--namespaces",
+        SERVING,
+        "namespaces to register at start, besides default (which always exists), as team-a,team-b; "
+        "a call in a namespace not registered is refused as not found",
+        env="LEGATO_NAMESPACES",
+        type=_names,
+        default="",
+        metavar="NS,...",
     ),
     Option(
         "--auth",

@@ -19,7 +19,7 @@ from aiohttp import web
 from legato_operator import clock, limits
 from legato_operator.api import app, auth
 from legato_operator.engine.rules.retention import Retention
-from legato_operator.engine.services import retention, runner, time_skipping, timer_loop
+from legato_operator.engine.services import namespaces, retention, runner, time_skipping, timer_loop
 from legato_operator.store import availability, db, listener
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ class Options:
     migrate: bool = True
     # How long closed runs are kept before the retention loop deletes them.
     retention: Retention = field(default_factory=Retention)
+    # Namespaces registered at start (if absent), besides ``default``.
+    namespaces: tuple[str, ...] = ()
     # None serves every caller (dev mode); see `auth`.
     authenticator: auth.Authenticator | None = None
 
@@ -74,7 +76,10 @@ async def serve(options: Options) -> AsyncIterator[Server]:
             limits=limits.Limits(max_payload_bytes=options.max_payload_bytes),
             outage=outage,
             time_skipper=time_skipping.TimeSkipper(server_clock) if options.time_skipping else None,
+            retention=options.retention,
         )
+        for name in options.namespaces:
+            await namespaces.ensure(rt, name)
         async with _listening(options.database_url, rt), _loops(rt, options), _site(rt, options) as port:
             yield Server(rt, options.host, port)
     finally:

@@ -18,6 +18,11 @@ class Kind(Enum):
     DATETIME = "Datetime"
     INT = "Int"
     DURATION = "Duration"
+    # Only custom search attributes have these.
+    TEXT = "Text"
+    DOUBLE = "Double"
+    BOOL = "Bool"
+    KEYWORD_LIST = "KeywordList"
 
 
 class Attribute(StrEnum):
@@ -47,7 +52,19 @@ _KINDS = {
     Attribute.HISTORY_LENGTH: Kind.INT,
 }
 
-Value = str | int | datetime | timedelta
+
+@dataclass(frozen=True)
+class Custom:
+    """A custom search attribute registered in the namespace, with the kind it was registered as."""
+
+    name: str
+    kind: Kind
+
+    def __str__(self) -> str:
+        return self.name
+
+
+Value = str | int | float | bool | datetime | timedelta
 
 
 class Op(StrEnum):
@@ -73,7 +90,7 @@ class Op(StrEnum):
 class Comparison:
     """``attribute op values``: one value for most operators, two for BETWEEN, any for IN."""
 
-    attribute: Attribute
+    attribute: Attribute | Custom
     op: Op
     values: tuple[Value, ...] = ()
 

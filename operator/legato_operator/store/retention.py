@@ -26,10 +26,10 @@ _OWNED = (
 
 _DELETE = (
     "WITH overrides AS (SELECT * FROM unnest($3::text[], $4::interval[]) AS o(namespace, period)),"
-    " doomed AS (SELECT e.run_id FROM executions e"
+    " doomed AS (SELECT e.run_id FROM executions e LEFT JOIN namespaces n ON n.name = e.namespace"
     " WHERE e.close_time < $1::timestamptz - $5::interval AND e.status <> 'RUNNING'"
-    " AND e.close_time < $1::timestamptz"
-    " - coalesce((SELECT period FROM overrides o WHERE o.namespace = e.namespace), $2::interval)"
+    " AND e.close_time < $1::timestamptz - coalesce(n.retention,"
+    " (SELECT period FROM overrides o WHERE o.namespace = e.namespace), $2::interval)"
     " AND NOT EXISTS (SELECT 1 FROM workflow_resources w WHERE w.run_id = e.run_id)"
     " ORDER BY e.close_time LIMIT $6 FOR UPDATE OF e SKIP LOCKED), "
     + ", ".join(f"d_{t} AS (DELETE FROM {t} WHERE run_id IN (SELECT run_id FROM doomed))" for t in _OWNED)
@@ -46,8 +46,9 @@ async def delete_expired(
     limit: int,
 ) -> dict[str, int]:
     """Delete up to ``limit`` runs closed longer ago than their namespace's period (oldest
-    first); how many went, per namespace. ``shortest`` (the least of the periods) lets the
-    close-time index skip every run closed too recently for any namespace."""
+    first); how many went, per namespace. A namespace's own retention (``namespaces``) wins
+    over ``overrides``, and those over ``default``. ``shortest`` (the least of all periods)
+    lets the close-time index skip every run closed too recently for any namespace."""
     async with conn.transaction():
         # The history trigger refuses every DELETE but retention's (migration 0019).
         await conn.execute("SET LOCAL legato.deleting_expired_runs = 'on'")

@@ -7,7 +7,7 @@ its value, and each query's ``_row`` turns the text read back into the member.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -99,6 +99,8 @@ class Execution:
     result: Any = None
     # The memo: key -> payload as wire JSON (migration 0013); None when empty.
     memo: dict[str, Any] | None = None
+    # Custom search attributes: name -> typed JSON value (migration 0020); None when none.
+    search_attributes: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None
     # The chain of runs (migration 0015): its first run, the run this one continues, the
     # run that continues this one (set when it closes so), and the run's attempt.
@@ -293,3 +295,17 @@ class UpdateRequest:
     outcome: dict[str, Any] | None = None
     # After the run's last completed WorkflowTaskStarted, read when a poll claims the update.
     first_event_id: int = 0
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """A registered namespace (a row of ``namespaces``); ``retention`` None is the server's."""
+
+    name: str
+    id: str
+    description: str
+    owner_email: str
+    data: dict[str, str]
+    retention: timedelta | None
+    created_at: datetime
+    updated_at: datetime

@@ -11,11 +11,23 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from legato_operator.store import db, executions, rows
-from legato_operator.store.filters import And, Attribute, Comparison, Expression, Filter, Kind, Op, Or, OrderTerm, Value
+from legato_operator.store.filters import (
+    And,
+    Attribute,
+    Comparison,
+    Custom,
+    Expression,
+    Filter,
+    Kind,
+    Op,
+    Or,
+    OrderTerm,
+    Value,
+)
 
 # Runs that are running sort as if they closed at the end of time: first, newest first.
 _CLOSE_ORDER = "coalesce(close_time, 'infinity'::timestamptz)"
@@ -80,7 +92,12 @@ def where_sql(where: Expression | None, params: _Params) -> str:
 
 
 def _comparison_sql(c: Comparison, params: _Params) -> str:
-    column = _COLUMN[c.attribute]
+    if isinstance(c.attribute, Custom):
+        return _custom_sql(c.attribute, c, params)
+    return _column_sql(_COLUMN[c.attribute], c, params)
+
+
+def _column_sql(column: str, c: Comparison, params: _Params) -> str:
     if c.op in _SIMPLE:
         return f"{column} {_SIMPLE[c.op]} {params.add(c.values[0])}"
     if c.op in (Op.IN, Op.NOT_IN):
@@ -93,6 +110,43 @@ def _comparison_sql(c: Comparison, params: _Params) -> str:
         negation = "NOT " if c.op is Op.NOT_STARTS_WITH else ""
         return f"{negation}starts_with({column}, {params.add(c.values[0])})"
     return f"{column} IS {'NOT ' if c.op is Op.IS_NOT_NULL else ''}NULL"
+
+
+# A custom attribute's value as SQL of its type (the row keeps {"type", "value"} by name; a
+# Datetime's value is ISO 8601 text, which the cast reads back).
+_CAST = {Kind.INT: "::bigint", Kind.DOUBLE: "::float8", Kind.DATETIME: "::timestamptz", Kind.KEYWORD: ""}
+
+
+def _custom_sql(attribute: Custom, c: Comparison, params: _Params) -> str:
+    """A comparison on a custom attribute. Equality and membership are containment
+    (``@>``), which the GIN index serves; an absent attribute matches only IS NULL, as a
+    NULL column does in Temporal's SQL visibility."""
+    if c.op in (Op.EQ, Op.IN) and attribute.kind is not Kind.TEXT:
+        return _contains_sql(attribute, c.values, params)
+    name = f"{params.add(attribute.name)}::text"
+    has = f"coalesce(search_attributes ? {name}, false)"
+    if c.op in (Op.IS_NULL, Op.IS_NOT_NULL):
+        return f"NOT {has}" if c.op is Op.IS_NULL else has
+    if attribute.kind is Kind.TEXT:
+        text = f"search_attributes->{name}->>'value'"
+        words = f"to_tsvector('simple', {text}) @@ plainto_tsquery('simple', {params.add(c.values[0])})"
+        return words if c.op is Op.EQ else f"({has} AND NOT {words})"
+    if c.op in (Op.NE, Op.NOT_IN):
+        return f"({has} AND NOT {_contains_sql(attribute, c.values, params)})"
+    value = f"(search_attributes->{name}->>'value'){_CAST[attribute.kind]}"
+    return _column_sql(value, c, params)
+
+
+def _contains_sql(attribute: Custom, values: tuple[Value, ...], params: _Params) -> str:
+    wanted = [_contained(attribute, v) for v in values]
+    return f"search_attributes @> ANY({params.add(wanted)}::jsonb[])"
+
+
+def _contained(attribute: Custom, value: Value) -> dict[str, Any]:
+    """The jsonb a row must contain for ``attribute = value`` (a list holds the value)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).isoformat()
+    return {attribute.name: {"value": [value] if attribute.kind is Kind.KEYWORD_LIST else value}}
 
 
 def _order(f: Filter) -> tuple[OrderTerm, ...]:

@@ -1,7 +1,7 @@
 """The last link of the client's interceptor chain: each input becomes a call to the server.
 
 Options of temporalio's that change what a call does but that Legato does not have yet
-(cron, search attributes, priorities, versioning) are refused here, by name, rather than
+(cron, priorities, versioning) are refused here, by name, rather than
 ignored; options that change nothing a workflow could observe (summaries, eager start)
 are accepted and dropped. A start with ``start_signal`` is a signal-with-start.
 """
@@ -26,6 +26,7 @@ from legato._client.interceptor import (
     TerminateWorkflowInput,
 )
 from legato.api.workflowservice import v1 as api
+from legato.converter import _search_attributes as search_attribute_encoding
 from legato.exceptions import RPCError, RPCStatusCode, WorkflowAlreadyStartedError
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ def _refuse_unsupported(
 ) -> None:
     unsupported = {
         "cron_schedule": input.cron_schedule != "",
-        "search_attributes": bool(input.search_attributes),
         "versioning_override": input.versioning_override is not None,
         "priority": _non_default_priority(input.priority),
     }
@@ -85,6 +85,7 @@ async def _start_request(
         identity=client.identity,
         header=dict(input.headers),
         memo=await _memo(converter, input.memo),
+        search_attributes=search_attribute_encoding.payloads_of(input.search_attributes),
         start_delay=_seconds(input.start_delay),
     )
 

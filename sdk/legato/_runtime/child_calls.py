@@ -15,6 +15,7 @@ from legato._runtime.instance import WorkflowInstance, current_instance
 from legato._runtime.interceptor import StartChildWorkflowInput
 from legato.api.command import v1 as cmd
 from legato.common import Priority, RetryPolicy, WorkflowIDReusePolicy
+from legato.converter import _search_attributes as search_attribute_encoding
 
 
 async def start_child_workflow(
@@ -82,11 +83,9 @@ def command(input: StartChildWorkflowInput, instance: WorkflowInstance) -> cmd.S
     """The StartChildWorkflowExecution an outbound chain's input stands for.
 
     Raises:
-        NotImplementedError: A cron schedule, search attributes, versioning or a priority given.
+        NotImplementedError: A cron schedule, versioning or a priority given.
     """
-    _refuse_unsupported(
-        input.cron_schedule, input.search_attributes, input.versioning_intent, input.versioning_override, input.priority
-    )
+    _refuse_unsupported(input.cron_schedule, input.versioning_intent, input.versioning_override, input.priority)
     pc = instance.converter.payload_converter
     return cmd.StartChildWorkflowExecution(
         workflow_id=input.id,
@@ -100,6 +99,7 @@ def command(input: StartChildWorkflowInput, instance: WorkflowInstance) -> cmd.S
         workflow_id_reuse_policy=input.id_reuse_policy.name,
         retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
         memo={k: pc.to_payload(v) for k, v in (input.memo or {}).items()},
+        search_attributes=search_attribute_encoding.payloads_of(input.search_attributes),
         header=dict(input.headers),
     )
 
@@ -157,11 +157,9 @@ async def execute_child_workflow(
     return await handle
 
 
-def _refuse_unsupported(cron: str, search_attributes: Any, intent: Any, override: Any, priority: Priority) -> None:
+def _refuse_unsupported(cron: str, intent: Any, override: Any, priority: Priority) -> None:
     if cron:
         raise NotImplementedError("cron_schedule is not supported for child workflows")
-    if search_attributes:
-        raise NotImplementedError("search_attributes are not supported for child workflows")
     if intent is not None or override is not None:
         raise NotImplementedError("worker versioning is not supported")
     if priority != Priority.default:

@@ -16,6 +16,7 @@ from legato import _calls
 from legato._runtime.interceptor import ContinueAsNewInput
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Payload
+from legato.converter import _search_attributes as search_attribute_encoding
 
 if TYPE_CHECKING:
     from legato._runtime.instance import WorkflowInstance
@@ -48,22 +49,13 @@ def error(instance: WorkflowInstance, input: ContinueAsNewInput) -> ContinueAsNe
         backoff_start_interval=_calls.seconds(input.backoff_start_interval),
         retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
         memo=_payloads(input.memo or {}, converter),
-        search_attributes=_payloads(_search_attributes(input.search_attributes), converter),
+        search_attributes=search_attribute_encoding.payloads_of(input.search_attributes),
     )
     return e
 
 
 def _payloads(values: Mapping[str, Any], converter: Any) -> dict[str, Payload]:
     return {key: converter.to_payload(value) for key, value in values.items()}
-
-
-def _search_attributes(value: Any) -> Mapping[str, Any]:
-    # Search attributes are carried as given (a mapping of name to values) for visibility to use.
-    if value is None:
-        return {}
-    if isinstance(value, Mapping):
-        return value
-    raise NotImplementedError("workflow.continue_as_new(search_attributes=...) takes a mapping in Legato")
 
 
 def _refuse_unsupported(input: ContinueAsNewInput) -> None:

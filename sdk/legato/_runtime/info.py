@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from legato.common import Priority, RetryPolicy
+from legato.common import Priority, RetryPolicy, SearchAttributes, TypedSearchAttributes
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,11 @@ class WorkflowInfo:
         retry_policy: The workflow's retry policy, if any.
         run_id: The run id.
         run_timeout: Limit on this run, if any.
-        search_attributes: Search attributes (empty: none yet).
+        search_attributes: Search attributes, untyped (deprecated, as in temporalio).
         start_time: Time of the run's first workflow task.
         task_queue: The task queue the workflow's tasks go to.
         task_timeout: Limit on each workflow task.
-        typed_search_attributes: Search attributes (empty: none yet).
+        typed_search_attributes: The run's search attributes: the start's, with this run's upserts.
         workflow_id: The workflow id.
         workflow_start_time: Time the run was started.
         workflow_type: The workflow type name.
@@ -77,11 +77,11 @@ class WorkflowInfo:
     retry_policy: RetryPolicy | None
     run_id: str
     run_timeout: timedelta | None
-    search_attributes: Mapping[str, Sequence[Any]]
+    search_attributes: SearchAttributes
     start_time: datetime
     task_queue: str
     task_timeout: timedelta
-    typed_search_attributes: Mapping[str, Any]
+    typed_search_attributes: TypedSearchAttributes
     workflow_id: str
     workflow_start_time: datetime
     workflow_type: str

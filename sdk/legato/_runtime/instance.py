@@ -28,12 +28,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVarTuple
 
+from legato import converter as converters
 from legato import exceptions
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure, Payload
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
-from legato.common import Priority, RawValue, RetryPolicy
+from legato.common import Priority, RawValue, RetryPolicy, SearchAttributes, SearchAttributeUpdate
 from legato.converter import DataConverter
 
 from . import (
@@ -406,6 +407,7 @@ class WorkflowInstance(DeterministicLoop):
 
     def _start(self, event: HistoryEvent, a: hist.WorkflowExecutionStarted) -> bool:
         self._memo = dict(a.memo)
+        self._search_attributes = dict(a.search_attributes)
         self._info = self._build_info(event, a)
         self._random = random.Random(a.randomness_seed)
         self.randomness_seed = a.randomness_seed
@@ -462,11 +464,11 @@ class WorkflowInstance(DeterministicLoop):
             retry_policy=RetryPolicy.from_api(a.retry_policy) if a.retry_policy else None,
             run_id=self.run_id,
             run_timeout=seconds(a.workflow_run_timeout),
-            search_attributes={},
+            search_attributes=converters.decode_search_attributes(a.search_attributes),
             start_time=self._now,
             task_queue=a.task_queue,
             task_timeout=timedelta(seconds=a.workflow_task_timeout),
-            typed_search_attributes={},
+            typed_search_attributes=converters.decode_typed_search_attributes(a.search_attributes),
             workflow_id=self.workflow_id,
             workflow_start_time=event.event_time.astimezone(UTC),
             workflow_type=a.workflow_type,
@@ -883,6 +885,34 @@ class WorkflowInstance(DeterministicLoop):
     def memo(self) -> Mapping[str, Payload]:
         """The run's memo as payloads: the start's, with this run's upserts applied."""
         return self._memo
+
+    def upsert_search_attributes(self, attributes: SearchAttributes | Sequence[SearchAttributeUpdate[Any]]) -> None:
+        """Set or unset search attributes with an UpsertWorkflowSearchAttributes command; the
+        info shows them at once, as temporalio's does."""
+        changes: dict[str, Payload] = {}
+        if isinstance(attributes, Mapping):
+            converters.encode_search_attributes(attributes, changes)
+        else:
+            for update in attributes:
+                changes[update.key.name] = converters.encode_typed_search_attribute_value(update.key, update.value)
+        if not changes:
+            return
+        self.add_command(cmd.UpsertWorkflowSearchAttributes(search_attributes=changes))
+        for name, payload in changes.items():
+            if payload.metadata.get("encoding") == b"binary/null" or payload.data == b"[]":
+                self._search_attributes.pop(name, None)
+            else:
+                self._search_attributes[name] = payload
+        assert self._info is not None, "info is set by the first activation"
+        self._info = dataclasses.replace(
+            self._info,
+            search_attributes=converters.decode_search_attributes(self._search_attributes),
+            typed_search_attributes=converters.decode_typed_search_attributes(self._search_attributes),
+        )
+
+    def search_attribute_payloads(self) -> Mapping[str, Payload]:
+        """The run's search attributes as payloads (a continue-as-new hands them on)."""
+        return self._search_attributes
 
     def upsert_memo(self, updates: Mapping[str, Any]) -> None:
         """Change the memo (a None value removes its key) with a ModifyWorkflowProperties command."""

@@ -28,6 +28,10 @@ from legato.api.common.v1 import Payload
 from legato.api.history import v1 as hist
 from legato.api.history.v1 import HistoryEvent
 
+# The search attribute Temporal's SDKs upsert beside each patch marker, with no command of
+# the workflow's own: replay passes over an upsert of it alone.
+CHANGE_VERSION = "TemporalChangeVersion"
+
 COMMAND_EVENT_TYPES = frozenset(
     {
         "ActivityTaskScheduled",
@@ -39,6 +43,7 @@ COMMAND_EVENT_TYPES = frozenset(
         "WorkflowExecutionCanceled",
         "MarkerRecorded",
         "WorkflowPropertiesModified",
+        "UpsertWorkflowSearchAttributes",
         "WorkflowExecutionContinuedAsNew",
         "WorkflowExecutionUpdateCompleted",
         "StartChildWorkflowExecutionInitiated",
@@ -97,7 +102,7 @@ def split(events: Sequence[HistoryEvent]) -> list[Activation]:
     current = Activation()
     for i, event in enumerate(events):
         kind = event.attributes.type
-        if kind in COMMAND_EVENT_TYPES:
+        if kind in COMMAND_EVENT_TYPES and not _is_change_version(event):
             current.command_events.append(event)
         elif kind in JOB_EVENT_TYPES:
             current.jobs.append(event)
@@ -112,6 +117,11 @@ def split(events: Sequence[HistoryEvent]) -> list[Activation]:
     for this, following in itertools.pairwise(activations):
         this.patches = frozenset(p[0] for e in following.command_events if (p := patch_of(e)) is not None)
     return activations
+
+
+def _is_change_version(event: HistoryEvent) -> bool:
+    a = event.attributes
+    return isinstance(a, hist.UpsertWorkflowSearchAttributes) and set(a.search_attributes) == {CHANGE_VERSION}
 
 
 def _closes_activation(events: Sequence[HistoryEvent], i: int) -> bool:
@@ -241,6 +251,9 @@ def matches(command: cmd.Command, event: HistoryEvent) -> bool:
         return isinstance(a, hist.WorkflowExecutionUpdateCompleted) and a.meta.update_id == command.update_id
     if isinstance(command, cmd.ModifyWorkflowProperties):
         return isinstance(a, hist.WorkflowPropertiesModified) and set(a.upserted_memo) == set(command.upserted_memo)
+    if isinstance(command, cmd.UpsertWorkflowSearchAttributes):
+        # As temporalio's core: an upsert matches an upsert, whatever it sets.
+        return isinstance(a, hist.UpsertWorkflowSearchAttributes)
     closing = {
         "CompleteWorkflowExecution": "WorkflowExecutionCompleted",
         "FailWorkflowExecution": "WorkflowExecutionFailed",

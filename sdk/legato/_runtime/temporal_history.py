@@ -460,12 +460,10 @@ def _workflow_execution_terminated(a: Json) -> hist.WorkflowExecutionTerminated:
     return hist.WorkflowExecutionTerminated(reason=a.get("reason", ""), identity=a.get("identity", ""))
 
 
-# --- markers (patches and local activities), a patch's search attribute, and memo changes ---
+# --- markers (patches and local activities), search attributes, and memo changes ---
 
 PATCH_MARKER = "core_patch"
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
-# The search attribute Temporal's SDKs upsert beside each patch marker.
-CHANGE_VERSION = "TemporalChangeVersion"
 
 
 def _payload_map(value: Any) -> dict[str, common.Payload]:
@@ -489,8 +487,6 @@ def _marker_recorded(a: Json) -> hist.MarkerRecorded:
 
 def _upsert_workflow_search_attributes(a: Json) -> hist.UpsertWorkflowSearchAttributes:
     fields = _payload_map((a.get("searchAttributes") or {}).get("indexedFields"))
-    if set(fields) - {CHANGE_VERSION}:
-        raise UnsupportedHistoryError(f"search attributes {sorted(fields)} cannot be replayed yet (only patches')")
     return hist.UpsertWorkflowSearchAttributes(
         search_attributes=fields,
         workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),

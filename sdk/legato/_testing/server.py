@@ -7,6 +7,7 @@ its starter through the ``legato.testing`` entry point named ``server``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from importlib import metadata
 from typing import Protocol
 
@@ -21,13 +22,17 @@ class EmbeddedServer(Protocol):
 
 
 class _Starter(Protocol):
-    def __call__(self, *, time_skipping: bool, ip: str, port: int | None) -> EmbeddedServer: ...
+    def __call__(
+        self, *, time_skipping: bool, ip: str, port: int | None, namespaces: Sequence[str]
+    ) -> EmbeddedServer: ...
 
 
-async def start(*, time_skipping: bool, ip: str = "127.0.0.1", port: int | None = None) -> EmbeddedServer:
+async def start(
+    *, time_skipping: bool, ip: str = "127.0.0.1", port: int | None = None, namespaces: Sequence[str] = ()
+) -> EmbeddedServer:
     """Start a server with its own Postgres; starting blocks, so it runs in a thread."""
     starter = _starter()
-    return await asyncio.to_thread(starter, time_skipping=time_skipping, ip=ip, port=port)
+    return await asyncio.to_thread(starter, time_skipping=time_skipping, ip=ip, port=port, namespaces=namespaces)
 
 
 async def stop(server: EmbeddedServer) -> None:

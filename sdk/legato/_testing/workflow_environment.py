@@ -21,7 +21,9 @@ from legato import client as client_module
 from legato import exceptions, worker
 from legato._client.outbound import not_supported
 from legato._testing import server as embedded
+from legato.api.operatorservice import v1 as operator
 from legato.api.testservice import v1 as testing
+from legato.common import SearchAttributeKey
 from legato.converter import DataConverter
 from legato.service import RetryConfig
 
@@ -62,7 +64,7 @@ class WorkflowEnvironment:
         download_dest_dir: str | None = None,
         ui: bool = False,
         runtime: Any = None,
-        search_attributes: Sequence[Any] = [],  # Temporal's default; never mutated
+        search_attributes: Sequence[SearchAttributeKey[Any]] = [],  # Temporal's default; never mutated
         dev_server_existing_path: str | None = None,
         dev_server_database_filename: str | None = None,
         dev_server_log_format: str = "pretty",
@@ -90,7 +92,7 @@ class WorkflowEnvironment:
             download_dest_dir: Ignored: nothing is downloaded.
             ui: Ignored: Legato has no web UI yet.
             runtime: As ``Client.connect``'s.
-            search_attributes: Not supported yet: a non-empty list raises NotImplementedError.
+            search_attributes: Search attribute keys registered in the namespace at start.
             dev_server_existing_path: Ignored: the server is this process's.
             dev_server_database_filename: Ignored: each environment has a fresh Postgres,
                 removed at shutdown.
@@ -104,9 +106,7 @@ class WorkflowEnvironment:
         """
         if tls:
             raise not_supported("WorkflowEnvironment.start_local", "tls")
-        if search_attributes:
-            raise not_supported("WorkflowEnvironment.start_local", "search_attributes")
-        server = await embedded.start(time_skipping=False, ip=ip, port=port)
+        server = await embedded.start(time_skipping=False, ip=ip, port=port, namespaces=[namespace])
         connect = dict(
             namespace=namespace,
             data_converter=data_converter,
@@ -119,6 +119,11 @@ class WorkflowEnvironment:
             runtime=runtime,
         )
         client = await _connect_or_stop(server, connect)
+        if search_attributes:
+            # As the dev server's --search-attribute flags: registered before the first call.
+            types = {key.name: operator.SearchAttributeType(key._metadata_type) for key in search_attributes}
+            request = operator.AddSearchAttributesRequest(search_attributes=types)
+            await client.operator_service.add_search_attributes(request)
         return _LocalEnvironment(_with_interceptors(client, _AssertionErrorInterceptor()), server)
 
     @classmethod

@@ -10,7 +10,8 @@ is generated from it, so none of them can drift from another.
 A request model carries all of an operation's inputs: the fields named in the path
 template travel in the path, the rest in the query string (GET) or the JSON body (POST).
 ``{namespace}`` is the one path parameter that is not a field: it is the scope every call
-acts in, set by the client's connection and checked by the server's authorization.
+acts in, set by the client's connection and checked by the server's authorization. Only
+``list_namespaces`` acts in none.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from legato.api.common.v1 import WireModel
+from legato.api.namespace import v1 as namespaces
+from legato.api.operatorservice import v1 as operator
 from legato.api.testservice import v1 as testing
 from legato.api.workflowservice import v1 as api
 
-PREFIX = "/api/v1/namespaces/{namespace}"
+NAMESPACES = "/api/v1/namespaces"
+PREFIX = NAMESPACES + "/{namespace}"
 NAMESPACE = "namespace"
 
 Req = TypeVar("Req", bound=WireModel)
@@ -62,6 +66,11 @@ class Operation(Generic[Req, Resp]):
     def carried_fields(self) -> tuple[str, ...]:
         """The request's fields that travel in the query (GET) or the body (POST)."""
         return tuple(n for n in self.request.model_fields if n not in self.path_fields)
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the call acts in the namespace of its path (all but ``list_namespaces``)."""
+        return "{" + NAMESPACE + "}" in self.path
 
     @property
     def in_query(self) -> bool:
@@ -354,6 +363,70 @@ COUNT_WORKFLOWS = Operation(
     idempotent=True,
 )
 
+# --- namespaces and their search attributes ---------------------------------------------
+# Not idempotent: a repeat is refused as already registered.
+REGISTER_NAMESPACE = Operation(
+    "register_namespace",
+    "POST",
+    PREFIX,
+    namespaces.RegisterNamespaceRequest,
+    namespaces.DescribeNamespaceResponse,
+    "Register the namespace of the path (callers of every namespace only)",
+)
+DESCRIBE_NAMESPACE = Operation(
+    "describe_namespace",
+    "GET",
+    PREFIX,
+    namespaces.DescribeNamespaceRequest,
+    namespaces.DescribeNamespaceResponse,
+    "Describe a namespace: its description, owner, data and retention",
+    idempotent=True,
+)
+UPDATE_NAMESPACE = Operation(
+    "update_namespace",
+    "POST",
+    PREFIX + "/update",
+    namespaces.UpdateNamespaceRequest,
+    namespaces.DescribeNamespaceResponse,
+    "Change a namespace's description, owner, data or retention (callers of every namespace only)",
+    idempotent=True,
+)
+LIST_NAMESPACES = Operation(
+    "list_namespaces",
+    "GET",
+    NAMESPACES,
+    namespaces.ListNamespacesRequest,
+    namespaces.ListNamespacesResponse,
+    "List the namespaces, by name, a page at a time (callers of every namespace only)",
+    idempotent=True,
+)
+ADD_SEARCH_ATTRIBUTES = Operation(
+    "add_search_attributes",
+    "POST",
+    PREFIX + "/search-attributes",
+    operator.AddSearchAttributesRequest,
+    api.Ack,
+    "Register custom search attributes in the namespace (a repeat of the same types changes nothing)",
+    idempotent=True,
+)
+REMOVE_SEARCH_ATTRIBUTES = Operation(
+    "remove_search_attributes",
+    "POST",
+    PREFIX + "/search-attributes/remove",
+    operator.RemoveSearchAttributesRequest,
+    api.Ack,
+    "Unregister custom search attributes of the namespace",
+)
+LIST_SEARCH_ATTRIBUTES = Operation(
+    "list_search_attributes",
+    "GET",
+    PREFIX + "/search-attributes",
+    operator.ListSearchAttributesRequest,
+    operator.ListSearchAttributesResponse,
+    "List the namespace's custom search attributes and the system ones, with their types",
+    idempotent=True,
+)
+
 # --- the testing service (servers started with --time-skipping) --------------------------
 # Not idempotent: locks are counted, so a repeat would count twice.
 LOCK_TIME_SKIPPING = Operation(
@@ -427,4 +500,11 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     UPDATE_WITH_START_WORKFLOW,
     POLL_WORKFLOW_UPDATE,
     RESPOND_UPDATE_VALIDATION,
+    REGISTER_NAMESPACE,
+    DESCRIBE_NAMESPACE,
+    UPDATE_NAMESPACE,
+    LIST_NAMESPACES,
+    ADD_SEARCH_ATTRIBUTES,
+    REMOVE_SEARCH_ATTRIBUTES,
+    LIST_SEARCH_ATTRIBUTES,
 )

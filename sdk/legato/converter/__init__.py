@@ -6,6 +6,9 @@ failure converter and an optional ``PayloadCodec`` that encodes every payload be
 leaves the process (encryption, compression) and decodes it on the way back. Decoding
 rebuilds a value from the type hint of the receiving side (the parameter annotations of
 the workflow, activity or signal, or the declared result type) through pydantic.
+
+The search attribute functions turn ``legato.common``'s search attributes into the
+payloads Temporal's server indexes (a mapping of name to payload) and back.
 """
 
 from legato.converter._data_converter import DataConverter, PayloadCodec
@@ -22,6 +25,13 @@ from legato.converter._payload_converter import (
     PayloadConverter,
     value_to_type,
 )
+from legato.converter._search_attributes import (
+    decode_search_attributes,
+    decode_typed_search_attributes,
+    encode_search_attribute_values,
+    encode_search_attributes,
+    encode_typed_search_attribute_value,
+)
 
 __all__ = [
     "AdvancedJSONEncoder",
@@ -37,7 +47,12 @@ __all__ = [
     "JSONTypeConverter",
     "PayloadCodec",
     "PayloadConverter",
+    "decode_search_attributes",
+    "decode_typed_search_attributes",
     "default",
+    "encode_search_attribute_values",
+    "encode_search_attributes",
+    "encode_typed_search_attribute_value",
     "value_to_type",
 ]
 

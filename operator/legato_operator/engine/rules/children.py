@@ -55,6 +55,7 @@ def initiated(b: batch.Batch, c: cmd.StartChildWorkflowExecution, completed_id: 
             retry_policy=c.retry_policy,
             header=c.header,
             memo=c.memo,
+            search_attributes=c.search_attributes,
             workflow_task_completed_event_id=completed_id,
         )
     )
@@ -75,6 +76,7 @@ def request(a: wire.StartChildWorkflowExecutionInitiated) -> api.StartWorkflowRe
         retry_policy=a.retry_policy,
         header=a.header,
         memo=a.memo,
+        search_attributes=a.search_attributes,
     )
 
 

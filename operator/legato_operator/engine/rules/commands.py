@@ -8,6 +8,7 @@ and the workflow task is retried — the worker process never crashes the run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -15,7 +16,8 @@ from typing import Any
 from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
-from legato_operator.engine.rules import batch, chains, children, keys, memo, retry, updates
+from legato_operator import errors
+from legato_operator.engine.rules import batch, chains, children, keys, memo, retry, search_attributes, updates
 from legato_operator.store import rows
 
 
@@ -46,6 +48,8 @@ class Context:
     # --- chains of runs: the run's WorkflowExecutionStarted, when a command needs it
     # (continue-as-new takes its defaults, a failure its retry policy) ---
     started: wire.WorkflowExecutionStarted | None = None
+    # The namespace's custom search attributes (name -> type), when a command sets some.
+    search_attribute_types: Mapping[str, str] = field(default_factory=dict)
 
 
 _CLOSE_COMMANDS = (
@@ -70,12 +74,22 @@ BAD_ATTRIBUTES = {
     "CancelWorkflowExecution": "BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES",
     "RecordMarker": "BAD_RECORD_MARKER_ATTRIBUTES",
     "ModifyWorkflowProperties": "BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES",
+    "UpsertWorkflowSearchAttributes": "BAD_SEARCH_ATTRIBUTES",
     "ContinueAsNewWorkflowExecution": "BAD_CONTINUE_AS_NEW_ATTRIBUTES",
     "CompleteWorkflowUpdate": "BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE",
     "StartChildWorkflowExecution": "BAD_START_CHILD_EXECUTION_ATTRIBUTES",
     "SignalExternalWorkflowExecution": "BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES",
     "RequestCancelExternalWorkflowExecution": "BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES",
 }
+
+
+def sets_search_attributes(command: cmd.Command) -> bool:
+    """Whether applying ``command`` checks search attributes against the registered ones."""
+    if isinstance(command, cmd.UpsertWorkflowSearchAttributes):
+        return True
+    if isinstance(command, cmd.StartChildWorkflowExecution | cmd.ContinueAsNewWorkflowExecution):
+        return bool(command.search_attributes)
+    return False
 
 
 def too_large(command_list: list[cmd.Command], field: str, message: str) -> Problem:
@@ -109,6 +123,12 @@ class Applier:
 
     def apply(self, command: cmd.Command) -> Problem | None:
         """Apply one command; a Problem refuses the whole completion."""
+        try:
+            command = self._checked(command)
+        except errors.InvalidArgument as e:
+            return Problem("BAD_SEARCH_ATTRIBUTES", e.message)
+        if isinstance(command, cmd.UpsertWorkflowSearchAttributes):
+            return self._upsert_search_attributes(command)
         if isinstance(command, cmd.ScheduleActivityTask):
             return self._schedule_activity(command)
         if isinstance(command, cmd.StartTimer):
@@ -155,6 +175,40 @@ class Applier:
             )
         )
         self.b.update(memo=memo.upserted(self.b.execution.memo, c.upserted_memo))
+        return None
+
+    # --- search attributes: checked against the namespace's, then kept on the row ---
+
+    def _checked(self, command: cmd.Command) -> cmd.Command:
+        """The command with its search attributes checked; a continue-as-new that sets none
+        hands on the run's, as Temporal's server does."""
+        ex = self.b.execution  # with the upserts of this completion so far
+        if isinstance(command, cmd.ContinueAsNewWorkflowExecution) and not command.search_attributes:
+            return command.model_copy(update={"search_attributes": search_attributes.payloads(ex.search_attributes)})
+        if not sets_search_attributes(command):
+            return command
+        assert isinstance(
+            command,
+            cmd.UpsertWorkflowSearchAttributes | cmd.StartChildWorkflowExecution | cmd.ContinueAsNewWorkflowExecution,
+        )
+        types = self.ctx.search_attribute_types
+        checked = search_attributes.checked(ex.namespace, types, command.search_attributes)
+        return command.model_copy(update={"search_attributes": checked})
+
+    def _upsert_search_attributes(self, c: cmd.UpsertWorkflowSearchAttributes) -> Problem | None:
+        if not c.search_attributes:
+            return Problem("BAD_SEARCH_ATTRIBUTES", "search_attributes must not be empty")
+        values = search_attributes.upserted(self.b.execution.search_attributes, c.search_attributes)
+        try:
+            search_attributes.check_total(values)
+        except errors.InvalidArgument as e:
+            return Problem("BAD_SEARCH_ATTRIBUTES", e.message)
+        self.b.append(
+            wire.UpsertWorkflowSearchAttributes(
+                search_attributes=c.search_attributes, workflow_task_completed_event_id=self.completed_id
+            )
+        )
+        self.b.update(search_attributes=values)
         return None
 
     def _schedule_activity(self, c: cmd.ScheduleActivityTask) -> Problem | None:

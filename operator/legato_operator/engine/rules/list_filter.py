@@ -9,6 +9,7 @@ attribute's type here, with Temporal's messages, so the store only ever sees typ
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from legato_operator.store.filters import (
     And,
     Attribute,
     Comparison,
+    Custom,
     Expression,
     Filter,
     Kind,
@@ -48,7 +50,7 @@ _GRAMMAR = r"""
     order_by: _ORDER _BY order_term ("," order_term)*
     order_term: name DIRECTION?
     name: NAME | QUOTED_NAME
-    value: STRING | NUMBER
+    value: STRING | NUMBER | BOOLEAN
 
     COMPARE: "<=" | ">=" | "!=" | "<>" | "=" | "<" | ">"
     _OR.2: /or\b/i
@@ -67,6 +69,7 @@ _GRAMMAR = r"""
     QUOTED_NAME: /`[^`]+`/
     STRING: /'(?:[^'\\]|\\.|'')*'/ | /"(?:[^"\\]|\\.|"")*"/
     NUMBER: /-?\d+(\.\d+)?/
+    BOOLEAN.3: /(true|false)\b/i
     %import common.WS
     %ignore WS
 """
@@ -115,6 +118,11 @@ _ALLOWED = {
     Kind.DATETIME: _ORDERED | _NULLS,
     Kind.INT: _ORDERED | _NULLS,
     Kind.DURATION: _ORDERED | _NULLS,
+    Kind.DOUBLE: _ORDERED | _NULLS,
+    # As Temporal: text matches words (=, !=); a keyword list, any of its values.
+    Kind.TEXT: {Op.EQ, Op.NE} | _NULLS,
+    Kind.BOOL: {Op.EQ, Op.NE} | _NULLS,
+    Kind.KEYWORD_LIST: {Op.EQ, Op.NE, Op.IN, Op.NOT_IN} | _NULLS,
 }
 _STATUS_OPS = {Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.IS_NULL, Op.IS_NOT_NULL}
 _NANOS_PER_MICRO = 1000
@@ -123,8 +131,9 @@ _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.
 _CLOCK = re.compile(r"(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)")
 
 
-def parse(text: str) -> Filter:
-    """The filter ``text`` says; ``InvalidArgument(field="query")`` naming what is wrong."""
+def parse(text: str, custom: Mapping[str, str] | None = None) -> Filter:
+    """The filter ``text`` says, over the system attributes and the namespace's ``custom``
+    ones (name -> type); ``InvalidArgument(field="query")`` naming what is wrong."""
     if not text.strip():
         return Filter()
     try:
@@ -132,7 +141,7 @@ def parse(text: str) -> Filter:
     except lark.UnexpectedInput as e:
         raise InvalidArgument(FIELD, _syntax_message(text, e)) from None
     try:
-        result: Filter = _ToFilter().transform(tree)
+        result: Filter = _ToFilter(custom or {}).transform(tree)
         return result
     except lark.exceptions.VisitError as e:  # a value the attribute does not take
         raise e.orig_exc from None
@@ -154,6 +163,10 @@ def _invalid(message: str) -> InvalidArgument:
 class _ToFilter(lark.Transformer[Any, Any]):
     """Builds the typed filter from the parse tree, checking each value on the way."""
 
+    def __init__(self, custom: Mapping[str, str]) -> None:
+        super().__init__()
+        self._custom = custom
+
     def start(self, items: list[Any]) -> Filter:
         where = next((i for i in items if not isinstance(i, tuple | Attribute)), None)
         group = next((i for i in items if isinstance(i, Attribute)), None)
@@ -174,15 +187,19 @@ class _ToFilter(lark.Transformer[Any, Any]):
     def negation(self, items: list[Expression]) -> Expression:
         return negate(items[-1])
 
-    def name(self, items: list[lark.Token]) -> Attribute:
+    def name(self, items: list[lark.Token]) -> Attribute | Custom:
         text = str(items[0]).strip("`")
+        if text in self._custom:
+            return Custom(text, Kind(self._custom[text]))
         try:
             return Attribute(text)
         except ValueError:
             raise _invalid(f"invalid search attribute: {text}") from None
 
-    def value(self, items: list[lark.Token]) -> str | int | float:
+    def value(self, items: list[lark.Token]) -> str | int | float | bool:
         token = items[0]
+        if token.type == "BOOLEAN":
+            return str(token).lower() == "true"
         if token.type == "STRING":
             quote, body = str(token)[0], str(token)[1:-1]
             return re.sub(r"\\(.)", r"\1", body.replace(quote * 2, quote))
@@ -214,12 +231,14 @@ class _ToFilter(lark.Transformer[Any, Any]):
     def order_term(self, items: list[Any]) -> OrderTerm:
         attribute = items[0]
         descending = len(items) > 1 and str(items[1]).lower() == "desc"
+        if isinstance(attribute, Custom):
+            raise _invalid(f"ORDER BY takes system search attributes only, not {attribute}")
         if attribute.kind is Kind.DURATION:
             raise _invalid(f"cannot order by {attribute}")
         return OrderTerm(attribute, descending)
 
 
-def _split(items: list[Any]) -> tuple[Attribute, bool, list[Any]]:
+def _split(items: list[Any]) -> tuple[Attribute | Custom, bool, list[Any]]:
     negated = len(items) > 1 and isinstance(items[1], lark.Token) and items[1].type == "NOT"
     return items[0], negated, items[2 if negated else 1 :]
 
@@ -233,37 +252,47 @@ def negate(expression: Expression) -> Expression:
     return Comparison(expression.attribute, _NEGATED[expression.op], expression.values)
 
 
-def _comparison(attribute: Attribute, op: Op, raw: list[Any]) -> Comparison:
+def _comparison(attribute: Attribute | Custom, op: Op, raw: list[Any]) -> Comparison:
     allowed = _STATUS_OPS if attribute is Attribute.EXECUTION_STATUS else _ALLOWED[attribute.kind]
     if op not in allowed:
         raise _invalid(f"operator '{op}' not supported for {attribute.kind.value} type search attribute '{attribute}'")
     return Comparison(attribute, op, tuple(_typed(attribute, v) for v in raw))
 
 
-def _typed(attribute: Attribute, raw: str | int | float) -> Value:
+def _typed(attribute: Attribute | Custom, raw: str | int | float | bool) -> Value:
     if attribute is Attribute.EXECUTION_STATUS:
         return _status(raw)
+    if isinstance(raw, bool) and attribute.kind is not Kind.BOOL:
+        raise _invalid(f"invalid value type for search attribute {attribute} of type {attribute.kind.value}: {raw}")
     kind = attribute.kind
-    if kind is Kind.KEYWORD and isinstance(raw, str):
+    if kind in (Kind.KEYWORD, Kind.TEXT, Kind.KEYWORD_LIST) and isinstance(raw, str):
         return raw
-    if kind is Kind.INT and isinstance(raw, int):
+    if kind is Kind.INT and isinstance(raw, int) and not isinstance(raw, bool):
         return raw
+    if kind is Kind.DOUBLE and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    if kind is Kind.BOOL and isinstance(raw, bool | str) and str(raw).lower() in ("true", "false"):
+        return str(raw).lower() == "true"
     if kind is Kind.DATETIME:
         return _datetime(raw)
     if kind is Kind.DURATION:
         return _duration(raw)
-    shown = f'"{raw}" (type: string)' if isinstance(raw, str) else f"{raw} (type: number)"
+    shown = f'"{raw}" (type: string)' if isinstance(raw, str) else f"{raw} (type: {_value_kind(raw)})"
     raise _invalid(f"invalid value type for search attribute {attribute} of type {kind.value}: {shown}")
 
 
-def _status(raw: str | int | float) -> str:
+def _value_kind(raw: int | float | bool) -> str:
+    return "bool" if isinstance(raw, bool) else "number"
+
+
+def _status(raw: str | int | float | bool) -> str:
     status = _STATUS_NAMES.get(raw) if isinstance(raw, str) else _STATUS_NUMBERS.get(int(raw))
     if status is None:
         raise _invalid(f"invalid ExecutionStatus value '{raw}'")
     return status.value
 
 
-def _datetime(raw: str | int | float) -> datetime:
+def _datetime(raw: str | int | float | bool) -> datetime:
     if isinstance(raw, int | float):  # nanoseconds since the epoch, as Temporal takes them
         return datetime.fromtimestamp(raw / 1e9, UTC)
     try:
@@ -273,7 +302,7 @@ def _datetime(raw: str | int | float) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)  # as Temporal: UTC
 
 
-def _duration(raw: str | int | float) -> timedelta:
+def _duration(raw: str | int | float | bool) -> timedelta:
     """Go's ``1h30m``, ``HH:MM:SS``, or nanoseconds, as Temporal's ExecutionDuration takes."""
     if isinstance(raw, int | float):
         return timedelta(microseconds=raw / _NANOS_PER_MICRO)

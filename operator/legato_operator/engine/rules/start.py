@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from legato.api.common.v1 import Failure, Payload, WorkflowExecution, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
@@ -22,6 +23,7 @@ from legato.api.workflowservice import v1 as api
 from legato_operator import errors
 from legato_operator.engine.rules import batch
 from legato_operator.engine.rules import memo as memo_rules
+from legato_operator.engine.rules import search_attributes as search_attribute_rules
 from legato_operator.store import rows
 
 DEFAULT_WORKFLOW_TASK_TIMEOUT = 10.0
@@ -169,13 +171,18 @@ def new_run(
     start, the first workflow task (or, after a ``backoff`` — ``start_delay`` by default —
     its timer), and the run's timeout. Its ``execution`` is the row to insert."""
     # A continued run's memo is the one its command carried; a started run's, its request's.
+    # So for search attributes, which the caller has checked (``search_attributes.checked``).
     run_memo = request.memo if memo is None else memo
+    run_attributes = request.search_attributes if search_attributes is None else search_attributes
     delay = request.start_delay if backoff is None else backoff
     execution_time = now + timedelta(seconds=delay or 0.0)
-    execution = _with_parent(_execution(namespace, request, now, chain, run_memo, execution_time), parent)
+    execution = _execution(namespace, request, now, chain, run_memo, execution_time)
+    execution = _with_parent(
+        replace(execution, search_attributes=search_attribute_rules.stored(run_attributes)), parent
+    )
     b = batch.Batch(execution=execution, now=now)
     expiration = _expiration(request, now, chain)
-    started = _started_event(request, execution, chain, expiration, delay, run_memo, search_attributes or {})
+    started = _started_event(request, execution, chain, expiration, delay, run_memo, execution.search_attributes)
     b.append(started if parent is None else _child_started(started, parent))
     if signal is not None:
         b.append(signal)
@@ -261,7 +268,7 @@ def _started_event(
     expiration: datetime | None,
     delay: float | None,
     memo: dict[str, Payload],
-    search_attributes: dict[str, Payload],
+    search_attributes: dict[str, Any] | None,
 ) -> wire.WorkflowExecutionStarted:
     return wire.WorkflowExecutionStarted(
         workflow_type=request.workflow_type,
@@ -283,7 +290,7 @@ def _started_event(
         workflow_execution_expiration_time=expiration,
         first_workflow_task_backoff=delay or None,
         memo=memo,
-        search_attributes=search_attributes,
+        search_attributes=search_attribute_rules.payloads(search_attributes),
         header=request.header,
     )
 

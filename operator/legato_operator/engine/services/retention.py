@@ -13,7 +13,7 @@ import logging
 from legato_operator import metrics
 from legato_operator.engine.rules.retention import Retention
 from legato_operator.engine.services import runner
-from legato_operator.store import db, retention
+from legato_operator.store import db, namespaces, retention
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,13 @@ class RetentionLoop:
         """Delete one batch of expired runs; how many were deleted."""
         policy = self._policy
         async with self._rt.pool.acquire() as conn:
+            own = await namespaces.retentions(conn)
             deleted = await retention.delete_expired(
                 conn,
                 self._rt.clock.now(),
                 policy.default,
                 policy.namespaces,
-                policy.shortest(),
+                min([policy.shortest(), *own.values()]),
                 self._batch_size,
             )
         for namespace, count in deleted.items():

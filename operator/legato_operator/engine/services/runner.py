@@ -16,6 +16,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from legato_operator import clock, errors, limits, metrics
 from legato_operator.engine.rules import batch
+from legato_operator.engine.rules.retention import Retention
 from legato_operator.engine.services import time_skipping, wakeup
 from legato_operator.store import availability, db
 
@@ -92,6 +93,10 @@ class Runtime:
     outage: availability.Outage = field(default_factory=availability.Outage)
     # Set on a test server started with --time-skipping: its clock jumps to the next timer.
     time_skipper: time_skipping.TimeSkipper | None = None
+    # How long closed runs are kept: the server's settings, under what namespaces set.
+    retention: Retention = field(default_factory=Retention)
+    # Namespaces this process has seen registered (they are never deleted, so never stale).
+    known_namespaces: set[str] = field(default_factory=set)
 
     def on_notify(self, payload: str) -> None:
         """A NOTIFY from the LISTEN connection: wake the key, unless this process sent it."""

@@ -6,9 +6,10 @@ from legato.api.common.v1 import WorkflowExecutionStatus
 from legato.api.workflow.v1 import WorkflowExecutionInfo
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import children, list_filter, memo
-from legato_operator.engine.services import runner
+from legato_operator.engine.rules import children, list_filter, memo, search_attributes
+from legato_operator.engine.services import namespaces, runner
 from legato_operator.store import rows, visibility
+from legato_operator.store.filters import Filter
 
 # Count groups come in the order of Temporal's status enum.
 _STATUS_ORDER = list(WorkflowExecutionStatus)
@@ -18,7 +19,7 @@ async def list_workflows(
     rt: runner.Runtime, namespace: str, request: api.ListWorkflowsRequest
 ) -> api.ListWorkflowsResponse:
     """A page of the runs the request's filter matches, in its order (Temporal's by default)."""
-    f = list_filter.parse(request.query)
+    f = await _parse(rt, namespace, request.query)
     if f.group_by is not None:
         raise errors.InvalidArgument(list_filter.FIELD, "invalid query: 'GROUP BY' is only for counting workflows")
     async with rt.pool.acquire() as conn:
@@ -37,7 +38,7 @@ async def count_workflows(
     rt: runner.Runtime, namespace: str, request: api.CountWorkflowsRequest
 ) -> api.CountWorkflowsResponse:
     """How many runs the filter matches, and per status with ``GROUP BY ExecutionStatus``."""
-    f = list_filter.parse(request.query)
+    f = await _parse(rt, namespace, request.query)
     if f.order_by:
         raise errors.InvalidArgument(list_filter.FIELD, "invalid query: 'ORDER BY' is only for listing workflows")
     async with rt.pool.acquire() as conn:
@@ -47,6 +48,14 @@ async def count_workflows(
     statuses = sorted(counts, key=lambda s: _STATUS_ORDER.index(WorkflowExecutionStatus(s)))
     groups = [api.CountGroup(group_values=[list_filter.status_name(s)], count=counts[s]) for s in statuses]
     return api.CountWorkflowsResponse(count=sum(counts.values()), groups=groups)
+
+
+async def _parse(rt: runner.Runtime, namespace: str, query: str) -> Filter:
+    """The query parsed over the system attributes and the namespace's custom ones."""
+    if not query.strip():
+        return Filter()
+    async with rt.pool.acquire() as conn:
+        return list_filter.parse(query, await namespaces.registered(conn, namespace))
 
 
 def info(ex: rows.Execution) -> WorkflowExecutionInfo:
@@ -65,6 +74,7 @@ def info(ex: rows.Execution) -> WorkflowExecutionInfo:
         history_size_bytes=ex.history_size,
         first_execution_run_id=ex.first_execution_run_id or ex.run_id,
         memo=memo.payloads(ex.memo),
+        search_attributes=search_attributes.payloads(ex.search_attributes),
         parent_execution=parent,
         root_execution=root,
     )

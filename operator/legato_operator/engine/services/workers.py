@@ -19,7 +19,7 @@ from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
 from legato_operator.engine.rules import activities, batch, commands, keys, tokens, workflow_tasks
-from legato_operator.engine.services import queries, runner, set_aside, task_queues, updates, wakeup, writer
+from legato_operator.engine.services import namespaces, queries, runner, set_aside, task_queues, updates, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
 T = TypeVar("T")
@@ -186,6 +186,8 @@ async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[A
     # Chains of runs: continue-as-new and a failure's retry start from the run's start.
     if any(isinstance(c, commands.NEEDS_STARTED) for c in command_list):
         ctx.started = await history.started(conn, ex.run_id)
+    if any(commands.sets_search_attributes(c) for c in command_list):
+        ctx.search_attribute_types = await namespaces.registered(conn, ex.namespace)
     return ctx
 
 

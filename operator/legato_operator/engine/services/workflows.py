@@ -10,16 +10,17 @@ import asyncio
 import base64
 import binascii
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from legato.api.common.v1 import Failure, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import children, keys, memo, signals, start, termination
-from legato_operator.engine.services import runner, wakeup, writer
+from legato_operator.engine.rules import children, keys, memo, search_attributes, signals, start, termination
+from legato_operator.engine.services import namespaces, runner, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks
 
+StartT = TypeVar("StartT", bound=api.StartWorkflowRequest)
 # Event ids are Postgres integers.
 MAX_EVENT_ID = 2**31 - 1
 # A waiting result call re-reads the run at least this often, in case a wake-up was lost.
@@ -57,9 +58,20 @@ async def start_in(
         return api.StartWorkflowResponse(run_id=decision.run_id, started=False)
     if isinstance(decision, start.TerminateFirst):
         await _terminate_for_start(rt, tx, decision.run_id)
+    request = await checked_search_attributes(tx, namespace, request)
     b = start.new_run(namespace, request, rt.clock.now())
     await writer.write(tx, b, new_run=True)
     return api.StartWorkflowResponse(run_id=b.execution.run_id, started=True)
+
+
+async def checked_search_attributes(tx: runner.Tx, namespace: str, request: StartT) -> StartT:
+    """The request with its search attributes checked against the namespace's registered
+    ones (read only when it sets some)."""
+    if not request.search_attributes:
+        return request
+    registered = await namespaces.registered(tx.conn, namespace)
+    checked = search_attributes.checked(namespace, registered, request.search_attributes)
+    return request.model_copy(update={"search_attributes": checked})
 
 
 async def _terminate_for_start(rt: runner.Runtime, tx: runner.Tx, run_id: str) -> None:
@@ -90,7 +102,8 @@ async def signal_with_start_workflow(
         signal = wire.WorkflowExecutionSignaled(
             signal_name=request.signal_name, input=request.signal_args, identity=request.identity
         )
-        b = start.new_run(namespace, request, rt.clock.now(), signal=signal)
+        checked = await checked_search_attributes(tx, namespace, request)
+        b = start.new_run(namespace, checked, rt.clock.now(), signal=signal)
         await writer.write(tx, b, new_run=True)
         return api.StartWorkflowResponse(run_id=b.execution.run_id, started=True)
 
@@ -164,6 +177,7 @@ async def describe_workflow(
         result=ex.result,
         failure=_failure(ex.failure),
         memo=memo.payloads(ex.memo),
+        search_attributes=search_attributes.payloads(ex.search_attributes),
         parent_execution=parent,
         root_execution=root,
     )

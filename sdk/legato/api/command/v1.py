@@ -94,6 +94,13 @@ class ModifyWorkflowProperties(WireModel):
     upserted_memo: dict[Name, Payload] = Field(default_factory=dict)
 
 
+class UpsertWorkflowSearchAttributes(WireModel):
+    """Set or unset (``binary/null``) custom search attributes (``workflow.upsert_search_attributes``)."""
+
+    type: Literal["UpsertWorkflowSearchAttributes"] = "UpsertWorkflowSearchAttributes"
+    search_attributes: dict[Name, Payload] = Field(default_factory=dict)
+
+
 # --- continue-as-new ---
 
 
@@ -152,6 +159,7 @@ class StartChildWorkflowExecution(WireModel):
     retry_policy: RetryPolicy | None = None
     header: Header = Field(default_factory=dict)
     memo: dict[Name, Payload] = Field(default_factory=dict)
+    search_attributes: dict[Name, Payload] = Field(default_factory=dict)
 
 
 class SignalExternalWorkflowExecution(WireModel):
@@ -186,6 +194,7 @@ Command = Annotated[
     | CancelWorkflowExecution
     | RecordMarker
     | ModifyWorkflowProperties
+    | UpsertWorkflowSearchAttributes
     | ContinueAsNewWorkflowExecution
     | CompleteWorkflowUpdate
     | StartChildWorkflowExecution

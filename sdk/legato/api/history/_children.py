@@ -31,6 +31,7 @@ class StartChildWorkflowExecutionInitiated(WireModel):
     retry_policy: RetryPolicy | None = None
     header: Header = Field(default_factory=dict)
     memo: dict[str, Payload] = Field(default_factory=dict)
+    search_attributes: dict[str, Payload] = Field(default_factory=dict)
     workflow_task_completed_event_id: int
 
 

@@ -320,7 +320,8 @@ class WorkflowPropertiesModified(WireModel):
 
 
 class UpsertWorkflowSearchAttributes(WireModel):
-    """Read from Temporal's histories only: the ``TemporalChangeVersion`` its patches record."""
+    """Custom search attributes set or unset (``binary/null``) by the workflow; read from
+    Temporal's histories too (the ``TemporalChangeVersion`` its patches record)."""
 
     type: Literal["UpsertWorkflowSearchAttributes"] = "UpsertWorkflowSearchAttributes"
     search_attributes: dict[str, Payload] = Field(default_factory=dict)

@@ -10,7 +10,7 @@ from legato.api.common.v1 import Payload, WireModel, WorkflowExecution, Workflow
 
 
 class WorkflowExecutionInfo(WireModel):
-    """One run of a list: its ids, type, queue, status and times, and its memo."""
+    """One run of a list: its ids, type, queue, status and times, its memo and search attributes."""
 
     workflow_id: str
     run_id: str
@@ -25,6 +25,7 @@ class WorkflowExecutionInfo(WireModel):
     history_size_bytes: int = 0
     first_execution_run_id: str | None = None
     memo: dict[str, Payload] = Field(default_factory=dict)
+    search_attributes: dict[str, Payload] = Field(default_factory=dict)
     # The run that started this one as a child (None at the top), and the top of its tree
     # (the run itself at the top, as Temporal shows it).
     parent_execution: WorkflowExecution | None = None

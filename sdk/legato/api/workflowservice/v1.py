@@ -98,6 +98,9 @@ class StartWorkflowRequest(WireModel):
     header: Header = Field(default_factory=dict)
     # Temporal's memo: opaque payloads by key, shown by describe (limited as any payload).
     memo: dict[Name, Payload] = Field(default_factory=dict)
+    # Temporal's typed search attributes: json/plain payloads with a ``type`` metadata, each
+    # registered in the namespace (``add_search_attributes``) with that type.
+    search_attributes: dict[Name, Payload] = Field(default_factory=dict)
     # The first workflow task waits this long (a durable timer).
     start_delay: Seconds | None = None
     # Accepted; the run starts normally (a worker polls for its first task).
@@ -180,6 +183,8 @@ class DescribeWorkflowResponse(WireModel):
     failure: Failure | None = None
     # The memo as the start set it and the run's upserts changed it.
     memo: dict[str, Payload] = Field(default_factory=dict)
+    # The run's custom search attributes as the start set them and its upserts changed them.
+    search_attributes: dict[str, Payload] = Field(default_factory=dict)
     # The run that started this one as a child (None at the top), and the top of its tree.
     parent_execution: WorkflowExecution | None = None
     root_execution: WorkflowExecution | None = None

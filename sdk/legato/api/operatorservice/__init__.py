@@ -1,0 +1,1 @@
+"""The operator calls, as Temporal's ``operatorservice``: a namespace's custom search attributes."""
