@@ -122,10 +122,12 @@ __all__ = [
     "get_dynamic_update_handler",
     "get_external_workflow_handle",
     "get_external_workflow_handle_for",
+    "get_last_completion_result",
     "get_last_failure",
     "get_query_handler",
     "get_signal_handler",
     "get_update_handler",
+    "has_last_completion_result",
     "in_workflow",
     "info",
     "init",
@@ -173,6 +175,7 @@ __all__ = [
 ClassType = TypeVar("ClassType", bound=type)
 CallableType = TypeVar("CallableType", bound=Callable[..., Any])
 ReturnType = TypeVar("ReturnType")
+ParamType = TypeVar("ParamType")
 
 
 # --- decorators ---
@@ -754,6 +757,28 @@ def get_last_failure() -> BaseException | None:
     if run.last_failure is None:
         return None
     return run.converter.failure_converter.from_failure(run.last_failure, run.converter.payload_converter)
+
+
+def has_last_completion_result() -> bool:
+    """Whether this run of a cron chain follows one that completed (with its result)."""
+    return bool(current_instance().last_completion_result)
+
+
+@overload
+def get_last_completion_result() -> Any | None: ...
+
+
+@overload
+def get_last_completion_result(type_hint: type[ParamType]) -> ParamType | None: ...
+
+
+def get_last_completion_result(type_hint: type | None = None) -> Any | None:
+    """The result of the cron chain's last completed run; None when there is none (or it
+    was None: ``has_last_completion_result()`` tells them apart)."""
+    run = current_instance()
+    if len(run.last_completion_result) != 1:
+        return None
+    return run.converter.payload_converter.from_payload(run.last_completion_result[0], type_hint)
 
 
 def in_workflow() -> bool:

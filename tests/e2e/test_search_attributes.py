@@ -12,8 +12,9 @@ from legato import workflow
 from legato.api.operatorservice import v1 as operator
 from legato.client import Client, RPCError, RPCStatusCode, WorkflowFailureError
 from legato.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from tests.e2e.test_codec import CONVERTER
 from tests.support.deadline import eventually
-from tests.support.server_process import running_worker
+from tests.support.server_process import ServerProcess, running_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -229,3 +230,18 @@ async def test_an_upsert_of_an_unregistered_attribute_fails_the_workflow_task(cl
         await handle.terminate()
     with pytest.raises(WorkflowFailureError):
         await handle.result()
+
+
+async def test_search_attributes_skip_the_payload_codec_both_ways(server: ServerProcess) -> None:
+    async with await Client.connect(server.address, data_converter=CONVERTER) as client:
+        await register(client)
+        start = TypedSearchAttributes([SearchAttributePair(CUSTOMER, "c-1")])
+        async with running_worker(client, task_queue="codec", workflows=[Upserts]):
+            handle = await client.start_workflow(Upserts.run, id="coded", task_queue="codec", search_attributes=start)
+
+            async def upserted() -> bool:
+                return [e.id async for e in client.list_workflows("Amount = 5 AND Tags = 'red'")] == ["coded"]
+
+            await eventually(upserted, within=20, what="the upsert, through a codec, to be searchable")
+            await handle.signal(Upserts.finish)
+            assert await handle.result() == ["'c-1'", "None", "5", "['red', 'blue']"]

@@ -93,6 +93,8 @@ PUBLIC = {
         "cancellation_reason",
         "execute_activity_class",
         "get_last_failure",
+        "get_last_completion_result",
+        "has_last_completion_result",
         "instance",
         "is_failure_exception",
         "new_random",

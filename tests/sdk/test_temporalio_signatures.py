@@ -34,7 +34,6 @@ IN_PROGRESS: dict[str, str] = {
 
 # --- features of later issues: queries, updates, children, continue-as-new, patching, ... ---
 LATER: dict[str, str] = {
-    "workflow:*last_completion_result": "cron: issue 10",
     "client:Client.*activity*": "standalone activities started by a client: not planned yet",
     "client:*Activities*": "standalone activities: not planned yet",
     "client:*.*_activities": "standalone activities: not planned yet",

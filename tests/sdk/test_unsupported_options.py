@@ -28,7 +28,6 @@ UNREACHABLE = "127.0.0.1:9"
 @pytest.mark.parametrize(
     ("option", "value"),
     [
-        ("cron_schedule", "* * * * *"),
         ("priority", Priority(priority_key=1)),
         ("versioning_override", object()),
     ],

@@ -99,8 +99,10 @@ class Execution:
     result: Any = None
     # The memo: key -> payload as wire JSON (migration 0013); None when empty.
     memo: dict[str, Any] | None = None
-    # Custom search attributes: name -> typed JSON value (migration 0020); None when none.
+    # Custom search attributes: name -> {"type", "value"} (migration 0020); None when none.
     search_attributes: dict[str, Any] | None = None
+    # Temporal's cron_schedule of the run's chain (migration 0021); None without one.
+    cron_schedule: str | None = None
     failure: dict[str, Any] | None = None
     # The chain of runs (migration 0015): its first run, the run this one continues, the
     # run that continues this one (set when it closes so), and the run's attempt.

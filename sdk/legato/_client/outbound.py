@@ -1,7 +1,7 @@
 """The last link of the client's interceptor chain: each input becomes a call to the server.
 
 Options of temporalio's that change what a call does but that Legato does not have yet
-(cron, priorities, versioning) are refused here, by name, rather than
+(priorities, versioning) are refused here, by name, rather than
 ignored; options that change nothing a workflow could observe (summaries, eager start)
 are accepted and dropped. A start with ``start_signal`` is a signal-with-start.
 """
@@ -49,7 +49,6 @@ def _refuse_unsupported(
     input: StartWorkflowInput | update_with_start.UpdateWithStartStartWorkflowInput, call: str
 ) -> None:
     unsupported = {
-        "cron_schedule": input.cron_schedule != "",
         "versioning_override": input.versioning_override is not None,
         "priority": _non_default_priority(input.priority),
     }
@@ -87,6 +86,7 @@ async def _start_request(
         memo=await _memo(converter, input.memo),
         search_attributes=search_attribute_encoding.payloads_of(input.search_attributes),
         start_delay=_seconds(input.start_delay),
+        cron_schedule=input.cron_schedule,
     )
 
 

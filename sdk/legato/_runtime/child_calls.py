@@ -83,9 +83,9 @@ def command(input: StartChildWorkflowInput, instance: WorkflowInstance) -> cmd.S
     """The StartChildWorkflowExecution an outbound chain's input stands for.
 
     Raises:
-        NotImplementedError: A cron schedule, versioning or a priority given.
+        NotImplementedError: Versioning or a priority given.
     """
-    _refuse_unsupported(input.cron_schedule, input.versioning_intent, input.versioning_override, input.priority)
+    _refuse_unsupported(input.versioning_intent, input.versioning_override, input.priority)
     pc = instance.converter.payload_converter
     return cmd.StartChildWorkflowExecution(
         workflow_id=input.id,
@@ -100,6 +100,7 @@ def command(input: StartChildWorkflowInput, instance: WorkflowInstance) -> cmd.S
         retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
         memo={k: pc.to_payload(v) for k, v in (input.memo or {}).items()},
         search_attributes=search_attribute_encoding.payloads_of(input.search_attributes),
+        cron_schedule=input.cron_schedule,
         header=dict(input.headers),
     )
 
@@ -157,9 +158,7 @@ async def execute_child_workflow(
     return await handle
 
 
-def _refuse_unsupported(cron: str, intent: Any, override: Any, priority: Priority) -> None:
-    if cron:
-        raise NotImplementedError("cron_schedule is not supported for child workflows")
+def _refuse_unsupported(intent: Any, override: Any, priority: Priority) -> None:
     if intent is not None or override is not None:
         raise NotImplementedError("worker versioning is not supported")
     if priority != Priority.default:

@@ -140,6 +140,8 @@ class WorkflowInstance(DeterministicLoop):
         self.cancel_reason: str | None = None
         # How the run before this one failed, for a retry: workflow.get_last_failure().
         self.last_failure: Failure | None = None
+        # A cron run's: the result of the chain's last completed run.
+        self.last_completion_result: list[Payload] = []
         self._task_failure: BaseException | None = None
         self._commands: list[cmd.Command] = []
         self._sent: list[cmd.Command] = []
@@ -412,6 +414,7 @@ class WorkflowInstance(DeterministicLoop):
         self._random = random.Random(a.randomness_seed)
         self.randomness_seed = a.randomness_seed
         self.last_failure = a.continued_failure
+        self.last_completion_result = list(a.last_completion_result)
         try:
             self._args = self._run_args(a)
             # The chains are built before the object, so its __init__ already calls through them.
@@ -451,7 +454,7 @@ class WorkflowInstance(DeterministicLoop):
         return WorkflowInfo(
             attempt=a.attempt,
             continued_run_id=a.continued_execution_run_id,
-            cron_schedule=None,
+            cron_schedule=a.cron_schedule or None,
             execution_timeout=seconds(a.workflow_execution_timeout),
             first_execution_run_id=a.first_execution_run_id or self.run_id,
             headers=dict(a.header),

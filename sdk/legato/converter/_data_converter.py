@@ -90,17 +90,20 @@ DataConverter.default = DataConverter()
 
 
 # Headers do not go through the codec: Temporal's default (HeaderCodecBehavior.NO_CODEC),
-# and the only behaviour Legato has.
-_NOT_ENCODED = frozenset({"header"})
+# and the only behaviour Legato has. Search attributes never do, in any SDK: the server
+# reads and indexes them.
+_NOT_ENCODED = frozenset({"header", "search_attributes"})
 
 
 async def encode_wire(converter: DataConverter, model: M) -> M:
-    """``model`` (a request, a completion) with every payload in it but headers encoded by the codec."""
+    """``model`` (a request, a completion) with every payload in it but headers and search
+    attributes encoded by the codec."""
     codec = converter.payload_codec
     return model if codec is None else await transform_payloads(model, codec.encode, skip=_NOT_ENCODED)
 
 
 async def decode_wire(converter: DataConverter, model: M) -> M:
-    """``model`` (a polled task, a response) with every payload in it but headers decoded by the codec."""
+    """``model`` (a polled task, a response) with every payload in it but headers and search
+    attributes decoded by the codec."""
     codec = converter.payload_codec
     return model if codec is None else await transform_payloads(model, codec.decode, skip=_NOT_ENCODED)

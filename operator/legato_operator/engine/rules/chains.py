@@ -1,26 +1,31 @@
-"""Chains of runs: continue-as-new, and the retry of a failed or timed-out run.
+"""Chains of runs: continue-as-new, the retry of a failed or timed-out run, and cron.
 
 Both close one run and start the next in the same batch (``Batch.successor``), so the
 close and the new run commit together or not at all. The next run's
 WorkflowExecutionStarted names the run it continues and the chain's first run; the
 execution timeout spans the whole chain, the run timeout each run. As in Temporal, a run
 is retried by its retry policy when it fails (not when it is canceled or terminated) or
-when its run timeout (not the chain's execution timeout) runs out.
+when its run timeout (not the chain's execution timeout) runs out. A run started with a
+``cron_schedule`` starts the chain's next run when it completes, fails past its retries or
+times out (its run timeout), waiting for the schedule's next fire time; cancel and
+terminate end the chain.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from legato.api.command import v1 as cmd
-from legato.api.common.v1 import Failure, RetryState, WorkflowExecutionStatus
+from legato.api.common.v1 import Failure, Payload, RetryState, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
-from legato_operator.engine.rules import batch, retry, start
+from legato_operator.engine.rules import batch, retry, search_attributes, start
 from legato_operator.store import rows
 
 CONTINUE_AS_NEW = "CONTINUE_AS_NEW"
 RETRY = "RETRY"
+CRON_SCHEDULE = start.CRON_SCHEDULE
 
 
 def next_request(
@@ -38,6 +43,7 @@ def next_request(
         retry_policy=(c.retry_policy if c else None) or started.retry_policy,
         request_id=ex.request_id,
         identity=started.identity,
+        cron_schedule=started.cron_schedule,
     )
 
 
@@ -128,12 +134,42 @@ def start_retry(b: batch.Batch, started: wire.WorkflowExecutionStarted, delay: f
     return successor.execution.run_id
 
 
+def start_cron(
+    b: batch.Batch, started: wire.WorkflowExecutionStarted, *, result: Payload | None, failure: Failure | None
+) -> str | None:
+    """Start a cron chain's next run, waiting for the schedule's next fire time; None when
+    there is none before the chain's execution timeout. The run gets this one's result (or,
+    after a failure, the last result before it) and how it failed."""
+    ex = b.execution
+    backoff = start.cron_backoff(started.cron_schedule, b.now)
+    expiration = started.workflow_execution_expiration_time
+    if expiration is not None and b.now + timedelta(seconds=backoff) >= expiration:
+        return None
+    last = result if failure is None else next(iter(started.last_completion_result), None)
+    chain = _chain(ex, started, CRON_SCHEDULE, attempt=1, failure=failure)
+    successor = start.new_run(
+        ex.namespace,
+        next_request(ex, started),
+        b.now,
+        chain=replace(chain, last_completion_result=last),
+        backoff=backoff,
+        memo=started.memo,
+        search_attributes=search_attributes.payloads(ex.search_attributes),
+        parent=start.kept_parent(ex),
+    )
+    b.successor = successor
+    b.update(new_run_id=successor.execution.run_id)
+    return successor.execution.run_id
+
+
 def fail(b: batch.Batch, started: wire.WorkflowExecutionStarted | None, failure: Failure, completed_id: int) -> None:
     """WorkflowExecutionFailed, and the next attempt when the retry policy allows one."""
     decision = retry_decision(b.execution, started, failure, b.now)
     new_run_id = None
     if decision.delay is not None and started is not None:
         new_run_id = start_retry(b, started, decision.delay, failure)
+    elif started is not None and started.cron_schedule:
+        new_run_id = start_cron(b, started, result=None, failure=failure)
     b.append(
         wire.WorkflowExecutionFailed(
             failure=failure,

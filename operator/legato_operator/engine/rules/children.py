@@ -56,6 +56,7 @@ def initiated(b: batch.Batch, c: cmd.StartChildWorkflowExecution, completed_id: 
             header=c.header,
             memo=c.memo,
             search_attributes=c.search_attributes,
+            cron_schedule=c.cron_schedule,
             workflow_task_completed_event_id=completed_id,
         )
     )
@@ -77,6 +78,7 @@ def request(a: wire.StartChildWorkflowExecutionInitiated) -> api.StartWorkflowRe
         header=a.header,
         memo=a.memo,
         search_attributes=a.search_attributes,
+        cron_schedule=a.cron_schedule,
     )
 
 

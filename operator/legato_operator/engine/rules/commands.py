@@ -17,7 +17,7 @@ from legato.api.command import v1 as cmd
 from legato.api.common.v1 import Failure, FailureKind, WorkflowExecutionStatus
 from legato.api.history import v1 as wire
 from legato_operator import errors
-from legato_operator.engine.rules import batch, chains, children, keys, memo, retry, search_attributes, updates
+from legato_operator.engine.rules import batch, chains, children, keys, memo, retry, search_attributes, start, updates
 from legato_operator.store import rows
 
 
@@ -143,6 +143,8 @@ class Applier:
             self.b.append(updates.completed_event(command))
             return None
         if isinstance(command, cmd.StartChildWorkflowExecution):
+            if problem := _child_cron_problem(command):
+                return problem
             children.initiated(self.b, command, self.completed_id)
             return None
         if isinstance(command, cmd.SignalExternalWorkflowExecution):
@@ -358,7 +360,15 @@ class Applier:
     def _close(self, c: cmd.Command) -> None:
         b, completed = self.b, self.completed_id
         if isinstance(c, cmd.CompleteWorkflowExecution):
-            b.append(wire.WorkflowExecutionCompleted(result=c.result, workflow_task_completed_event_id=completed))
+            # --- chains of runs: a cron run starts the next at the schedule's next time ---
+            started = self.ctx.started
+            cron_next = None
+            if started is not None and started.cron_schedule:
+                cron_next = chains.start_cron(b, started, result=c.result, failure=None)
+            completed_event = wire.WorkflowExecutionCompleted(
+                result=c.result, workflow_task_completed_event_id=completed, new_execution_run_id=cron_next
+            )
+            b.append(completed_event)
             b.close(WorkflowExecutionStatus.COMPLETED, result=c.result)
         elif isinstance(c, cmd.FailWorkflowExecution):
             # --- chains of runs: a failed run is retried by its retry policy ---
@@ -370,6 +380,14 @@ class Applier:
             b.append(wire.WorkflowExecutionCanceled(details=c.details, workflow_task_completed_event_id=completed))
             canceled = Failure(message="Workflow canceled", kind=FailureKind.CANCELED, details=c.details)
             b.close(WorkflowExecutionStatus.CANCELED, failure=canceled)
+
+
+def _child_cron_problem(c: cmd.StartChildWorkflowExecution) -> Problem | None:
+    try:
+        start.check_cron(c.cron_schedule)
+    except errors.InvalidArgument as e:
+        return Problem("BAD_START_CHILD_EXECUTION_ATTRIBUTES", e.message)
+    return None
 
 
 def _cancel_requested(task: rows.Task) -> rows.TaskUpdate:

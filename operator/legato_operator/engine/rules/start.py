@@ -21,7 +21,7 @@ from legato.api.common.v1 import Failure, Payload, WorkflowExecution, WorkflowEx
 from legato.api.history import v1 as wire
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.engine.rules import batch
+from legato_operator.engine.rules import batch, cron
 from legato_operator.engine.rules import memo as memo_rules
 from legato_operator.engine.rules import search_attributes as search_attribute_rules
 from legato_operator.store import rows
@@ -69,6 +69,8 @@ class Chain:
     attempt: int = 1
     expiration: datetime | None = None
     failure: Failure | None = None
+    # A cron run's: the result of the run before (workflow.get_last_completion_result()).
+    last_completion_result: Payload | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def decide(
     ``InvalidArgument`` for policies Temporal refuses together).
     """
     conflict = conflict_policy(request, signal=signal)
+    check_cron(request.cron_schedule, start_delay=request.start_delay)
     if latest is None:
         return None
     # A retried call: the same request already started this run.
@@ -175,6 +178,8 @@ def new_run(
     run_memo = request.memo if memo is None else memo
     run_attributes = request.search_attributes if search_attributes is None else search_attributes
     delay = request.start_delay if backoff is None else backoff
+    if backoff is None and request.cron_schedule:
+        delay = cron_backoff(request.cron_schedule, now)
     execution_time = now + timedelta(seconds=delay or 0.0)
     execution = _execution(namespace, request, now, chain, run_memo, execution_time)
     execution = _with_parent(
@@ -196,6 +201,28 @@ def new_run(
     if limits:
         b.arm(rows.TimerKind.WORKFLOW_EXECUTION_TIMEOUT, min(limits))
     return b
+
+
+CRON_SCHEDULE = "CRON_SCHEDULE"
+
+
+def check_cron(schedule: str, *, start_delay: float | None = None, field: str = "cron_schedule") -> None:
+    """Refuse a cron schedule robfig/cron (Temporal's reader of it) would refuse, and one with
+    a start delay, as Temporal does."""
+    if not schedule:
+        return
+    try:
+        cron.parse(schedule)
+    except cron.SpecError as e:
+        raise errors.InvalidArgument(field, f"invalid CronSchedule: {e}") from None
+    if start_delay:
+        raise errors.InvalidArgument(field, "CronSchedule and WorkflowStartDelay may not be used together.")
+
+
+def cron_backoff(schedule: str, now: datetime) -> float:
+    """Seconds from ``now`` to the schedule's next fire time (0 when it has none left)."""
+    following = cron.cron_next(schedule, now)
+    return 0.0 if following is None else (following - now).total_seconds()
 
 
 def kept_parent(ex: rows.Execution) -> Parent | None:
@@ -285,8 +312,10 @@ def _started_event(
         continued_execution_run_id=None if chain is None else chain.continued_run_id,
         first_execution_run_id=execution.first_execution_run_id,
         original_execution_run_id=execution.run_id,
-        initiator=None if chain is None else chain.initiator,
+        initiator=CRON_SCHEDULE if chain is None and request.cron_schedule else chain.initiator if chain else None,
         continued_failure=None if chain is None else chain.failure,
+        cron_schedule=request.cron_schedule,
+        last_completion_result=[chain.last_completion_result] if chain and chain.last_completion_result else [],
         workflow_execution_expiration_time=expiration,
         first_workflow_task_backoff=delay or None,
         memo=memo,
@@ -325,4 +354,5 @@ def _execution(
         continued_run_id=None if chain is None else chain.continued_run_id,
         attempt=1 if chain is None else chain.attempt,
         execution_time=execution_time,
+        cron_schedule=request.cron_schedule or None,
     )

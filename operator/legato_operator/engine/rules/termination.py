@@ -56,8 +56,11 @@ def execution_timed_out(
     # --- chains of runs: only the run's own limit is retried, never the chain's deadline ---
     decision = chains.retry_decision(execution, started, None, now)
     new_run_id = None
-    if started is not None and decision.delay is not None and chains.is_run_timeout(started, now):
+    own_limit = started is not None and chains.is_run_timeout(started, now)
+    if started is not None and decision.delay is not None and own_limit:
         new_run_id = chains.start_retry(b, started, decision.delay, RUN_TIMED_OUT)
+    elif started is not None and own_limit and started.cron_schedule:
+        new_run_id = chains.start_cron(b, started, result=None, failure=RUN_TIMED_OUT)
     state = RetryState.IN_PROGRESS if new_run_id else RetryState.TIMEOUT
     b.append(wire.WorkflowExecutionTimedOut(retry_state=state, new_execution_run_id=new_run_id))
     failure = Failure(message="Workflow execution timed out", kind=FailureKind.TIMEOUT, source="server")

@@ -184,7 +184,9 @@ async def _context(conn: db.Connection, ex: rows.Execution, command_list: list[A
     if any(isinstance(c, commands.NEEDS_ACTIVITIES) for c in command_list):
         ctx.activities = {t.scheduled_event_id: t for t in await tasks.for_run(conn, ex.run_id, rows.TaskKind.ACTIVITY)}
     # Chains of runs: continue-as-new and a failure's retry start from the run's start.
-    if any(isinstance(c, commands.NEEDS_STARTED) for c in command_list):
+    if any(isinstance(c, commands.NEEDS_STARTED) for c in command_list) or (
+        ex.cron_schedule and any(commands.is_close(c) for c in command_list)
+    ):
         ctx.started = await history.started(conn, ex.run_id)
     if any(commands.sets_search_attributes(c) for c in command_list):
         ctx.search_attribute_types = await namespaces.registered(conn, ex.namespace)

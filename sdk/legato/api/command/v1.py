@@ -160,6 +160,7 @@ class StartChildWorkflowExecution(WireModel):
     header: Header = Field(default_factory=dict)
     memo: dict[Name, Payload] = Field(default_factory=dict)
     search_attributes: dict[Name, Payload] = Field(default_factory=dict)
+    cron_schedule: Text = ""
 
 
 class SignalExternalWorkflowExecution(WireModel):

@@ -32,6 +32,7 @@ class StartChildWorkflowExecutionInitiated(WireModel):
     header: Header = Field(default_factory=dict)
     memo: dict[str, Payload] = Field(default_factory=dict)
     search_attributes: dict[str, Payload] = Field(default_factory=dict)
+    cron_schedule: str = ""
     workflow_task_completed_event_id: int
 
 

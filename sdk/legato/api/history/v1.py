@@ -89,14 +89,19 @@ class WorkflowExecutionStarted(WireModel):
     continued_execution_run_id: str | None = None
     first_execution_run_id: str | None = None
     original_execution_run_id: str | None = None
-    # CONTINUE_AS_NEW | RETRY when this run continues another.
+    # CONTINUE_AS_NEW | RETRY | CRON_SCHEDULE when this run continues another (CRON_SCHEDULE
+    # on a cron chain's first run too, as Temporal records it).
     initiator: str | None = None
     # A retry's: how the run before it failed (workflow.get_last_failure()).
     continued_failure: Failure | None = None
     # When the whole chain's execution timeout runs out.
     workflow_execution_expiration_time: datetime | None = None
-    # The first workflow task waits this long (start_delay, a retry's backoff).
+    # The first workflow task waits this long (start_delay, a retry's backoff, a cron's
+    # wait for its next fire time).
     first_workflow_task_backoff: float | None = None
+    # Temporal's older cron feature: the chain's schedule, and the last run's result.
+    cron_schedule: str = ""
+    last_completion_result: Payloads = Field(default_factory=list)
     memo: dict[str, Payload] = Field(default_factory=dict)
     search_attributes: dict[str, Payload] = Field(default_factory=dict)
     # A child's parent (the run and its StartChildWorkflowExecutionInitiated) and the tree's root.
@@ -235,6 +240,8 @@ class WorkflowExecutionCompleted(WireModel):
     type: Literal["WorkflowExecutionCompleted"] = "WorkflowExecutionCompleted"
     result: Payload | None = None
     workflow_task_completed_event_id: int
+    # A cron run's: the chain's next run, waiting for its fire time.
+    new_execution_run_id: str | None = None
 
 
 class WorkflowExecutionFailed(WireModel):

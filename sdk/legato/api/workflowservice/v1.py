@@ -103,6 +103,9 @@ class StartWorkflowRequest(WireModel):
     search_attributes: dict[Name, Payload] = Field(default_factory=dict)
     # The first workflow task waits this long (a durable timer).
     start_delay: Seconds | None = None
+    # Temporal's older cron feature: each run starts at the schedule's next fire time and
+    # its close starts the next (robfig/cron syntax: ``0 12 * * MON``, ``@every 1h``).
+    cron_schedule: Text = ""
     # Accepted; the run starts normally (a worker polls for its first task).
     request_eager_execution: bool = False
 
