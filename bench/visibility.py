@@ -2,13 +2,15 @@
 
 One throwaway Postgres, Legato's schema, and runs seeded straight into ``executions``
 (a tenth running, a tenth failed, the rest completed; four workflow types; one start a
-second going back in time). At each size the engine's own list and count calls are timed
+second going back in time; two custom search attributes, ``CustomerId``, a Keyword of a
+thousand values, and ``Amount``, an Int from 0 to 499). At each size the engine's own list and count calls are timed
 (``engine.services.visibility``, no HTTP), each the median of BENCH_REPEAT calls (default
 15) after one warm-up, for the filters a person or a UI uses most. A page is 100 runs.
 
 Prints one line per size: ``visibility runs=.. list_ms=.. list_running_ms=..
 list_type_ms=.. list_recent_ms=.. list_type_status_ms=.. page_10_ms=.. count_ms=..
-count_by_status_ms=.. count_running_ms=..``. BENCH_VISIBILITY_SIZES=10000,100000 picks
+count_by_status_ms=.. count_running_ms=.. list_customer_ms=.. list_amount_ms=..
+count_customer_ms=..``. BENCH_VISIBILITY_SIZES=10000,100000 picks
 other sizes.
 """
 
@@ -29,7 +31,7 @@ import benchlib
 from legato.api.workflowservice import v1 as api
 from legato_operator import clock, postgres
 from legato_operator.engine.services import runner, visibility
-from legato_operator.store import db
+from legato_operator.store import db, namespaces
 
 DATABASE = "legato_visibility"
 NAMESPACE = "default"
@@ -39,15 +41,18 @@ SEED_BATCH = 50_000
 SEED = """
 INSERT INTO executions (run_id, namespace, workflow_id, workflow_type, task_queue, status,
     start_time, execution_time, close_time, next_event_id, version, workflow_task_timeout,
-    randomness_seed)
+    randomness_seed, search_attributes)
 SELECT gen_random_uuid(), $1, 'wf-' || i,
     (ARRAY['Orders', 'Refunds', 'Invoices', 'Reports'])[1 + i % 4], 'queue',
     CASE i % 10 WHEN 0 THEN 'RUNNING' WHEN 1 THEN 'FAILED' ELSE 'COMPLETED' END,
     $2::timestamptz - make_interval(secs => i), $2::timestamptz - make_interval(secs => i),
     CASE WHEN i % 10 = 0 THEN NULL ELSE $2::timestamptz - make_interval(secs => i - 5) END,
-    12, 1, 10, i
+    12, 1, 10, i,
+    jsonb_build_object('CustomerId', jsonb_build_object('type', 'Keyword', 'value', 'c-' || i % 1000),
+                       'Amount', jsonb_build_object('type', 'Int', 'value', i % 500))
 FROM generate_series($3::bigint, $4::bigint) AS i
 """
+CUSTOM = {"CustomerId": "Keyword", "Amount": "Int"}
 
 
 def main() -> int:
@@ -65,6 +70,8 @@ async def bench(data_dir: Path, sizes: list[int], repeat: int) -> None:
         pool = await db.connect(pg.dsn_for(DATABASE), min_size=1, max_size=4)
         try:
             await db.migrate(pool)
+            async with pool.acquire() as conn:
+                await namespaces.add_search_attributes(conn, NAMESPACE, CUSTOM)
             rt = runner.Runtime(pool=pool, clock=clock.Clock())
             seeded = 0
             now = datetime.now(UTC)
@@ -105,6 +112,9 @@ async def measure(rt: runner.Runtime, size: int, now: datetime, repeat: int) -> 
         "count_ms": counting(""),
         "count_by_status_ms": counting("GROUP BY ExecutionStatus"),
         "count_running_ms": counting("ExecutionStatus = 'Running'"),
+        "list_customer_ms": listing("CustomerId = 'c-42'"),
+        "list_amount_ms": listing("Amount >= 498"),
+        "count_customer_ms": counting("CustomerId = 'c-42'"),
     }
     figures = [f"{name}={await median_ms(call, repeat):.1f}" for name, call in calls.items()]
     return f"visibility runs={size} " + " ".join(figures)
