@@ -26,6 +26,7 @@ from legato.api import operations as ops
 from legato.api.history.v1 import HistoryEvent
 from legato.api.namespace import v1 as namespaces
 from legato.api.operatorservice import v1 as operator
+from legato.api.schedule import v1 as schedules
 from legato.api.testservice import v1 as testing
 from legato.api.workflowservice import v1 as api
 from legato.exceptions import RPCError, RPCStatusCode
@@ -375,6 +376,42 @@ class ServiceClient:
         """The custom search attributes of this client's namespace and the system ones."""
         request = request or operator.ListSearchAttributesRequest()
         return await self.call(ops.LIST_SEARCH_ATTRIBUTES, request, options)
+
+    # --- schedules ---------------------------------------------------------------------
+
+    async def create_schedule(
+        self, request: schedules.CreateScheduleRequest, options: CallOptions = NO_OPTIONS
+    ) -> schedules.CreateScheduleResponse:
+        """Create a schedule (409 ALREADY_EXISTS when its id is taken)."""
+        return await self.call(ops.CREATE_SCHEDULE, request, options)
+
+    async def describe_schedule(
+        self, request: schedules.DescribeScheduleRequest, options: CallOptions = NO_OPTIONS
+    ) -> schedules.DescribeScheduleResponse:
+        """A schedule, what it did and will do, and its conflict token."""
+        return await self.call(ops.DESCRIBE_SCHEDULE, request, options)
+
+    async def update_schedule(
+        self, request: schedules.UpdateScheduleRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
+        """Replace a schedule."""
+        await self.call(ops.UPDATE_SCHEDULE, request, options)
+
+    async def patch_schedule(self, request: schedules.PatchScheduleRequest, options: CallOptions = NO_OPTIONS) -> None:
+        """Pause, unpause, trigger or backfill a schedule."""
+        await self.call(ops.PATCH_SCHEDULE, request, options)
+
+    async def delete_schedule(
+        self, request: schedules.DeleteScheduleRequest, options: CallOptions = NO_OPTIONS
+    ) -> None:
+        """Delete a schedule."""
+        await self.call(ops.DELETE_SCHEDULE, request, options)
+
+    async def list_schedules(
+        self, request: schedules.ListSchedulesRequest, options: CallOptions = NO_OPTIONS
+    ) -> schedules.ListSchedulesResponse:
+        """One page of the namespace's schedules."""
+        return await self.call(ops.LIST_SCHEDULES, request, options)
 
     # --- queries -----------------------------------------------------------------------
 

@@ -40,19 +40,56 @@ from legato._client.async_activity import (
 )
 from legato._client.history import WorkflowHistoryEventAsyncIterator, WorkflowHistoryEventFilterType
 from legato._client.interceptor import (
+    BackfillScheduleInput,
     CancelWorkflowInput,
+    CreateScheduleInput,
+    DeleteScheduleInput,
+    DescribeScheduleInput,
     DescribeWorkflowInput,
     FetchWorkflowHistoryEventsInput,
     Interceptor,
+    ListSchedulesInput,
     OutboundInterceptor,
+    PauseScheduleInput,
     QueryWorkflowInput,
     SignalWorkflowInput,
     StartWorkflowInput,
     TerminateWorkflowInput,
+    TriggerScheduleInput,
+    UnpauseScheduleInput,
+    UpdateScheduleInput,
     chain,
 )
 from legato._client.outbound import ServerOutbound, not_supported
 from legato._client.queries import WorkflowQueryFailedError, WorkflowQueryRejectedError
+from legato._client.schedule_action import ScheduleAction, ScheduleActionStartWorkflow
+from legato._client.schedule_descriptions import (
+    ScheduleActionExecution,
+    ScheduleActionExecutionStartWorkflow,
+    ScheduleActionResult,
+    ScheduleDescription,
+    ScheduleInfo,
+    ScheduleListAction,
+    ScheduleListActionStartWorkflow,
+    ScheduleListDescription,
+    ScheduleListInfo,
+    ScheduleListSchedule,
+    ScheduleListState,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from legato._client.schedule_types import (
+    Schedule,
+    ScheduleBackfill,
+    ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleState,
+)
+from legato._client.schedules import ScheduleAlreadyRunningError, ScheduleAsyncIterator, ScheduleHandle
 from legato._client.update_with_start import (
     StartWorkflowUpdateWithStartInput,
     UpdateWithStartStartWorkflowInput,
@@ -112,11 +149,15 @@ __all__ = [
     "AsyncActivityCancelledError",
     "AsyncActivityHandle",
     "AsyncActivityIDReference",
+    "BackfillScheduleInput",
     "CancelWorkflowInput",
     "Client",
     "ClientConfig",
     "CompleteAsyncActivityInput",
     "CountWorkflowsInput",
+    "CreateScheduleInput",
+    "DeleteScheduleInput",
+    "DescribeScheduleInput",
     "DescribeWorkflowInput",
     "FailAsyncActivityInput",
     "FetchWorkflowHistoryEventsInput",
@@ -125,20 +166,52 @@ __all__ = [
     "HttpConnectProxyConfig",
     "Interceptor",
     "KeepAliveConfig",
+    "ListSchedulesInput",
     "ListWorkflowsInput",
     "OutboundInterceptor",
+    "PauseScheduleInput",
     "QueryWorkflowInput",
     "RPCError",
     "RPCStatusCode",
     "RPCTimeoutOrCancelledError",
     "ReportCancellationAsyncActivityInput",
     "RetryConfig",
+    "Schedule",
+    "ScheduleAction",
+    "ScheduleActionExecution",
+    "ScheduleActionExecutionStartWorkflow",
+    "ScheduleActionResult",
+    "ScheduleActionStartWorkflow",
+    "ScheduleAlreadyRunningError",
+    "ScheduleAsyncIterator",
+    "ScheduleBackfill",
+    "ScheduleCalendarSpec",
+    "ScheduleDescription",
+    "ScheduleHandle",
+    "ScheduleInfo",
+    "ScheduleIntervalSpec",
+    "ScheduleListAction",
+    "ScheduleListActionStartWorkflow",
+    "ScheduleListDescription",
+    "ScheduleListInfo",
+    "ScheduleListSchedule",
+    "ScheduleListState",
+    "ScheduleOverlapPolicy",
+    "SchedulePolicy",
+    "ScheduleRange",
+    "ScheduleSpec",
+    "ScheduleState",
+    "ScheduleUpdate",
+    "ScheduleUpdateInput",
     "SignalWorkflowInput",
     "StartWorkflowInput",
     "StartWorkflowUpdateInput",
     "StartWorkflowUpdateWithStartInput",
     "TLSConfig",
     "TerminateWorkflowInput",
+    "TriggerScheduleInput",
+    "UnpauseScheduleInput",
+    "UpdateScheduleInput",
     "UpdateWithStartStartWorkflowInput",
     "UpdateWithStartUpdateWorkflowInput",
     "WithStartWorkflowOperation",
@@ -646,6 +719,60 @@ class Client:
             RPCError: INVALID_ARGUMENT for a query that does not parse.
         """
         return await self._impl.count_workflows(CountWorkflowsInput(query, rpc_metadata, rpc_timeout))
+
+    async def create_schedule(
+        self,
+        id: str,
+        schedule: Schedule,
+        *,
+        trigger_immediately: bool = False,
+        backfill: Sequence[ScheduleBackfill] = [],  # Temporal's default; never mutated
+        memo: Mapping[str, Any] | None = None,
+        search_attributes: TypedSearchAttributes | SearchAttributes | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> ScheduleHandle:
+        """Create a schedule and return its handle.
+
+        Args:
+            id: The schedule id.
+            schedule: What it does, when and how.
+            trigger_immediately: Take one action now, as well.
+            backfill: Periods whose actions are taken now, as if they were passing.
+            memo: The schedule's memo (the workflows' memo is the action's).
+            search_attributes: The schedule's search attributes (the workflows' are the
+                action's); the untyped mapping is deprecated.
+            rpc_metadata: Headers for this call.
+            rpc_timeout: Timeout of this call.
+
+        Raises:
+            ScheduleAlreadyRunningError: A schedule has this id.
+            ValueError: ``limited_actions`` and ``remaining_actions`` disagree.
+            NotImplementedError: The action has a priority (Legato has none yet).
+        """
+        input = CreateScheduleInput(
+            id, schedule, trigger_immediately, backfill, memo, search_attributes, rpc_metadata, rpc_timeout
+        )
+        return await self._impl.create_schedule(input)
+
+    def get_schedule_handle(self, id: str) -> ScheduleHandle:
+        """A handle to the schedule ``id`` (not checked until it is used)."""
+        return ScheduleHandle(self, id)
+
+    async def list_schedules(
+        self,
+        query: str | None = None,
+        *,
+        page_size: int = 1000,
+        next_page_token: bytes | None = None,
+        rpc_metadata: Mapping[str, str | bytes] = {},  # Temporal's default; never mutated
+        rpc_timeout: timedelta | None = None,
+    ) -> ScheduleAsyncIterator:
+        """The schedules ``query`` (Temporal's list filter; all when None) matches, fetched
+        a page of ``page_size`` at a time as iteration goes; nothing is asked before."""
+        return self._impl.list_schedules(
+            ListSchedulesInput(page_size, next_page_token, rpc_metadata, rpc_timeout, query)
+        )
 
     def get_workflow_handle(
         self,

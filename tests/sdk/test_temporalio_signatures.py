@@ -42,7 +42,6 @@ LATER: dict[str, str] = {
     "client:AsyncActivityHandle.with_context": "serialization contexts: not planned",
     "client:OutboundInterceptor.*activity*": "standalone activities' hooks: not planned yet",
     "client:PendingActivityState": "a standalone activity's run state: not planned yet",
-    "*chedule*": "schedules: issue 10",
     "*exus*": "Nexus: not planned",
     "*uildId*": "worker versioning: not planned",
     "*uild_id*": "worker versioning: not planned",

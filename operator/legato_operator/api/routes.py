@@ -24,6 +24,7 @@ from legato_operator.engine.services import (
     namespaces,
     queries,
     runner,
+    schedules,
     time_skipping,
     updates,
     visibility,
@@ -164,6 +165,12 @@ ROUTES: tuple[Route, ...] = (
     acks(ops.ADD_SEARCH_ATTRIBUTES, namespaces.add_search_attributes),
     acks(ops.REMOVE_SEARCH_ATTRIBUTES, namespaces.remove_search_attributes),
     answers(ops.LIST_SEARCH_ATTRIBUTES, namespaces.list_search_attributes),
+    answers(ops.CREATE_SCHEDULE, schedules.create_schedule),
+    answers(ops.DESCRIBE_SCHEDULE, schedules.describe_schedule),
+    acks(ops.UPDATE_SCHEDULE, schedules.update_schedule),
+    acks(ops.PATCH_SCHEDULE, schedules.patch_schedule),
+    acks(ops.DELETE_SCHEDULE, schedules.delete_schedule),
+    answers(ops.LIST_SCHEDULES, schedules.list_schedules),
 )
 
 

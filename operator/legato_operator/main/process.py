@@ -19,7 +19,7 @@ from aiohttp import web
 from legato_operator import clock, limits
 from legato_operator.api import app, auth
 from legato_operator.engine.rules.retention import Retention
-from legato_operator.engine.services import namespaces, retention, runner, time_skipping, timer_loop
+from legato_operator.engine.services import namespaces, retention, runner, schedules, time_skipping, timer_loop
 from legato_operator.store import availability, db, listener
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,7 @@ async def _loops(rt: runner.Runtime, options: Options) -> AsyncIterator[None]:
     loops = [
         asyncio.create_task(timer_loop.TimerLoop(rt).run(), name="legato-timers"),
         asyncio.create_task(retention.RetentionLoop(rt, options.retention).run(), name="legato-retention"),
+        asyncio.create_task(schedules.ScheduleLoop(rt).run(), name="legato-schedules"),
     ]
     if rt.time_skipper is not None:
         loops.append(asyncio.create_task(time_skipping.run(rt, rt.time_skipper), name="legato-time-skipping"))

@@ -311,3 +311,20 @@ class Namespace:
     retention: timedelta | None
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A schedule (a row of ``schedules``): its wire JSON and its progress, both as stored."""
+
+    namespace: str
+    schedule_id: str
+    schedule: dict[str, Any]
+    progress: dict[str, Any]
+    memo: dict[str, Any] | None
+    search_attributes: dict[str, Any] | None
+    request_id: str
+    version: int
+    next_wake: datetime | None
+    created_at: datetime
+    updated_at: datetime | None

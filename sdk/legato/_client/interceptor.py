@@ -8,7 +8,7 @@ can read or change it (add headers, log, refuse) before passing it on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
         ReportCancellationAsyncActivityInput,
     )
     from legato._client.history import WorkflowHistoryEventAsyncIterator, WorkflowHistoryEventFilterType
+    from legato._client.schedule_descriptions import ScheduleDescription, ScheduleUpdate, ScheduleUpdateInput
+    from legato._client.schedule_types import Schedule, ScheduleBackfill, ScheduleOverlapPolicy
+    from legato._client.schedules import ScheduleAsyncIterator, ScheduleHandle
     from legato._client.update_with_start import StartWorkflowUpdateWithStartInput
     from legato._client.updates import StartWorkflowUpdateInput, WorkflowUpdateHandle
     from legato._client.visibility import (
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
         WorkflowExecutionCount,
     )
     from legato.client import WorkflowExecutionDescription, WorkflowHandle
+    from legato.common import SearchAttributes, TypedSearchAttributes
 
 
 @dataclass
@@ -144,6 +148,99 @@ class QueryWorkflowInput:
     rpc_timeout: timedelta | None
 
 
+@dataclass
+class CreateScheduleInput:
+    """What ``Client.create_schedule`` sends down the chain."""
+
+    id: str
+    schedule: Schedule
+    trigger_immediately: bool
+    backfill: Sequence[ScheduleBackfill]
+    memo: Mapping[str, Any] | None
+    search_attributes: SearchAttributes | TypedSearchAttributes | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class ListSchedulesInput:
+    """What ``Client.list_schedules`` sends down the chain."""
+
+    page_size: int
+    next_page_token: bytes | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+    query: str | None = None
+
+
+@dataclass
+class BackfillScheduleInput:
+    """What ``ScheduleHandle.backfill`` sends down the chain."""
+
+    id: str
+    backfills: Sequence[ScheduleBackfill]
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class DeleteScheduleInput:
+    """What ``ScheduleHandle.delete`` sends down the chain."""
+
+    id: str
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class DescribeScheduleInput:
+    """What ``ScheduleHandle.describe`` sends down the chain."""
+
+    id: str
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class PauseScheduleInput:
+    """What ``ScheduleHandle.pause`` sends down the chain."""
+
+    id: str
+    note: str | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class TriggerScheduleInput:
+    """What ``ScheduleHandle.trigger`` sends down the chain."""
+
+    id: str
+    overlap: ScheduleOverlapPolicy | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class UnpauseScheduleInput:
+    """What ``ScheduleHandle.unpause`` sends down the chain."""
+
+    id: str
+    note: str | None
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
+@dataclass
+class UpdateScheduleInput:
+    """What ``ScheduleHandle.update`` sends down the chain."""
+
+    id: str
+    updater: Callable[[ScheduleUpdateInput], ScheduleUpdate | Awaitable[ScheduleUpdate | None] | None]
+    rpc_metadata: Mapping[str, str | bytes]
+    rpc_timeout: timedelta | None
+
+
 class OutboundInterceptor:
     """One link of the client's chain; each method passes its input to ``next`` by default."""
 
@@ -214,6 +311,42 @@ class OutboundInterceptor:
     async def report_cancellation_async_activity(self, input: ReportCancellationAsyncActivityInput) -> None:
         """Report an asynchronously completed activity canceled."""
         await self.next.report_cancellation_async_activity(input)
+
+    async def create_schedule(self, input: CreateScheduleInput) -> ScheduleHandle:
+        """Create a schedule."""
+        return await self.next.create_schedule(input)
+
+    def list_schedules(self, input: ListSchedulesInput) -> ScheduleAsyncIterator:
+        """The schedules a list filter matches, page by page."""
+        return self.next.list_schedules(input)
+
+    async def backfill_schedule(self, input: BackfillScheduleInput) -> None:
+        """Take a schedule's actions of past periods now."""
+        await self.next.backfill_schedule(input)
+
+    async def delete_schedule(self, input: DeleteScheduleInput) -> None:
+        """Delete a schedule."""
+        await self.next.delete_schedule(input)
+
+    async def describe_schedule(self, input: DescribeScheduleInput) -> ScheduleDescription:
+        """Describe a schedule."""
+        return await self.next.describe_schedule(input)
+
+    async def pause_schedule(self, input: PauseScheduleInput) -> None:
+        """Pause a schedule."""
+        await self.next.pause_schedule(input)
+
+    async def trigger_schedule(self, input: TriggerScheduleInput) -> None:
+        """Take a schedule's action now."""
+        await self.next.trigger_schedule(input)
+
+    async def unpause_schedule(self, input: UnpauseScheduleInput) -> None:
+        """Unpause a schedule."""
+        await self.next.unpause_schedule(input)
+
+    async def update_schedule(self, input: UpdateScheduleInput) -> None:
+        """Replace a schedule by what its updater makes of its description."""
+        await self.next.update_schedule(input)
 
 
 class Interceptor:

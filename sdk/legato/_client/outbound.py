@@ -14,16 +14,34 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from legato import _service
-from legato._client import async_activity, history, queries, update_with_start, updates, visibility
+from legato._client import (
+    async_activity,
+    history,
+    queries,
+    schedule_descriptions,
+    schedules,
+    update_with_start,
+    updates,
+    visibility,
+)
 from legato._client.interceptor import (
+    BackfillScheduleInput,
     CancelWorkflowInput,
+    CreateScheduleInput,
+    DeleteScheduleInput,
+    DescribeScheduleInput,
     DescribeWorkflowInput,
     FetchWorkflowHistoryEventsInput,
+    ListSchedulesInput,
     OutboundInterceptor,
+    PauseScheduleInput,
     QueryWorkflowInput,
     SignalWorkflowInput,
     StartWorkflowInput,
     TerminateWorkflowInput,
+    TriggerScheduleInput,
+    UnpauseScheduleInput,
+    UpdateScheduleInput,
 )
 from legato.api.workflowservice import v1 as api
 from legato.converter import _search_attributes as search_attribute_encoding
@@ -243,6 +261,42 @@ class ServerOutbound(OutboundInterceptor):
     ) -> None:
         """Send the cancellation, by token or by ids."""
         await async_activity.send_report_cancellation(self._client, input)
+
+    async def create_schedule(self, input: CreateScheduleInput) -> schedules.ScheduleHandle:
+        """Create the schedule; a taken id raises ``ScheduleAlreadyRunningError``."""
+        return await schedules.create_schedule(self._client, input)
+
+    def list_schedules(self, input: ListSchedulesInput) -> schedules.ScheduleAsyncIterator:
+        """The matching schedules, fetched a page at a time as the caller iterates."""
+        return schedules.ScheduleAsyncIterator(self._client, input)
+
+    async def backfill_schedule(self, input: BackfillScheduleInput) -> None:
+        """Patch the schedule with the backfills."""
+        await schedules.patch_schedule(self._client, input)
+
+    async def delete_schedule(self, input: DeleteScheduleInput) -> None:
+        """Delete the schedule."""
+        await schedules.delete_schedule(self._client, input)
+
+    async def describe_schedule(self, input: DescribeScheduleInput) -> schedule_descriptions.ScheduleDescription:
+        """The schedule's description."""
+        return await schedules.describe_schedule(self._client, input)
+
+    async def pause_schedule(self, input: PauseScheduleInput) -> None:
+        """Patch the schedule paused."""
+        await schedules.patch_schedule(self._client, input)
+
+    async def trigger_schedule(self, input: TriggerScheduleInput) -> None:
+        """Patch the schedule with an immediate action."""
+        await schedules.patch_schedule(self._client, input)
+
+    async def unpause_schedule(self, input: UnpauseScheduleInput) -> None:
+        """Patch the schedule unpaused."""
+        await schedules.patch_schedule(self._client, input)
+
+    async def update_schedule(self, input: UpdateScheduleInput) -> None:
+        """Describe, ask the updater, and replace the schedule under the conflict token."""
+        await schedules.update_schedule(self._client, input)
 
 
 def _seconds(value: Any) -> float | None:

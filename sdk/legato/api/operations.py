@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from legato.api.common.v1 import WireModel
 from legato.api.namespace import v1 as namespaces
 from legato.api.operatorservice import v1 as operator
+from legato.api.schedule import v1 as schedules
 from legato.api.testservice import v1 as testing
 from legato.api.workflowservice import v1 as api
 
@@ -427,6 +428,61 @@ LIST_SEARCH_ATTRIBUTES = Operation(
     idempotent=True,
 )
 
+# --- schedules -----------------------------------------------------------------------------
+# Create is idempotent by request_id (a repeat answers the schedule it made); so is update.
+CREATE_SCHEDULE = Operation(
+    "create_schedule",
+    "POST",
+    PREFIX + "/schedules/{schedule_id}",
+    schedules.CreateScheduleRequest,
+    schedules.CreateScheduleResponse,
+    "Create a schedule; 409 when the id is taken",
+    idempotent=True,
+)
+DESCRIBE_SCHEDULE = Operation(
+    "describe_schedule",
+    "GET",
+    PREFIX + "/schedules/{schedule_id}",
+    schedules.DescribeScheduleRequest,
+    schedules.DescribeScheduleResponse,
+    "Describe a schedule: its schedule, what it did, what it will do, and its conflict token",
+    idempotent=True,
+)
+UPDATE_SCHEDULE = Operation(
+    "update_schedule",
+    "POST",
+    PREFIX + "/schedules/{schedule_id}/update",
+    schedules.UpdateScheduleRequest,
+    api.Ack,
+    "Replace a schedule; with a conflict token, only if unchanged since",
+    idempotent=True,
+)
+PATCH_SCHEDULE = Operation(
+    "patch_schedule",
+    "POST",
+    PREFIX + "/schedules/{schedule_id}/patch",
+    schedules.PatchScheduleRequest,
+    api.Ack,
+    "Pause, unpause, trigger or backfill a schedule",
+)
+DELETE_SCHEDULE = Operation(
+    "delete_schedule",
+    "POST",
+    PREFIX + "/schedules/{schedule_id}/delete",
+    schedules.DeleteScheduleRequest,
+    api.Ack,
+    "Delete a schedule (the workflows it started go on)",
+)
+LIST_SCHEDULES = Operation(
+    "list_schedules",
+    "GET",
+    PREFIX + "/schedules",
+    schedules.ListSchedulesRequest,
+    schedules.ListSchedulesResponse,
+    "List the namespace's schedules, by id, a page at a time",
+    idempotent=True,
+)
+
 # --- the testing service (servers started with --time-skipping) --------------------------
 # Not idempotent: locks are counted, so a repeat would count twice.
 LOCK_TIME_SKIPPING = Operation(
@@ -507,4 +563,10 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     ADD_SEARCH_ATTRIBUTES,
     REMOVE_SEARCH_ATTRIBUTES,
     LIST_SEARCH_ATTRIBUTES,
+    CREATE_SCHEDULE,
+    DESCRIBE_SCHEDULE,
+    UPDATE_SCHEDULE,
+    PATCH_SCHEDULE,
+    DELETE_SCHEDULE,
+    LIST_SCHEDULES,
 )

@@ -11,6 +11,8 @@ import json
 from legato_operator.store import rows
 
 TIMERS = "timers"
+# Woken by a change to a schedule (and a time-skipping jump), for the schedule loop.
+SCHEDULES = "schedules"
 _TASK_PREFIX = "task "
 
 

@@ -117,6 +117,7 @@ async def _look(rt: runner.Runtime, skipper: TimeSkipper) -> None:
     log.debug("Skipping time by %s to %s", moment - skipper.clock.now(), moment.isoformat())
     skipper.jump(moment)
     rt.hub.wake(keys.TIMERS)
+    rt.hub.wake(keys.SCHEDULES)
 
 
 # --- the operations ----------------------------------------------------------------------

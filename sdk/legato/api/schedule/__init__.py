@@ -1,0 +1,1 @@
+"""Schedules, as Temporal's ``schedule`` messages and the schedule calls of ``workflowservice``."""
