@@ -25,7 +25,7 @@ from legato_operator import postgres
 from legato_operator.api import auth
 from legato_operator.engine.rules.retention import Retention
 from legato_operator.k8s import context, kube, leader, reconcilers, token_review
-from legato_operator.main import process
+from legato_operator.main import admin, process
 from legato_operator.store import db
 
 log = logging.getLogger("legato_operator")
@@ -37,6 +37,8 @@ async def main(args: argparse.Namespace) -> int:
     """Run the command ``args`` name; returns the exit status."""
     if args.command == "migrate":
         return await _migrate(args.database_url)
+    if args.command in admin.COMMANDS:
+        return await admin.main(args)
     _refuse_unauthenticated_exposure(args)
     if args.command == "run":
         if not args.database_url:

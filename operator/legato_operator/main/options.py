@@ -19,6 +19,7 @@ from typing import Any
 
 from legato_operator import limits
 from legato_operator.engine.rules import retention
+from legato_operator.main import admin
 
 RUN, DEV, MIGRATE = "run", "dev", "migrate"
 SERVING = (RUN, DEV)
@@ -271,4 +272,5 @@ def parser() -> argparse.ArgumentParser:
         for option in OPTIONS:
             if command in option.commands:
                 option.add_to(sub, command)
+    admin.add_parsers(commands, os.environ.get("LEGATO_DATABASE_URL"))
     return top
