@@ -103,14 +103,22 @@ def request_cancel(state: LocalActivityState) -> Outcome | None:
 
 def cancelled_error(state: LocalActivityState, cause: BaseException) -> exceptions.ActivityError:
     """What a cancelled local activity raises in the workflow: temporalio's wrapper."""
+    return activity_error(state, "Local Activity cancelled", exceptions.RetryState.CANCEL_REQUESTED, cause)
+
+
+def activity_error(
+    state: LocalActivityState, message: str, retry_state: exceptions.RetryState, cause: BaseException
+) -> exceptions.ActivityError:
+    """The ``ActivityError`` temporalio's core wraps a local activity's end in (no events:
+    its ids are 0), caused by ``cause``."""
     error = exceptions.ActivityError(
-        "Local Activity cancelled",
+        message,
         scheduled_event_id=0,
         started_event_id=0,
         identity="",
         activity_type=state.options.activity_type,
         activity_id=state.options.activity_id,
-        retry_state=exceptions.RetryState.CANCEL_REQUESTED,
+        retry_state=retry_state,
     )
     error.__cause__ = cause
     return error

@@ -169,19 +169,10 @@ class _TimedOut(Exception):
 def _timeout_error(state: LocalActivityState) -> exceptions.ActivityError:
     # What temporalio raises in the workflow: ActivityError("Local Activity timed out")
     # whose cause is the START_TO_CLOSE TimeoutError.
-    error = exceptions.ActivityError(
-        "Local Activity timed out",
-        scheduled_event_id=0,
-        started_event_id=0,
-        identity="",
-        activity_type=state.options.activity_type,
-        activity_id=state.options.activity_id,
-        retry_state=exceptions.RetryState.TIMEOUT,
-    )
-    error.__cause__ = exceptions.TimeoutError(
+    cause = exceptions.TimeoutError(
         "Activity timed out", type=exceptions.TimeoutType.START_TO_CLOSE, last_heartbeat_details=[]
     )
-    return error
+    return local_activities.activity_error(state, "Local Activity timed out", exceptions.RetryState.TIMEOUT, cause)
 
 
 def _now() -> datetime:
