@@ -114,3 +114,29 @@ async def test_a_schedule_with_a_start_delay_is_refused(skipping_env: WorkflowEn
         await skipping_env.client.start_workflow(
             Counts.run, 1, id="bad", task_queue="q", cron_schedule=HOURLY, start_delay=timedelta(seconds=5)
         )
+
+
+@workflow.defn
+class StartsCronChild:
+    @workflow.run
+    async def run(self) -> str:
+        child = await workflow.start_child_workflow(
+            Counts.run,
+            1,
+            id="cron-child",
+            cron_schedule=HOURLY,
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        )
+        return child.first_execution_run_id or ""
+
+
+async def test_a_child_started_with_a_cron_schedule_runs_as_a_cron_chain(skipping_env: WorkflowEnvironment) -> None:
+    client, task_queue = skipping_env.client, str(uuid.uuid4())
+    async with Worker(client, task_queue=task_queue, workflows=[StartsCronChild, Counts]):
+        first_run = await client.execute_workflow(StartsCronChild.run, id="parent", task_queue=task_queue)
+        runs = list(reversed(await runs_of(skipping_env, "cron-child", at_least=3)))
+        await client.get_workflow_handle("cron-child").terminate("enough")
+    assert runs[0] == first_run
+    started = await started_of(client.get_workflow_handle("cron-child", run_id=runs[0]))
+    assert (started.cron_schedule, started.initiator) == (HOURLY, "CRON_SCHEDULE")
+    assert await client.get_workflow_handle("cron-child", run_id=runs[1]).result(follow_runs=False) == 2
