@@ -380,10 +380,10 @@ def _set_query_handler(name: str | None, handler: Callable[..., Any] | None) -> 
 # --- activities ---
 
 
-class _ActivityOptions(TypedDict, total=False):
-    args: Sequence[Any]
+class ActivityConfig(TypedDict, total=False):
+    """The options of ``start_activity`` and ``execute_activity`` as a dict (temporalio's)."""
+
     task_queue: str | None
-    result_type: type | None
     schedule_to_close_timeout: timedelta | None
     schedule_to_start_timeout: timedelta | None
     start_to_close_timeout: timedelta | None
@@ -395,6 +395,13 @@ class _ActivityOptions(TypedDict, total=False):
     summary: str | None
     event_groups: Any
     priority: Priority
+
+
+class _ActivityOptions(ActivityConfig, total=False):
+    """``ActivityConfig`` and what a call adds: the arguments and the result's type."""
+
+    args: Sequence[Any]
+    result_type: type | None
 
 
 _UNSET: Any = _calls.UNSET
@@ -625,23 +632,6 @@ async def execute_activity_method(
 # with the worker) is started the same way: its definition names it.
 start_activity_class = start_activity_method
 execute_activity_class = execute_activity_method
-
-
-class ActivityConfig(TypedDict, total=False):
-    """The options of ``start_activity`` and ``execute_activity`` as a dict (temporalio's)."""
-
-    task_queue: str | None
-    schedule_to_close_timeout: timedelta | None
-    schedule_to_start_timeout: timedelta | None
-    start_to_close_timeout: timedelta | None
-    heartbeat_timeout: timedelta | None
-    retry_policy: RetryPolicy | None
-    cancellation_type: ActivityCancellationType
-    activity_id: str | None
-    versioning_intent: Any
-    summary: str | None
-    event_groups: Any
-    priority: Priority
 
 
 class ChildWorkflowConfig(TypedDict, total=False):
