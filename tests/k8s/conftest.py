@@ -32,7 +32,7 @@ def apiserver() -> Iterator[APIServer]:
         pytest.skip(testbin.MISSING_REASON)
     with APIServer(binaries) as server:
         server.kubectl("apply", "--server-side", "-f", str(CRDS))
-        for crd in ("workflows.legato.dev", "taskqueues.legato.dev"):
+        for crd in ("workflows.legato.dev", "taskqueues.legato.dev", "schedules.legato.dev"):
             server.kubectl("wait", "--for=condition=Established", "--timeout=60s", f"crd/{crd}")
         yield server
 

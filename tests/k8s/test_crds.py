@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from legato_operator.k8s import crdgen
+import yaml
+
+from legato_operator.k8s import crdgen, models, schedules
 
 CRDS = Path(__file__).resolve().parents[2] / "crds"
 
@@ -27,3 +29,30 @@ def test_workflow_schema_is_structural_with_nullable_optionals() -> None:
     assert "$ref" not in text
     assert "anyOf" not in text
     assert "title" not in text
+
+
+def test_schedule_crd_has_its_names_and_columns_a_person_can_act_on() -> None:
+    crd = crdgen.all_crds()["schedules.legato.dev.yaml"]
+    names = crd["spec"]["names"]
+    assert (names["kind"], names["plural"], names["shortNames"], names["categories"]) == (
+        "Schedule",
+        "schedules",
+        ["lsched"],
+        ["legato"],
+    )
+    version = crd["spec"]["versions"][0]
+    shown = [c["name"] for c in version["additionalPrinterColumns"] if not c.get("priority")]
+    assert shown == ["Schedule", "Next", "Last", "Paused", "Age"]
+    spec = version["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    assert spec["required"] == ["workflow"]
+    assert set(spec["properties"]) == {"workflow", "schedule", "policy", "paused", "note"}
+    overlap = spec["properties"]["policy"]["properties"]["overlap"]
+    assert overlap["enum"] == ["Skip", "BufferOne", "BufferAll", "CancelOther", "TerminateOther", "AllowAll"]
+    assert set(version["subresources"]) == {"status"}
+
+
+def test_the_schedule_example_is_a_valid_schedule_spec() -> None:
+    example = yaml.safe_load((CRDS.parent / "examples" / "orders" / "schedule.yaml").read_text())
+    spec = models.ScheduleResourceSpec.model_validate(example["spec"])
+    assert spec.schedule.cron_expressions == ["0 2 * * *"]
+    assert schedules.summary(spec.schedule) == "0 2 * * * Europe/Berlin"

@@ -165,7 +165,28 @@ def all_crds() -> dict[str, dict[str, Any]]:
         ],
         scale=True,
     )
-    return {"workflows.legato.dev.yaml": workflow, "taskqueues.legato.dev.yaml": task_queue}
+    schedule = crd(
+        "Schedule",
+        "schedules",
+        # Not `sched` or `sc` (storageclasses): short names are cluster-wide.
+        "lsched",
+        models.ScheduleResourceSpec,
+        models.ScheduleStatus,
+        [
+            printer_column("Schedule", ".status.summary"),
+            printer_column("Next", ".status.nextActionTime"),
+            printer_column("Last", ".status.lastActionTime", "date"),
+            printer_column("Paused", ".spec.paused", "boolean"),
+            age,
+            printer_column("Type", ".spec.workflow.workflowType", priority=1),
+            printer_column("Actions", ".status.actionCount", "integer", priority=1),
+        ],
+    )
+    return {
+        "workflows.legato.dev.yaml": workflow,
+        "taskqueues.legato.dev.yaml": task_queue,
+        "schedules.legato.dev.yaml": schedule,
+    }
 
 
 def render(document: dict[str, Any]) -> str:

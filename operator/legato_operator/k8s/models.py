@@ -1,4 +1,4 @@
-"""Spec and status of the `Workflow` and `TaskQueue` resources, as pydantic models.
+"""Spec and status of the `Workflow`, `TaskQueue` and `Schedule` resources, as pydantic models.
 
 These models are the single source of the CRDs: `make crds` generates `crds/*.yaml` from
 them (see `crdgen`), and a test fails when the committed YAML drifts. Field names are the
@@ -305,5 +305,138 @@ class TaskQueueStatus(ResourceModel):
     desired_replicas: int = Field(default=0, description="The Deployment's spec.replicas: what the scaler asked for.")
     selector: str = Field(default="", description="Label selector of the worker pods (for the scale subresource).")
     last_active_time: str | None = Field(default=None, description="Last time a task of the queue waited or ran.")
+    conditions: list[Condition] = Field(default_factory=list, max_length=16)
+    observed_generation: int | None = None
+
+
+# --- Schedule ------------------------------------------------------------------------------
+
+MAX_SCHEDULE_ITEMS = 100
+MAX_RECENT_ACTIONS = 10
+MAX_NEXT_ACTION_TIMES = 10
+
+
+class OverlapPolicy(StrEnum):
+    """What an action does while the schedule's last workflow still runs (Temporal's names)."""
+
+    SKIP = "Skip"
+    BUFFER_ONE = "BufferOne"
+    BUFFER_ALL = "BufferAll"
+    CANCEL_OTHER = "CancelOther"
+    TERMINATE_OTHER = "TerminateOther"
+    ALLOW_ALL = "AllowAll"
+
+
+class ScheduleWorkflowSpec(ResourceModel):
+    """The workflow each action starts; its id is ``workflowId`` followed by the action's time."""
+
+    workflow_type: str = Field(min_length=1, max_length=1000, description="The workflow's registered name.")
+    task_queue: str = Field(
+        min_length=1, max_length=63, pattern=DNS_LABEL, description="A TaskQueue in this namespace."
+    )
+    args: list[Any] = Field(default_factory=list, max_length=20, description="JSON arguments of each run.")
+    workflow_id: str | None = Field(
+        default=None, min_length=1, max_length=1000, description="Base of each run's id. Default: metadata.name."
+    )
+    execution_timeout: Duration | None = Field(default=None, description="Limit for each whole run.")
+    run_timeout: Duration | None = Field(default=None, description="Limit for each single run.")
+    task_timeout: Duration | None = Field(default=None, description="Limit for each workflow task.")
+    retry_policy: RetryPolicySpec | None = None
+
+
+class ScheduleRangeSpec(ResourceModel):
+    """``start`` to ``end`` (inclusive; 0 or less than start: start alone) every ``step`` (0: 1)."""
+
+    start: int = Field(ge=0, le=10_000)
+    end: int = Field(default=0, ge=0, le=10_000)
+    step: int = Field(default=0, ge=0, le=10_000)
+
+
+ScheduleRanges = Annotated[list[ScheduleRangeSpec], Field(max_length=MAX_SCHEDULE_ITEMS)]
+
+
+class CalendarSpec(ResourceModel):
+    """Temporal's structured calendar; a field left out takes Temporal's default (second,
+    minute and hour 0, every day of month, month and day of week, every year)."""
+
+    second: ScheduleRanges | None = None
+    minute: ScheduleRanges | None = None
+    hour: ScheduleRanges | None = None
+    day_of_month: ScheduleRanges | None = None
+    month: ScheduleRanges | None = None
+    year: ScheduleRanges | None = None
+    day_of_week: ScheduleRanges | None = Field(default=None, description="0 (Sunday) to 6.")
+    comment: str = Field(default="", max_length=1000)
+
+
+class IntervalSpec(ResourceModel):
+    """Every ``every`` from the Unix epoch, shifted by ``offset``."""
+
+    every: Duration = Field(description="e.g. 1h, 30m.")
+    offset: Duration | None = Field(default=None, description="Less than every.")
+
+
+class ScheduleTimesSpec(ResourceModel):
+    """When the schedule acts: Temporal's ScheduleSpec."""
+
+    calendars: list[CalendarSpec] = Field(default_factory=list, max_length=MAX_SCHEDULE_ITEMS)
+    intervals: list[IntervalSpec] = Field(default_factory=list, max_length=MAX_SCHEDULE_ITEMS)
+    cron_expressions: list[str] = Field(
+        default_factory=list, max_length=MAX_SCHEDULE_ITEMS, description='Cron strings, e.g. "0 2 * * *".'
+    )
+    skip: list[CalendarSpec] = Field(
+        default_factory=list, max_length=MAX_SCHEDULE_ITEMS, description="Times matching these do not act."
+    )
+    start_at: str | None = Field(default=None, description="RFC 3339; no action before.")
+    end_at: str | None = Field(default=None, description="RFC 3339; no action after.")
+    jitter: Duration | None = Field(default=None, description="Each action is delayed by up to this, at random.")
+    time_zone: str = Field(default="", max_length=255, description="IANA name, e.g. Europe/Berlin. Default: UTC.")
+
+
+class SchedulePolicySpec(ResourceModel):
+    overlap: OverlapPolicy = Field(default=OverlapPolicy.SKIP, description="While the last run still runs.")
+    catchup_window: Duration | None = Field(
+        default=None, description="How far back missed actions are taken after an outage (default 1y)."
+    )
+    pause_on_failure: bool = Field(default=False, description="Pause when a run fails or times out.")
+
+
+class ScheduleResourceSpec(ResourceModel):
+    """A Schedule: a workflow template, when to start it and how, and whether it is paused."""
+
+    workflow: ScheduleWorkflowSpec
+    schedule: ScheduleTimesSpec = Field(default_factory=ScheduleTimesSpec)
+    policy: SchedulePolicySpec = Field(default_factory=SchedulePolicySpec)
+    paused: bool = Field(default=False, description="kubectl patch it to pause or unpause the schedule.")
+    note: str = Field(default="", max_length=1000, description="Why it is paused (or anything); shown by describe.")
+
+
+class ScheduleRun(ResourceModel):
+    workflow_id: str
+    run_id: str
+
+
+class ScheduleActionStatus(ResourceModel):
+    """One action taken: when it was due and when it ran, the run it started and how that is."""
+
+    schedule_time: str
+    actual_time: str
+    workflow_id: str
+    run_id: str
+    status: str = Field(default="Running", description="Running, Completed, Failed, ... as the run's phase.")
+
+
+class ScheduleStatus(ResourceModel):
+    """What the schedule did and will do, bounded; its schedule lives in Postgres."""
+
+    schedule_id: str | None = None
+    summary: str = Field(default="", max_length=1024, description="The schedule in a few words, for `kubectl get`.")
+    next_action_time: str | None = None
+    next_action_times: list[str] = Field(default_factory=list, max_length=MAX_NEXT_ACTION_TIMES)
+    last_action_time: str | None = None
+    recent_actions: list[ScheduleActionStatus] = Field(default_factory=list, max_length=MAX_RECENT_ACTIONS)
+    running_workflows: list[ScheduleRun] = Field(default_factory=list, max_length=100)
+    action_count: int = 0
+    paused: bool = False
     conditions: list[Condition] = Field(default_factory=list, max_length=16)
     observed_generation: int | None = None

@@ -2,7 +2,7 @@
 
 `run` campaigns for the Lease and, while this replica leads, runs kopf (cluster-wide,
 standalone: the Lease, not kopf's peering, decides who reconciles) with the handlers of
-`workflows` and `task_queues`, and every loop registered with `context.leader_loop`.
+`workflows`, `task_queues` and `schedules`, and every loop registered with `context.leader_loop`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 import kopf
 
-from legato_operator.k8s import context, diffbase, leader, task_queues, workflow_ttl, workflows
+from legato_operator.k8s import context, diffbase, leader, schedules, task_queues, workflow_ttl, workflows
 
 log = logging.getLogger(__name__)
 
 # Imported for their registrations on context.registry and context.leader_loops.
-HANDLER_MODULES = (workflows, task_queues, workflow_ttl)
+HANDLER_MODULES = (workflows, task_queues, schedules, workflow_ttl)
 
 
 @kopf.on.login(registry=context.registry)

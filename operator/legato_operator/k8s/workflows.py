@@ -96,7 +96,7 @@ async def reconcile_workflow(
         await _deliver_signals(ctx, link, parsed.signals)
     # The spec can never start a run: say why on the resource, and wait for a new spec.
     except (pydantic.ValidationError, StartRefused) as e:
-        refusal = e if isinstance(e, StartRefused) else StartRefused("InvalidSpec", _validation_message(e))
+        refusal = e if isinstance(e, StartRefused) else StartRefused("InvalidSpec", validation_message(e))
         await _record_refusal(ctx, key, refusal, generation)
         raise kopf.PermanentError(refusal.message) from e
     # The database, the API server or a concurrent change: try again shortly.
@@ -146,14 +146,14 @@ def start_request(
             args=payloads.from_json(spec.args, "spec.args"),
             id_reuse_policy=_REUSE_POLICIES[spec.id_reuse_policy],
             execution_timeout=_seconds(spec.execution_timeout),
-            retry_policy=_retry_policy(spec.retry_policy),
+            retry_policy=retry_policy(spec.retry_policy),
             # A retried start (a crash between the start and its link) returns the same run.
             request_id=f"workflow-resource/{key.uid}",
             identity=IDENTITY,
         )
         payload_limits.check_payloads(request)
     except (ValueError, errors.PayloadTooLarge, errors.InvalidArgument) as e:
-        message = _validation_message(e) if isinstance(e, ValueError) else e.message
+        message = validation_message(e) if isinstance(e, ValueError) else e.message
         raise StartRefused("InvalidSpec", message) from e
     return request
 
@@ -172,7 +172,8 @@ def _seconds(duration: str | None) -> float | None:
     return models.parse_duration(duration).total_seconds() if duration else None
 
 
-def _retry_policy(spec: models.RetryPolicySpec | None) -> RetryPolicy | None:
+def retry_policy(spec: models.RetryPolicySpec | None) -> RetryPolicy | None:
+    """The wire retry policy of a resource's ``retryPolicy`` (also a Schedule's)."""
     if spec is None:
         return None
     # Fields left out take Temporal's defaults (the wire model's).
@@ -186,7 +187,8 @@ def _retry_policy(spec: models.RetryPolicySpec | None) -> RetryPolicy | None:
     return RetryPolicy(**{k: v for k, v in given.items() if v is not None})
 
 
-def _validation_message(error: Exception) -> str:
+def validation_message(error: Exception) -> str:
+    """A refused spec's first error, naming its field as the resource spells it."""
     if isinstance(error, pydantic.ValidationError):
         first = error.errors()[0]
         # Named as in the spec (the request's fields are the spec's, in snake_case).
