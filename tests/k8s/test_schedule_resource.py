@@ -10,11 +10,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from legato import workflow
 from legato.client import Client, ScheduleActionStartWorkflow
 from legato_operator.store import db
 from tests.k8s.apiserver import APIServer
 from tests.k8s.harness import apply, get
 from tests.support.deadline import eventually
+from tests.support.server_process import running_worker
 
 WITHIN = 30.0
 
@@ -208,3 +210,24 @@ async def test_a_refused_spec_change_keeps_the_schedule_on_its_last_spec(
     described = await client.get_schedule_handle("steady").describe()
     assert described.schedule.spec.intervals[0].every == timedelta(hours=1)
     assert not described.schedule.spec.calendars
+
+
+@workflow.defn(name="ReportWorkflow")
+class Report:
+    @workflow.run
+    async def run(self, request: dict[str, str]) -> dict[str, str]:
+        return {"report": request["kind"]}
+
+
+async def test_the_status_shows_the_last_completed_actions_result(
+    apiserver: APIServer, namespace: str, client: Client
+) -> None:
+    manifest = schedule_manifest("reports", namespace, schedule={"intervals": [{"every": "2s"}]})
+    async with running_worker(client, task_queue="reports", workflows=[Report]):
+        await apply_schedule(apiserver, manifest)
+        current = await status_when(
+            apiserver, "reports", namespace, lambda s: s.get("lastResult") is not None, "a last result"
+        )
+    assert json.loads(current["lastResult"]) == {"report": "nightly"}
+    assert current["lastResultTruncated"] is False
+    assert "Completed" in [a["status"] for a in current["recentActions"]]

@@ -437,6 +437,12 @@ class ScheduleStatus(ResourceModel):
     recent_actions: list[ScheduleActionStatus] = Field(default_factory=list, max_length=MAX_RECENT_ACTIONS)
     running_workflows: list[ScheduleRun] = Field(default_factory=list, max_length=100)
     action_count: int = 0
+    last_result: str | None = Field(
+        default=None,
+        max_length=MAX_RESULT_CHARS + 32,
+        description="The last completed action's result: JSON, truncated.",
+    )
+    last_result_truncated: bool = False
     paused: bool = False
     conditions: list[Condition] = Field(default_factory=list, max_length=16)
     observed_generation: int | None = None

@@ -20,10 +20,12 @@ import kopf
 import pydantic
 
 from legato.api.schedule import v1 as wire
+from legato.api.workflowservice.v1 import DescribeWorkflowRequest
 from legato_operator import errors, payloads
 from legato_operator.engine.rules import schedules as schedule_rules
 from legato_operator.engine.services import namespaces
 from legato_operator.engine.services import schedules as engine
+from legato_operator.engine.services import workflows as workflow_service
 from legato_operator.k8s import context, kube, models, status, workflows
 from legato_operator.store import rows
 
@@ -304,10 +306,29 @@ async def write_status(
     # A refused update of this generation keeps saying so; the schedule keeps its last spec.
     refused = old_ready is not None and old_ready.reason == "InvalidSpec" and _observed(current) == generation
     new = status_of(described, key.name, spec, generation, previous, ctx.runtime.clock.now(), keep_ready=refused)
+    new = new.model_copy(update=await _last_result(ctx, key, described))
     body = new.model_dump(mode="json", by_alias=True, exclude_none=True)
     if body == dict(current):
         return False
     return await ctx.kube.patch_custom_status(PLURAL, key.namespace, key.name, body, uid=key.uid)
+
+
+async def _last_result(
+    ctx: context.OperatorContext, key: rows.ResourceKey, described: wire.DescribeScheduleResponse
+) -> dict[str, Any]:
+    """The result of the last action whose workflow completed (read from its run)."""
+    done = [a for a in described.info.recent_actions if a.start_workflow_status == "COMPLETED"]
+    if not done:
+        return {}
+    run = done[-1].start_workflow_result
+    request = DescribeWorkflowRequest(workflow_id=run.workflow_id, run_id=run.run_id or None)
+    try:
+        result = (await workflow_service.describe_workflow(ctx.runtime, key.namespace, request)).result
+    # Deleted by retention since: nothing to show.
+    except errors.NotFound:
+        return {}
+    text, truncated = status.result_text(result)
+    return {"last_result": text, "last_result_truncated": truncated}
 
 
 def status_of(

@@ -128,7 +128,7 @@ def of_run(
     none waits) and, once past ``stuck_after``, who polls its queue.
     """
     phase = PHASES[run.status]
-    result, truncated = _result(run.result) if phase is models.Phase.COMPLETED else (None, False)
+    result, truncated = result_text(run.result) if phase is models.Phase.COMPLETED else (None, False)
     blocked = stuck(run, waiting, now, stuck_after)
     conditions = [
         _condition(STARTED, "True", "Started", f"Run {run.run_id} of {run.workflow_type} on {run.task_queue}"),
@@ -401,8 +401,9 @@ def _failure_summary(failure: Failure) -> models.FailureSummary:
     return models.FailureSummary(message=_clip(failure_line(failure), models.MAX_RESULT_CHARS), type=kind[:1000])
 
 
-def _result(result: Payload | None) -> tuple[str, bool]:
-    # Decoded when json/plain; an encoded result (a codec's) shows as its encoding and size.
+def result_text(result: Payload | None) -> tuple[str, bool]:
+    """A result as a status shows it, and whether it was cut to ``MAX_RESULT_CHARS``:
+    decoded when json/plain; an encoded one (a codec's) as its encoding and size."""
     text = payloads.text_for_people(result)
     if len(text) <= models.MAX_RESULT_CHARS:
         return text, False
