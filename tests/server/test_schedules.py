@@ -6,7 +6,7 @@ fire one time twice."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -298,3 +298,33 @@ async def test_a_backfill_of_too_many_times_is_refused_and_starts_nothing(
         await service.patch_schedule(rt, flows.NS, request)
     assert refused.value.field == "patch.backfill_request"
     assert await started_ids(pool) == []
+
+
+async def test_a_schedule_whose_round_fails_is_set_aside_and_the_others_still_fire(
+    rt: runner.Runtime, pool: db.Pool, test_clock: clock.Clock
+) -> None:
+    await create(rt, schedule(overlap=Policy.ALLOW_ALL, workflow_id="broken"), schedule_id="a-broken")
+    await create(rt, schedule(overlap=Policy.ALLOW_ALL, workflow_id="fine"), schedule_id="b-fine")
+    async with pool.acquire() as conn:  # a row no round can read (a bug's, say)
+        await conn.execute("UPDATE schedules SET progress = '{}'::jsonb WHERE schedule_id = 'a-broken'")
+    to_next_minute(test_clock)
+    assert await service.ScheduleLoop(rt).run_due() == 2
+    assert [i.split("-")[0] for i in await started_ids(pool)] == ["fine"]
+    async with pool.acquire() as conn:
+        wake = await conn.fetchval("SELECT next_wake FROM schedules WHERE schedule_id = 'a-broken'")
+    assert wake >= test_clock.now() + timedelta(seconds=service.SET_ASIDE_SECONDS - 1)
+
+
+async def test_times_at_the_end_of_the_calendar_are_refused_not_failed(rt: runner.Runtime) -> None:
+    end_of_time = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-14)))
+    late = schedule()
+    late = late.model_copy(update={"spec": late.spec.model_copy(update={"start_at": end_of_time})})
+    with pytest.raises(errors.InvalidArgument, match="out of range") as refused:
+        await create(rt, late)
+    assert refused.value.field == "schedule.spec"
+    await create(rt, schedule())
+    window = wire.BackfillRequest(start_time=end_of_time - timedelta(hours=1), end_time=end_of_time)
+    request = wire.PatchScheduleRequest(schedule_id="daily", patch=wire.SchedulePatch(backfill_request=[window]))
+    with pytest.raises(errors.InvalidArgument) as refused:
+        await service.patch_schedule(rt, flows.NS, request)
+    assert refused.value.field == "patch.backfill_request"

@@ -78,3 +78,10 @@ async def next_wake(conn: db.Connection) -> datetime | None:
     """The soonest time any schedule must be looked at."""
     value: datetime | None = await conn.fetchval("SELECT min(next_wake) FROM schedules")
     return value
+
+
+async def postpone(conn: db.Connection, namespace: str, schedule_id: str, until: datetime) -> None:
+    """Look at a schedule again only at ``until`` (one that failed, set aside for a while)."""
+    await conn.execute(
+        "UPDATE schedules SET next_wake = $3 WHERE namespace = $1 AND schedule_id = $2", namespace, schedule_id, until
+    )

@@ -24,8 +24,10 @@ Interval = cron.Interval
 SpecError = cron.SpecError
 MAX_COMMENT = 200
 # Temporal bounds the search past skipped times too; a spec whose skips swallow this many
-# times in a row is treated as having no next time.
-MAX_SKIPPED = 100_000
+# times in a row (fewer the more calendars it has: each costs every candidate) is treated
+# as having no next time. A day of minutes is 1,440; a day of seconds 86,400 is past it.
+MAX_SKIPPED = 50_000
+MIN_SKIPPED = 2_500
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ def next_time(compiled: CompiledSpec, after: datetime) -> datetime | None:
     start, end = compiled.spec.start_at, compiled.spec.end_at
     # Before start_at, search from just before it, so that start_at itself can fire.
     cursor = max(cron.unix(after), (cron.unix(start) if start else 0) - 1)
-    for _ in range(MAX_SKIPPED):
+    # Each candidate costs a look at every calendar: the bound is on the work, not the count.
+    for _ in range(max(MIN_SKIPPED, MAX_SKIPPED // max(1, len(compiled.calendars) + len(compiled.intervals)))):
         nominal = _raw_next(compiled, cursor)
         if nominal is None or (end and cron.utc(nominal) > end) or cron.utc(nominal).year > cron.MAX_YEAR:
             return None

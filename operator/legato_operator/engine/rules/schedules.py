@@ -102,10 +102,15 @@ class Round:
 def compiled(spec: wire.ScheduleSpec) -> schedule_spec.CompiledSpec:
     """The wire spec compiled; a bad one is refused naming the field."""
     try:
-        return schedule_spec.compile(_spec(spec))
+        compiled = schedule_spec.compile(_spec(spec))
+        # A time a whole offset away from the end of the calendar fails only when read.
+        schedule_spec.next_time(compiled, datetime.now(UTC))
     except schedule_spec.SpecError as e:
         field_name = str(e).split(":", 1)[0]
         raise errors.InvalidArgument(f"schedule.{field_name}", f"schedule.{e}") from None
+    except (ValueError, OverflowError) as e:
+        raise errors.InvalidArgument("schedule.spec", f"schedule.spec: {e}") from None
+    return compiled
 
 
 def canonical(spec: wire.ScheduleSpec) -> wire.ScheduleSpec:
@@ -201,6 +206,13 @@ def backfill(r: Round, spec: schedule_spec.CompiledSpec, request: wire.BackfillR
     """The actions of ``(start_time, end_time]`` now, catch-up window aside. One call takes
     at most ``MAX_BACKFILL`` times (all its backfills together), so that no request holds
     the schedule for long; a longer period is refused, to be split."""
+    try:
+        _backfill(r, spec, request)
+    except (ValueError, OverflowError) as e:  # a time past what a calendar can hold
+        raise errors.InvalidArgument("patch.backfill_request", f"patch.backfill_request: {e}") from None
+
+
+def _backfill(r: Round, spec: schedule_spec.CompiledSpec, request: wire.BackfillRequest) -> None:
     cursor = request.start_time
     while (nominal := schedule_spec.next_time(spec, cursor)) is not None and nominal <= request.end_time:
         r.backfilled += 1

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from legato.api.common.v1 import Payload, WorkflowExecution, WorkflowExecutionStatus
@@ -28,6 +28,8 @@ from legato_operator.store import schedules as store
 log = logging.getLogger(__name__)
 
 WAKE_KEY = keys.SCHEDULES
+# How long a schedule whose round failed (a bug, not an outage) waits before the next try.
+SET_ASIDE_SECONDS = 60.0
 IDENTITY = "legato-scheduler"
 _RUNNING = WorkflowExecutionStatus.RUNNING
 
@@ -219,7 +221,20 @@ class ScheduleLoop:
         due = await store.claim_due(tx.conn, now, 1)
         if not due:
             return False
-        await _advance(self._rt, tx, due[0], now)
+        row, written = due[0], len(tx.batches)
+        try:
+            # A savepoint: a schedule whose round fails is set aside alone, not retried
+            # ahead of every other due schedule.
+            async with tx.conn.transaction():
+                await _advance(self._rt, tx, row, now)
+        except Exception as e:
+            if db.is_unavailable(e) or db.is_retryable(e) or isinstance(e, errors.StaleVersion):
+                raise
+            log.exception(
+                "Schedule %s/%s failed; set aside for %.0fs", row.namespace, row.schedule_id, SET_ASIDE_SECONDS
+            )
+            del tx.batches[written:]
+            await store.postpone(tx.conn, row.namespace, row.schedule_id, now + timedelta(seconds=SET_ASIDE_SECONDS))
         return True
 
     async def _sleep_seconds(self) -> float:

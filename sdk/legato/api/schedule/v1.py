@@ -28,8 +28,10 @@ from legato.api.common.v1 import (
     WorkflowExecution,
 )
 
-# Temporal's limits on a spec's parts.
-MAX_SPEC_ITEMS = 100
+# How many ranges a calendar field, and how many calendars, intervals, cron strings, skips
+# or backfills a schedule may have: each costs every look for its next time.
+MAX_RANGES = 100
+MAX_SPEC_ITEMS = 20
 MAX_RECENT_ACTIONS = 10
 MAX_FUTURE_ACTION_TIMES = 10
 MAX_LIST_PAGE_SIZE = 1000
@@ -59,18 +61,16 @@ class ScheduleCalendar(WireModel):
     """Temporal's structured calendar: a time matches when each field has a range holding it
     (an empty ``year`` matches every year)."""
 
-    second: list[ScheduleRange] = Field(default_factory=lambda: [ScheduleRange(start=0)], max_length=MAX_SPEC_ITEMS)
-    minute: list[ScheduleRange] = Field(default_factory=lambda: [ScheduleRange(start=0)], max_length=MAX_SPEC_ITEMS)
-    hour: list[ScheduleRange] = Field(default_factory=lambda: [ScheduleRange(start=0)], max_length=MAX_SPEC_ITEMS)
+    second: list[ScheduleRange] = Field(default_factory=lambda: [ScheduleRange(start=0)], max_length=MAX_RANGES)
+    minute: list[ScheduleRange] = Field(default_factory=lambda: [ScheduleRange(start=0)], max_length=MAX_RANGES)
+    hour: list[ScheduleRange] = Field(default_factory=lambda: [ScheduleRange(start=0)], max_length=MAX_RANGES)
     day_of_month: list[ScheduleRange] = Field(
-        default_factory=lambda: [ScheduleRange(start=1, end=31)], max_length=MAX_SPEC_ITEMS
+        default_factory=lambda: [ScheduleRange(start=1, end=31)], max_length=MAX_RANGES
     )
-    month: list[ScheduleRange] = Field(
-        default_factory=lambda: [ScheduleRange(start=1, end=12)], max_length=MAX_SPEC_ITEMS
-    )
-    year: list[ScheduleRange] = Field(default_factory=list, max_length=MAX_SPEC_ITEMS)
+    month: list[ScheduleRange] = Field(default_factory=lambda: [ScheduleRange(start=1, end=12)], max_length=MAX_RANGES)
+    year: list[ScheduleRange] = Field(default_factory=list, max_length=MAX_RANGES)
     day_of_week: list[ScheduleRange] = Field(
-        default_factory=lambda: [ScheduleRange(start=0, end=6)], max_length=MAX_SPEC_ITEMS
+        default_factory=lambda: [ScheduleRange(start=0, end=6)], max_length=MAX_RANGES
     )
     comment: Text = ""
 
