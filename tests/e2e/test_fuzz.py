@@ -178,8 +178,9 @@ def _aim(case: Any) -> None:
     if case.path.endswith("/poll") and isinstance(case.body, NotSet):
         case.body = {}
     body = case.body
-    if isinstance(body, dict) and case.path.endswith("/poll"):
-        wait = body.get("wait", 0)
+    # So does every call that takes a wait (a poll, an update held for its stage).
+    if isinstance(body, dict) and ("wait" in body or case.path.endswith(("/poll", "/update"))):
+        wait = body.get("wait", 0.2)
         if isinstance(wait, int | float) and not isinstance(wait, bool):
             body["wait"] = min(wait, 0.2)
     # An update-with-start holds for its update's stage (20 s by default) on the run it starts.

@@ -133,11 +133,13 @@ async def test_a_cancel_sent_to_a_child_before_it_started_waits_for_the_start_an
     # The start, then the request (again after a wait if it ran first). Past a lease each
     # round: fired together, the two may conflict on the parent, and a row that lost keeps
     # its lease until it runs out.
-    for _ in range(3):
+    for _ in range(5):
         await timer_loop.TimerLoop(rt).fire_due()
         test_clock.advance(31)
     async with pool.acquire() as conn:
         child = await executions.latest(conn, flows.NS, "child-1")
+        left = [(t["kind"], t["due_at"]) for t in await conn.fetch("SELECT kind, due_at FROM timers")]
     assert child is not None
-    assert "WorkflowExecutionCancelRequested" in await flows.event_types(rt, child.run_id)
+    seen = (" ".join(await flows.event_types(rt, parent.run_id)), left)
+    assert "WorkflowExecutionCancelRequested" in await flows.event_types(rt, child.run_id), seen
     assert (await flows.event_types(rt, parent.run_id))[-1] == "ExternalWorkflowExecutionCancelRequested"

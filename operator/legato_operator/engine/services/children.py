@@ -67,17 +67,19 @@ async def deliver_external(rt: runner.Runtime, tx: runner.Tx, timer: rows.Timer)
     a = event.attributes
     assert isinstance(a, _SENT)
     target = a.workflow_execution
+    sender = await executions.load(tx.conn, timer.run_id)
+    # A child cancelled before it started: the request waits for the start, as the child
+    # it names is the one about to run. Asked before the target is looked up: each
+    # statement reads what is committed when it runs, and the start commits its row's
+    # removal with the child, so a start seen pending here is not yet a child below.
+    if sender is not None and await _child_starting(tx, sender, a):
+        await timers.postpone(tx.conn, timer.id, rt.clock.now() + _WAIT_FOR_START)
+        return
     try:
         ex = await workflows.resolve(tx.conn, timer.namespace, target.workflow_id, target.run_id or None, lock=True)
     except errors.NotFound:
         ex = None
-    sender = await executions.load(tx.conn, timer.run_id)
     delivered = sender is not None and children.reaches(sender, ex, a.child_workflow_only)
-    if sender is not None and not delivered and await _child_starting(tx, sender, a):
-        # A child cancelled before it started: the request waits for the start, as the
-        # child it names is the one about to run.
-        await timers.postpone(tx.conn, timer.id, rt.clock.now() + _WAIT_FOR_START)
-        return
     if await timers.take(tx.conn, timer.id) is None or sender is None:
         return
     if ex is not None and delivered:
