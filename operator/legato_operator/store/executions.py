@@ -37,6 +37,12 @@ async def load(conn: db.Connection, run_id: str, *, lock: bool = False) -> rows.
     return _maybe(await conn.fetchrow(f"{_SELECT} WHERE run_id = $1{suffix}", run_id))
 
 
+async def statuses(conn: db.Connection, run_ids: list[str]) -> dict[str, WorkflowExecutionStatus]:
+    """The status of each of ``run_ids`` that exists, in one statement."""
+    records = await conn.fetch("SELECT run_id, status FROM executions WHERE run_id = ANY($1::uuid[])", run_ids)
+    return {str(r["run_id"]): WorkflowExecutionStatus(r["status"]) for r in records}
+
+
 async def latest(conn: db.Connection, namespace: str, workflow_id: str, *, lock: bool = False) -> rows.Execution | None:
     """The id's most recent run, running or closed."""
     suffix = " FOR UPDATE" if lock else ""

@@ -362,14 +362,13 @@ async def _locked(tx: runner.Tx, namespace: str, schedule_id: str) -> rows.Sched
 
 async def _closed(conn: db.Connection, running: list[WorkflowExecution]) -> dict[str, str]:
     """The running workflows that closed (or are gone, deleted by retention): run id -> status."""
-    closed = {}
-    for run in running:
-        if not run.run_id:
-            continue
-        ex = await executions.load(conn, run.run_id)
-        if ex is None or ex.status != _RUNNING:
-            closed[run.run_id] = "COMPLETED" if ex is None else ex.status.value
-    return closed
+    run_ids = [run.run_id for run in running if run.run_id]
+    found = await executions.statuses(conn, run_ids) if run_ids else {}
+    return {
+        run_id: found[run_id].value if run_id in found else "COMPLETED"
+        for run_id in run_ids
+        if found.get(run_id) != _RUNNING
+    }
 
 
 async def _checked_attributes(tx: runner.Tx, namespace: str, given: Mapping[str, Payload]) -> dict[str, Payload]:
