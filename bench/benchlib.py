@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -29,6 +30,9 @@ class Result:
     max_ms: float
     commits: int
     commits_per_wf: float
+    # Legato's only: one workflow at a time on an idle system, and the server's CPU.
+    solo_p50_ms: float = math.nan
+    server_cpu_ms_per_wf: float = math.nan
 
     def line(self) -> str:
         """A human-readable one-line summary."""
@@ -54,6 +58,24 @@ async def run_concurrently(n: int, one: Callable[[int], Awaitable[object]]) -> t
     began = time.perf_counter()
     latencies = await asyncio.gather(*(timed(i) for i in range(n)))
     return time.perf_counter() - began, list(latencies)
+
+
+async def run_one_by_one(n: int, one: Callable[[int], Awaitable[object]]) -> list[float]:
+    """Run ``one(i)`` for i in 0..n-1, each after the last; per-call latencies in ms."""
+    latencies = []
+    for i in range(n):
+        began = time.perf_counter()
+        await one(i)
+        latencies.append((time.perf_counter() - began) * 1000)
+    return latencies
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        # The command name (field 2) may hold spaces; the fields after its ")" are fixed.
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def summarize(system: str, seconds: float, latencies_ms: list[float], commits: int) -> Result:

@@ -9,10 +9,15 @@ percentiles, and Postgres commits per workflow (``xact_commit`` of its database)
   (bench/legato_worker.py), and the driver here using the public client API.
 - DBOS: bench/dbos_bench.py in a subprocess, on a separate database of the same cluster.
 
+Then Legato runs SOLO_RUNS workflows one after another on the idle system (solo_p50_ms),
+and the server's CPU time over the concurrent run is divided by N (server_cpu_ms_per_wf,
+from /proc, so a regression shows even on a noisy machine). BENCH_PROFILE=1 samples the
+server with py-spy during the concurrent run and prints where its time goes.
+
 Ends with one line: ``legato_wf_per_s=.. dbos_wf_per_s=.. ratio=.. p50_ms=.. p99_ms=..
-commits_per_wf=..`` (latencies and commits are Legato's). BENCH_SYSTEMS=dbos or =legato
-runs one half only; the other's figures print as nan. Every process it starts is stopped,
-also on failure; logs stay in .bench/logs/.
+commits_per_wf=.. solo_p50_ms=.. server_cpu_ms_per_wf=..`` (all but dbos_wf_per_s are
+Legato's). BENCH_SYSTEMS=dbos or =legato runs one half only; the other's figures print
+as nan. Every process it starts is stopped, also on failure; logs stay in .bench/logs/.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -32,6 +38,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import benchlib
+import profile_summary as profile
 
 from legato_operator import postgres
 
@@ -40,6 +47,8 @@ LOGS = HERE.parent / ".bench" / "logs"
 VENV_BIN = Path(sys.executable).parent
 LEGATO_DB = "legato_bench"
 DBOS_DB = "dbos_bench"
+# One workflow at a time after the concurrent run, on an idle system: solo_p50_ms.
+SOLO_RUNS = 50
 
 
 def main(n: int, systems: set[str]) -> int:
@@ -113,12 +122,39 @@ async def run_legato(pg: postgres.EmbeddedPostgres, n: int) -> benchlib.Result:
             await asyncio.sleep(benchlib.STATS_SETTLE_SECONDS)
             before = await benchlib.committed_transactions(pg.dsn, LEGATO_DB)
             before_ops = transactions_by_operation(f"http://{target}/metrics")
-            seconds, latencies = await benchlib.run_concurrently(n, one)
+            cpu_before = benchlib.process_cpu_seconds(server_process.pid)
+            async with profiled(server_process.pid):
+                seconds, latencies = await benchlib.run_concurrently(n, one)
+            cpu = benchlib.process_cpu_seconds(server_process.pid) - cpu_before
             print_transactions_per_workflow(before_ops, transactions_by_operation(f"http://{target}/metrics"), n)
-    # Both processes have exited: their backends are gone and have flushed their counts.
-    await asyncio.sleep(0.5)
-    after = await benchlib.committed_transactions(pg.dsn, LEGATO_DB)
-    return benchlib.summarize("legato", seconds, latencies, after - before)
+            # Counted before the solo runs, which would add their own commits.
+            await asyncio.sleep(benchlib.STATS_SETTLE_SECONDS)
+            after = await benchlib.committed_transactions(pg.dsn, LEGATO_DB)
+            solo = await benchlib.run_one_by_one(SOLO_RUNS, lambda i: one(n + i))
+    result = benchlib.summarize("legato", seconds, latencies, after - before)
+    return dataclasses.replace(
+        result, solo_p50_ms=benchlib.percentile(sorted(solo), 50), server_cpu_ms_per_wf=cpu * 1000 / n
+    )
+
+
+@contextlib.asynccontextmanager
+async def profiled(pid: int) -> AsyncIterator[None]:
+    """With BENCH_PROFILE=1, sample the server with py-spy while the block runs and print
+    the functions where its time goes (the raw stacks stay in .bench/server-profile.txt)."""
+    if os.environ.get("BENCH_PROFILE") != "1":
+        yield
+        return
+    out = LOGS.parent / "server-profile.txt"
+    command = [str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--rate", "250", "--format", "raw"]
+    command += ["--output", str(out), "--nonblocking"]
+    spy = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    await asyncio.sleep(1)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        await spy.wait()
+    print(profile.summary(out.read_text()), flush=True)
 
 
 def transactions_by_operation(metrics_url: str) -> dict[str, float]:
@@ -196,9 +232,11 @@ def final_line(legato: benchlib.Result | None, dbos: benchlib.Result | None) -> 
     ratio = x / y if legato and dbos else nan
     p50, p99 = (legato.p50_ms, legato.p99_ms) if legato else (nan, nan)
     commits = legato.commits_per_wf if legato else nan
+    solo, cpu = (legato.solo_p50_ms, legato.server_cpu_ms_per_wf) if legato else (nan, nan)
     return (
         f"legato_wf_per_s={x:.1f} dbos_wf_per_s={y:.1f} ratio={ratio:.2f} "
-        f"p50_ms={p50:.0f} p99_ms={p99:.0f} commits_per_wf={commits:.1f}"
+        f"p50_ms={p50:.0f} p99_ms={p99:.0f} commits_per_wf={commits:.1f} "
+        f"solo_p50_ms={solo:.1f} server_cpu_ms_per_wf={cpu:.2f}"
     )
 
 

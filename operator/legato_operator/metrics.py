@@ -41,6 +41,12 @@ TASK_SCHEDULE_TO_START = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
     registry=REGISTRY,
 )
+TASKS_HANDED_OVER = Counter(
+    "legato_tasks_handed_over_total",
+    "Tasks started for a worker in the answer to its completion instead of a poll (eager dispatch), by kind.",
+    ["kind"],
+    registry=REGISTRY,
+)
 STORE_TRANSACTION = Histogram(
     "legato_store_transaction_seconds",
     "Duration of one store transaction, by operation.",

@@ -248,9 +248,9 @@ class ServiceClient:
 
     async def complete_activity_task(
         self, request: api.CompleteActivityTaskRequest, options: CallOptions = NO_OPTIONS
-    ) -> None:
-        """Report an activity's result."""
-        await self.call(ops.COMPLETE_ACTIVITY_TASK, request, options)
+    ) -> api.CompleteActivityTaskResponse:
+        """Report an activity's result (and take the run's next workflow task, if asked for)."""
+        return await self.call(ops.COMPLETE_ACTIVITY_TASK, request, options)
 
     async def fail_activity_task(self, request: api.FailActivityTaskRequest, options: CallOptions = NO_OPTIONS) -> None:
         """Report an activity attempt's failure; the server retries per the policy."""

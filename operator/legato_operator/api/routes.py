@@ -136,7 +136,7 @@ ROUTES: tuple[Route, ...] = (
     answers(ops.COMPLETE_WORKFLOW_TASK, workers.complete_workflow_task, too_large=workers.workflow_task_too_large),
     acks(ops.FAIL_WORKFLOW_TASK, workers.fail_workflow_task),
     long_polls(ops.POLL_ACTIVITY_TASK, workers.poll_activity_task),
-    acks(ops.COMPLETE_ACTIVITY_TASK, workers.complete_activity_task, too_large=workers.activity_result_too_large),
+    answers(ops.COMPLETE_ACTIVITY_TASK, workers.complete_activity_task, too_large=workers.activity_result_too_large),
     acks(ops.FAIL_ACTIVITY_TASK, workers.fail_activity_task, too_large=workers.activity_failure_too_large),
     answers(ops.HEARTBEAT_ACTIVITY_TASK, workers.heartbeat_activity_task, too_large=workers.heartbeat_too_large),
     acks(ops.REPORT_ACTIVITY_TASK_CANCELED, workers.report_activity_task_canceled),

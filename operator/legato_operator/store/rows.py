@@ -161,6 +161,8 @@ class NewTask:
     visible_at: datetime
     scheduled_at: datetime
     info: dict[str, Any] = field(default_factory=dict)
+    # Set for a task inserted started (an eager activity).
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,19 @@ def _row(record: asyncpg.Record | dict[str, Any]) -> rows.Task:
 
 
 # The column types of a new task, for unnest() of one array per column.
-NEW_TYPES = ("text", "text", "text", "uuid", "integer", "integer", "text", "timestamptz", "timestamptz", "jsonb")
+NEW_TYPES = (
+    "text",
+    "text",
+    "text",
+    "uuid",
+    "integer",
+    "integer",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "jsonb",
+    "timestamptz",
+)
 
 
 def new_arrays(new: Sequence[rows.NewTask]) -> list[list[Any]]:

@@ -65,6 +65,8 @@ class RootOutbound(WorkflowOutboundInterceptor):
             heartbeat_timeout=_calls.seconds(input.heartbeat_timeout),
             retry_policy=input.retry_policy.to_api() if input.retry_policy else None,
             header=dict(input.headers),
+            # The worker clears it when it has no free slot or no such activity.
+            request_eager_execution=not input.disable_eager_execution,
         )
         return instance.start_activity(command, result_type=input.ret_type, cancellation_type=input.cancellation_type)
 

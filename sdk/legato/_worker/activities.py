@@ -33,6 +33,7 @@ from legato.exceptions import ApplicationError, CancelledError, RPCError
 
 from . import activity_links
 from .base import TaskWorker, WorkerContext, registry
+from .eager import EagerWorkflowTasks
 from .heartbeat import Heartbeater
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
         self._client = client
         self._running: dict[str, tuple[asyncio.Future[Any], activity_context.ActivityContext]] = {}
         self.shutting_down = False
+        # Set by the runner when the run's next workflow task may come back in a completion.
+        self.eager_workflow_tasks: EagerWorkflowTasks | None = None
         self._shutdown_announced = False
 
     async def _poll(self, request: api.PollRequest) -> api.ActivityTask | None:
@@ -256,11 +259,26 @@ class ActivityWorker(TaskWorker[api.ActivityTask, ActivityAnswer]):
     def _fail(self, task: api.ActivityTask, failure: Failure) -> api.FailActivityTaskRequest:
         return api.FailActivityTaskRequest(task_token=task.task_token, failure=failure, identity=self._identity)
 
-    async def _answer(self, answer: ActivityAnswer) -> None:
+    async def _answer(self, task: api.ActivityTask, answer: ActivityAnswer) -> None:
         if isinstance(answer, api.CompleteActivityTaskRequest):
-            await self._answers.complete_activity_task(answer)
+            await self._complete(task, answer)
         else:
             await self._answers.fail_activity_task(answer)
+
+    async def _complete(self, task: api.ActivityTask, request: api.CompleteActivityTaskRequest) -> None:
+        """Send the result; take the run's next workflow task when this worker holds the run."""
+        eager = self.eager_workflow_tasks
+        if eager is None or not eager.reserve(task.run_id):
+            await self._answers.complete_activity_task(request)
+            return
+        try:
+            answer = await self._answers.complete_activity_task(
+                request.model_copy(update={"request_workflow_task": True})
+            )
+        except BaseException:
+            eager.release()
+            raise
+        eager.deliver(answer.workflow_task)
 
 
 def decode_args(converter: Any, payloads: Sequence[Any], defn: ActivityDefinition) -> list[Any]:

@@ -131,14 +131,14 @@ class TaskWorker(ABC, Generic[Task, Answer]):
 
     async def _deliver(self, task: Task, answer: Answer) -> None:
         try:
-            await self._answer(answer)
+            await self._answer(task, answer)
         # Too large for the server even to read: fail the task rather than let it time out
         # and run again (an oversized answer the server can read, it fails by itself).
         except RPCError as e:
             if e.http_status != HTTP_TOO_LARGE:
                 raise
             logger.warning("The answer to the %s task of %r is too large: %s", self.kind, task.workflow_id, e.message)
-            await self._answer(self._too_large(task, e))
+            await self._answer(task, self._too_large(task, e))
 
     @abstractmethod
     def _undecodable(self, task: Task, error: Exception) -> Answer:
@@ -157,8 +157,8 @@ class TaskWorker(ABC, Generic[Task, Answer]):
         """The answer to ``task``; None when the worker does not answer it itself."""
 
     @abstractmethod
-    async def _answer(self, answer: Answer) -> None:
-        """Send ``answer`` to the server through ``self._answers`` (which retries it)."""
+    async def _answer(self, task: Task, answer: Answer) -> None:
+        """Send ``answer`` to ``task`` to the server through ``self._answers`` (which retries it)."""
 
     def _dropped(self, task: Task) -> None:
         """The answer to ``task`` did not reach the server (a hook for the workflow cache)."""

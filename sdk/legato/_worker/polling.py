@@ -112,6 +112,22 @@ class Poller(Generic[T]):
             self._failing_since = None
             logger.info("%s polls reach the server again, after %.1fs", self._name, lasted)
 
+    def try_reserve(self) -> bool:
+        """Take a free slot without waiting, for a task that an answer may bring back."""
+        if self._slots.locked():
+            return False
+        # A free slot is taken at once: acquire() has nothing to wait for.
+        self._slots._value -= 1
+        return True
+
+    def release(self) -> None:
+        """Give back a reserved slot that no task came for."""
+        self._slots.release()
+
+    def run_reserved(self, task: T) -> None:
+        """Run ``task`` in a slot reserved for it; the slot is freed when it is done."""
+        self._spawn(task)
+
     def _spawn(self, task: T) -> None:
         handler = asyncio.create_task(self._run_handler(task), name=f"{self._name} handler")
         self.running.add(handler)

@@ -26,6 +26,7 @@ from legato.converter import DataConverter
 
 from .activities import ActivityWorker
 from .base import TaskWorker, WorkerContext
+from .eager import EagerActivities, EagerWorkflowTasks
 from .local_activities import LocalActivityRunner
 from .polling import Poller
 from .workflows import WorkflowWorker
@@ -62,6 +63,8 @@ class Options:
     client: Any = None
     # Asked whether a patch met for the first time activates (temporalio's, experimental).
     patch_activation_callback: Callable[[PatchActivationInput], bool] | None = None
+    max_eager_activity_reservations_per_workflow_task: int = 3
+    disable_eager_activity_execution: bool = False
 
 
 class Runner:
@@ -84,6 +87,7 @@ class Runner:
         if self._workflows is not None:
             self._workflows.local_activities = LocalActivityRunner(self._activities, context.data_converter)
         self._pollers = self._make_pollers(options)
+        self._eager = self._connect_eager(options)
         self._started = False
         self._stop = asyncio.Event()
         self._done = asyncio.Event()
@@ -131,6 +135,22 @@ class Runner:
             else _poller(activities, options.max_concurrent_activities, options.max_concurrent_activity_task_polls),
         )
 
+    def _connect_eager(self, options: Options) -> list[EagerActivities | EagerWorkflowTasks]:
+        """Let each task worker take tasks that come back in the other's answers."""
+        (workflow_poller, activity_poller), workflows, activities = self._pollers, self._workflows, self._activities
+        if workflow_poller is None or activity_poller is None or workflows is None or activities is None:
+            return []
+        activities.eager_workflow_tasks = EagerWorkflowTasks(workflow_poller, workflows.holds)
+        bridges: list[EagerActivities | EagerWorkflowTasks] = [activities.eager_workflow_tasks]
+        if not options.disable_eager_activity_execution:
+            limit = options.max_eager_activity_reservations_per_workflow_task
+            runs = activities.definition
+            workflows.eager_activities = EagerActivities(
+                activity_poller, self.task_queue, lambda name: runs(name) is not None, limit
+            )
+            bridges.append(workflows.eager_activities)
+        return bridges
+
     def _own(self, workers: int, prefix: str) -> ThreadPoolExecutor:
         executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=prefix)
         self._own_executors.append(executor)
@@ -176,6 +196,9 @@ class Runner:
         return [p for p in self._pollers if p is not None]
 
     async def _finish(self) -> None:
+        # Tasks in flight are waited for below: no answer may bring in new ones.
+        for bridge in self._eager:
+            bridge.stopped = True
         for poller in self._active_pollers():
             await poller.stop_polling()
         workflow_poller, activity_poller = self._pollers

@@ -33,6 +33,7 @@ from legato.converter._data_converter import decode_wire, encode_wire
 from legato.exceptions import NondeterminismError, RPCError
 
 from .base import TaskWorker, WorkerContext, registry
+from .eager import EagerActivities, without_eager
 from .local_activities import LocalActivityRunner
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
         found = map(WorkflowDefinition.must_from_class, workflows)
         self._definitions = registry(found, lambda d: d.name, "workflow")
         self.cache: collections.OrderedDict[str, WorkflowInstance] = collections.OrderedDict()
+        # Set by the runner when this worker's activities may come back in completions.
+        self.eager_activities: EagerActivities | None = None
         # One task at a time per run: a query may arrive while the run's workflow task is handled.
         self._run_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -193,8 +196,12 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
     async def _heartbeat(
         self, held: _Held, instance: WorkflowInstance, commands: list[cmd.Command]
     ) -> list[cmd.Command]:
+        # No slot is reserved here: activities scheduled mid-task are polled for.
         request = api.CompleteWorkflowTaskRequest(
-            task_token=held.task.task_token, commands=commands, identity=self._identity, force_new_workflow_task=True
+            task_token=held.task.task_token,
+            commands=without_eager(commands),
+            identity=self._identity,
+            force_new_workflow_task=True,
         )
         try:
             answer = await self._answers.complete_workflow_task(await encode_wire(self._converter, request))
@@ -306,6 +313,10 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
     def _evict(self, run_id: str) -> None:
         self.cache.pop(run_id, None)
 
+    def holds(self, run_id: str) -> bool:
+        """Whether the run's instance is in the cache (its next task applies only new events)."""
+        return run_id in self.cache
+
     def _not_registered(self, task: api.WorkflowTask) -> Failure:
         return Failure(
             message=f"Workflow class {task.workflow_type} is not registered on this worker "
@@ -333,15 +344,31 @@ class WorkflowWorker(TaskWorker[api.WorkflowTask, WorkflowTaskAnswer]):
             task_token=task.task_token, cause=cause, failure=failure, identity=self._identity
         )
 
-    async def _answer(self, answer: WorkflowTaskAnswer) -> None:
+    async def _answer(self, task: api.WorkflowTask, answer: WorkflowTaskAnswer) -> None:
         if isinstance(answer, api.RespondQueryTaskRequest):
             await self._answers.respond_query_task(answer)
         elif isinstance(answer, api.RespondUpdateValidationRequest):
             await self._answers.respond_update_validation(answer)
         elif isinstance(answer, api.CompleteWorkflowTaskRequest):
-            await self._answers.complete_workflow_task(answer)
+            await self._complete(answer)
         else:
             await self._answers.fail_workflow_task(answer)
+
+    async def _complete(self, request: api.CompleteWorkflowTaskRequest) -> None:
+        """Send the commands, with slots reserved for the activities asked to run eagerly."""
+        eager = self.eager_activities
+        if eager is None:
+            commands, reserved = without_eager(request.commands), 0
+        else:
+            commands, reserved = eager.reserve(request.commands)
+        try:
+            answer = await self._answers.complete_workflow_task(request.model_copy(update={"commands": commands}))
+        except BaseException:
+            if eager is not None:
+                eager.deliver([], reserved)
+            raise
+        if eager is not None:
+            eager.deliver(answer.activity_tasks, reserved)
 
 
 # Temporal's core heartbeats a workflow task whose local activities run at 80% of its timeout.

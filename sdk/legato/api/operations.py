@@ -198,7 +198,7 @@ COMPLETE_ACTIVITY_TASK = Operation(
     "POST",
     PREFIX + "/activity-tasks/complete",
     api.CompleteActivityTaskRequest,
-    api.Ack,
+    api.CompleteActivityTaskResponse,
     "Complete an activity task",
     idempotent=True,
 )

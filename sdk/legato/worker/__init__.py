@@ -158,7 +158,10 @@ class Worker:
             for activities without a heartbeat timeout.
         max_activities_per_second: Not supported (rate limits).
         max_task_queue_activities_per_second: Not supported (rate limits).
-        max_eager_activity_reservations_per_workflow_task: Unused (no eager activities).
+        max_eager_activity_reservations_per_workflow_task: At most this many of the
+            activities one workflow task schedules on this worker's queue come back
+            started in the completion's answer, each in a free activity slot, instead of
+            being polled for.
         graceful_shutdown_timeout: How long running activities may finish after
             ``shutdown()`` before they are cancelled (Temporal's default: none).
         plugin_shutdown_timeout: Unused (no plugins).
@@ -166,7 +169,8 @@ class Worker:
             its workflow task, for every workflow of this worker.
         shared_state_manager: Unused (for Temporal's multi-process activities).
         debug_mode: Unused (Legato has no deadlock timer to turn off).
-        disable_eager_activity_execution: Unused (no eager activities).
+        disable_eager_activity_execution: Poll for every activity instead (eager
+            execution needs the activity registered here and a free slot).
         on_fatal_error: Unused: a Legato worker has no fatal errors of its own; its
             ``run()`` raises what stops it.
         use_worker_versioning: Not supported (worker versioning).
@@ -269,6 +273,8 @@ class Worker:
             guard_policy=workflow_runner._guard_policy(),
             client=client,
             patch_activation_callback=patch_activation_callback,
+            max_eager_activity_reservations_per_workflow_task=max_eager_activity_reservations_per_workflow_task,
+            disable_eager_activity_execution=disable_eager_activity_execution,
         )
         self._client = client
         self._runner = runner.Runner(client.service_client, client.data_converter, options)

@@ -63,6 +63,8 @@ class Batch:
     workflow_task_failures: list[str] = field(default_factory=list)
     # (activity type, outcome) of attempts that ended, for the metrics.
     activity_outcomes: list[tuple[str, str]] = field(default_factory=list)
+    # Kinds of the tasks handed to the completing worker in its answer (rules.eager).
+    handed_over: list[rows.TaskKind] = field(default_factory=list)
     # The run that goes on from this one (continue-as-new, a retry), inserted in the same
     # transaction right after this batch closes this run.
     successor: Batch | None = None

@@ -152,12 +152,12 @@ def complete(
     if flushed or applier.needs_workflow_task or force_new:
         b.schedule_workflow_task(started=force_new)
     if force_new:
-        _start_at_once(b, identity)
+        start_at_once(b, identity)
     return b
 
 
-def _start_at_once(b: batch.Batch, identity: str) -> None:
-    """Start the task just scheduled, for the worker that forced it."""
+def start_at_once(b: batch.Batch, identity: str) -> None:
+    """Start the task just scheduled, for the worker that forced it or takes it over."""
     ex = b.execution
     started_id = b.append(started_event(ex, ex.wft_scheduled_id, identity))
     b.update(wft_started_id=started_id)

@@ -74,9 +74,9 @@ async def _ask(rt: runner.Runtime, tx: runner.Tx, query: rows.QueryRequest, wait
     await tx.notify({keys.task_key(query.namespace, query.task_queue, rows.TaskKind.WORKFLOW)})
 
 
-async def take(rt: runner.Runtime, namespace: str, task_queue: str) -> api.WorkflowTask | None:
+async def take(tx: runner.Tx, rt: runner.Runtime, namespace: str, task_queue: str) -> api.WorkflowTask | None:
     """A query of the queue for a polling worker, as a query task; None when none waits."""
-    claimed = await rt.query(query_requests.claim, namespace, task_queue, rt.clock.now(), LEASE)
+    claimed = await query_requests.claim(tx.conn, namespace, task_queue, rt.clock.now(), LEASE)
     return None if claimed is None else queries.to_task(claimed)
 
 

@@ -7,6 +7,7 @@ store call outside one).
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 import uuid
@@ -18,7 +19,7 @@ from legato_operator import clock, errors, limits, metrics
 from legato_operator.engine.rules import batch
 from legato_operator.engine.rules.retention import Retention
 from legato_operator.engine.services import time_skipping, wakeup
-from legato_operator.store import availability, db
+from legato_operator.store import availability, db, rows
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,24 @@ class Throttle:
             self._last = {k: t for k, t in self._last.items() if now - t < self.interval}
         self._last[key] = now
         return True
+
+
+class RecentlyClosed:
+    """The rows of the runs this process closed last, as committed: a result waiter woken by
+    a close reads the outcome here instead of from the database."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._runs: collections.OrderedDict[str, rows.Execution] = collections.OrderedDict()
+
+    def put(self, execution: rows.Execution) -> None:
+        self._runs[execution.run_id] = execution
+        if len(self._runs) > self._size:
+            self._runs.popitem(last=False)
+
+    def get(self, run_id: str) -> rows.Execution | None:
+        """The run's row as its close committed it, if this process closed it lately."""
+        return self._runs.get(run_id)
 
 
 @dataclass
@@ -97,6 +116,7 @@ class Runtime:
     retention: Retention = field(default_factory=Retention)
     # Namespaces this process has seen registered (they are never deleted, so never stale).
     known_namespaces: set[str] = field(default_factory=set)
+    closed_runs: RecentlyClosed = field(default_factory=RecentlyClosed)
 
     def on_notify(self, payload: str) -> None:
         """A NOTIFY from the LISTEN connection: wake the key, unless this process sent it."""
@@ -132,6 +152,9 @@ class Runtime:
         raise errors.Conflict(f"{operation} kept conflicting with concurrent changes; try again")
 
     def _after_commit(self, tx: Tx) -> None:
+        for b in tx.batches:
+            if b.closed:
+                self.closed_runs.put(b.execution)
         for key in tx.wake:
             self.hub.wake(key)
         for b in tx.batches:
@@ -148,3 +171,5 @@ def _count(b: batch.Batch) -> None:
         metrics.WORKFLOW_TASK_FAILURES.labels(ex.namespace, ex.workflow_type, cause).inc()
     for activity_type, outcome in b.activity_outcomes:
         metrics.ACTIVITY_ATTEMPTS.labels(ex.namespace, activity_type, outcome).inc()
+    for kind in b.handed_over:
+        metrics.TASKS_HANDED_OVER.labels(kind.value).inc()

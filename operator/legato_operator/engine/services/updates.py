@@ -121,9 +121,9 @@ async def _current(conn: db.Connection, update: rows.UpdateRequest) -> rows.Upda
     return stored
 
 
-async def take(rt: runner.Runtime, namespace: str, task_queue: str) -> api.WorkflowTask | None:
+async def take(tx: runner.Tx, rt: runner.Runtime, namespace: str, task_queue: str) -> api.WorkflowTask | None:
     """An update of the queue for a polling worker to validate; None when none waits."""
-    claimed = await rt.query(update_requests.claim, namespace, task_queue, rt.clock.now(), LEASE)
+    claimed = await update_requests.claim(tx.conn, namespace, task_queue, rt.clock.now(), LEASE)
     return None if claimed is None else updates.to_task(claimed)
 
 

@@ -27,6 +27,24 @@ class Hub:
 
     def __init__(self) -> None:
         self._waiters: dict[str, deque[asyncio.Future[None]]] = {}
+        # Per task key, the wakes so far (bounded: one key per queue and kind), and the
+        # wake_all()s: a queue seen empty stays empty until one of them moves.
+        self._wakes: dict[str, int] = {}
+        self._epoch = 0
+        self._empty_at: dict[str, tuple[int, int]] = {}
+
+    def mark(self, key: str) -> tuple[int, int]:
+        """Where the key's wakes stand now; take it before looking at the database."""
+        return self._epoch, self._wakes.get(key, 0)
+
+    def seen_empty(self, key: str, mark: tuple[int, int]) -> None:
+        """The queue had no ready task left when looked at after ``mark``."""
+        self._empty_at[key] = mark
+
+    def known_empty(self, key: str) -> bool:
+        """Whether the queue was seen empty and nothing has woken its key since: a poll
+        may wait at once instead of spending a transaction to find nothing."""
+        return self._empty_at.get(key) == self.mark(key)
 
     @contextlib.contextmanager
     def watching(self, key: str) -> Iterator[asyncio.Future[None]]:
@@ -56,6 +74,8 @@ class Hub:
 
     def wake(self, key: str) -> None:
         """Wake the key's waiters: the longest-waiting one for a task key, else all."""
+        if _wakes_one(key):
+            self._wakes[key] = self._wakes.get(key, 0) + 1
         queue = self._waiters.get(key)
         while queue:
             future = queue.popleft()
@@ -68,6 +88,7 @@ class Hub:
 
     def wake_all(self) -> None:
         """Wake every waiter (after a lost LISTEN connection, anything may have changed)."""
+        self._epoch += 1
         for queue in list(self._waiters.values()):
             for future in queue:
                 if not future.done():

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
-from legato_operator.engine.rules import activities, batch, commands, keys, tokens, workflow_tasks
+from legato_operator.engine.rules import activities, batch, commands, eager, keys, tokens, workflow_tasks
 from legato_operator.engine.services import namespaces, queries, runner, set_aside, task_queues, updates, wakeup, writer
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
@@ -37,12 +37,17 @@ async def _long_poll(
     loop = asyncio.get_running_loop()
     deadline, task_queue = loop.time() + request.wait, request.task_queue
     key = keys.task_key(namespace, task_queue, kind)
+    # A poll right after another took the last ready task waits at once: nothing can be
+    # there unless the key was woken since (a worker polls again after every task).
+    look = not rt.hub.known_empty(key)
     while True:
         # Refreshed every round, so a poller waiting long still counts as present.
         await task_queues.record_poll(rt, namespace, task_queue, kind, request.identity)
         # Watch before trying: a task made ready between the try and the wait wakes us.
         with rt.hub.watching(key) as woken:
-            got = await attempt()
+            mark = rt.hub.mark(key)
+            got = await attempt() if look else None
+            look = True
             if got is not None:
                 task, more = got
                 await task_queues.record_claim(rt, namespace, task_queue)
@@ -50,7 +55,10 @@ async def _long_poll(
                 # several tasks); a task made ready later wakes a poller by its own commit.
                 if more:
                     rt.hub.wake(key)
+                else:
+                    rt.hub.seen_empty(key, mark)
                 return task
+            rt.hub.seen_empty(key, mark)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return None
@@ -76,16 +84,16 @@ async def poll_workflow_task(rt: runner.Runtime, namespace: str, request: api.Po
 async def _take_query_or_workflow_task(
     rt: runner.Runtime, namespace: str, task_queue: str, identity: str
 ) -> tuple[api.WorkflowTask, bool] | None:
-    # A query waits on its asker's request, so it goes first; another poller is woken for
-    # whatever else is ready.
-    query = await queries.take(rt, namespace, task_queue)
-    if query is not None:
-        return query, True
-    # An update waits on its caller too, and is validated from the run's state like a query.
-    update = await updates.take(rt, namespace, task_queue)
-    if update is not None:
-        return update, True
-    return await _take_workflow_task(rt, namespace, task_queue, identity)
+    # One transaction looks for all three. A query waits on its asker's request, so it goes
+    # first; an update waits on its caller too, and is validated from the run's state like
+    # a query; another poller is woken for whatever else is ready.
+    async def change(tx: runner.Tx, claim: _Claim) -> tuple[api.WorkflowTask, bool] | None:
+        waiting = await queries.take(tx, rt, namespace, task_queue) or await updates.take(tx, rt, namespace, task_queue)
+        if waiting is not None:
+            return waiting, True
+        return await _start_workflow_task(tx, claim, rt, namespace, task_queue, identity)
+
+    return await _taking(rt, "poll_workflow_task", change)
 
 
 @dataclass
@@ -115,19 +123,16 @@ def _with_claim(
     return change(tx, claim)
 
 
-async def _take_workflow_task(
-    rt: runner.Runtime, namespace: str, task_queue: str, identity: str
+async def _start_workflow_task(
+    tx: runner.Tx, claim: _Claim, rt: runner.Runtime, namespace: str, task_queue: str, identity: str
 ) -> tuple[api.WorkflowTask, bool] | None:
-    async def change(tx: runner.Tx, claim: _Claim) -> tuple[api.WorkflowTask, bool] | None:
-        claimed = await _claim_current(tx, claim, namespace, task_queue, identity, rt.clock.now())
-        if claimed is None:
-            return None
-        task, more, b = claimed
-        await writer.write(tx, b)
-        _observe_wait(task, rt)
-        return await _wire_task(tx, b.execution, task, identity), more
-
-    return await _taking(rt, "poll_workflow_task", change)
+    claimed = await _claim_current(tx, claim, namespace, task_queue, identity, rt.clock.now())
+    if claimed is None:
+        return None
+    task, more, b = claimed
+    await writer.write(tx, b)
+    _observe_wait(task, rt)
+    return await _wire_task(tx, b.execution, task, identity), more
 
 
 async def _wire_task(tx: runner.Tx, ex: rows.Execution, task: rows.Task | None, identity: str) -> api.WorkflowTask:
@@ -205,13 +210,14 @@ async def complete_workflow_task(
         ctx = await _context(tx.conn, ex, request.commands)
         force = request.force_new_workflow_task
         b = workflow_tasks.complete(ctx, request.commands, request.identity, rt.clock.now(), force_new=force)
+        eager_activities = eager.start_activities(b, request.commands)
         await writer.write(tx, b)
         await updates.record_completions(tx, b)
         await queries.wake_waiting(tx, ex)
         await updates.wake_waiting(tx, ex)
-        if not force or b.closed:
-            return api.CompleteWorkflowTaskResponse()
-        return api.CompleteWorkflowTaskResponse(workflow_task=await _wire_task(tx, b.execution, None, request.identity))
+        handed = [activities.to_wire(t) for t in eager_activities]
+        forced = await _wire_task(tx, b.execution, None, request.identity) if force and not b.closed else None
+        return api.CompleteWorkflowTaskResponse(workflow_task=forced, activity_tasks=handed)
 
     return await rt.run("complete_workflow_task", change)
 
@@ -285,15 +291,25 @@ async def _held_activity(
     return ex, task
 
 
-async def complete_activity_task(rt: runner.Runtime, namespace: str, request: api.CompleteActivityTaskRequest) -> None:
-    """Record the activity's result, once; TaskNotFound for an attempt that no longer holds it."""
+async def complete_activity_task(
+    rt: runner.Runtime, namespace: str, request: api.CompleteActivityTaskRequest
+) -> api.CompleteActivityTaskResponse:
+    """Record the activity's result, once; TaskNotFound for an attempt that no longer holds it.
+    The run's next workflow task comes back started when the worker asked for it."""
     token = tokens.decode_activity(request.task_token)
 
-    async def change(tx: runner.Tx) -> None:
+    async def change(tx: runner.Tx) -> api.CompleteActivityTaskResponse:
         ex, task = await _held_activity(tx.conn, namespace, token)
-        await writer.write(tx, activities.completed(ex, task, request.result, request.identity, rt.clock.now()))
+        b = activities.completed(ex, task, request.result, request.identity, rt.clock.now())
+        # Only a worker of the run's own queue may take its workflow task.
+        wanted = request.request_workflow_task and task.task_queue == ex.task_queue
+        handed = wanted and eager.hand_over_workflow_task(b, request.identity)
+        await writer.write(tx, b)
+        if not handed:
+            return api.CompleteActivityTaskResponse()
+        return api.CompleteActivityTaskResponse(workflow_task=await _wire_task(tx, b.execution, None, request.identity))
 
-    await rt.run("complete_activity_task", change)
+    return await rt.run("complete_activity_task", change)
 
 
 async def fail_activity_task(rt: runner.Runtime, namespace: str, request: api.FailActivityTaskRequest) -> None:
@@ -323,11 +339,12 @@ async def report_activity_task_canceled(
 
 async def activity_result_too_large(
     rt: runner.Runtime, namespace: str, request: api.CompleteActivityTaskRequest, error: errors.PayloadTooLarge
-) -> None:
+) -> api.CompleteActivityTaskResponse:
     """A result the server cannot record fails the activity for good, as in Temporal: the
     workflow sees the ActivityError once, instead of the activity running again and again."""
     failure = activities.too_large("Complete result", error, non_retryable=True)
     await _fail_instead(rt, namespace, request.task_token, failure, request.identity)
+    return api.CompleteActivityTaskResponse()
 
 
 async def activity_failure_too_large(

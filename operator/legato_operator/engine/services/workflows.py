@@ -252,7 +252,10 @@ async def wait_for_close(
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return None
-            await wakeup.wait(woken, min(remaining, RECHECK_SECONDS))
+            # Closed by this process: the row it committed is the outcome.
+            closed = rt.closed_runs.get(run_id) if await wakeup.wait(woken, min(remaining, RECHECK_SECONDS)) else None
+            if closed is not None and closed.namespace == namespace and closed.workflow_id == workflow_id:
+                return _outcome(closed)
 
 
 def _page_token(next_event_id: int) -> str:

@@ -40,6 +40,9 @@ class ScheduleActivityTask(WireModel):
     heartbeat_timeout: Seconds | None = None
     retry_policy: RetryPolicy | None = None
     header: Header = Field(default_factory=dict)
+    # The completing worker has a free activity slot and runs this activity's type on the
+    # run's own task queue: the completion's answer carries the task, already started.
+    request_eager_execution: bool = False
 
 
 class RequestCancelActivityTask(WireModel):

@@ -265,32 +265,6 @@ class WorkflowTask(WireModel):
     update: WorkflowUpdate | None = None
 
 
-class CompleteWorkflowTaskRequest(WireModel):
-    task_token: str
-    commands: list[Command] = Field(default_factory=list)
-    identity: Identity = ""
-    # Temporal's force_create_new_workflow_task with return_new_workflow_task: a new task is
-    # scheduled at once and handed back started, so a worker whose local activities outlast
-    # the task keeps the run (its workflow task "heartbeat").
-    force_new_workflow_task: bool = False
-
-
-class CompleteWorkflowTaskResponse(WireModel):
-    """A completion's answer: the new workflow task a ``force_new_workflow_task`` asked for
-    (None when the run closed, or none was asked)."""
-
-    ok: bool = True
-    workflow_task: WorkflowTask | None = None
-
-
-class FailWorkflowTaskRequest(WireModel):
-    task_token: str
-    # Temporal's causes, e.g. NON_DETERMINISTIC_ERROR or WORKFLOW_WORKER_UNHANDLED_FAILURE.
-    cause: str = "WORKFLOW_WORKER_UNHANDLED_FAILURE"
-    failure: Failure
-    identity: Identity = ""
-
-
 class ActivityTask(WireModel):
     task_token: str
     workflow_id: str
@@ -309,10 +283,51 @@ class ActivityTask(WireModel):
     header: Header = Field(default_factory=dict)
 
 
+class CompleteWorkflowTaskRequest(WireModel):
+    task_token: str
+    commands: list[Command] = Field(default_factory=list)
+    identity: Identity = ""
+    # Temporal's force_create_new_workflow_task with return_new_workflow_task: a new task is
+    # scheduled at once and handed back started, so a worker whose local activities outlast
+    # the task keeps the run (its workflow task "heartbeat").
+    force_new_workflow_task: bool = False
+
+
+class CompleteWorkflowTaskResponse(WireModel):
+    """A completion's answer: the new workflow task a ``force_new_workflow_task`` asked for
+    (None when the run closed, or none was asked), and the activities its commands
+    scheduled with ``request_eager_execution``, started already for the worker that asked
+    (Temporal's eager activity execution: they are never offered to a poll)."""
+
+    ok: bool = True
+    workflow_task: WorkflowTask | None = None
+    activity_tasks: list[ActivityTask] = Field(default_factory=list)
+
+
+class FailWorkflowTaskRequest(WireModel):
+    task_token: str
+    # Temporal's causes, e.g. NON_DETERMINISTIC_ERROR or WORKFLOW_WORKER_UNHANDLED_FAILURE.
+    cause: str = "WORKFLOW_WORKER_UNHANDLED_FAILURE"
+    failure: Failure
+    identity: Identity = ""
+
+
 class CompleteActivityTaskRequest(WireModel):
     task_token: str
     result: Payload | None = None
     identity: Identity = ""
+    # The worker holds the run in its cache and has a free workflow-task slot: if the
+    # result schedules the run's next workflow task, it comes back started in the answer
+    # instead of being offered to a poll.
+    request_workflow_task: bool = False
+
+
+class CompleteActivityTaskResponse(WireModel):
+    """A completion's answer: the run's next workflow task, started for the worker that
+    asked with ``request_workflow_task`` (None when none was scheduled, or none asked)."""
+
+    ok: bool = True
+    workflow_task: WorkflowTask | None = None
 
 
 class FailActivityTaskRequest(WireModel):
