@@ -92,6 +92,10 @@ $(BENCH_STAMP): $(VENV_STAMP) bench/requirements.txt
 bench: $(BENCH_STAMP) postgres ## Legato vs DBOS Transact on one Postgres; BENCH_N=200 workflows.
 	BENCH_N=$(BENCH_N) $(BIN)/python bench/run.py
 
+.PHONY: bench-workloads
+bench-workloads: $(BENCH_STAMP) postgres ## Timers, 30-day sleepers, signals, two servers; BENCH_WORKLOADS=timers,...
+	$(BIN)/python bench/workloads.py
+
 .PHONY: bench-visibility
 bench-visibility: $(BENCH_STAMP) postgres ## List and count latency at 10^4, 10^5 and 10^6 runs.
 	$(BIN)/python bench/visibility.py

@@ -74,10 +74,15 @@ async def claim(
     return None if record is None else _row(record)
 
 
-async def waiting(conn: db.Connection, run_id: str) -> bool:
-    """Whether a query of the run waits for a poll to take it."""
+async def any_waiting(conn: db.Connection, run_id: str) -> bool:
+    """Whether a query or an admitted update of the run waits for a poll to take it (one
+    round trip for what a workflow task's completion asks every time)."""
     return bool(
-        await conn.fetchval("SELECT EXISTS (SELECT FROM query_requests WHERE run_id = $1 AND state = 'ready')", run_id)
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT FROM query_requests WHERE run_id = $1 AND state = 'ready')"
+            " OR EXISTS (SELECT FROM update_requests WHERE run_id = $1 AND state = 'admitted')",
+            run_id,
+        )
     )
 
 

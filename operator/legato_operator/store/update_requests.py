@@ -79,15 +79,6 @@ async def claim(
     return None if record is None else _row(record)
 
 
-async def waiting(conn: db.Connection, run_id: str) -> bool:
-    """Whether an admitted update of the run waits for a poll to take it."""
-    return bool(
-        await conn.fetchval(
-            "SELECT EXISTS (SELECT FROM update_requests WHERE run_id = $1 AND state = 'admitted')", run_id
-        )
-    )
-
-
 async def move(conn: db.Connection, run_id: str, update_id: str, state: str, outcome: dict[str, Any] | None) -> None:
     """Move an update to ``state`` (accepted, or completed with its outcome)."""
     await conn.execute(

@@ -81,8 +81,9 @@ async def take(tx: runner.Tx, rt: runner.Runtime, namespace: str, task_queue: st
 
 
 async def wake_waiting(tx: runner.Tx, ex: rows.Execution) -> None:
-    """After a run's workflow task completed: wake a poller for a query that waited for it."""
-    if await query_requests.waiting(tx.conn, ex.run_id):
+    """After a run's workflow task completed: wake a poller for a query or an update that
+    waited for it (both are taken by the queue's workflow-task polls)."""
+    if await query_requests.any_waiting(tx.conn, ex.run_id):
         await tx.notify({keys.task_key(ex.namespace, ex.task_queue, rows.TaskKind.WORKFLOW)})
 
 

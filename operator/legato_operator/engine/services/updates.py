@@ -127,12 +127,6 @@ async def take(tx: runner.Tx, rt: runner.Runtime, namespace: str, task_queue: st
     return None if claimed is None else updates.to_task(claimed)
 
 
-async def wake_waiting(tx: runner.Tx, ex: rows.Execution) -> None:
-    """After a run's workflow task completed: wake a poller for an update that waited for it."""
-    if await update_requests.waiting(tx.conn, ex.run_id):
-        await tx.notify({keys.task_key(ex.namespace, ex.task_queue, rows.TaskKind.WORKFLOW)})
-
-
 async def record_completions(tx: runner.Tx, b: batch.Batch) -> None:
     """Store the outcomes a completion's events record, and wake their callers."""
     for update_id, outcome in updates.completions(b.events).items():

@@ -214,7 +214,6 @@ async def complete_workflow_task(
         await writer.write(tx, b)
         await updates.record_completions(tx, b)
         await queries.wake_waiting(tx, ex)
-        await updates.wake_waiting(tx, ex)
         handed = [activities.to_wire(t) for t in eager_activities]
         forced = await _wire_task(tx, b.execution, None, request.identity) if force and not b.closed else None
         return api.CompleteWorkflowTaskResponse(workflow_task=forced, activity_tasks=handed)
