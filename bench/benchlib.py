@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -76,6 +78,29 @@ def process_cpu_seconds(pid: int) -> float:
         # The command name (field 2) may hold spaces; the fields after its ")" are fixed.
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids(cluster_dir: Path) -> list[int]:
+    """The postmaster of the cluster and its children (backends, checkpointer, ...) now."""
+    postmaster = int((cluster_dir / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(stat.parent.name))
+    return [postmaster, *children]
+
+
+def cpu_seconds(processes: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds so far per named group of processes (a process gone since counts 0)."""
+    totals = {}
+    for name, pids in processes.items():
+        total = 0.0
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                total += process_cpu_seconds(pid)
+        totals[name] = total
+    return totals
 
 
 def summarize(system: str, seconds: float, latencies_ms: list[float], commits: int) -> Result:

@@ -106,7 +106,7 @@ async def run_legato(pg: postgres.EmbeddedPostgres, n: int) -> benchlib.Result:
     worker = [sys.executable, str(HERE / "legato_worker.py"), target]
     async with child(server, LOGS / "legato-server.log") as server_process:
         await wait_for_http(f"http://{target}/readyz", server_process, LOGS / "legato-server.log")
-        async with child(worker, LOGS / "legato-worker.log"):
+        async with child(worker, LOGS / "legato-worker.log") as worker_process:
             client = await Client.connect(target)
             run_id = int(time.time())
 
@@ -122,11 +122,16 @@ async def run_legato(pg: postgres.EmbeddedPostgres, n: int) -> benchlib.Result:
             await asyncio.sleep(benchlib.STATS_SETTLE_SECONDS)
             before = await benchlib.committed_transactions(pg.dsn, LEGATO_DB)
             before_ops = transactions_by_operation(f"http://{target}/metrics")
-            cpu_before = benchlib.process_cpu_seconds(server_process.pid)
+            processes = {"server": [server_process.pid], "worker": [worker_process.pid], "driver": [os.getpid()]}
+            processes["postgres"] = benchlib.postgres_pids(pg.cluster_dir)
+            cpu_before = benchlib.cpu_seconds(processes)
             async with profiled(server_process.pid):
                 seconds, latencies = await benchlib.run_concurrently(n, one)
-            cpu = benchlib.process_cpu_seconds(server_process.pid) - cpu_before
+            cpu_used = {name: used - cpu_before[name] for name, used in benchlib.cpu_seconds(processes).items()}
+            cpu = cpu_used["server"]
             print_transactions_per_workflow(before_ops, transactions_by_operation(f"http://{target}/metrics"), n)
+            shown = ", ".join(f"{name} {1000 * used / n:.1f}" for name, used in cpu_used.items())
+            print(f"legato: CPU ms per workflow: {shown}")
             # Counted before the solo runs, which would add their own commits.
             await asyncio.sleep(benchlib.STATS_SETTLE_SECONDS)
             after = await benchlib.committed_transactions(pg.dsn, LEGATO_DB)
@@ -139,14 +144,16 @@ async def run_legato(pg: postgres.EmbeddedPostgres, n: int) -> benchlib.Result:
 
 @contextlib.asynccontextmanager
 async def profiled(pid: int) -> AsyncIterator[None]:
-    """With BENCH_PROFILE=1, sample the server with py-spy while the block runs and print
-    the functions where its time goes (the raw stacks stay in .bench/server-profile.txt)."""
-    if os.environ.get("BENCH_PROFILE") != "1":
+    """With BENCH_PROFILE=1 (or =gil), sample the server with py-spy while the block runs
+    and print the functions where its time goes (raw stacks in .bench/server-profile.txt)."""
+    mode = os.environ.get("BENCH_PROFILE", "")
+    if mode not in ("1", "gil"):
         yield
         return
     out = LOGS.parent / "server-profile.txt"
     command = [str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--rate", "250", "--format", "raw"]
-    command += ["--output", str(out), "--nonblocking"]
+    # "gil": only samples holding the GIL, i.e. Python's own CPU, without waits in syscalls.
+    command += ["--output", str(out), "--nonblocking", *(["--gil"] if mode == "gil" else [])]
     spy = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     await asyncio.sleep(1)  # py-spy attaches
     try:
