@@ -38,24 +38,27 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 
 
-async def handed_over(server: ServerProcess) -> dict[str, float]:
-    """The server's ``legato_tasks_handed_over_total`` by kind."""
+async def metric(server: ServerProcess, name: str, label: str) -> dict[str, float]:
+    """One of the server's metrics, by the value of one label."""
     async with aiohttp.ClientSession() as session, session.get(f"{server.url}/metrics") as r:
         text = await r.text()
     counts: dict[str, float] = {}
     for line in text.splitlines():
-        if line.startswith("legato_tasks_handed_over_total{"):
+        if line.startswith(name + "{"):
             labels, value = line.rsplit(" ", 1)
-            counts[labels.split('kind="', 1)[1].split('"', 1)[0]] = float(value)
+            key = labels.split(f'{label}="', 1)[1].split('"', 1)[0]
+            counts[key] = counts.get(key, 0.0) + float(value)
     return counts
+
+
+async def handed_over(server: ServerProcess) -> dict[str, float]:
+    """Tasks started for a worker in its answers, by kind."""
+    return await metric(server, "legato_tasks_handed_over_total", "kind")
 
 
 async def polled(server: ServerProcess, kind: str) -> float:
     """How many tasks of ``kind`` pollers took (each observes its wait once)."""
-    async with aiohttp.ClientSession() as session, session.get(f"{server.url}/metrics") as r:
-        text = await r.text()
-    prefix = f'legato_task_schedule_to_start_seconds_count{{kind="{kind}"}}'
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
+    return (await metric(server, "legato_task_schedule_to_start_seconds_count", "kind")).get(kind, 0.0)
 
 
 @contextmanager
