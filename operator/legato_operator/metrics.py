@@ -47,6 +47,13 @@ TASKS_HANDED_OVER = Counter(
     ["kind"],
     registry=REGISTRY,
 )
+TASKS_MATCHED = Counter(
+    "legato_tasks_matched_total",
+    "Tasks started for a poll already waiting in this process by the transaction that made them "
+    "ready, instead of by a claim of the poll's own, by kind.",
+    ["kind"],
+    registry=REGISTRY,
+)
 STORE_TRANSACTION = Histogram(
     "legato_store_transaction_seconds",
     "Duration of one store transaction, by operation.",

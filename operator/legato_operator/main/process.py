@@ -88,7 +88,8 @@ async def serve(options: Options) -> AsyncIterator[Server]:
 
 @contextlib.asynccontextmanager
 async def _listening(dsn: str, rt: runner.Runtime) -> AsyncIterator[None]:
-    notifications = listener.Listener(dsn, rt.on_notify, rt.hub.wake_all, rt.outage)
+    notifications = listener.Listener(dsn, rt.on_notify, rt.on_reconnect, rt.outage)
+    rt.listening = notifications.connected
     await notifications.start()
     try:
         yield

@@ -63,10 +63,22 @@ def _arm_attempt(b: batch.Batch, task: rows.Task) -> None:
 
 def hand_over_workflow_task(b: batch.Batch, identity: str) -> bool:
     """Start, for ``identity``, the workflow task ``b`` has just scheduled; whether there was one."""
-    ex = b.execution
-    if b.closed or ex.wft_started_id != 0:
+    index = ready_workflow_task(b)
+    if index is None:
         return False
-    index = next(
+    start_workflow_task(b, index, identity)
+    b.handed_over.append(rows.TaskKind.WORKFLOW)
+    return True
+
+
+def ready_workflow_task(b: batch.Batch) -> int | None:
+    """Where in ``b.new_tasks`` the workflow task ``b`` has just made ready is, if it did."""
+    ex = b.execution
+    # Not when the run's task was scheduled earlier (someone may be polling for it), waits
+    # for a later time, or is a transient attempt (written only when it completes).
+    if b.closed or ex.wft_started_id != 0 or ex.wft_scheduled_id == batch.TRANSIENT:
+        return None
+    return next(
         (
             i
             for i, new in enumerate(b.new_tasks)
@@ -77,14 +89,13 @@ def hand_over_workflow_task(b: batch.Batch, identity: str) -> bool:
         ),
         None,
     )
-    # None: the run's task was scheduled earlier (someone may be polling for it), or waits.
-    if index is None or ex.wft_scheduled_id == batch.TRANSIENT:
-        return False
+
+
+def start_workflow_task(b: batch.Batch, index: int, identity: str) -> None:
+    """Start the ready workflow task at ``index`` for ``identity``, in ``b``: no poll claims it."""
     b.new_tasks[index] = dataclasses.replace(b.new_tasks[index], state=rows.TaskState.STARTED)
     workflow_tasks.start_at_once(b, identity)
-    _quiet(b, rows.TaskKind.WORKFLOW, ex.task_queue)
-    b.handed_over.append(rows.TaskKind.WORKFLOW)
-    return True
+    _quiet(b, rows.TaskKind.WORKFLOW, b.execution.task_queue)
 
 
 def _quiet(b: batch.Batch, kind: rows.TaskKind, task_queue: str) -> None:

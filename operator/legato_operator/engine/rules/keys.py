@@ -14,6 +14,7 @@ TIMERS = "timers"
 # Woken by a change to a schedule (and a time-skipping jump), for the schedule loop.
 SCHEDULES = "schedules"
 _TASK_PREFIX = "task "
+_CLOSED_PREFIX = "closed "
 
 
 def task_key(namespace: str, task_queue: str, kind: rows.TaskKind) -> str:
@@ -27,7 +28,12 @@ ANY_CLOSED = "closed *"
 
 def closed_key(run_id: str) -> str:
     """Key woken when a run closes."""
-    return "closed " + run_id
+    return _CLOSED_PREFIX + run_id
+
+
+def run_of_closed_key(key: str) -> str | None:
+    """The run whose close ``key`` announces, if it is a run's closed key."""
+    return key.removeprefix(_CLOSED_PREFIX) if key.startswith(_CLOSED_PREFIX) and key != ANY_CLOSED else None
 
 
 def is_task_key(key: str) -> bool:

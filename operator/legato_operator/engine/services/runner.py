@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Concatenate, ParamSpec, TypeVar
 
 from legato_operator import clock, errors, limits, metrics
-from legato_operator.engine.rules import batch
+from legato_operator.engine.rules import batch, keys
 from legato_operator.engine.rules.retention import Retention
 from legato_operator.engine.services import time_skipping, wakeup
 from legato_operator.store import availability, db, rows
@@ -72,6 +72,34 @@ class RecentlyClosed:
         return self._runs.get(run_id)
 
 
+class KnownOpen:
+    """Runs this process started and has not seen close, neither by its own commits nor by
+    another replica's NOTIFY: a result wait for one of them watches without a first read.
+
+    Trusted only while the LISTEN connection is up (`Runtime.listening`), and cleared when
+    it comes back, as a close notified meanwhile may have been missed.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._runs: collections.OrderedDict[str, tuple[str, str]] = collections.OrderedDict()
+
+    def put(self, execution: rows.Execution) -> None:
+        self._runs[execution.run_id] = (execution.namespace, execution.workflow_id)
+        if len(self._runs) > self._size:
+            self._runs.popitem(last=False)
+
+    def forget(self, run_id: str) -> None:
+        self._runs.pop(run_id, None)
+
+    def clear(self) -> None:
+        self._runs.clear()
+
+    def holds(self, namespace: str, workflow_id: str, run_id: str) -> bool:
+        """Whether that run of that workflow is known to be open."""
+        return self._runs.get(run_id) == (namespace, workflow_id)
+
+
 @dataclass
 class Tx:
     """One transaction: its connection, the batches written and the keys to wake after commit."""
@@ -81,6 +109,10 @@ class Tx:
     wake: set[str] = field(default_factory=set)
 
     origin: str = ""
+    # This process's pollers, which the transaction may hand a ready workflow task to
+    # (services.handing), and the tasks it hands them at commit (None until read).
+    hub: wakeup.Hub | None = None
+    handing: dict[wakeup.Poller, object | None] = field(default_factory=dict)
 
     async def notify(self, keys: set[str]) -> None:
         """NOTIFY other replicas at commit, and wake this process's waiters after it."""
@@ -117,11 +149,29 @@ class Runtime:
     # Namespaces this process has seen registered (they are never deleted, so never stale).
     known_namespaces: set[str] = field(default_factory=set)
     closed_runs: RecentlyClosed = field(default_factory=RecentlyClosed)
+    open_runs: KnownOpen = field(default_factory=KnownOpen)
+    # Set while the LISTEN connection is up (main.process): other replicas' closes reach us.
+    listening: asyncio.Event | None = None
+
+    def known_open(self, namespace: str, workflow_id: str, run_id: str) -> bool:
+        """Whether the run is open as far as this process can tell without reading."""
+        return (
+            self.listening is not None
+            and self.listening.is_set()
+            and self.open_runs.holds(namespace, workflow_id, run_id)
+        )
+
+    def on_reconnect(self) -> None:
+        """The LISTEN connection is back: whatever was notified meanwhile is unknown."""
+        self.open_runs.clear()
+        self.hub.wake_all()
 
     def on_notify(self, payload: str) -> None:
         """A NOTIFY from the LISTEN connection: wake the key, unless this process sent it."""
         origin, _, key = payload.partition(" ")
         if origin != self.origin and key:
+            if (run_id := keys.run_of_closed_key(key)) is not None:
+                self.open_runs.forget(run_id)
             self.hub.wake(key)
 
     async def query(
@@ -134,10 +184,15 @@ class Runtime:
     async def run(self, operation: str, change: Callable[[Tx], Awaitable[T]]) -> T:
         """Run ``change`` in one transaction; on a conflict, run it again from a fresh read."""
         for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+            tx: Tx | None = None
             try:
-                async with db.transaction(self.pool, operation) as conn:
-                    tx = Tx(conn, origin=self.origin)
-                    value = await change(tx)
+                try:
+                    async with db.transaction(self.pool, operation) as conn:
+                        tx = Tx(conn, origin=self.origin, hub=self.hub)
+                        value = await change(tx)
+                except BaseException:
+                    _release(tx)
+                    raise
             except errors.StaleVersion as e:
                 error: Exception = e
             except Exception as e:
@@ -145,6 +200,7 @@ class Runtime:
                     raise
                 error = e
             else:
+                assert tx is not None, "a committed change ran in a transaction"
                 self._after_commit(tx)
                 return value
             log.debug("%s conflicted (attempt %d): %s", operation, attempt, error)
@@ -155,10 +211,24 @@ class Runtime:
         for b in tx.batches:
             if b.closed:
                 self.closed_runs.put(b.execution)
+                self.open_runs.forget(b.execution.run_id)
+            elif b.new_run:
+                self.open_runs.put(b.execution)
         for key in tx.wake:
             self.hub.wake(key)
         for b in tx.batches:
             _count(b)
+        for poller, task in tx.handing.items():
+            if poller.deliver(task):
+                metrics.TASKS_MATCHED.labels(rows.TaskKind.WORKFLOW.value).inc()
+            else:
+                log.info("a poll left before the workflow task handed to it committed; its timeout retries it")
+
+
+def _release(tx: Tx | None) -> None:
+    """The transaction did not commit: the polls it reserved look at the database again."""
+    for poller in tx.handing if tx is not None else ():
+        poller.release()
 
 
 def _count(b: batch.Batch) -> None:

@@ -3,6 +3,10 @@
 A key is woken by this process after its own commits and by the LISTEN connection for
 other replicas' NOTIFYs. A waiter takes its future *before* checking the database, so a
 wake-up between the check and the wait is never lost.
+
+A poller waiting on a task key may also be handed a task outright (`Hub.take_poller`): the
+transaction that makes the task ready starts it for that poller instead, and its future
+resolves with the task after the commit — one transaction instead of two, and no wake.
 """
 
 from __future__ import annotations
@@ -11,8 +15,41 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from legato_operator.engine.rules import keys
+
+
+@dataclass(eq=False)
+class Poller:
+    """A long poll waiting on its task key, which a transaction may hand a task to.
+
+    ``idle`` only while it waits (not while it claims from the database, where a handed task
+    would race the one it finds). `Hub.take_poller` reserves it: no wake reaches it until the
+    handing transaction ends and either delivers the task or releases the poll to look again.
+    """
+
+    identity: str
+    woken: asyncio.Future[None]
+    idle: bool = False
+    reserved: bool = False
+    gone: bool = False
+    task: object | None = None
+
+    def deliver(self, task: object) -> bool:
+        """Hand the committed task over; False if the poll has gone (its task then times out)."""
+        self.reserved = False
+        if self.gone or self.woken.done():
+            return False
+        self.task = task
+        self.woken.set_result(None)
+        return True
+
+    def release(self) -> None:
+        """The handing transaction rolled back: wake the poll, which looks at the database again."""
+        self.reserved = False
+        if not self.woken.done():
+            self.woken.set_result(None)
 
 
 class Hub:
@@ -27,6 +64,7 @@ class Hub:
 
     def __init__(self) -> None:
         self._waiters: dict[str, deque[asyncio.Future[None]]] = {}
+        self._pollers: dict[str, deque[Poller]] = {}
         # Per task key, the wakes so far (bounded: one key per queue and kind), and the
         # wake_all()s: a queue seen empty stays empty until one of them moves.
         self._wakes: dict[str, int] = {}
@@ -64,6 +102,37 @@ class Hub:
             raise
         finally:
             self._forget(key, queue, future)
+
+    @contextlib.contextmanager
+    def polling(self, key: str, identity: str) -> Iterator[Poller]:
+        """`watching` for a poller that may be handed a task (`Poller.task` after the wait)."""
+        with self.watching(key) as woken:
+            poller = Poller(identity, woken)
+            pollers = self._pollers.setdefault(key, deque())
+            pollers.append(poller)
+            try:
+                yield poller
+            finally:
+                poller.gone = True
+                pollers.remove(poller)
+                if not pollers and self._pollers.get(key) is pollers:
+                    del self._pollers[key]
+
+    def idle_pollers(self, key: str) -> int:
+        """How many polls of ``key`` wait now, ready to be handed a task."""
+        return sum(p.idle and not p.reserved for p in self._pollers.get(key, ()))
+
+    def take_poller(self, key: str) -> Poller | None:
+        """The longest-waiting idle poller of ``key``, reserved for a task a transaction hands it."""
+        for poller in self._pollers.get(key, ()):
+            if poller.idle and not poller.reserved and not poller.woken.done():
+                poller.reserved = True
+                # Out of the wake queue: a wake now would send it to the database, and the
+                # task handed to it at commit would find nobody there.
+                with contextlib.suppress(ValueError):
+                    self._waiters.get(key, deque()).remove(poller.woken)
+                return poller
+        return None
 
     def _forget(self, key: str, queue: deque[asyncio.Future[None]], future: asyncio.Future[None]) -> None:
         with contextlib.suppress(ValueError):

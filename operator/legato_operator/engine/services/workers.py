@@ -13,13 +13,23 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from legato.api.common.v1 import Failure
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
 from legato_operator.engine.rules import activities, batch, commands, eager, keys, tokens, workflow_tasks
-from legato_operator.engine.services import namespaces, queries, runner, set_aside, task_queues, updates, wakeup, writer
+from legato_operator.engine.services import (
+    handing,
+    namespaces,
+    queries,
+    runner,
+    set_aside,
+    task_queues,
+    updates,
+    wakeup,
+    writer,
+)
 from legato_operator.store import db, executions, history, rows, tasks, timers
 
 T = TypeVar("T")
@@ -44,7 +54,7 @@ async def _long_poll(
         # Refreshed every round, so a poller waiting long still counts as present.
         await task_queues.record_poll(rt, namespace, task_queue, kind, request.identity)
         # Watch before trying: a task made ready between the try and the wait wakes us.
-        with rt.hub.watching(key) as woken:
+        with rt.hub.polling(key, request.identity) as poller:
             mark = rt.hub.mark(key)
             got = await attempt() if look else None
             look = True
@@ -62,7 +72,23 @@ async def _long_poll(
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return None
-            await wakeup.wait(woken, min(remaining, RECHECK_SECONDS))
+            handed = await _wait(poller, min(remaining, RECHECK_SECONDS))
+            if handed is not None:
+                await task_queues.record_claim(rt, namespace, task_queue)
+                # Only what this poll's attempt() returns is ever handed to its key's pollers.
+                return cast(T, handed)
+
+
+async def _wait(poller: wakeup.Poller, timeout: float) -> object | None:  # noqa: ASYNC109 - a deadline, not a cancel scope
+    """Wait for a wake or a task handed to this poll (`handing`); the task, if one came."""
+    poller.idle = True
+    try:
+        if not await wakeup.wait(poller.woken, timeout) and poller.reserved:
+            # A transaction is handing this poll a task: it delivers or releases at its end.
+            await asyncio.shield(poller.woken)
+    finally:
+        poller.idle = False
+    return poller.task
 
 
 def _observe_wait(task: rows.Task, rt: runner.Runtime) -> None:
@@ -132,25 +158,7 @@ async def _start_workflow_task(
     task, more, b = claimed
     await writer.write(tx, b)
     _observe_wait(task, rt)
-    return await _wire_task(tx, b.execution, task, identity), more
-
-
-async def _wire_task(tx: runner.Tx, ex: rows.Execution, task: rows.Task | None, identity: str) -> api.WorkflowTask:
-    """The run's started workflow task as a worker gets it: the events since the last completed one."""
-    first = workflow_tasks.first_event_id(ex)
-    events = await history.read(tx.conn, ex.run_id, first_event_id=first)
-    # A transient attempt shows the worker the Scheduled and Started it would write.
-    if task is not None and workflow_tasks.is_transient(ex):
-        events.extend(workflow_tasks.transient_events(ex, task, identity))
-    return api.WorkflowTask(
-        task_token=tokens.encode(workflow_tasks.token_for(ex)),
-        workflow_id=ex.workflow_id,
-        run_id=ex.run_id,
-        workflow_type=ex.workflow_type,
-        attempt=ex.wft_attempt,
-        first_event_id=first,
-        history=events,
-    )
+    return await handing.wire_task(tx, b.execution, task, identity), more
 
 
 async def _claim_current(
@@ -215,7 +223,7 @@ async def complete_workflow_task(
         await updates.record_completions(tx, b)
         await queries.wake_waiting(tx, ex)
         handed = [activities.to_wire(t) for t in eager_activities]
-        forced = await _wire_task(tx, b.execution, None, request.identity) if force and not b.closed else None
+        forced = await handing.wire_task(tx, b.execution, None, request.identity) if force and not b.closed else None
         return api.CompleteWorkflowTaskResponse(workflow_task=forced, activity_tasks=handed)
 
     return await rt.run("complete_workflow_task", change)
@@ -306,7 +314,9 @@ async def complete_activity_task(
         await writer.write(tx, b)
         if not handed:
             return api.CompleteActivityTaskResponse()
-        return api.CompleteActivityTaskResponse(workflow_task=await _wire_task(tx, b.execution, None, request.identity))
+        return api.CompleteActivityTaskResponse(
+            workflow_task=await handing.wire_task(tx, b.execution, None, request.identity)
+        )
 
     return await rt.run("complete_activity_task", change)
 

@@ -242,13 +242,18 @@ async def wait_for_close(
         if latest.status != WorkflowExecutionStatus.RUNNING:
             return _outcome(latest)
         run_id = latest.run_id
+    # A run this process started and has seen no close of needs no first read (the usual
+    # result wait right after a start); every later round reads, in case a wake was lost.
+    read = not rt.known_open(namespace, workflow_id, run_id)
     while True:
         # Watch before reading: a close between the read and the wait still wakes us.
         with rt.hub.watching(keys.closed_key(run_id)) as woken:
-            async with rt.pool.acquire() as conn:
-                ex = await resolve(conn, namespace, workflow_id, run_id)
-            if ex.status != WorkflowExecutionStatus.RUNNING:
-                return _outcome(ex)
+            if read:
+                async with rt.pool.acquire() as conn:
+                    ex = await resolve(conn, namespace, workflow_id, run_id)
+                if ex.status != WorkflowExecutionStatus.RUNNING:
+                    return _outcome(ex)
+            read = True
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return None

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from legato_operator.engine.rules import batch, children, keys
-from legato_operator.engine.services import runner
+from legato_operator.engine.services import handing, runner
 from legato_operator.store import changes, executions, resource_links, rows, tasks, timers
 
 # The timer loop re-checks the database at least this often; a timer due later than
@@ -21,6 +21,7 @@ async def write(tx: runner.Tx, b: batch.Batch, *, new_run: bool = False) -> None
     b.new_run = b.new_run or new_run
     # A closed run has nothing pending: no task to poll, no timer to fire, nothing buffered.
     pending = not b.closed
+    poller = handing.reserve(tx, b) if pending else None
     change = changes.RunChange(
         execution=b.execution,
         insert=new_run,
@@ -35,6 +36,8 @@ async def write(tx: runner.Tx, b: batch.Batch, *, new_run: bool = False) -> None
         notify=tx.payloads(b.notify | timer_wakeups(b.new_timers if pending else [], b.now)),
     )
     await changes.write(tx.conn, change)
+    if poller is not None:
+        await handing.prepare(tx, b, poller)
     await _arm_close_transfers(tx, b)
     # Rare (a retry, a cancel request): after the change, as they only touch tasks it keeps.
     for update in b.task_updates if pending else ():
