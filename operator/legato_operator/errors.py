@@ -14,7 +14,7 @@
     ├── FailedPrecondition  the server is not in the state the call needs     412
     ├── TaskNotFound        a task token whose attempt no longer holds the task 410
     ├── QueryTimeout        no worker answered a query in time                 504
-    └── Unavailable         the database cannot be reached now; retry         503
+    └── Unavailable         the database (or the authorizer) is unreachable   503
 
 Errors carry structured attributes, and messages that name the object; ``code`` is the
 ``error`` of the ErrorBody (Temporal's name where it has one).
@@ -135,8 +135,9 @@ class QueryTimeout(OperatorError):
 
 
 class Unavailable(OperatorError):
-    """The database cannot be reached now (stopped, restarting, unreachable): nothing was
-    done that the caller can see, and the same call may succeed shortly."""
+    """The database, or the Kubernetes API that judges a caller, cannot be reached now
+    (stopped, restarting, unreachable): nothing was done that the caller can see, and the
+    same call may succeed shortly."""
 
     code = "Unavailable"
     # Seconds the caller is told to wait (Retry-After); the SDK backs off on its own.

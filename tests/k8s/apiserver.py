@@ -43,6 +43,7 @@ except ModuleNotFoundError:  # tests/k8s on sys.path but not the checkout (run a
 log = logging.getLogger(__name__)
 
 ADMIN_USER = "legato-test-admin"
+PEOPLE = ("alice", "bob", "carol")
 
 
 class ControlPlaneError(RuntimeError):
@@ -53,7 +54,8 @@ class APIServer:
     """etcd and kube-apiserver in a temporary folder; a context manager.
 
     Attributes after :meth:`start`: ``url`` (https://127.0.0.1:<port>), ``token`` (a
-    ``system:masters`` bearer token), ``ca_file``, ``kubeconfig`` (a file for kubectl,
+    ``system:masters`` bearer token), ``people`` (a static token for each of `PEOPLE`,
+    users with no role bound), ``ca_file``, ``kubeconfig`` (a file for kubectl,
     helm and the kubernetes client), ``startup_seconds``.
     """
 
@@ -65,6 +67,8 @@ class APIServer:
         self.dir = Path(tempfile.mkdtemp(prefix="legato-kube-"))
         self.keep_dir = keep_dir
         self.token = secrets.token_hex(16)
+        # People with a static token each and no rights until a test binds them a role.
+        self.people = {name: secrets.token_hex(16) for name in PEOPLE}
         self.port = _free_port()
         self.url = f"https://127.0.0.1:{self.port}"
         self.ca_file = self.dir / "certs" / "apiserver.crt"
@@ -135,7 +139,8 @@ class APIServer:
         return client
 
     def _write_auth_files(self) -> None:
-        (self.dir / "tokens.csv").write_text(f'{self.token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n')
+        people = "".join(f"{token},{name},{name}\n" for name, token in self.people.items())
+        (self.dir / "tokens.csv").write_text(f'{self.token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n{people}')
         key, pub = self.dir / "sa.key", self.dir / "sa.pub"
         subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
         subprocess.run(

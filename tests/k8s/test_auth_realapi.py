@@ -2,7 +2,8 @@
 
 Tokens are minted by the real API server (`kubectl create token --audience legato`, the
 TokenRequest a kubelet makes for a projected volume); the Legato server runs in the
-test's loop with `KubernetesAuthenticator` on the session's kube-apiserver.
+test's loop with `KubernetesAuthenticator` on the session's kube-apiserver. People's
+tokens and their RBAC are in `test_people_realapi`.
 """
 
 from __future__ import annotations
@@ -93,11 +94,15 @@ async def test_a_garbage_token_gets_401(apiserver: APIServer, namespace: str, ba
     assert (status, body["error"]) == (401, "Unauthenticated")
 
 
-async def test_a_token_for_another_audience_gets_401(apiserver: APIServer, namespace: str, base_url: str) -> None:
-    # A token for the API server itself must not open Legato's API.
+async def test_a_token_for_the_api_server_is_judged_by_its_rbac_not_its_namespace(
+    apiserver: APIServer, namespace: str, base_url: str
+) -> None:
+    # A token for the API server itself does not make its ServiceAccount a worker of its
+    # namespace: it is a user like a person, and this one has no role.
     token = service_account_token(apiserver, namespace, audience="https://kubernetes.default.svc.cluster.local")
     status, body = await start(base_url, namespace, token)
-    assert (status, body["error"]) == (401, "Unauthenticated")
+    assert (status, body["error"]) == (403, "PermissionDenied")
+    assert "create workflows.legato.dev" in body["message"]
 
 
 async def test_a_token_is_reviewed_once_while_cached(

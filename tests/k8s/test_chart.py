@@ -68,6 +68,9 @@ def test_default_values_render_the_operator_and_least_privilege_rbac(binaries: t
     assert kinds == sorted(
         [
             "ClusterRole",
+            "ClusterRole",
+            "ClusterRole",
+            "ClusterRole",
             "ClusterRoleBinding",
             "CustomResourceDefinition",
             "CustomResourceDefinition",
@@ -164,6 +167,20 @@ def test_rbac_grants_no_wildcards_secrets_or_pods(binaries: testbin.TestBin) -> 
     leases = [r for r in rules if "leases" in r["resources"]]
     assert leases
     assert all(r["apiGroups"] == ["coordination.k8s.io"] for r in leases)
+
+
+def test_the_roles_for_people_aggregate_into_view_edit_and_admin(binaries: testbin.TestBin) -> None:
+    objects = render(binaries)
+    aggregated = {
+        name: find(objects, "ClusterRole", f"legato-data-{name}")["metadata"]["labels"]
+        for name in ("viewer", "operator", "admin")
+    }
+    assert aggregated["viewer"]["rbac.authorization.k8s.io/aggregate-to-view"] == "true"
+    assert aggregated["operator"]["rbac.authorization.k8s.io/aggregate-to-edit"] == "true"
+    assert aggregated["admin"]["rbac.authorization.k8s.io/aggregate-to-admin"] == "true"
+    viewer = find(objects, "ClusterRole", "legato-data-viewer")["rules"]
+    assert {v for r in viewer for v in r["verbs"]} == {"get", "list", "watch"}
+    assert not [o for o in render(binaries, "rbac.people=false") if o["metadata"]["name"].startswith("legato-data-")]
 
 
 # --- the chart's files ----------------------------------------------------------------------
@@ -319,6 +336,7 @@ def test_helm_install_creates_the_operator_rbac_and_crds(installed: APIServer) -
         ("create", "events", "-n", "shop"),
         ("create", "events.events.k8s.io", "-n", "shop"),
         ("create", "tokenreviews.authentication.k8s.io"),
+        ("create", "subjectaccessreviews.authorization.k8s.io"),
         ("watch", "customresourcedefinitions.apiextensions.k8s.io"),
         ("list", "namespaces"),
         ("create", "leases.coordination.k8s.io", "-n", RELEASE_NAMESPACE),

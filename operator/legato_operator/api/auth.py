@@ -10,7 +10,9 @@ namespaces it may act in), and `middleware` answers before any handler runs:
   ``Unavailable``, which clients retry.
 
 So a refused call changes nothing. ``/healthz``, ``/readyz``, ``/metrics`` and
-``/openapi.json`` stay open (probes and scrapers carry no token).
+``/openapi.json`` stay open (probes and scrapers carry no token), and so do the web UI's
+files (``/``, ``/ui/...``): a browser fetches them before anyone signs in, and the page
+they make calls the API with the person's token like any other client.
 
 Authenticators here know nothing of Kubernetes: the TokenReview one lives in
 ``legato_operator.k8s.token_review`` and ``main`` hands it to the app (the api layer never imports
@@ -25,7 +27,7 @@ import hmac
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Protocol
 
@@ -34,25 +36,63 @@ from aiohttp import typedefs, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from legato.api.workflowservice import v1 as api
+from legato_operator import errors
 from legato_operator.api import edge
+from legato_operator.api.access import Access
 
 log = logging.getLogger(__name__)
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json", "/", "/ui"})
+# The web UI's page and static files: the same for everyone, and holding no data.
+OPEN_PREFIXES = ("/ui/",)
 ALL_NAMESPACES = "*"
 MIN_TOKEN_LENGTH = 16
 
 
+class Reviewer(Protocol):
+    """Decides each call of a principal whom an outside authorizer judges (Kubernetes RBAC)."""
+
+    async def allowed(self, access: Access, namespace: str) -> bool:
+        """Whether the principal may do ``access`` in ``namespace`` ("" for cluster-wide).
+
+        Raises:
+            AuthUnavailable: the authorizer cannot be asked now (retry later).
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: ``namespaces`` None means every namespace."""
+    """An authenticated caller: ``namespaces`` None means every namespace.
+
+    With a ``reviewer``, the namespaces say nothing: each call is judged by the reviewer,
+    from what its operation asks (`api.access`).
+    """
 
     name: str
     namespaces: frozenset[str] | None
+    reviewer: Reviewer | None = field(default=None, compare=False)
 
     def may_act_in(self, namespace: str) -> bool:
-        """Whether this principal may call the API of ``namespace``."""
-        return self.namespaces is None or namespace in self.namespaces
+        """Whether this principal may call the API of ``namespace`` (a reviewer decides later)."""
+        return self.reviewer is not None or self.namespaces is None or namespace in self.namespaces
+
+
+async def authorize(who: Principal, access: Access, namespace: str, operation: str) -> None:
+    """Refuse the call unless ``who`` may do ``access`` there; ``namespace`` "" for a call
+    of no namespace. A principal without a reviewer was judged by namespace at the edge.
+
+    Raises:
+        errors.PermissionDenied: it may not (the message names what RBAC would have to grant).
+        AuthUnavailable: the reviewer cannot decide now.
+    """
+    if who.reviewer is not None:
+        scope = "" if access.cluster_wide else namespace
+        if not await who.reviewer.allowed(access, scope):
+            where = "in every namespace" if not scope else f"in namespace '{scope}'"
+            raise errors.PermissionDenied(f"'{who.name}' may not call {operation}: it needs {access} {where}")
+    elif access.cluster_wide and who.namespaces is not None:
+        raise errors.PermissionDenied(f"'{who.name}' may not call {operation}: it needs every namespace")
 
 
 # Who every caller is when authentication is off (`--auth none`, dev mode).
@@ -90,7 +130,7 @@ def middleware(authenticator: Authenticator) -> Middleware:
 
     @web.middleware
     async def authenticate(request: web.Request, handler: typedefs.Handler) -> web.StreamResponse:
-        if request.path in OPEN_PATHS:
+        if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES):
             return await handler(request)
         token = bearer_token(request.headers.get("Authorization", ""))
         if token is None:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from legato.api import operations as ops
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors
-from legato_operator.api import auth, edge
+from legato_operator.api import access, auth, edge
 from legato_operator.engine.services import (
     activities_by_id,
     namespaces,
@@ -51,8 +51,6 @@ class Route:
     operation: ops.Operation[Any, Any]
     serve: Serve
     too_large: TooLarge | None = None
-    # Only a caller of every namespace may call it (registering and changing namespaces).
-    admin: bool = False
     # The call registers its namespace, so it need not be registered already.
     registers: bool = False
 
@@ -73,12 +71,13 @@ class Route:
 
     async def _namespace(self, rt: runner.Runtime, request: web.Request) -> str:
         """The call's namespace, once the caller may make the call there and it exists."""
-        if self.admin and auth.principal(request).namespaces is not None:
-            who = auth.principal(request).name
-            raise errors.PermissionDenied(f"'{who}' may not call {self.operation.name}: it needs every namespace")
+        namespace = edge.namespace(request) if self.operation.scoped else ""
+        try:
+            await auth.authorize(auth.principal(request), access.of(self.operation), namespace, self.operation.name)
+        except auth.AuthUnavailable as e:
+            raise errors.Unavailable(f"cannot check the caller's access now; try again shortly ({e})") from e
         if not self.operation.scoped:
             return ""
-        namespace = edge.namespace(request)
         if not self.registers:
             await namespaces.require(rt, namespace)
         return namespace
@@ -98,11 +97,10 @@ def answers(
     serve: Callable[[runner.Runtime, str, ops.Req], Awaitable[ops.Resp]],
     *,
     too_large: Callable[[runner.Runtime, str, ops.Req, errors.PayloadTooLarge], Awaitable[ops.Resp]] | None = None,
-    admin: bool = False,
     registers: bool = False,
 ) -> Route:
     """An operation whose engine function returns its answer."""
-    return Route(op, serve, too_large, admin=admin, registers=registers)
+    return Route(op, serve, too_large, registers=registers)
 
 
 def acks(
@@ -158,10 +156,10 @@ ROUTES: tuple[Route, ...] = (
     answers(ops.UPDATE_WITH_START_WORKFLOW, updates.update_with_start_workflow),
     answers(ops.POLL_WORKFLOW_UPDATE, updates.poll_workflow_update),
     acks(ops.RESPOND_UPDATE_VALIDATION, updates.respond_update_validation),
-    answers(ops.REGISTER_NAMESPACE, namespaces.register_namespace, admin=True, registers=True),
+    answers(ops.REGISTER_NAMESPACE, namespaces.register_namespace, registers=True),
     answers(ops.DESCRIBE_NAMESPACE, namespaces.describe_namespace),
-    answers(ops.UPDATE_NAMESPACE, namespaces.update_namespace, admin=True),
-    answers(ops.LIST_NAMESPACES, namespaces.list_namespaces, admin=True),
+    answers(ops.UPDATE_NAMESPACE, namespaces.update_namespace),
+    answers(ops.LIST_NAMESPACES, namespaces.list_namespaces),
     acks(ops.ADD_SEARCH_ATTRIBUTES, namespaces.add_search_attributes),
     acks(ops.REMOVE_SEARCH_ATTRIBUTES, namespaces.remove_search_attributes),
     answers(ops.LIST_SEARCH_ATTRIBUTES, namespaces.list_search_attributes),
@@ -180,5 +178,8 @@ def add_to(app: web.Application) -> None:
     missing = [op.name for op in ops.OPERATIONS if bound.count(op) != 1]
     if missing or len(bound) != len(ops.OPERATIONS):
         raise RuntimeError(f"operations without exactly one route: {missing}")
+    unjudged = [op.name for op in bound if op.name not in access.ACCESS]
+    if unjudged:
+        raise RuntimeError(f"operations without the access RBAC judges them by: {unjudged}")
     for route in ROUTES:
         app.router.add_route(route.operation.method, route.operation.path, route.handler())

@@ -50,6 +50,9 @@ class TokenIdentity:
 
     username: str
     groups: tuple[str, ...]
+    uid: str = ""
+    # The authenticator's extra attributes (scopes, a token's pod), which RBAC may judge by.
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def service_account_namespace(self) -> str | None:
@@ -58,6 +61,21 @@ class TokenIdentity:
         if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"]:
             return parts[2]
         return None
+
+
+@dataclass(frozen=True)
+class ResourceAttributes:
+    """What a SubjectAccessReview asks about: a verb on a resource, in a namespace or ("") cluster-wide."""
+
+    verb: str
+    group: str
+    resource: str
+    subresource: str = ""
+    namespace: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        fields = {"verb": self.verb, "group": self.group, "resource": self.resource}
+        return fields | {k: v for k, v in (("subresource", self.subresource), ("namespace", self.namespace)) if v}
 
 
 def load_api_client(kubeconfig: str | None = None) -> ApiClient:
@@ -82,6 +100,7 @@ class Kube:
         self._apps = kubernetes.client.AppsV1Api(api_client)
         self._custom = kubernetes.client.CustomObjectsApi(api_client)
         self._auth = kubernetes.client.AuthenticationV1Api(api_client)
+        self._authz = kubernetes.client.AuthorizationV1Api(api_client)
         self._coordination = kubernetes.client.CoordinationV1Api(api_client)
 
     def close(self) -> None:
@@ -200,7 +219,26 @@ class Kube:
         if not status.get("authenticated"):
             return None
         user = status.get("user") or {}
-        return TokenIdentity(username=user.get("username", ""), groups=tuple(user.get("groups") or ()))
+        extra = tuple(sorted((k, tuple(v)) for k, v in (user.get("extra") or {}).items()))
+        return TokenIdentity(
+            username=user.get("username", ""),
+            groups=tuple(user.get("groups") or ()),
+            uid=user.get("uid", ""),
+            extra=extra,
+        )
+
+    async def review_access(self, who: TokenIdentity, attributes: ResourceAttributes) -> bool:
+        """Ask the API server whether RBAC (or its authorizer) lets ``who`` do that."""
+        spec: dict[str, Any] = {
+            "user": who.username,
+            "groups": list(who.groups),
+            "uid": who.uid,
+            "extra": {k: list(v) for k, v in who.extra},
+            "resourceAttributes": attributes.as_dict(),
+        }
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec}
+        review = await self._call(self._authz.create_subject_access_review, body)
+        return bool((review.get("status") or {}).get("allowed"))
 
     async def get_lease(self, namespace: str, name: str) -> dict[str, Any] | None:
         return await self._get(self._coordination.read_namespaced_lease, name, namespace)

@@ -1,17 +1,21 @@
-"""Workers authenticate with their ServiceAccount's projected token, checked by TokenReview.
+"""Kubernetes credentials: workers' ServiceAccount tokens, and people's tokens judged by RBAC.
 
-The operator mounts a token bound to the audience ``legato`` into every worker pod
-(`builders.token_volume`); the SDK sends it as a bearer token. `KubernetesAuthenticator`
-asks the API server whose it is (`kube.Kube.review_token`, with that audience, so a
-token minted for the API server itself is refused) and maps the answer to a principal:
+Two kinds of bearer token are accepted, both checked by TokenReview (`kube.Kube.review_token`):
 
-* ``system:serviceaccount:<ns>:<name>`` may act in ``<ns>`` only;
-* any other user the API server vouches for may act nowhere (403): users outside the
-  cluster use the tokens file (`api.auth.StaticTokens`).
+* A worker's projected token, bound to the audience ``legato`` (the operator mounts one
+  into every worker pod, `builders.token_volume`). ``system:serviceaccount:<ns>:<name>``
+  may act in ``<ns>`` only, with no further check; any other user with such a token may
+  act nowhere (403).
+* A token for the API server itself: what ``kubectl`` sends for a person (a static or
+  OIDC token, ``kubectl create token``). It authenticates its user, and each call is then
+  authorized by a SubjectAccessReview of what the operation asks (`api.access`: ``get`` on
+  ``workflows.legato.dev`` to read, ``update`` to signal or cancel, ``delete`` to
+  terminate, ...) in the call's namespace. The chart's ClusterRoles grant those verbs.
 
 Answers are cached per token (a bounded LRU keyed by the token's SHA-256), 60 s for a
-valid one and 10 s for a refused one, so a worker's polls cost one TokenReview a minute
-and a misconfigured worker cannot flood the API server.
+valid one and 10 s for a refused one, and access answers per user and question for 10 s,
+so a worker's polls cost one TokenReview a minute, a person's clicks a review now and then,
+and a misconfigured client cannot flood the API server.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from legato_operator.api import auth
+from legato_operator.api.access import GROUP, Access
 from legato_operator.k8s import builders, kube
 
 log = logging.getLogger(__name__)
@@ -32,10 +38,65 @@ INVALID_TTL = 10.0
 MAX_ENTRIES = 10_000
 
 
+ACCESS_TTL = 10.0
+K = TypeVar("K")
+V = TypeVar("V")
+
+
 def principal_of(identity: kube.TokenIdentity) -> auth.Principal:
-    """A ServiceAccount acts in its own namespace; anyone else, nowhere."""
+    """A ServiceAccount with a ``legato`` token acts in its own namespace; anyone else, nowhere."""
     namespace = identity.service_account_namespace
     return auth.Principal(identity.username, frozenset() if namespace is None else frozenset({namespace}))
+
+
+class TtlCache(Generic[K, V]):
+    """A bounded LRU whose entries expire: the answers of the API server's reviews."""
+
+    def __init__(self, max_entries: int, clock: Callable[[], float]) -> None:
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K) -> tuple[V] | None:
+        """The value kept for ``key`` (in a 1-tuple, as it may be None), unless expired."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return (entry[1],)
+
+    def put(self, key: K, value: V, ttl: float) -> None:
+        self._entries[key] = (self._clock() + ttl, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+
+class RbacReviewer:
+    """`api.auth.Reviewer` of one person: SubjectAccessReviews of ``legato.dev`` resources."""
+
+    def __init__(self, kube_client: kube.Kube, who: kube.TokenIdentity, cache: TtlCache[Any, bool]) -> None:
+        self._kube = kube_client
+        self._who = who
+        self._cache = cache
+        self.reviews = 0
+
+    async def allowed(self, access: Access, namespace: str) -> bool:
+        key = (self._who, access, namespace)
+        if (cached := self._cache.get(key)) is not None:
+            return cached[0]
+        attributes = kube.ResourceAttributes(
+            access.verb, GROUP, access.resource, subresource=access.subresource, namespace=namespace
+        )
+        try:
+            allowed = await self._kube.review_access(self._who, attributes)
+        except kube.KubeError as e:
+            raise auth.AuthUnavailable(f"SubjectAccessReview failed: {e}") from e
+        self._cache.put(key, allowed, ACCESS_TTL)
+        return allowed
 
 
 class KubernetesAuthenticator:
@@ -55,9 +116,8 @@ class KubernetesAuthenticator:
         self._audience = audience
         self._valid_ttl = valid_ttl
         self._invalid_ttl = invalid_ttl
-        self._max_entries = max_entries
-        self._clock = clock
-        self._cache: OrderedDict[bytes, tuple[float, auth.Principal | None]] = OrderedDict()
+        self._cache: TtlCache[bytes, auth.Principal | None] = TtlCache(max_entries, clock)
+        self._access: TtlCache[Any, bool] = TtlCache(max_entries, clock)
         self.reviews = 0  # TokenReviews sent, for tests and debugging
 
     async def authenticate(self, token: str) -> auth.Principal | None:
@@ -68,35 +128,27 @@ class KubernetesAuthenticator:
                 the operator may not create tokenreviews).
         """
         key = hashlib.sha256(token.encode()).digest()
-        cached = self._cached(key)
+        cached = self._cache.get(key)
         if cached is not None:
-            return cached[1]
+            return cached[0]
         who = await self._review(token)
-        self._remember(key, who)
+        self._cache.put(key, who, self._valid_ttl if who is not None else self._invalid_ttl)
         return who
 
-    def _cached(self, key: bytes) -> tuple[float, auth.Principal | None] | None:
-        entry = self._cache.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= self._clock():
-            del self._cache[key]
-            return None
-        self._cache.move_to_end(key)
-        return entry
-
     async def _review(self, token: str) -> auth.Principal | None:
+        worker = await self._identity(token, [self._audience])
+        if worker is not None:
+            return principal_of(worker)
+        # Not a worker's: maybe a person's token for the API server, judged call by call.
+        person = await self._identity(token, None)
+        if person is None:
+            return None
+        return auth.Principal(person.username, None, reviewer=RbacReviewer(self._kube, person, self._access))
+
+    async def _identity(self, token: str, audiences: list[str] | None) -> kube.TokenIdentity | None:
         self.reviews += 1
         try:
-            identity = await self._kube.review_token(token, [self._audience])
+            return await self._kube.review_token(token, audiences)
         # The token could not be checked (API server down): the caller should retry, not be refused.
         except kube.KubeError as e:
             raise auth.AuthUnavailable(f"TokenReview failed: {e}") from e
-        return None if identity is None else principal_of(identity)
-
-    def _remember(self, key: bytes, who: auth.Principal | None) -> None:
-        ttl = self._valid_ttl if who is not None else self._invalid_ttl
-        self._cache[key] = (self._clock() + ttl, who)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._max_entries:
-            self._cache.popitem(last=False)
