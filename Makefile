@@ -34,15 +34,19 @@ help: ## List the targets.
 .PHONY: venv
 venv: $(VENV_STAMP) ## Create .venv with the SDK, the operator and the dev tools (when inputs change).
 
-$(VENV_STAMP): sdk/pyproject.toml operator/pyproject.toml scripts/requirements-dev.txt
+$(VENV_STAMP): sdk/pyproject.toml operator/pyproject.toml scripts/requirements-dev.txt scripts/requirements-ui.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-e sdk -e operator -r scripts/requirements-dev.txt
+		-e sdk -e operator -r scripts/requirements-dev.txt -r scripts/requirements-ui.txt
 	@touch $@
 
 .PHONY: postgres
 postgres: $(VENV_STAMP) ## Make sure Postgres server binaries exist (machine's, apt, or the pgserver wheel).
 	@PYTHON=$(BIN)/python scripts/postgres.sh
+
+.PHONY: chromium
+chromium: ## Make sure Chromium exists for the browser tests (Debian's package; LEGATO_CHROMIUM for another).
+	@scripts/chromium.sh
 
 .PHONY: testbin
 testbin: $(VENV_STAMP) ## Build kube-apiserver, kubectl, etcd (Go modules) and unpack helm into ~/.cache/legato-testbin.
@@ -58,12 +62,16 @@ dev: $(VENV_STAMP) postgres ## Embedded Postgres + server + the orders example w
 # --- checks ------------------------------------------------------------------------------
 
 .PHONY: test
-test: $(VENV_STAMP) postgres testbin ## All tests (Postgres, end-to-end, real kube-apiserver).
+test: $(VENV_STAMP) postgres testbin chromium ## All tests (Postgres, end-to-end, real kube-apiserver, browser).
 	@scripts/pytest.sh $(TEST_FLAGS) tests
 
 .PHONY: test-k8s
 test-k8s: $(VENV_STAMP) postgres testbin ## Only the tests against a real kube-apiserver and etcd.
 	@scripts/pytest.sh -m realapi $(TEST_FLAGS) tests
+
+.PHONY: test-ui
+test-ui: $(VENV_STAMP) postgres chromium ## Only the browser tests of the web UI (headless Chromium).
+	@scripts/pytest.sh $(TEST_FLAGS) tests/ui
 
 .PHONY: test-fast
 test-fast: $(VENV_STAMP) ## Only the tests that need no services (milliseconds each).

@@ -1,4 +1,4 @@
-"""The aiohttp application: routes, the error mapping, health, readiness, metrics, OpenAPI."""
+"""The aiohttp application: routes, the error mapping, health, readiness, metrics, OpenAPI, the UI."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
-from legato_operator.api import auth, edge, openapi, routes
+from legato_operator.api import auth, edge, openapi, routes, ui
 from legato_operator.engine.services import gauges, runner
 from legato_operator.store import db
 
@@ -99,6 +99,7 @@ def create(rt: runner.Runtime, authenticator: auth.Authenticator | None = None) 
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/openapi.json", openapi_endpoint)
+    ui.add_to(app)
     return app
 
 

@@ -222,11 +222,18 @@ async def _dev(args: argparse.Namespace) -> int:
 async def _serve_dev(args: argparse.Namespace, database_url: str) -> int:
     async with process.serve(_options(args, database_url)) as serving:
         print(f"Legato dev server on {serving.address} (Postgres {database_url}); {_auth_summary(args)}", flush=True)
+        # A wildcard host listens on loopback too, the address a browser here can open.
+        ui_host = "127.0.0.1" if serving.host in ("", "0.0.0.0", "::") else serving.host
+        ui = f"http://{ui_host}:{serving.port}/ui/"
         if args.then is None:
+            print(f"UI: {ui}", flush=True)
             await _until_signal()
             return 0
+        until = "" if args.keep_running else " (until the command ends; --keep-running to keep it)"
+        print(f"UI: {ui}{until}", flush=True)
         status = await _then(args.then, serving.address)
         if args.keep_running:
+            print(f"Still serving; UI: {ui} (Ctrl-C stops)", flush=True)
             await _until_signal()
         return status
 
