@@ -986,7 +986,12 @@ class WorkflowExecutionDescription(WorkflowExecution):
 
     @property
     def pending_activities(self) -> list[api.PendingActivity]:
-        """The run's activities that are scheduled, running or waiting for a retry."""
+        """The run's activities that are scheduled, running or waiting for a retry.
+
+        Each has temporalio's ``PendingActivityInfo`` names for its progress:
+        ``heartbeat_details`` (the payloads of its latest heartbeat, as sent; decode them
+        with ``client.data_converter.decode``) and ``last_heartbeat_time``.
+        """
         return list(self.raw_description.pending_activities)
 
     @property

@@ -80,6 +80,25 @@ class Order:
         return previous
 
 
+@activity.defn
+async def pack(order: str) -> str:
+    """Reports how far it got, again and again, until it is cancelled (or its run closes)."""
+    while True:
+        activity.heartbeat({"order": order, "packed": 2, "of": 3})
+        await asyncio.sleep(0.2)
+
+
+@workflow.defn
+class Packing:
+    """Waits on an activity that heartbeats and never finishes."""
+
+    @workflow.run
+    async def run(self, order: str) -> str:
+        return await workflow.execute_activity(
+            pack, order, start_to_close_timeout=timedelta(minutes=5), heartbeat_timeout=timedelta(seconds=2)
+        )
+
+
 @workflow.defn
 class StuckPayment:
     """Its activity keeps failing with a minute between attempts."""
@@ -139,10 +158,9 @@ async def admin_client(cli_server: ServerProcess) -> AsyncIterator[Client]:
 @pytest.fixture(scope="package")
 async def worker(admin_client: Client) -> AsyncIterator[Worker]:
     """A worker on ``TASK_QUEUE`` for the package's tests."""
-    activities = [charge, always_declines]
-    worker = Worker(
-        admin_client, task_queue=TASK_QUEUE, workflows=[Order, StuckPayment, OutOfStock], activities=activities
-    )
+    activities = [charge, always_declines, pack]
+    workflows = [Order, StuckPayment, Packing, OutOfStock]
+    worker = Worker(admin_client, task_queue=TASK_QUEUE, workflows=workflows, activities=activities)
     async with worker:
         yield worker
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -256,3 +257,30 @@ async def test_kubectl_runs_the_command_line_as_its_legato_plugin(cli: Cli, tmp_
 
     assert proc.returncode == 0, err.decode()
     assert "Workflow ID     cli-kubectl" in out.decode()
+
+
+async def test_describe_shows_the_latest_heartbeat_of_a_running_activity_decoded(cli: Cli) -> None:
+    await cli("workflow", "start", *start_flags("cli-packing", '"order-8"', type="Packing"))
+
+    async def heartbeated() -> Any:
+        ran = await cli("workflow", "describe", "-w", "cli-packing", "-o", "json")
+        pending = ran.json()["pending_activities"]  # type: ignore[index]
+        return pending if pending and pending[0]["heartbeat_details"] else None
+
+    pending = await eventually(heartbeated, within=10, what="the activity to heartbeat")
+    table = await cli("workflow", "describe", "-w", "cli-packing")
+
+    assert pending[0]["heartbeat_details"] == [{"order": "order-8", "packed": 2, "of": 3}]
+    assert pending[0]["last_heartbeat_time"].endswith("Z")
+    header = next(line for line in table.out.splitlines() if line.strip().startswith("ID "))
+    row = next(line for line in table.out.splitlines() if " pack " in line)
+    assert re.split(r"\s{2,}", header.strip())[4:] == [
+        "NEXT ATTEMPT",
+        "LAST HEARTBEAT",
+        "HEARTBEAT DETAILS",
+        "LAST FAILURE",
+    ]
+    assert row.split()[:4] == ["1", "pack", "STARTED", "1"]
+    # No failure yet: the details end the row.
+    assert row.endswith('[{"of": 3, "order": "order-8", "packed": 2}]')
+    await cli("workflow", "terminate", "-w", "cli-packing")

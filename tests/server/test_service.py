@@ -211,6 +211,31 @@ async def test_a_cancel_request_reaches_a_running_activity_through_its_heartbeat
     ]
 
 
+async def test_describe_shows_the_latest_heartbeat_and_keeps_it_through_a_retry(rt: runner.Runtime) -> None:
+    await flows.start(rt)
+    policy = RetryPolicy(initial_interval=60.0)
+    await flows.answer(rt, await flows.workflow_task(rt), flows.schedule(heartbeat_timeout=30, retry_policy=policy))
+    activity = await flows.activity_task(rt)
+    describe = api.DescribeWorkflowRequest(workflow_id="wf-1")
+    before = (await workflows.describe_workflow(rt, flows.NS, describe)).pending_activities[0]
+    for progress in ("10%", "50%"):
+        beat = api.HeartbeatActivityTaskRequest(task_token=activity.task_token, details=payloads(progress, 2))
+        sent = rt.clock.now()
+        await workers.heartbeat_activity_task(rt, flows.NS, beat)
+    running = (await workflows.describe_workflow(rt, flows.NS, describe)).pending_activities[0]
+    failed = api.FailActivityTaskRequest(task_token=activity.task_token, failure=Failure(message="flaky"))
+    await workers.fail_activity_task(rt, flows.NS, failed)
+    backing_off = (await workflows.describe_workflow(rt, flows.NS, describe)).pending_activities[0]
+
+    assert (before.heartbeat_details, before.last_heartbeat_time) == ([], None)
+    assert running.heartbeat_details == payloads("50%", 2)
+    assert running.last_heartbeat_time is not None
+    assert sent <= running.last_heartbeat_time <= rt.clock.now()
+    # The next attempt starts from the last progress, so describe goes on showing it.
+    assert (backing_off.state, backing_off.heartbeat_details) == ("BACKOFF", payloads("50%", 2))
+    assert backing_off.last_heartbeat_time == running.last_heartbeat_time
+
+
 async def _signal_task(rt: runner.Runtime) -> api.WorkflowTask:
     # A signal gives the workflow a task in which to request the cancel.
     await workflows.signal_workflow(rt, flows.NS, api.SignalWorkflowRequest(workflow_id="wf-1", signal_name="stop"))

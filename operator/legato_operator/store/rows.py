@@ -143,6 +143,7 @@ class Task:
     started_at: datetime | None = None
     info: dict[str, Any] = field(default_factory=dict)
     heartbeat_details: list[Any] | None = None
+    last_heartbeat_at: datetime | None = None
     last_failure: dict[str, Any] | None = None
     cancel_requested: bool = False
 

@@ -127,16 +127,17 @@ async def update(conn: db.Connection, change: rows.TaskUpdate) -> None:
 
 
 async def heartbeat(
-    conn: db.Connection, run_id: str, scheduled_event_id: int, attempt: int, details: list[Any]
+    conn: db.Connection, run_id: str, scheduled_event_id: int, attempt: int, details: list[Any], now: datetime
 ) -> rows.Task | None:
-    """Record heartbeat details if this attempt still holds the task; returns the task."""
+    """Record heartbeat details, sent at ``now``, if this attempt still holds the task; returns the task."""
     record = await conn.fetchrow(
-        "UPDATE tasks SET heartbeat_details = $4"
+        "UPDATE tasks SET heartbeat_details = $4, last_heartbeat_at = $5"
         " WHERE run_id = $1 AND scheduled_event_id = $2 AND attempt = $3 AND state = 'started'" + _RETURNING,
         run_id,
         scheduled_event_id,
         attempt,
         details,
+        now,
     )
     return None if record is None else _row(record)
 

@@ -28,5 +28,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def kubectl_main(argv: Sequence[str] | None = None) -> int:
-    """``kubectl legato ...``: the same command line, named as kubectl shows it."""
-    return run(sys.argv[1:] if argv is None else argv, prog="kubectl legato")
+    """``kubectl legato ...``: the same command line, named as kubectl shows it, whose
+    credentials default to the kubeconfig's (its current user's bearer token)."""
+    return run(sys.argv[1:] if argv is None else argv, prog="kubectl legato", kubectl_plugin=True)

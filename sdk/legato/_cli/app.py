@@ -50,8 +50,12 @@ def _version() -> str:
         return "unknown"
 
 
-def run(argv: Sequence[str] | None, prog: str = "legato") -> int:
-    """Run one command line; its exit code."""
+def run(argv: Sequence[str] | None, prog: str = "legato", *, kubectl_plugin: bool = False) -> int:
+    """Run one command line; its exit code.
+
+    ``kubectl_plugin``: run as ``kubectl legato``, whose default credentials are the
+    kubeconfig's (``connection.resolve``).
+    """
     parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
@@ -65,14 +69,14 @@ def run(argv: Sequence[str] | None, prog: str = "legato") -> int:
     if args.handler is None:
         args.parser.print_help(sys.stderr)
         return errors.USAGE
-    return _connected(args)
+    return _connected(args, kubectl_plugin)
 
 
-def _connected(args: argparse.Namespace) -> int:
+def _connected(args: argparse.Namespace, kubectl_plugin: bool) -> int:
     # Until the settings are resolved, a failure (a bad profile) names the flag's address.
     settings = connection.Settings(address=args.address or connection.DEFAULT_ADDRESS, namespace="")
     try:
-        settings = connection.resolve(args, os.environ)
+        settings = connection.resolve(args, os.environ, kubectl_plugin=kubectl_plugin)
         return asyncio.run(_call(args, settings))
     # Ctrl-C (a followed history, a long result): no traceback, the shell's code.
     except KeyboardInterrupt:
@@ -82,7 +86,9 @@ def _connected(args: argparse.Namespace) -> int:
         _silence_stdout()
         return errors.OK
     except Exception as e:
-        error = errors.explain(e, address=settings.shown_address, credentials=settings.credentials)
+        error = errors.explain(
+            e, address=settings.shown_address, credentials=settings.credentials, token_hint=settings.token_hint
+        )
         print(f"legato: error: {error.message}", file=sys.stderr)
         return error.code
 

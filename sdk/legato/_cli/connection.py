@@ -5,7 +5,11 @@ wins over the profile (``legato.envconfig``: the ``temporal.toml`` file, profile
 ``$LEGATO_PROFILE`` or ``default``), which wins over the default (``localhost:7233``,
 namespace ``default``). Credentials are a bearer token: ``--api-key``, else
 ``$LEGATO_TOKEN``, else the file ``$LEGATO_TOKEN_FILE`` names, else ``$LEGATO_API_KEY``,
-else the profile's ``api_key``.
+else the kubeconfig user's token when ``--kube`` (or ``$LEGATO_KUBE=1``) asks for it, else
+the profile's ``api_key``. As ``kubectl legato`` the kubeconfig's token is the last
+resort even without ``--kube``, as a kubectl plugin user expects; there a kubeconfig that
+gives none (a client certificate) leaves the command without credentials, and only a
+server that asks for a token hears why.
 
 Each setting remembers where it came from, so an error can say which address was tried
 and which credentials the server refused.
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from legato import _envconfig
-from legato._cli import errors
+from legato._cli import errors, kubeconfig
 from legato._cli.errors import UsageError
 from legato.client import Client
 from legato.envconfig import ClientConfigProfile
@@ -44,6 +48,8 @@ class Settings:
     rpc_metadata: Mapping[str, str] = field(default_factory=dict)
     address_source: str = "the default"
     credentials: str = errors.NO_CREDENTIALS
+    # What to do about a server that asks for a token when none was sent.
+    token_hint: str = errors.TOKEN_HINT
 
     @property
     def shown_address(self) -> str:
@@ -57,17 +63,26 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--address", help="server host:port or URL [$LEGATO_ADDRESS] (default: localhost:7233)")
     group.add_argument("--namespace", "-n", help="namespace to act in [$LEGATO_NAMESPACE] (default: default)")
     group.add_argument("--api-key", help="bearer token [$LEGATO_TOKEN, $LEGATO_TOKEN_FILE, $LEGATO_API_KEY]")
+    group.add_argument(
+        "--kube", action="store_true", default=None, help="send the kubeconfig user's token [$LEGATO_KUBE]"
+    )
+    group.add_argument("--kubeconfig", help="kubeconfig file for --kube [$KUBECONFIG] (default: ~/.kube/config)")
+    group.add_argument("--context", help="kubeconfig context for --kube (default: its current-context)")
     group.add_argument("--tls", action="store_true", default=None, help="use https for a bare host:port")
     group.add_argument("--tls-ca-path", help="PEM file of the CA the server's certificate must chain to")
     group.add_argument("--profile", help="profile of the config file [$LEGATO_PROFILE] (default: default)")
     group.add_argument("--config-file", help="client config file (TOML) [$LEGATO_CONFIG_FILE]")
 
 
-def resolve(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
+def resolve(args: argparse.Namespace, env: Mapping[str, str], *, kubectl_plugin: bool = False) -> Settings:
     """The settings of ``args`` over ``env`` over the profile over the defaults.
+
+    ``kubectl_plugin``: run as ``kubectl legato``, where the kubeconfig's token is the
+    default credentials.
 
     Raises:
         ConfigError: The config file is not valid, or the named profile is not in it.
+        KubeconfigError: ``--kube`` was asked for, and the kubeconfig gives no token.
     """
     source = Path(args.config_file) if args.config_file else None
     # Loaded alone, to tell what the profile itself set (messages name it; its api_key
@@ -77,6 +92,9 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     name = args.profile or _envconfig.env_value(env, "PROFILE") or "default"
     address, address_source = _address(args, env, profile, name)
     api_key, credentials = _credentials(args, env, profile, name)
+    hint = errors.TOKEN_HINT
+    if api_key is None and credentials == errors.NO_CREDENTIALS and _kube(args, env, kubectl_plugin):
+        api_key, credentials, hint = _kube_default(args, env)
     return Settings(
         address=address,
         namespace=args.namespace or merged.namespace or DEFAULT_NAMESPACE,
@@ -85,6 +103,7 @@ def resolve(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
         rpc_metadata=dict(merged.grpc_meta),
         address_source=address_source,
         credentials=credentials,
+        token_hint=hint,
     )
 
 
@@ -114,9 +133,44 @@ def _credentials(
     for variable in ("LEGATO_API_KEY", "TEMPORAL_API_KEY"):
         if env.get(variable):
             return env[variable], f"the token in ${variable}"
+    # Asked for explicitly: a kubeconfig without a token is an error.
+    if _kube_asked(args, env):
+        found = kubeconfig.bearer_token(args.kubeconfig, args.context, env)
+        return found.token, found.described
     if profile.api_key:
         return profile.api_key, f"the api_key of profile {name!r}"
     return None, errors.NO_CREDENTIALS
+
+
+def _kube_asked(args: argparse.Namespace, env: Mapping[str, str]) -> bool:
+    return bool(args.kube) or _flag_value(env.get("LEGATO_KUBE", "")) is True
+
+
+def _kube(args: argparse.Namespace, env: Mapping[str, str], kubectl_plugin: bool) -> bool:
+    """Whether ``kubectl legato`` falls back on the kubeconfig (``$LEGATO_KUBE=0`` turns it off)."""
+    return kubectl_plugin and _flag_value(env.get("LEGATO_KUBE", "")) is not False
+
+
+def _flag_value(text: str) -> bool | None:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return None
+
+
+def _kube_default(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[str | None, str, str]:
+    """The kubeconfig's token as ``kubectl legato``'s default: its absence is no error."""
+    # No kubeconfig at all (a laptop talking to a dev server): nothing to say.
+    if not kubeconfig.exists(args.kubeconfig, env):
+        return None, errors.NO_CREDENTIALS, errors.TOKEN_HINT
+    try:
+        found = kubeconfig.bearer_token(args.kubeconfig, args.context, env)
+    # A server without auth needs no token; one that asks for it is told why there is none.
+    except kubeconfig.KubeconfigError as e:
+        return None, errors.NO_CREDENTIALS, f"{errors.TOKEN_HINT}; the kubeconfig gave none: {e.message}"
+    return found.token, found.described, errors.TOKEN_HINT
 
 
 def _tls(args: argparse.Namespace, profile: ClientConfigProfile, merged: ClientConfigProfile) -> bool | TLSConfig:

@@ -3,7 +3,9 @@
 ::
 
     CliError                 a failure the command itself recognized (code and message)
-    └── UsageError           bad input: a flag's JSON, a duration, a missing choice (exit 2)
+    ├── UsageError           bad input: a flag's JSON, a duration, a missing choice (exit 2)
+    └── KubeconfigError      the kubeconfig gives no token to send (``kubeconfig``; exit 2,
+                             or 4 when its exec plugin failed)
 
 Everything else a command raises is explained here (``explain``): an ``RPCError`` by its
 status (not found, unreachable, refused credentials), a run that did not complete by its
@@ -26,6 +28,8 @@ UNREACHABLE = 4
 
 # What the connection's credentials are called when there are none.
 NO_CREDENTIALS = "no credentials"
+# What to do when a server asks for a token and none was sent.
+TOKEN_HINT = "give --api-key, $LEGATO_TOKEN or $LEGATO_TOKEN_FILE, or --kube"
 
 
 class CliError(Exception):
@@ -44,12 +48,13 @@ class UsageError(CliError):
         super().__init__(message, USAGE)
 
 
-def explain(error: BaseException, *, address: str, credentials: str) -> CliError:
-    """``error`` as a message and exit code; ``address`` and ``credentials`` say what was used."""
+def explain(error: BaseException, *, address: str, credentials: str, token_hint: str = TOKEN_HINT) -> CliError:
+    """``error`` as a message and exit code; ``address`` and ``credentials`` say what was used,
+    ``token_hint`` what to do when a server asks for a token and none was sent."""
     if isinstance(error, CliError):
         return error
     if isinstance(error, RPCError):
-        return _rpc(error, address, credentials)
+        return _rpc(error, address, credentials, token_hint)
     if isinstance(error, ConfigError):
         return UsageError(str(error))
     if isinstance(error, WorkflowFailureError):
@@ -63,14 +68,13 @@ def explain(error: BaseException, *, address: str, credentials: str) -> CliError
     raise error
 
 
-def _rpc(error: RPCError, address: str, credentials: str) -> CliError:
+def _rpc(error: RPCError, address: str, credentials: str, token_hint: str) -> CliError:
     status = error.status
     # The server could not be reached at all (no HTTP status): say where we looked.
     if status is RPCStatusCode.UNAVAILABLE and not error.http_status:
         return CliError(f"cannot reach the Legato server at {address}: {_reason(error)}", UNREACHABLE)
     if status is RPCStatusCode.UNAUTHENTICATED and credentials == NO_CREDENTIALS:
-        hint = "give --api-key, $LEGATO_TOKEN or $LEGATO_TOKEN_FILE"
-        return CliError(f"the server at {address} needs a token ({hint}): {error.message}", UNREACHABLE)
+        return CliError(f"the server at {address} needs a token ({token_hint}): {error.message}", UNREACHABLE)
     if status is RPCStatusCode.UNAUTHENTICATED:
         return CliError(f"the server at {address} did not accept {credentials}: {error.message}", UNREACHABLE)
     if status is RPCStatusCode.PERMISSION_DENIED:

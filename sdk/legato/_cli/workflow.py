@@ -166,6 +166,8 @@ def _payload_lines(payloads: dict[str, Any]) -> list[str]:
 
 
 def _pending_activity_lines(pending: list[api.PendingActivity]) -> list[str]:
+    # The heartbeat columns only when an activity has heartbeated: most never do.
+    beats = any(p.last_heartbeat_time or p.heartbeat_details for p in pending)
     rows = [
         [
             p.activity_id,
@@ -173,12 +175,20 @@ def _pending_activity_lines(pending: list[api.PendingActivity]) -> list[str]:
             p.state,
             str(p.attempt),
             values.time_text(p.next_attempt_time),
+            *([values.time_text(p.last_heartbeat_time), _heartbeat_text(p)] if beats else []),
             history.failure_text(p.last_failure),
         ]
         for p in pending
     ]
-    headers = ["ID", "TYPE", "STATE", "ATTEMPT", "NEXT ATTEMPT", "LAST FAILURE"]
+    heartbeat = ["LAST HEARTBEAT", "HEARTBEAT DETAILS"] if beats else []
+    headers = ["ID", "TYPE", "STATE", "ATTEMPT", "NEXT ATTEMPT", *heartbeat, "LAST FAILURE"]
     return table(rows, headers) if rows else []
+
+
+def _heartbeat_text(activity: api.PendingActivity) -> str:
+    # The details as the activity passed them to heartbeat(): a JSON list, one value each.
+    details = activity.heartbeat_details
+    return values.compact([values.payload_value(p) for p in details]) if details else ""
 
 
 def _workflow_task_lines(task: api.PendingWorkflowTask | None) -> list[str]:

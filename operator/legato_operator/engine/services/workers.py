@@ -390,10 +390,11 @@ async def heartbeat_activity_task(
     details = [p.model_dump(mode="json") for p in request.details]
 
     async def change(tx: runner.Tx) -> api.HeartbeatActivityTaskResponse:
-        task = await tasks.heartbeat(tx.conn, token.run_id, token.scheduled_event_id, token.attempt, details)
+        now = rt.clock.now()
+        task = await tasks.heartbeat(tx.conn, token.run_id, token.scheduled_event_id, token.attempt, details, now)
         if task is None or task.namespace != namespace:
             raise activities.not_held(token)
-        for timer in activities.attempt_timers(task, rt.clock.now()):
+        for timer in activities.attempt_timers(task, now):
             if timer.kind == rows.TimerKind.ACTIVITY_HEARTBEAT:
                 await timers.extend(tx.conn, task.run_id, timer.kind, task.scheduled_event_id, timer.due_at)
         return api.HeartbeatActivityTaskResponse(cancel_requested=task.cancel_requested)

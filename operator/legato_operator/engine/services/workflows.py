@@ -192,6 +192,8 @@ def _pending(task: rows.Task) -> api.PendingActivity:
         scheduled_event_id=task.scheduled_event_id,
         last_failure=_failure(task.last_failure),
         next_attempt_time=task.visible_at if task.state == rows.TaskState.BACKOFF else None,
+        heartbeat_details=task.heartbeat_details or [],
+        last_heartbeat_time=task.last_heartbeat_at,
     )
 
 

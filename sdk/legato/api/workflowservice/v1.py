@@ -124,6 +124,9 @@ class StartWorkflowResponse(WireModel):
 
 
 class PendingActivity(WireModel):
+    """An activity of the run that is scheduled, running or waiting for a retry
+    (Temporal's ``PendingActivityInfo``)."""
+
     activity_id: str
     activity_type: str
     state: str  # SCHEDULED | STARTED | BACKOFF (waiting for a retry)
@@ -131,6 +134,10 @@ class PendingActivity(WireModel):
     scheduled_event_id: int
     last_failure: Failure | None = None
     next_attempt_time: datetime | None = None
+    # The details of its latest heartbeat and when the server received it; both are kept
+    # across retries (the next attempt starts from them) and absent before the first.
+    heartbeat_details: Payloads = Field(default_factory=list)
+    last_heartbeat_time: datetime | None = None
 
 
 class PendingChildExecution(WireModel):
