@@ -32,6 +32,35 @@ POLL_RETRY = RetryConfig(
 _LONGEST_WAIT = POLL_RETRY.max_interval_millis / 1000
 
 
+class Slots:
+    """A poller's task slots: a poll waits for a free one; a task that an answer brings
+    (eager dispatch) takes one only if one is free, without waiting — which
+    ``asyncio.Semaphore`` cannot do."""
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._released = asyncio.Event()
+
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free."""
+        if self._free == 0:
+            return False
+        self._free -= 1
+        return True
+
+    async def acquire(self) -> None:
+        """Take a slot, waiting for one to be released."""
+        while not self.try_acquire():
+            # Nothing is free as of now: only a later release may wake us (no await in between).
+            self._released.clear()
+            await self._released.wait()
+
+    def release(self) -> None:
+        """Give a slot back; every waiter tries again, one gets it."""
+        self._free += 1
+        self._released.set()
+
+
 class Poller(Generic[T]):
     """Runs ``pollers`` concurrent poll loops feeding ``handle``, at most ``slots`` at once."""
 
@@ -47,7 +76,7 @@ class Poller(Generic[T]):
         self._name = name
         self._poll = poll
         self._handle = handle
-        self._slots = asyncio.Semaphore(slots)
+        self._slots = Slots(slots)
         self._pollers = max(1, min(pollers, slots))
         self._poll_tasks: list[asyncio.Task[None]] = []
         self.running: set[asyncio.Task[None]] = set()
@@ -114,11 +143,7 @@ class Poller(Generic[T]):
 
     def try_reserve(self) -> bool:
         """Take a free slot without waiting, for a task that an answer may bring back."""
-        if self._slots.locked():
-            return False
-        # A free slot is taken at once: acquire() has nothing to wait for.
-        self._slots._value -= 1
-        return True
+        return self._slots.try_acquire()
 
     def release(self) -> None:
         """Give back a reserved slot that no task came for."""
