@@ -226,6 +226,10 @@ class ServiceClient:
         """Close a run now."""
         await self.call(ops.TERMINATE_WORKFLOW, request, options)
 
+    async def delete_workflow(self, request: api.DeleteWorkflowRequest, options: CallOptions = NO_OPTIONS) -> None:
+        """Delete a run and its history (Temporal's DeleteWorkflowExecution); a running one is terminated first."""
+        await self.call(ops.DELETE_WORKFLOW, request, options)
+
     # --- tasks -------------------------------------------------------------------------
 
     async def poll_workflow_task(self, request: api.PollRequest) -> api.WorkflowTask | None:

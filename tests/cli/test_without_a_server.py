@@ -155,7 +155,7 @@ def test_every_command_has_help_with_a_one_line_description(capsys: pytest.Captu
         assert parser.description, path
         assert "\n" not in parser.description, path
         assert parser.description in capsys.readouterr().out
-    workflow = "start execute describe show list count result signal query update stack cancel terminate"
+    workflow = "start execute describe show list count result signal query update stack cancel terminate delete"
     schedule = "create describe list update pause unpause trigger backfill delete"
     assert {" ".join(path) for path, _ in found} == {
         *(f"workflow {name}" for name in workflow.split()),

@@ -151,6 +151,18 @@ async def test_terminate_makes_result_exit_1_with_the_reason(cli: Cli) -> None:
     assert result.err.strip() == "legato: error: workflow 'cli-terminate' was terminated: wrong address"
 
 
+async def test_delete_removes_a_run_and_its_history_so_describe_is_not_found(cli: Cli) -> None:
+    await cli("workflow", "start", *start_flags("cli-delete", '"order-9"', "true"))
+
+    deleted = await cli("workflow", "delete", "-w", "cli-delete", "--reason", "test order")
+    described = await cli("workflow", "describe", "-w", "cli-delete")
+
+    assert deleted.code == 0
+    assert deleted.out.strip() == "Workflow 'cli-delete' deleted."
+    assert described.code == 3
+    assert "cli-delete" in described.err
+
+
 async def test_execute_of_a_failing_workflow_exits_1_with_its_failure(cli: Cli) -> None:
     ran = await cli("workflow", "execute", *start_flags("cli-out-of-stock", '"TEA-1KG"', type="OutOfStock"))
 

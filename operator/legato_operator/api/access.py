@@ -62,6 +62,7 @@ ACCESS: dict[str, Access] = {
         (ops.CANCEL_WORKFLOW, _workflows("update")),
         (ops.UPDATE_WORKFLOW, _workflows("update")),
         (ops.TERMINATE_WORKFLOW, _workflows("delete")),
+        (ops.DELETE_WORKFLOW, _workflows("delete")),
         # An activity completed from outside its worker acts on its workflow.
         (ops.COMPLETE_ACTIVITY_BY_ID, _workflows("update")),
         (ops.FAIL_ACTIVITY_BY_ID, _workflows("update")),

@@ -21,6 +21,7 @@ from legato_operator import errors
 from legato_operator.api import access, auth, edge
 from legato_operator.engine.services import (
     activities_by_id,
+    deletion,
     namespaces,
     queries,
     runner,
@@ -130,6 +131,7 @@ ROUTES: tuple[Route, ...] = (
     answers(ops.SIGNAL_WITH_START_WORKFLOW, workflows.signal_with_start_workflow),
     acks(ops.CANCEL_WORKFLOW, workflows.cancel_workflow),
     acks(ops.TERMINATE_WORKFLOW, workflows.terminate_workflow),
+    acks(ops.DELETE_WORKFLOW, deletion.delete_workflow),
     long_polls(ops.POLL_WORKFLOW_TASK, workers.poll_workflow_task),
     answers(ops.COMPLETE_WORKFLOW_TASK, workers.complete_workflow_task, too_large=workers.workflow_task_too_large),
     acks(ops.FAIL_WORKFLOW_TASK, workers.fail_workflow_task),

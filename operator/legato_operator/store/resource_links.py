@@ -52,6 +52,12 @@ async def load(conn: db.Connection, key: rows.ResourceKey) -> rows.WorkflowResou
     return None if record is None else _row(record)
 
 
+async def of_run(conn: db.Connection, run_id: str) -> rows.ResourceKey | None:
+    """The `Workflow` resource linked to the run, if one is."""
+    record = await conn.fetchrow("SELECT namespace, name, uid FROM workflow_resources WHERE run_id = $1", run_id)
+    return None if record is None else rows.ResourceKey(record["namespace"], record["name"], record["uid"])
+
+
 async def set_ttl(conn: db.Connection, key: rows.ResourceKey, seconds: float | None) -> None:
     """Record the resource's ttlAfterFinished (as Jobs', it may change at any time)."""
     sql = (

@@ -88,6 +88,12 @@ async def refs(conn: db.Connection, run_id: str, kind: rows.TimerKind) -> list[i
     return [int(r["ref"]) for r in records]
 
 
+async def reports_pending(conn: db.Connection, parent_run_id: str, child_run_id: str) -> bool:
+    """Whether the child's close is still to be reported to its parent (a transfer not yet fired)."""
+    sql = "SELECT EXISTS (SELECT 1 FROM timers WHERE run_id = $1 AND kind = $2 AND timer_id = $3)"
+    return bool(await conn.fetchval(sql, parent_run_id, rows.TimerKind.CHILD_CLOSED.value, child_run_id))
+
+
 async def postpone(conn: db.Connection, timer_id: int, due_at: datetime) -> None:
     """Move a leased row on and release its lease, to fire again then."""
     await conn.execute("UPDATE timers SET due_at = $2, lease_until = NULL WHERE id = $1", timer_id, due_at)

@@ -1,8 +1,6 @@
 """``legato workflow ...``: start, follow, list and describe runs (their flags as the Temporal CLI's).
 
-Signals, queries, updates, cancel and terminate are in ``workflow_actions``. There is no
-``delete``: the server has no operation to delete a run (closed runs go after their
-namespace's retention).
+Signals, queries, updates, cancel, terminate and delete are in ``workflow_actions``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``legato workflow signal|query|update|stack|cancel|terminate``: acting on a run.
+"""``legato workflow signal|query|update|stack|cancel|terminate|delete``: acting on a run.
 
 Arguments are JSON (``--input``), answers are printed as JSON values; ``stack`` is the
 ``__stack_trace`` query every Legato (and Temporal) worker answers.
@@ -13,6 +13,7 @@ from typing import Any
 from legato._cli import errors, values
 from legato._cli.command import Context, Group, add_command
 from legato._cli.flags import add_id_flags, add_input_flags
+from legato.api.workflowservice import v1 as api
 from legato.client import WorkflowHandle
 
 STACK_TRACE_QUERY = "__stack_trace"
@@ -35,10 +36,11 @@ def register(group: Group, parents: Sequence[argparse.ArgumentParser]) -> None:
     for name, summary, handler in (
         ("cancel", "Ask a run to cancel (its code may clean up).", cancel),
         ("terminate", "End a run at once (no workflow code runs).", terminate),
+        ("delete", "Delete a run and its history (a running one is terminated first).", delete),
     ):
         parser = add_command(group, name, summary, handler, parents)
         add_id_flags(parser)
-        parser.add_argument("--reason", default="", help="why, recorded in the history")
+        parser.add_argument("--reason", default="", help="why, recorded in the history (of a run still running)")
 
 
 def _handle(ctx: Context) -> WorkflowHandle[Any, Any]:
@@ -89,3 +91,12 @@ async def terminate(ctx: Context) -> int:
     """Terminate the run."""
     await _handle(ctx).terminate(reason=ctx.args.reason or None)
     return _done(ctx, "terminate", f"Workflow {ctx.args.workflow_id!r} terminated.")
+
+
+async def delete(ctx: Context) -> int:
+    """Delete the run (the latest without --run-id) with its history."""
+    request = api.DeleteWorkflowRequest(
+        workflow_id=ctx.args.workflow_id, run_id=ctx.args.run_id, reason=ctx.args.reason
+    )
+    await ctx.client.workflow_service.delete_workflow(request)
+    return _done(ctx, "delete", f"Workflow {ctx.args.workflow_id!r} deleted.")

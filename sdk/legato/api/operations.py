@@ -157,6 +157,14 @@ TERMINATE_WORKFLOW = Operation(
     api.Ack,
     "Terminate a run",
 )
+DELETE_WORKFLOW = Operation(
+    "delete_workflow",
+    "POST",
+    PREFIX + "/workflows/{workflow_id}/delete",
+    api.DeleteWorkflowRequest,
+    api.Ack,
+    "Delete a run and its history, terminating it first if it runs",
+)
 POLL_WORKFLOW_TASK = LongPoll(
     "poll_workflow_task",
     "POST",
@@ -530,6 +538,7 @@ OPERATIONS: tuple[Operation[Any, Any], ...] = (
     SIGNAL_WITH_START_WORKFLOW,
     CANCEL_WORKFLOW,
     TERMINATE_WORKFLOW,
+    DELETE_WORKFLOW,
     POLL_WORKFLOW_TASK,
     COMPLETE_WORKFLOW_TASK,
     FAIL_WORKFLOW_TASK,

@@ -408,6 +408,16 @@ class CancelWorkflowRequest(WireModel):
     identity: Identity = ""
 
 
+class DeleteWorkflowRequest(WireModel):
+    """Delete a run and its history (Temporal's DeleteWorkflowExecution): the latest run of
+    the workflow id without a ``run_id``; a running one is terminated first."""
+
+    workflow_id: Name
+    run_id: RunId = None
+    reason: str = ""
+    identity: Identity = ""
+
+
 class TerminateWorkflowRequest(WireModel):
     workflow_id: Name
     run_id: RunId = None
