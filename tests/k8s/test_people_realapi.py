@@ -8,7 +8,11 @@ rendered with helm and applied). The Legato server runs in the test's loop with
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -158,3 +162,37 @@ async def test_registering_a_namespace_needs_the_right_in_every_namespace(
             await bob.workflow_service.register_namespace(namespace_api.RegisterNamespaceRequest())
     assert refused.value.status == RPCStatusCode.PERMISSION_DENIED
     assert "in every namespace" in refused.value.message
+
+
+async def test_the_command_line_acts_as_the_kubeconfigs_user(
+    apiserver: APIServer, namespace: str, base_url: str, tmp_path: Path
+) -> None:
+    bind(apiserver, "alice", "viewer", namespace)
+    await started(base_url, namespace, apiserver)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "test", "cluster": {"server": apiserver.url}}],
+                "users": [{"name": "alice", "user": {"token": apiserver.people["alice"]}}],
+                "contexts": [{"name": "alice", "context": {"cluster": "test", "user": "alice"}}],
+                "current-context": "alice",
+            }
+        )
+    )
+    legato = str(Path(sys.executable).with_name("legato"))
+    flags = ["--kube", "--kubeconfig", str(kubeconfig), "--address", base_url, "-n", namespace]
+    # Without kubectl on the PATH the CLI reads the (JSON) kubeconfig itself.
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+
+    def legato_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([legato, *args, *flags], capture_output=True, text=True, timeout=60, env=env)
+
+    described = await asyncio.to_thread(legato_cli, "workflow", "describe", "-w", "order-1")
+    assert described.returncode == 0, described.stderr
+    assert "order-1" in described.stdout
+    refused = await asyncio.to_thread(legato_cli, "workflow", "terminate", "-w", "order-1")
+    assert refused.returncode != 0
+    assert "delete workflows.legato.dev" in refused.stderr
