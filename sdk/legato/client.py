@@ -113,7 +113,7 @@ from legato._client.visibility import (
     WorkflowExecutionCount,
     WorkflowExecutionCountAggregationGroup,
 )
-from legato._runtime import definitions, temporal_history
+from legato._runtime import definitions, temporal_history, temporal_history_out
 from legato._runtime.activity_context import ActivityCancellationDetails
 from legato.api.common.v1 import WorkflowExecutionStatus as WireStatus
 from legato.api.history.v1 import HistoryEvent
@@ -1008,8 +1008,20 @@ class WorkflowHistory:
     events: list[HistoryEvent] = field(default_factory=list)
 
     def to_json(self) -> str:
-        """The history as JSON (a golden history for replay tests)."""
+        """The history as Legato's JSON (a golden history for replay tests).
+
+        temporalio's ``to_json()`` writes Temporal's format: ``to_temporal_json()`` here.
+        ``from_json`` reads both.
+        """
         return api.HistoryPage(events=self.events).model_dump_json(indent=2)
+
+    def to_temporal_json(self) -> str:
+        """The history as Temporal's JSON, as temporalio's ``to_json()`` writes it.
+
+        The protobuf JSON of ``temporal workflow show --output json``, which Temporal's
+        ``WorkflowHistory.from_json`` and ``Replayer`` read, as do Legato's.
+        """
+        return json.dumps(temporal_history_out.events_to_json(self.events), indent=2, ensure_ascii=False)
 
     @staticmethod
     def from_json(workflow_id: str, history: str | dict[str, Any]) -> WorkflowHistory:

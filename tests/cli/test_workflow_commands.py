@@ -52,15 +52,31 @@ async def test_show_prints_one_line_per_event_with_the_retry_visible(cli: Cli) -
     assert 'result "charged order-2, approved by nobody"' in lines[-1]
 
 
-async def test_show_json_is_a_history_the_replayer_replays(cli: Cli) -> None:
+async def test_show_json_is_temporals_history_json_the_replayer_replays(cli: Cli) -> None:
     await cli("workflow", "execute", *start_flags("cli-show-json", '"order-3"'))
 
     ran = await cli("workflow", "show", "-w", "cli-show-json", "-o", "json")
 
+    # Temporal's protobuf JSON, as `temporal workflow show --output json` prints it.
+    events = json.loads(ran.out)["events"]
+    assert events[0]["eventId"] == "1"
+    assert events[0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
+    assert events[0]["workflowExecutionStartedEventAttributes"]["taskQueue"] == {"name": TASK_QUEUE}
     history = WorkflowHistory.from_json("cli-show-json", ran.out)
     assert history.events[-1].attributes.type == "WorkflowExecutionCompleted"
     result = await Replayer(workflows=[Order]).replay_workflow(history)
     assert result.replay_failure is None
+
+
+async def test_show_json_in_legatos_format_reads_as_the_same_history(cli: Cli) -> None:
+    await cli("workflow", "execute", *start_flags("cli-show-legato", '"order-3"'))
+
+    temporal = await cli("workflow", "show", "-w", "cli-show-legato", "-o", "json")
+    legato = await cli("workflow", "show", "-w", "cli-show-legato", "-o", "json", "--history-format", "legato")
+
+    assert json.loads(legato.out)["events"][0]["attributes"]["type"] == "WorkflowExecutionStarted"
+    mine = WorkflowHistory.from_json("cli-show-legato", legato.out)
+    assert WorkflowHistory.from_json("cli-show-legato", temporal.out).events == mine.events
 
 
 async def test_show_follow_prints_new_events_until_the_run_closes(cli: Cli, admin_client: Client) -> None:

@@ -1,8 +1,10 @@
 """A history as a person reads it: one line per event, with the details that matter.
 
-``-o json`` prints what ``WorkflowHistory.to_json()`` writes (``{"events": [...]}``),
-which ``WorkflowHistory.from_json`` and the ``Replayer`` read back; ``-o jsonl`` prints
-each event as one such JSON object a line, as it comes when following.
+``-o json`` prints the history as Temporal's tools write it
+(``WorkflowHistory.to_temporal_json()``, temporalio's ``to_json()``), or with
+``--history-format legato`` as Legato saves it (``WorkflowHistory.to_json()``); both are
+read back by ``WorkflowHistory.from_json`` and the ``Replayer``. ``-o jsonl`` prints each
+event in Legato's JSON, one a line, as it comes when following.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from legato.api.common.v1 import Failure, Payload
 from legato.api.history.v1 import HistoryEvent
 
 HEADERS = ("ID", "TIME", "TYPE", "DETAILS")
+# What ``show -o json`` prints: Temporal's history JSON, or Legato's own.
+HISTORY_FORMATS = ("temporal", "legato")
 
 
 def _values(payloads: list[Payload]) -> str:

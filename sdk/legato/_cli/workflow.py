@@ -14,6 +14,7 @@ from legato._cli import errors, history, values, workflow_actions
 from legato._cli.command import Context, Group, add_command, add_group
 from legato._cli.flags import add_id_flags, add_input_flags
 from legato._cli.output import fields, section, table
+from legato.api.history.v1 import HistoryEvent
 from legato.api.workflowservice import v1 as api
 from legato.client import WorkflowExecution, WorkflowFailureError, WorkflowHandle, WorkflowHistory
 from legato.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -28,6 +29,12 @@ def register(root: Group, parents: Sequence[argparse.ArgumentParser]) -> None:
     show_parser = add_command(group, "show", "Print a run's history, one line per event.", show, parents)
     add_id_flags(show_parser)
     show_parser.add_argument("--follow", "-f", action="store_true", help="print new events until the run closes")
+    show_parser.add_argument(
+        "--history-format",
+        choices=history.HISTORY_FORMATS,
+        default="temporal",
+        help="the JSON of -o json: Temporal's (default), or Legato's own",
+    )
     list_parser = add_command(group, "list", "List runs a visibility query matches.", list_runs, parents)
     list_parser.add_argument("--query", "-q", help="list filter, e.g. \"ExecutionStatus = 'Running'\"")
     list_parser.add_argument("--limit", type=int, help="list at most this many runs")
@@ -209,7 +216,7 @@ async def show(ctx: Context) -> int:
         return await _follow(ctx)
     events = (await handle(ctx).fetch_history()).events
     if ctx.out.format == "json":
-        ctx.out.write(WorkflowHistory(ctx.args.workflow_id, events).to_json())
+        ctx.out.write(_history_json(ctx, events))
         return errors.OK
     printer = history.EventPrinter(ctx.out)
     for event in events:
@@ -219,7 +226,7 @@ async def show(ctx: Context) -> int:
 
 async def _follow(ctx: Context) -> int:
     printer = history.EventPrinter(ctx.out)
-    collected = []
+    collected: list[HistoryEvent] = []
     async for event in handle(ctx).fetch_history_events(wait_new_event=True):
         # One JSON document cannot be streamed: -o json prints the whole history at the close.
         if ctx.out.format == "json":
@@ -227,8 +234,13 @@ async def _follow(ctx: Context) -> int:
         else:
             printer.print(event)
     if ctx.out.format == "json":
-        ctx.out.write(WorkflowHistory(ctx.args.workflow_id, collected).to_json())
+        ctx.out.write(_history_json(ctx, collected))
     return errors.OK
+
+
+def _history_json(ctx: Context, events: list[HistoryEvent]) -> str:
+    run = WorkflowHistory(ctx.args.workflow_id, events)
+    return run.to_json() if ctx.args.history_format == "legato" else run.to_temporal_json()
 
 
 async def list_runs(ctx: Context) -> int:

@@ -18,6 +18,8 @@ Temporal accepts an update in the workflow task that ran its validator, so it re
 handler started in that task. Legato accepts before the task that runs the handler, so each
 such event is moved before the ``WorkflowTaskStarted`` of its task (ids kept): the replay
 then gives the handler to the activation that ran it on Temporal.
+
+``temporal_history_out`` writes the other way: Legato's events as Temporal's JSON.
 """
 
 from __future__ import annotations
@@ -278,7 +280,25 @@ def _workflow_execution_started(a: Json) -> hist.WorkflowExecutionStarted:
         parent_initiated_event_id=_int(a.get("parentInitiatedEventId")) or None,
         root_workflow_execution=_execution_or_none(a.get("rootWorkflowExecution")),
         continued_failure=_failure(a.get("continuedFailure")),
+        initiator=_started_initiator(a.get("initiator")),
+        workflow_execution_expiration_time=_time_or_none(a.get("workflowExecutionExpirationTime")),
+        first_workflow_task_backoff=_duration(a.get("firstWorkflowTaskBackoff")),
+        cron_schedule=str(a.get("cronSchedule", "")),
+        last_completion_result=_payloads(a.get("lastCompletionResult")),
+        search_attributes=_payload_map((a.get("searchAttributes") or {}).get("indexedFields")),
     )
+
+
+def _started_initiator(value: Any) -> str | None:
+    # Temporal's WORKFLOW initiator is the run's own continue-as-new: Legato's CONTINUE_AS_NEW.
+    if value is None:
+        return None
+    name = _enum_name("CONTINUE_AS_NEW_INITIATOR", value)
+    return {"WORKFLOW": "CONTINUE_AS_NEW", "UNSPECIFIED": None}.get(name, name)
+
+
+def _time_or_none(value: Any) -> datetime | None:
+    return _TIME.validate_python(value) if value else None
 
 
 def _workflow_task_scheduled(a: Json) -> hist.WorkflowTaskScheduled:
@@ -416,6 +436,7 @@ def _workflow_execution_completed(a: Json) -> hist.WorkflowExecutionCompleted:
     return hist.WorkflowExecutionCompleted(
         result=_single(a.get("result")),
         workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+        new_execution_run_id=a.get("newExecutionRunId") or None,
     )
 
 
@@ -424,11 +445,15 @@ def _workflow_execution_failed(a: Json) -> hist.WorkflowExecutionFailed:
         failure=_failure(a["failure"]),
         retry_state=_retry_state(a.get("retryState")),
         workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
+        new_execution_run_id=a.get("newExecutionRunId") or None,
     )
 
 
 def _workflow_execution_timed_out(a: Json) -> hist.WorkflowExecutionTimedOut:
-    return hist.WorkflowExecutionTimedOut(retry_state=_retry_state(a.get("retryState", "RETRY_STATE_TIMEOUT")))
+    return hist.WorkflowExecutionTimedOut(
+        retry_state=_retry_state(a.get("retryState", "RETRY_STATE_TIMEOUT")),
+        new_execution_run_id=a.get("newExecutionRunId") or None,
+    )
 
 
 def _workflow_execution_signaled(a: Json) -> hist.WorkflowExecutionSignaled:
@@ -457,7 +482,9 @@ def _workflow_execution_canceled(a: Json) -> hist.WorkflowExecutionCanceled:
 
 
 def _workflow_execution_terminated(a: Json) -> hist.WorkflowExecutionTerminated:
-    return hist.WorkflowExecutionTerminated(reason=a.get("reason", ""), identity=a.get("identity", ""))
+    return hist.WorkflowExecutionTerminated(
+        reason=a.get("reason", ""), details=_payloads(a.get("details")), identity=a.get("identity", "")
+    )
 
 
 # --- markers (patches and local activities), search attributes, and memo changes ---
@@ -512,6 +539,7 @@ def _workflow_execution_continued_as_new(a: Json) -> hist.WorkflowExecutionConti
         workflow_run_timeout=_duration(a.get("workflowRunTimeout")),
         workflow_task_timeout=_duration(a.get("workflowTaskTimeout")) or 10.0,
         backoff_start_interval=_duration(a.get("backoffStartInterval")),
+        initiator=_enum_name("CONTINUE_AS_NEW_INITIATOR", a.get("initiator", "CONTINUE_AS_NEW_INITIATOR_WORKFLOW")),
         workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
     )
 
@@ -575,6 +603,8 @@ def _start_child_workflow_execution_initiated(a: Json) -> hist.StartChildWorkflo
         retry_policy=_retry_policy(a.get("retryPolicy")),
         header=_header(a.get("header")),
         memo=_payload_map((a.get("memo") or {}).get("fields")),
+        search_attributes=_payload_map((a.get("searchAttributes") or {}).get("indexedFields")),
+        cron_schedule=str(a.get("cronSchedule", "")),
         workflow_task_completed_event_id=_int(a.get("workflowTaskCompletedEventId")),
     )
 
