@@ -1,14 +1,28 @@
 """The server's Prometheus instruments, in one registry that ``/metrics`` exposes.
 
 Names are ``legato_<thing>_<unit>``; labels are bounded (namespace, task queue, type,
-outcome, status, kind, operation) and never a workflow or run id.
+outcome, status, kind, operation) and never a workflow or run id. The registry also holds
+prometheus_client's process, platform and garbage-collector collectors, so the
+operator's own memory, CPU and file descriptors (``process_*``, ``python_*``) are scraped
+with the rest.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+GCCollector(registry=REGISTRY)
 
 WORKFLOWS_STARTED = Counter(
     "legato_workflows_started_total",
@@ -99,5 +113,49 @@ WORKFLOW_TASK_FAILURES = Counter(
     "(WORKFLOW_WORKER_UNHANDLED_FAILURE, NON_DETERMINISTIC_ERROR, BAD_*_ATTRIBUTES, TIMED_OUT, ...); "
     "a run whose attempts keep failing stays open and adds to this.",
     ["namespace", "workflow_type", "cause"],
+    registry=REGISTRY,
+)
+
+# --- the operator's own health ------------------------------------------------------------
+
+# Long polls wait up to a minute for work, so the buckets reach past 60 s.
+HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 90)
+HTTP_REQUESTS = Counter(
+    "legato_http_requests_total",
+    "HTTP requests answered, by operation (the API operation's name, or healthz, readyz, metrics, "
+    "openapi, ui, unmatched) and status code; refused calls (401, 403) and empty long polls (204) included.",
+    ["operation", "status"],
+    registry=REGISTRY,
+)
+HTTP_REQUEST_DURATION = Histogram(
+    "legato_http_request_duration_seconds",
+    "Time from receiving an HTTP request to its answer, by operation; long polls wait for work, "
+    "so their durations show the wait, not the server's effort.",
+    ["operation"],
+    buckets=HTTP_BUCKETS,
+    registry=REGISTRY,
+)
+RECONCILES = Counter(
+    "legato_reconcile_total",
+    "Runs of the create, update, resume and delete handlers of Legato's resources, by kind "
+    "(Workflow, TaskQueue, Schedule) and outcome (success, error; an error is retried by kopf).",
+    ["kind", "outcome"],
+    registry=REGISTRY,
+)
+RECONCILE_DURATION = Histogram(
+    "legato_reconcile_duration_seconds",
+    "Duration of one run of a reconcile handler, by kind (Workflow, TaskQueue, Schedule).",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    registry=REGISTRY,
+)
+LEADER = Gauge(
+    "legato_leader",
+    "1 while this replica holds the reconcilers' Lease (and runs kopf and the leader loops), else 0.",
+    registry=REGISTRY,
+)
+STORE_AVAILABLE = Gauge(
+    "legato_store_available",
+    "0 while this replica cannot reach the database (between a failed call and the next that succeeds), else 1.",
     registry=REGISTRY,
 )

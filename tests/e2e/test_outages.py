@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from legato import workflow
 from legato.client import Client
@@ -106,6 +107,34 @@ async def test_calls_during_a_postgres_outage_answer_503_and_the_log_says_so_onc
     assert log.count("Database unreachable") == 1, log.lines()
     assert log.count("Traceback") == 0, log.lines()
     assert len(log.lines()) == 2, log.lines()
+
+
+async def test_metrics_still_answer_during_a_postgres_outage_and_say_the_database_is_unreachable(
+    cluster: postgres.EmbeddedPostgres, outage_server: ServerProcess
+) -> None:
+    await asyncio.to_thread(cluster.stop)
+    # A scraper learns of the outage from the replica itself, not from a scrape that fails.
+    await eventually(lambda: _store_available(outage_server, 0.0), within=30, what="legato_store_available 0")
+    status, _, _ = await raw_get(f"{outage_server.url}/api/v1/namespaces/default/workflows/nobody")
+    assert status == 503
+    await asyncio.to_thread(cluster.start)
+    await eventually(lambda: _store_available(outage_server, 1.0), within=30, what="legato_store_available 1")
+    _, _, text = await raw_get(outage_server.url + "/metrics")
+    unavailable = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "legato_http_requests_total" and sample.labels["status"] == "503"
+    ]
+    assert sum(unavailable) >= 1
+
+
+async def _store_available(server: ServerProcess, expected: float) -> bool:
+    status, _, text = await raw_get(server.url + "/metrics")
+    if status != 200:
+        return False
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    return families["legato_store_available"].samples[0].value == expected
 
 
 async def _status_of(url: str, expected: int) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from legato_operator import metrics
 from legato_operator.k8s import kube
 from legato_operator.k8s.token_review import KubernetesAuthenticator
 from tests.k8s import testbin
@@ -55,7 +56,19 @@ def find(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> d
 # --- lint and render -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sets", [[], ["postgresql.enabled=true"], ["auth.tokensSecret=legato-tokens"]])
+@pytest.mark.parametrize(
+    "sets",
+    [
+        [],
+        ["postgresql.enabled=true"],
+        ["auth.tokensSecret=legato-tokens"],
+        [
+            "metrics.dashboard.enabled=true",
+            "metrics.prometheusRule.enabled=true",
+            "metrics.serviceMonitor.enabled=true",
+        ],
+    ],
+)
 def test_the_chart_lints(binaries: testbin.TestBin, sets: list[str]) -> None:
     flags = [f for s in sets for f in ("--set", s)]
     done = helm(binaries, "lint", "--strict", str(CHART), *flags, check=False)
@@ -145,6 +158,125 @@ def test_a_tokens_secret_is_mounted_whole_and_passed_as_tokens_file(binaries: te
 def test_the_service_monitor_scrapes_metrics_when_enabled(binaries: testbin.TestBin) -> None:
     monitor = find(render(binaries, "metrics.serviceMonitor.enabled=true"), "ServiceMonitor")
     assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+
+
+def test_the_dashboard_and_the_alerts_are_left_out_by_default(binaries: testbin.TestBin) -> None:
+    objects = render(binaries)
+    assert not [o for o in objects if o["kind"] in ("PrometheusRule", "ConfigMap")]
+
+
+def test_the_dashboard_renders_into_a_configmap_grafanas_sidecar_loads(binaries: testbin.TestBin) -> None:
+    objects = render(binaries, "metrics.dashboard.enabled=true", "metrics.dashboard.annotations.grafana_folder=Legato")
+    configmap = find(objects, "ConfigMap", "legato-dashboard")
+    assert configmap["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert configmap["metadata"]["annotations"] == {"grafana_folder": "Legato"}
+    dashboard = json.loads(configmap["data"]["legato.json"])
+    assert dashboard == json.loads((CHART / "dashboards" / "legato.json").read_text())
+    titles = {p["title"] for p in dashboard["panels"]}
+    assert {"Workflows closed by status", "Task backlog", "HTTP p99 latency by operation", "Leader", "Memory"} <= titles
+
+
+def test_the_dashboard_queries_only_metrics_the_server_exports() -> None:
+    dashboard = json.loads((CHART / "dashboards" / "legato.json").read_text())
+    queries = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    queries += [v["definition"] for v in dashboard["templating"]["list"] if "definition" in v]
+    assert len(queries) > 20
+    named = {name for query in queries for name in promql_metrics(query)}
+    assert named <= exported_metrics(), f"not exported: {named - exported_metrics()}"
+    assert {"legato_http_requests_total", "legato_reconcile_total", "legato_leader"} <= named
+
+
+def test_the_alerts_name_only_metrics_the_server_exports_and_point_to_a_runbook(binaries: testbin.TestBin) -> None:
+    objects = render(binaries, "metrics.prometheusRule.enabled=true", "metrics.prometheusRule.labels.release=kps")
+    rule = find(objects, "PrometheusRule", "legato")
+    assert rule["metadata"]["labels"]["release"] == "kps"
+    alerts = {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
+    assert set(alerts) == {
+        "LegatoNoLeader",
+        "LegatoReconcileErrors",
+        "LegatoHTTPErrors",
+        "LegatoTaskBacklogGrowing",
+        "LegatoScheduleToStartSlow",
+        "LegatoProcessingFailures",
+        "LegatoStoreUnavailable",
+    }
+    operations = (REPO / "docs" / "operations.md").read_text().lower()
+    for name, alert in alerts.items():
+        assert promql_metrics(alert["expr"]) <= exported_metrics(), name
+        assert 'job="legato",namespace="legato-system"' in alert["expr"], name
+        assert alert["annotations"]["summary"], name
+        assert alert["annotations"]["description"], name
+        runbook = alert["annotations"]["runbook_url"]
+        assert runbook == f"docs/operations.md#{name.lower()}"
+        assert f"#### {name.lower()}" in operations, f"docs/operations.md has no section {name}"
+    assert alerts["LegatoNoLeader"]["for"] == "5m"
+
+
+def test_the_alerts_take_the_thresholds_and_selector_given(binaries: testbin.TestBin) -> None:
+    objects = render(
+        binaries,
+        "metrics.prometheusRule.enabled=true",
+        'metrics.prometheusRule.selector=cluster="eu-1"',
+        "metrics.prometheusRule.httpErrorRatio=0.2",
+    )
+    alerts = {r["alert"]: r for g in find(objects, "PrometheusRule")["spec"]["groups"] for r in g["rules"]}
+    assert 'legato_leader{cluster="eu-1"}' in alerts["LegatoNoLeader"]["expr"]
+    assert alerts["LegatoHTTPErrors"]["expr"].endswith("> 0.2")
+
+
+# PromQL's functions, aggregations and keywords: every other name in a query is a metric.
+_PROMQL_WORDS = frozenset(
+    {
+        "sum",
+        "max",
+        "min",
+        "avg",
+        "count",
+        "rate",
+        "irate",
+        "increase",
+        "deriv",
+        "delta",
+        "histogram_quantile",
+        "clamp_min",
+        "clamp_max",
+        "vector",
+        "absent",
+        "and",
+        "or",
+        "unless",
+        "bool",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "topk",
+        "bottomk",
+        "label_values",
+    }
+)
+
+
+def promql_metrics(query: str) -> set[str]:
+    """The metric names a PromQL query (or a Grafana ``label_values(...)``) reads."""
+    query = re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)
+    query = re.sub(r"\{[^}]*\}", "", query)
+    query = re.sub(r"\[[^\]]*\]", "", query)
+    query = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", "", query)
+    query = re.sub(r"\$\w+", "", query)
+    query = re.sub(r",\s*\w+\)", ")", query) if query.startswith("label_values") else query
+    words = set(re.findall(r"(?<![\w.])[A-Za-z_:][A-Za-z0-9_:]*", query))
+    return words - _PROMQL_WORDS
+
+
+def exported_metrics() -> set[str]:
+    """Every series name the server's registry exposes (process and Python ones included)."""
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+    return {
+        family.name + suffix for family in metrics.REGISTRY.collect() for suffix in suffixes.get(family.type, ("",))
+    }
 
 
 def test_one_replica_gets_no_disruption_budget_that_would_block_drains(binaries: testbin.TestBin) -> None:

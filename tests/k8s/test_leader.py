@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from legato_operator.k8s import leader
+from tests.k8s import harness
 from tests.k8s.apiserver import APIServer
 from tests.support.deadline import wait_until
 from tests.support.server_process import ServerProcess
@@ -39,3 +44,28 @@ def test_operator_takes_the_lease_and_hands_it_over_on_clean_stop(
     assert wait_until(lambda: holder(apiserver), within=30, what="a lease holder", interval=0.2) == "replica-0"
     operator_process.stop()
     wait_until(lambda: holder(apiserver) is None, within=15, what="the lease released", interval=0.2)
+
+
+def leader_gauge(replica: ServerProcess) -> float | None:
+    """The replica's legato_leader, or None while it does not answer."""
+    try:
+        with urllib.request.urlopen(replica.url + "/metrics", timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    return families["legato_leader"].samples[0].value
+
+
+def test_only_the_replica_holding_the_lease_reports_legato_leader_1(
+    apiserver: APIServer, operator_process: ServerProcess, pg_dsn: str, tmp_path: Path
+) -> None:
+    wait_until(lambda: holder(apiserver) == "replica-0", within=30, what="replica-0 leading", interval=0.2)
+    other = harness.start_operator(pg_dsn, apiserver, tmp_path, identity="replica-1")
+    try:
+        wait_until(lambda: leader_gauge(other) == 0, within=30, what="replica-1 reporting 0", interval=0.2)
+        assert leader_gauge(operator_process) == 1
+        operator_process.stop()
+        wait_until(lambda: leader_gauge(other) == 1, within=30, what="replica-1 taking over", interval=0.2)
+    finally:
+        other.stop()

@@ -11,6 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
 from legato import workflow
 from legato.client import Client
 from legato_operator.k8s import kube
@@ -227,3 +230,29 @@ def test_the_example_task_queue_is_accepted_by_the_schema(apiserver: APIServer, 
     example = Path(__file__).resolve().parents[2] / "examples" / "orders" / "taskqueue.yaml"
     result = apiserver.kubectl("apply", "-n", namespace, "-f", str(example), check=False)
     assert result.returncode == 0, result.stderr
+
+
+async def test_the_operator_counts_its_reconciles_and_reports_it_leads_on_metrics(
+    apiserver: APIServer, operator_process: ServerProcess, namespace: str
+) -> None:
+    created(apiserver, task_queue(namespace))
+
+    async def reconciled() -> dict[tuple[str, frozenset[tuple[str, str]]], float] | None:
+        samples = await operator_metrics(operator_process)
+        succeeded = samples.get(("legato_reconcile_total", frozenset({("kind", "TaskQueue"), ("outcome", "success")})))
+        return samples if (succeeded or 0) >= 1 else None
+
+    samples = await eventually(reconciled, within=30, what="a TaskQueue reconcile counted on /metrics")
+    assert samples[("legato_leader", frozenset())] == 1
+    assert samples[("legato_reconcile_duration_seconds_count", frozenset({("kind", "TaskQueue")}))] >= 1
+
+
+async def operator_metrics(operator: ServerProcess) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of the operator's /metrics, by name and labels."""
+    async with aiohttp.ClientSession() as session, session.get(operator.url + "/metrics") as response:
+        text = await response.text()
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }

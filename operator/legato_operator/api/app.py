@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from legato.api.workflowservice import v1 as api
 from legato_operator import errors, metrics
-from legato_operator.api import auth, edge, openapi, routes, ui
+from legato_operator.api import auth, edge, http_metrics, openapi, routes, ui
 from legato_operator.engine.services import gauges, runner
 from legato_operator.store import db
 
@@ -87,13 +87,14 @@ def error_response(error: errors.OperatorError) -> web.Response:
 def create(rt: runner.Runtime, authenticator: auth.Authenticator | None = None) -> web.Application:
     """The application for one process; ``authenticator`` None serves everyone (dev mode)."""
     # Authentication runs inside the error mapping and before every handler, so a refused
-    # call has changed nothing.
-    middlewares: list[auth.Middleware] = [_errors]
+    # call has changed nothing; the metrics outside both, so they count the status sent.
+    middlewares: list[auth.Middleware] = [http_metrics.middleware, _errors]
     if authenticator is not None:
         middlewares.append(auth.middleware(authenticator))
     # A single payload over the limit is refused by Limits.check_payloads, naming its field.
     app = web.Application(middlewares=middlewares, client_max_size=rt.limits.max_request_bytes)
     app[routes.RUNTIME] = rt
+    metrics.STORE_AVAILABLE.set_function(lambda: 0.0 if rt.outage.down else 1.0)
     routes.add_to(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -123,8 +124,21 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics_endpoint(request: web.Request) -> web.Response:
-    """Prometheus metrics; the backlog and due-timer gauges are refreshed from the database."""
-    await gauges.refresh(request.app[routes.RUNTIME])
+    """Prometheus metrics; the backlog and due-timer gauges are refreshed from the database.
+
+    While the database is unreachable the scrape still answers, with ``legato_store_available``
+    0 and without the backlog, running and poller gauges (the due-timer one keeps its last
+    value), so that an outage shows as one instead of as a replica that stopped answering.
+    """
+    rt = request.app[routes.RUNTIME]
+    try:
+        await gauges.refresh(rt)
+    except Exception as e:
+        if not db.is_unavailable(e):
+            raise
+        rt.outage.failed(e, "/metrics")
+        for gauge in (metrics.TASK_BACKLOG, metrics.TASKS_RUNNING, metrics.TASK_QUEUE_POLLERS):
+            gauge.clear()
     response = web.Response(body=generate_latest(metrics.REGISTRY))
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     return response

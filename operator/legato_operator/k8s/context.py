@@ -2,19 +2,26 @@
 
 Handlers are registered on `registry` (not kopf's default one), so importing a handler
 module never changes what another program's kopf runs. The `OperatorContext` reaches
-every handler as ``memo.legato`` and every leader loop as its argument.
+every handler as ``memo.legato`` and every leader loop as its argument. A handler that
+reconciles a resource is wrapped in `reconciler`, which counts and times its runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import functools
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import kopf
 
+from legato_operator import metrics
 from legato_operator.engine.services import runner
 from legato_operator.k8s import kube
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 registry = kopf.OperatorRegistry()
 FINALIZER = "legato.dev/finalizer"
@@ -56,3 +63,34 @@ def of(memo: Any) -> OperatorContext:
     """The context from a handler's ``memo`` kwarg."""
     ctx: OperatorContext = memo.legato
     return ctx
+
+
+def reconciler(kind: str) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Coroutine[Any, Any, R]]]:
+    """Count each run of the handler in ``legato_reconcile_total{kind, outcome}`` and time it.
+
+    Goes below the ``kopf.on`` decorators, so kopf registers (and names) the wrapped
+    handler as the handler itself. Any exception is an ``error`` — kopf retries a
+    TemporaryError and gives up on a PermanentError, and either way the resource did not
+    reach its desired state this time. A run cancelled (the lease lost, shutdown) is not counted.
+    """
+
+    def decorate(handler: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+        @functools.wraps(handler)
+        async def measured(*args: P.args, **kwargs: P.kwargs) -> R:
+            started = time.perf_counter()
+            try:
+                result = await handler(*args, **kwargs)
+            except Exception:
+                _count(kind, "error", started)
+                raise
+            _count(kind, "success", started)
+            return result
+
+        return measured
+
+    return decorate
+
+
+def _count(kind: str, outcome: str, started: float) -> None:
+    metrics.RECONCILES.labels(kind, outcome).inc()
+    metrics.RECONCILE_DURATION.labels(kind).observe(time.perf_counter() - started)

@@ -4,7 +4,7 @@ Replicas are peers for the API and the timers; only the holder of the Lease runs
 the leader loops. The holder renews every `renew_every` seconds; a Lease not renewed for
 `lease_seconds` may be taken by another replica, so failover takes at most
 lease_seconds + retry_every (15 s + 2 s by default). A replica that stops cleanly gives the
-Lease up at once.
+Lease up at once. ``legato_leader`` is 1 while this replica holds the Lease.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from legato_operator import metrics
 from legato_operator.k8s import kube
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,13 @@ class LeaderElector:
         while True:
             await self._acquire()
             log.info("Leading as %s (lease %s/%s)", self.identity, self.namespace, self.name)
+            metrics.LEADER.set(1)
             leading: asyncio.Task[None] = asyncio.create_task(lead(), name="legato-leader")
             lost = False
             try:
                 lost = await self._hold(leading)
             finally:
+                metrics.LEADER.set(0)
                 if not leading.done():
                     leading.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

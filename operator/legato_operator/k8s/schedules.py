@@ -58,6 +58,7 @@ class SpecRefused(Exception):
 @kopf.on.resume(*SCHEDULES, registry=context.registry)
 @kopf.on.create(*SCHEDULES, registry=context.registry)
 @kopf.on.update(*SCHEDULES, registry=context.registry)
+@context.reconciler("Schedule")
 async def reconcile_schedule(
     spec: kopf.Spec,
     meta: kopf.Meta,
@@ -242,6 +243,7 @@ def summary(spec: models.ScheduleTimesSpec) -> str:
 
 
 @kopf.on.delete(*SCHEDULES, registry=context.registry)
+@context.reconciler("Schedule")
 async def delete_schedule(name: str, namespace: str | None, uid: str, memo: Any, **_: Any) -> None:
     """Delete the schedule; kopf removes the finalizer when this returns."""
     ctx = context.of(memo)

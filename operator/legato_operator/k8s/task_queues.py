@@ -140,6 +140,7 @@ async def exists(ctx: context.OperatorContext, namespace: str, name: str) -> boo
 @kopf.on.resume(*RESOURCE, registry=context.registry)
 @kopf.on.create(*RESOURCE, registry=context.registry)
 @kopf.on.update(*RESOURCE, registry=context.registry)
+@context.reconciler("TaskQueue")
 async def reconcile_task_queue(
     body: kopf.Body, spec: kopf.Spec, name: str, namespace: str | None, uid: str, memo: Any, **_: Any
 ) -> None:

@@ -81,6 +81,7 @@ class StartRefused(Exception):
 @kopf.on.resume(*WORKFLOWS, registry=context.registry)
 @kopf.on.create(*WORKFLOWS, registry=context.registry)
 @kopf.on.update(*WORKFLOWS, registry=context.registry)
+@context.reconciler("Workflow")
 async def reconcile_workflow(
     spec: kopf.Spec, meta: kopf.Meta, name: str, namespace: str | None, uid: str, memo: Any, **_: Any
 ) -> None:
@@ -279,6 +280,7 @@ def may_have_run(spec: kopf.Spec, status: kopf.Status, **_: Any) -> bool:
 
 
 @kopf.on.delete(*WORKFLOWS, registry=context.registry, when=may_have_run)
+@context.reconciler("Workflow")
 async def delete_workflow(spec: kopf.Spec, name: str, namespace: str | None, uid: str, memo: Any, **_: Any) -> None:
     """Follow ``spec.onDelete``; kopf removes the finalizer when this returns."""
     ctx = context.of(memo)
