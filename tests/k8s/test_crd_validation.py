@@ -20,7 +20,7 @@ def workflow(namespace: str, **spec: object) -> dict[str, object]:
 def test_a_valid_workflow_is_stored_with_defaults(apiserver: APIServer, namespace: str) -> None:
     code, out = apply(apiserver, workflow(namespace, args=["order-1", {"qty": 2}]))
     assert code == 0, out
-    stored = json.loads(apiserver.kubectl("get", "wf", "order-1", "-n", namespace, "-o", "json").stdout)
+    stored = json.loads(apiserver.kubectl("get", "lwf", "order-1", "-n", namespace, "-o", "json").stdout)
     assert stored["spec"]["onDelete"] == "Cancel"
     assert stored["spec"]["args"] == ["order-1", {"qty": 2}]
 
@@ -48,7 +48,48 @@ def test_a_malformed_duration_is_rejected(apiserver: APIServer, namespace: str) 
 
 def test_get_shows_the_printer_columns_and_short_names_work(apiserver: APIServer, namespace: str) -> None:
     apply(apiserver, workflow(namespace))
-    out = apiserver.kubectl("get", "wf", "-n", namespace).stdout
+    out = apiserver.kubectl("get", "lwf", "-n", namespace).stdout
     assert out.split()[:6] == ["NAME", "TYPE", "QUEUE", "PHASE", "AGE", "MESSAGE"]
     assert "OrderWorkflow" in out
     assert apiserver.kubectl("get", "legato", "-n", namespace).returncode == 0
+
+
+ARGO_WORKFLOWS = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "workflows.argoproj.io"},
+    "spec": {
+        "group": "argoproj.io",
+        "scope": "Namespaced",
+        "names": {"kind": "Workflow", "plural": "workflows", "singular": "workflow", "shortNames": ["wf"]},
+        "versions": [
+            {
+                "name": "v1alpha1",
+                "served": True,
+                "storage": True,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+            }
+        ],
+    },
+}
+
+
+def test_beside_argo_wf_is_argos_workflow_and_lwf_legatos(apiserver: APIServer, namespace: str) -> None:
+    # Argo's CRD as Argo installs it: the same kind and plural, short name wf.
+    code, out = apply(apiserver, ARGO_WORKFLOWS)
+    assert code == 0, out
+    apiserver.kubectl("wait", "--for=condition=Established", "crd/workflows.argoproj.io", "--timeout=60s")
+    argo = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "argo-1", "namespace": namespace},
+    }
+    assert apply(apiserver, argo)[0] == 0
+    assert apply(apiserver, workflow(namespace))[0] == 0
+    assert apiserver.kubectl("get", "wf", "-n", namespace, "-o", "name").stdout.split() == [
+        "workflow.argoproj.io/argo-1"
+    ]
+    assert apiserver.kubectl("get", "lwf", "-n", namespace, "-o", "name").stdout.split() == [
+        "workflow.legato.dev/order-1"
+    ]
+    assert "order-1" in apiserver.kubectl("get", "legato", "-n", namespace).stdout

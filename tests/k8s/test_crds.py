@@ -56,3 +56,19 @@ def test_the_schedule_example_is_a_valid_schedule_spec() -> None:
     spec = models.ScheduleResourceSpec.model_validate(example["spec"])
     assert spec.schedule.cron_expressions == ["0 2 * * *"]
     assert schedules.summary(spec.schedule) == "0 2 * * * Europe/Berlin"
+
+
+# The short names of the kinds a cluster with Legato is likely to run beside it: Argo
+# Workflows' and the Temporal worker controller's.
+NEIGHBOURS = {
+    "argoproj.io": {"wf", "cwf", "cronwf", "wftmpl", "cwft", "clusterwftmpl", "wfeb", "wfts", "wftr", "wfat"},
+    "temporal.io": {"twd", "twdeployment", "tworkerdeployment"},
+}
+
+
+def test_no_short_name_is_one_argo_or_the_temporal_worker_controller_uses() -> None:
+    ours = {short for crd in crdgen.all_crds().values() for short in crd["spec"]["names"]["shortNames"]}
+    assert ours == {"lwf", "ltq", "lsched"}
+    for group, theirs in NEIGHBOURS.items():
+        assert not ours & theirs, group
+    assert all(crd["spec"]["names"]["categories"] == ["legato"] for crd in crdgen.all_crds().values())

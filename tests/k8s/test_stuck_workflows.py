@@ -83,7 +83,7 @@ def attempt_shown(current: dict[str, Any]) -> int:
 
 
 async def get_row(apiserver: APIServer, name: str, namespace: str) -> str:
-    return (await kubectl(apiserver, "get", "wf", name, "-n", namespace, "--no-headers")).strip()
+    return (await kubectl(apiserver, "get", "lwf", name, "-n", namespace, "--no-headers")).strip()
 
 
 async def test_a_workflow_type_no_worker_has_shows_its_failing_workflow_task_until_a_worker_has_it(

@@ -155,7 +155,7 @@ async def test_replicas_follow_the_backlog_up_and_down_to_zero_and_up_again(
 
 
 async def _kubectl_get_shows_the_columns(apiserver: APIServer, namespace: str) -> None:
-    table = apiserver.kubectl("get", "tq", "-n", namespace).stdout.splitlines()
+    table = apiserver.kubectl("get", "ltq", "-n", namespace).stdout.splitlines()
     assert table[0].split() == ["NAME", "DESIRED", "REPLICAS", "BACKLOG", "POLLERS", "AGE"]
     assert table[1].split()[:5] == [QUEUE, "3", "0", "12", "0"]
 
@@ -193,7 +193,7 @@ async def test_external_mode_leaves_replicas_to_others_but_follows_the_scale_sub
     await eventually(counted, within=30, what="the backlog of 12 in the status")
     assert await replicas(kube_client, namespace) == 4
     # An HPA or KEDA targeting the TaskQueue writes spec.replicas through the scale subresource.
-    apiserver.kubectl("scale", "tq", QUEUE, "-n", namespace, "--replicas", "2")
+    apiserver.kubectl("scale", "ltq", QUEUE, "-n", namespace, "--replicas", "2")
     await replicas_become(kube_client, namespace, 2)
     scale = apiserver.kubectl(
         "get", "--raw", f"/apis/legato.dev/v1alpha1/namespaces/{namespace}/taskqueues/{QUEUE}/scale"

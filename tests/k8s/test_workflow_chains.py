@@ -32,5 +32,5 @@ async def test_a_resource_follows_its_run_through_continue_as_new_to_the_end(
     assert await runs_of(pg_dsn, namespace, "relay-1") == 3
     latest = await client.get_workflow_handle("relay-1").describe()
     assert done["runId"] == latest.run_id
-    row = (await kubectl(apiserver, "get", "wf", "relay-1", "-n", namespace)).splitlines()[1]
+    row = (await kubectl(apiserver, "get", "lwf", "relay-1", "-n", namespace)).splitlines()[1]
     assert row.split()[:4] == ["relay-1", "Relay", QUEUE, "Completed"]

@@ -67,7 +67,7 @@ async def apply_workflow(apiserver: APIServer, manifest: dict[str, Any], *flags:
 
 
 async def delete_and_wait_gone(apiserver: APIServer, name: str, namespace: str) -> None:
-    await wr.kubectl(apiserver, "delete", "wf", name, "-n", namespace, "--wait=false")
+    await wr.kubectl(apiserver, "delete", "lwf", name, "-n", namespace, "--wait=false")
     await eventually(lambda: wr.gone(apiserver, name, namespace), within=wr.WITHIN, what=f"{name} gone")
 
 
@@ -108,7 +108,7 @@ async def test_a_running_workflow_with_large_args_and_a_large_signal_can_be_dele
     running = await wr.status_when(apiserver, "big-2", namespace, lambda s: bool(s.get("runId")), "a run id")
     signal = {"id": "notes", "name": "notes", "args": ["y" * (100 * KiB)]}
     patch = json.dumps([{"op": "add", "path": "/spec/signals/-", "value": signal}])
-    await wr.kubectl(apiserver, "patch", "wf", "big-2", "-n", namespace, "--type=json", "-p", patch)
+    await wr.kubectl(apiserver, "patch", "lwf", "big-2", "-n", namespace, "--type=json", "-p", patch)
     await wr.status_when(apiserver, "big-2", namespace, lambda s: s.get("deliveredSignals") == ["notes"], "delivery")
     annotations = await annotations_of(apiserver, "big-2", namespace)
     assert weight(annotations, but=KUBECTL_LAST_APPLIED) < 4 * KiB

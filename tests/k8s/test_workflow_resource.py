@@ -158,7 +158,7 @@ async def test_an_applied_workflow_runs_on_a_worker_and_completes_with_its_resul
     assert done["closeTime"]
     assert done["observedGeneration"] == 1
     assert condition(done, "Ready") == {**(condition(done, "Ready") or {}), "status": "True", "reason": "Completed"}
-    table = await kubectl(apiserver, "get", "wf", "greet-1", "-n", namespace)
+    table = await kubectl(apiserver, "get", "lwf", "greet-1", "-n", namespace)
     header, row = table.splitlines()
     assert header.split() == ["NAME", "TYPE", "QUEUE", "PHASE", "AGE", "MESSAGE"]
     assert row.split()[:4] == ["greet-1", "Greeter", QUEUE, "Completed"]
@@ -178,13 +178,13 @@ async def test_signals_added_by_patch_are_delivered_once_each_in_order(
 
     async def send(signal: dict[str, Any]) -> None:
         patch = json.dumps([{"op": "add", "path": "/spec/signals/-", "value": signal}])
-        await kubectl(apiserver, "patch", "wf", "collect-1", "-n", namespace, "--type=json", "-p", patch)
+        await kubectl(apiserver, "patch", "lwf", "collect-1", "-n", namespace, "--type=json", "-p", patch)
 
     await send({"id": "1", "name": "add", "args": ["a"]})
     await send({"id": "2", "name": "add", "args": ["b"]})
     await status_when(apiserver, "collect-1", namespace, lambda s: s.get("deliveredSignals") == ["1", "2"], "2 sent")
     # An unrelated change reconciles again: nothing is delivered twice.
-    await kubectl(apiserver, "annotate", "wf", "collect-1", "-n", namespace, "touched=yes")
+    await kubectl(apiserver, "annotate", "lwf", "collect-1", "-n", namespace, "touched=yes")
     async with worker(client):
         await send({"id": "3", "name": "finish"})
         done = await phase_is(apiserver, "collect-1", namespace, "Completed")
@@ -204,7 +204,7 @@ async def test_deleting_with_cancel_cancels_the_run_which_may_clean_up(
     await apply_workflow(apiserver, workflow_manifest("cancel-1", namespace, workflowType="Collector"))
     running = await status_when(apiserver, "cancel-1", namespace, lambda s: bool(s.get("runId")), "a run id")
     async with worker(client):
-        await kubectl(apiserver, "delete", "wf", "cancel-1", "-n", namespace, "--wait=false")
+        await kubectl(apiserver, "delete", "lwf", "cancel-1", "-n", namespace, "--wait=false")
         await eventually(lambda: gone(apiserver, "cancel-1", namespace), within=WITHIN, what="resource gone")
     described = await client.get_workflow_handle("cancel-1", run_id=running["runId"]).describe()
     assert described.status == WorkflowExecutionStatus.CANCELED
@@ -216,7 +216,7 @@ async def test_deleting_with_cancel_terminates_a_run_that_ignores_it_after_the_g
     await apply_workflow(apiserver, workflow_manifest("stubborn-1", namespace, workflowType="Stubborn"))
     running = await status_when(apiserver, "stubborn-1", namespace, lambda s: bool(s.get("runId")), "a run id")
     async with worker(client):
-        await kubectl(apiserver, "delete", "wf", "stubborn-1", "-n", namespace, "--wait=false")
+        await kubectl(apiserver, "delete", "lwf", "stubborn-1", "-n", namespace, "--wait=false")
         await eventually(lambda: gone(apiserver, "stubborn-1", namespace), within=WITHIN, what="resource gone")
     described = await client.get_workflow_handle("stubborn-1", run_id=running["runId"]).describe()
     assert described.status == WorkflowExecutionStatus.TERMINATED
@@ -229,7 +229,7 @@ async def test_deleting_follows_the_on_delete_policy(
     name = f"delete-{policy.lower()}"
     await apply_workflow(apiserver, workflow_manifest(name, namespace, workflowType="Collector", onDelete=policy))
     running = await status_when(apiserver, name, namespace, lambda s: bool(s.get("runId")), "a run id")
-    await kubectl(apiserver, "delete", "wf", name, "-n", namespace, "--wait=false")
+    await kubectl(apiserver, "delete", "lwf", name, "-n", namespace, "--wait=false")
     await eventually(lambda: gone(apiserver, name, namespace), within=WITHIN, what="resource gone")
     described = await client.get_workflow_handle(name, run_id=running["runId"]).describe()
     assert described.status == WorkflowExecutionStatus[after]
@@ -267,7 +267,7 @@ async def test_a_spec_the_engine_refuses_is_reported_and_deleted_at_once(
     assert pending["phase"] == "Pending"
     assert (condition(pending, "Started") or {}).get("reason") == "InvalidSpec"
     assert "spec.executionTimeout" in pending["message"]
-    await kubectl(apiserver, "delete", "wf", "bad-1", "-n", namespace, "--wait=false")
+    await kubectl(apiserver, "delete", "lwf", "bad-1", "-n", namespace, "--wait=false")
     await eventually(lambda: gone(apiserver, "bad-1", namespace), within=WITHIN, what="resource gone")
 
 
@@ -284,7 +284,7 @@ async def test_workflow_resources_and_their_signals_get_the_operators_payload_li
         await apply_workflow(apiserver, workflow_manifest("small-1", namespace, workflowType="Collector"))
         await status_when(apiserver, "small-1", namespace, lambda s: bool(s.get("runId")), "a run id")
         big = {"op": "add", "path": "/spec/signals/-", "value": {"id": "s1", "name": "add", "args": ["y" * 2000]}}
-        await kubectl(apiserver, "patch", "wf", "small-1", "-n", namespace, "--type=json", "-p", json.dumps([big]))
+        await kubectl(apiserver, "patch", "lwf", "small-1", "-n", namespace, "--type=json", "-p", json.dumps([big]))
         await eventually(
             lambda: _has("SignalNotDelivered", events_of(apiserver, "small-1", namespace)),
             within=WITHIN,
@@ -306,7 +306,7 @@ async def test_an_operator_restart_mid_run_changes_nothing(
     operator_process.kill()
     operator_process.start()
     patch = json.dumps([{"op": "add", "path": "/spec/signals/-", "value": {"id": "f", "name": "finish"}}])
-    await kubectl(apiserver, "patch", "wf", "restart-1", "-n", namespace, "--type=json", "-p", patch)
+    await kubectl(apiserver, "patch", "lwf", "restart-1", "-n", namespace, "--type=json", "-p", patch)
     async with worker(client):
         done = await phase_is(apiserver, "restart-1", namespace, "Completed")
     assert done["runId"] == running["runId"]

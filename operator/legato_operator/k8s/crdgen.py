@@ -137,7 +137,7 @@ def all_crds() -> dict[str, dict[str, Any]]:
     workflow = crd(
         "Workflow",
         "workflows",
-        "wf",
+        "lwf",
         models.WorkflowSpec,
         models.WorkflowStatus,
         [
@@ -151,7 +151,7 @@ def all_crds() -> dict[str, dict[str, Any]]:
     task_queue = crd(
         "TaskQueue",
         "taskqueues",
-        "tq",
+        "ltq",
         models.TaskQueueSpec,
         models.TaskQueueStatus,
         [
