@@ -79,12 +79,36 @@ def test_worker_fields_land_on_the_container_and_the_pod() -> None:
     assert pod["spec"]["serviceAccountName"] == "orders-worker"
     assert pod["spec"]["nodeSelector"] == {"pool": "workers"}
     assert pod["spec"]["tolerations"] == [{"key": "spot", "operator": "Exists"}]
-    assert pod["spec"]["securityContext"] == {"runAsNonRoot": True}
+    assert pod["spec"]["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
     assert [v["name"] for v in pod["spec"]["volumes"]] == ["cache", "legato-token"]
     assert [m["name"] for m in container["volumeMounts"]] == ["cache", "legato-token"]
     # The selector's labels are the operator's; the user's others are kept.
     assert pod["metadata"]["labels"]["legato.dev/task-queue"] == "orders"
     assert pod["metadata"]["labels"]["team"] == "shop"
+
+
+def test_a_worker_pod_is_restricted_by_default_and_the_user_overrides_field_by_field() -> None:
+    plain = deployment(models.TaskQueueSpec.model_validate({"worker": {"image": "w:1"}}))["spec"]["template"]["spec"]
+    assert plain["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert plain["containers"][0]["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    worker = {
+        "image": "w:1",
+        "podSecurityContext": {"runAsUser": 1000},
+        "securityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}},
+    }
+    given = deployment(models.TaskQueueSpec.model_validate({"worker": worker}))["spec"]["template"]["spec"]
+    assert given["securityContext"] == {
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+        "runAsUser": 1000,
+    }
+    assert given["containers"][0]["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+    }
 
 
 def test_the_operators_legato_variables_win_over_the_users() -> None:

@@ -118,10 +118,22 @@ _CONTAINER_FIELDS = (
 )
 
 
+# Kubernetes' `restricted` Pod Security Standard, as defaults under what the user gives: a
+# worker runs in a namespace that enforces it unless spec.worker says otherwise field by field.
+RESTRICTED_POD = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+RESTRICTED_CONTAINER = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+
+
+def restricted(defaults: dict[str, Any], given: dict[str, Any] | None) -> dict[str, Any]:
+    """``defaults`` with ``given`` over them, key by key (a key given wins whole)."""
+    return {**defaults, **(given or {})}
+
+
 def worker_pod_spec(*, name: str, namespace: str, worker: models.WorkerSpec, address: str) -> dict[str, Any]:
     """The pod: the user's pod fields, one worker container, their volumes and our token volume."""
     given = worker.model_dump(by_alias=True, exclude_none=True, mode="json")
     pod: dict[str, Any] = {ours: given[theirs] for theirs, ours in _POD_FIELDS.items() if theirs in given}
+    pod["securityContext"] = restricted(RESTRICTED_POD, pod.get("securityContext"))
     pod["containers"] = [worker_container(name=name, namespace=namespace, worker=worker, address=address)]
     volumes = [v for v in given.get("volumes", []) if v.get("name") != TOKEN_VOLUME]
     pod["volumes"] = [*volumes, token_volume()]
@@ -132,6 +144,7 @@ def worker_container(*, name: str, namespace: str, worker: models.WorkerSpec, ad
     """The user's container fields, plus what the SDK reads to find its server, queue and token."""
     given = worker.model_dump(by_alias=True, exclude_none=True, mode="json")
     container: dict[str, Any] = {"name": "worker", **{k: given[k] for k in _CONTAINER_FIELDS if k in given}}
+    container["securityContext"] = restricted(RESTRICTED_CONTAINER, container.get("securityContext"))
     ours = worker_env(name=name, namespace=namespace, address=address)
     taken = {e["name"] for e in ours}
     # Ours first and theirs never under the same name: the LEGATO_* values are the operator's.
