@@ -155,3 +155,18 @@ def test_external_mode_says_who_sets_replicas() -> None:
     assert "HPA or KEDA" in scaling.external(spec).message
     scaled = spec.model_copy(update={"replicas": 4})
     assert "spec.replicas 4" in scaling.external(scaled).message
+
+
+def test_a_deployment_whose_pods_are_refused_or_stuck_is_trouble_with_the_controllers_words() -> None:
+    refused = {"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": "forbidden: quota"}
+    stuck = {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "timed out"}
+    fine = {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}
+    assert scaling.worker_trouble({"status": {"conditions": [fine, refused]}}) == (
+        "WorkerPodsRefused",
+        "the worker pods cannot be created: forbidden: quota",
+    )
+    reason, message = scaling.worker_trouble({"status": {"conditions": [stuck]}}) or ("", "")
+    assert reason == "WorkerRolloutStuck"
+    assert "ProgressDeadlineExceeded" in message
+    assert scaling.worker_trouble({"status": {"conditions": [fine]}}) is None
+    assert scaling.worker_trouble(None) is None

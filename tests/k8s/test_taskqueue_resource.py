@@ -156,8 +156,8 @@ async def test_replicas_follow_the_backlog_up_and_down_to_zero_and_up_again(
 
 async def _kubectl_get_shows_the_columns(apiserver: APIServer, namespace: str) -> None:
     table = apiserver.kubectl("get", "ltq", "-n", namespace).stdout.splitlines()
-    assert table[0].split() == ["NAME", "DESIRED", "REPLICAS", "BACKLOG", "POLLERS", "AGE"]
-    assert table[1].split()[:5] == [QUEUE, "3", "0", "12", "0"]
+    assert table[0].split() == ["NAME", "READY", "DESIRED", "REPLICAS", "BACKLOG", "POLLERS", "AGE"]
+    assert table[1].split()[:6] == [QUEUE, "True", "3", "0", "12", "0"]
 
 
 async def _backlog_endpoint_answers(operator: ServerProcess, namespace: str, *, backlog: int) -> None:
@@ -218,6 +218,38 @@ async def test_a_worker_spec_kubernetes_refuses_is_reported_not_retried(
     assert ready["status"] == "False"
     assert "tolerations" in ready["message"]
     assert await kube_client.get_deployment(namespace, DEPLOYMENT) is None
+
+
+async def test_worker_pods_the_cluster_refuses_make_the_queue_not_ready_with_one_warning(
+    apiserver: APIServer, operator_process: ServerProcess, namespace: str, kube_client: kube.Kube
+) -> None:
+    created(apiserver, task_queue(namespace, minReplicas=1))
+    await replicas_become(kube_client, namespace, 1)
+    # What the Deployment controller reports when PodSecurity admission refuses its pods.
+    refusal = {
+        "type": "ReplicaFailure",
+        "status": "True",
+        "reason": "FailedCreate",
+        "message": 'pods "orders-worker-1" is forbidden: violates PodSecurity "restricted:latest"',
+    }
+    patch = json.dumps({"status": {"conditions": [refusal]}})
+    apiserver.kubectl(
+        "patch", "deployment", DEPLOYMENT, "-n", namespace, "--subresource=status", "--type=merge", "-p", patch
+    )
+
+    async def not_ready() -> dict[str, Any] | None:
+        ready = {c["type"]: c for c in (await status(kube_client, namespace)).get("conditions", [])}.get("Ready", {})
+        return ready if ready.get("reason") == "WorkerPodsRefused" else None
+
+    ready = await eventually(not_ready, within=30, what="the Ready condition WorkerPodsRefused")
+    assert ready["status"] == "False"
+    assert "violates PodSecurity" in ready["message"]
+    table = apiserver.kubectl("get", "ltq", "-n", namespace).stdout.splitlines()
+    assert table[1].split()[:2] == [QUEUE, "False"]
+    events = json.loads(apiserver.kubectl("get", "events", "-n", namespace, "-o", "json").stdout)["items"]
+    warnings = [e for e in events if e["type"] == "Warning" and e["reason"] == "WorkerPodsRefused"]
+    assert len(warnings) == 1
+    assert warnings[0]["involvedObject"]["kind"] == "TaskQueue"
 
 
 def test_a_task_queue_with_min_above_max_is_refused_by_the_api_server(apiserver: APIServer, namespace: str) -> None:

@@ -155,6 +155,7 @@ def all_crds() -> dict[str, dict[str, Any]]:
         models.TaskQueueSpec,
         models.TaskQueueStatus,
         [
+            printer_column("Ready", '.status.conditions[?(@.type=="Ready")].status'),
             printer_column("Desired", ".status.desiredReplicas", "integer"),
             printer_column("Replicas", ".status.replicas", "integer"),
             printer_column("Backlog", ".status.backlog.total", "integer"),

@@ -166,6 +166,25 @@ def scaling_condition(decision: Decision) -> models.Condition:
 
 READY = "Ready"
 SCALING = "Scaling"
+# Ready's reasons when the Deployment is applied but its pods cannot run.
+PODS_REFUSED = "WorkerPodsRefused"
+ROLLOUT_STUCK = "WorkerRolloutStuck"
+
+
+def worker_trouble(deployment: dict[str, Any] | None) -> tuple[str, str] | None:
+    """Why the Deployment's pods cannot run, as its controller reports it: (reason, message).
+
+    ``ReplicaFailure`` is a ReplicaSet that may not create pods (PodSecurity admission, a
+    quota, a missing ServiceAccount); ``Progressing`` False is a rollout past its deadline
+    (an image that cannot be pulled, pods that crash).
+    """
+    for found in ((deployment or {}).get("status") or {}).get("conditions") or []:
+        detail = found.get("message") or found.get("reason") or ""
+        if found.get("type") == "ReplicaFailure" and found.get("status") == "True":
+            return PODS_REFUSED, f"the worker pods cannot be created: {detail}"
+        if found.get("type") == "Progressing" and found.get("status") == "False":
+            return ROLLOUT_STUCK, f"the worker Deployment does not progress ({found.get('reason')}): {detail}"
+    return None
 
 
 def condition(kind: str, state: str, reason: str, message: str) -> models.Condition:

@@ -296,7 +296,8 @@ async def _report(
 ) -> None:
     """Patch the status if it changed since the last patch."""
     now = ctx.runtime.clock.now()
-    ready = _ready(queue)
+    ready = _ready(queue, deployment)
+    await _warn_of_trouble(ctx, queue, ready)
     report = scaling.Report(
         load=load,
         deployment=deployment,
@@ -315,11 +316,34 @@ async def _report(
     queue.status, queue.conditions = body, new.conditions
 
 
-def _ready(queue: Queue) -> models.Condition:
+def _ready(queue: Queue, deployment: dict[str, Any] | None) -> models.Condition:
     if queue.refused:
         return scaling.condition(scaling.READY, "False", "DeploymentRefused", queue.refused)
+    trouble = scaling.worker_trouble(deployment)
+    if trouble is not None:
+        return scaling.condition(scaling.READY, "False", *trouble)
     name = builders.worker_deployment_name(queue.name)
     return scaling.condition(scaling.READY, "True", "DeploymentApplied", f"worker Deployment {name} is applied")
+
+
+async def _warn_of_trouble(ctx: context.OperatorContext, queue: Queue, ready: models.Condition) -> None:
+    """One Warning event when the workers start failing (not again every tick while they do)."""
+    if ready.reason not in (scaling.PODS_REFUSED, scaling.ROLLOUT_STUCK):
+        return
+    before = next((c for c in queue.conditions if c.type == scaling.READY), None)
+    if before is not None and before.reason == ready.reason:
+        return
+    await ctx.kube.post_event(_involved(queue), reason=ready.reason, message=ready.message, warning=True)
+
+
+def _involved(queue: Queue) -> dict[str, Any]:
+    return {
+        "apiVersion": f"{builders.GROUP}/{builders.VERSION}",
+        "kind": "TaskQueue",
+        "name": queue.name,
+        "namespace": queue.namespace,
+        "uid": queue.uid,
+    }
 
 
 async def _refuse(
@@ -333,15 +357,8 @@ async def _refuse(
 
 
 async def _post_scaled(ctx: context.OperatorContext, queue: Queue, before: int | None, after: int, why: str) -> None:
-    involved = {
-        "apiVersion": f"{builders.GROUP}/{builders.VERSION}",
-        "kind": "TaskQueue",
-        "name": queue.name,
-        "namespace": queue.namespace,
-        "uid": queue.uid,
-    }
     reason = "ScaledUp" if after > (before or 0) else "ScaledDown"
-    await ctx.kube.post_event(involved, reason=reason, message=f"{before or 0} → {after} replicas: {why}")
+    await ctx.kube.post_event(_involved(queue), reason=reason, message=f"{before or 0} → {after} replicas: {why}")
 
 
 def _spec_replicas(deployment: dict[str, Any] | None) -> int | None:
