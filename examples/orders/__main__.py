@@ -12,6 +12,7 @@ On SIGTERM (a scale-down) the worker stops polling and gives running activities 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 from datetime import timedelta
@@ -22,6 +23,8 @@ from orders import workflows as module
 
 
 async def main() -> None:
+    # The TaskQueue's env sets LEGATO_LOG_LEVEL (DEBUG shows every task the worker takes).
+    logging.basicConfig(level=os.environ.get("LEGATO_LOG_LEVEL", "INFO").upper())
     client = await Client.connect()
     worker = Worker(
         client,
