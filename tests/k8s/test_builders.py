@@ -61,7 +61,7 @@ def test_worker_fields_land_on_the_container_and_the_pod() -> None:
                 "imagePullPolicy": "IfNotPresent",
                 "args": ["--fast"],
                 "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": 1}},
-                "serviceAccountName": "orders-worker",
+                "serviceAccountName": "payments",
                 "nodeSelector": {"pool": "workers"},
                 "tolerations": [{"key": "spot", "operator": "Exists"}],
                 "podSecurityContext": {"runAsNonRoot": True},
@@ -76,7 +76,7 @@ def test_worker_fields_land_on_the_container_and_the_pod() -> None:
     assert container["imagePullPolicy"] == "IfNotPresent"
     assert container["args"] == ["--fast"]
     assert container["resources"] == {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"cpu": 1}}
-    assert pod["spec"]["serviceAccountName"] == "orders-worker"
+    assert pod["spec"]["serviceAccountName"] == "payments"
     assert pod["spec"]["nodeSelector"] == {"pool": "workers"}
     assert pod["spec"]["tolerations"] == [{"key": "spot", "operator": "Exists"}]
     assert pod["spec"]["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
@@ -109,6 +109,19 @@ def test_a_worker_pod_is_restricted_by_default_and_the_user_overrides_field_by_f
         "allowPrivilegeEscalation": False,
         "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
     }
+
+
+def test_a_queue_naming_no_service_account_runs_as_its_own_which_it_owns() -> None:
+    pod = deployment(models.TaskQueueSpec.model_validate({"worker": {"image": "w:1"}}))["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "orders-worker"
+    account = builders.worker_service_account(name="orders", namespace="shop", uid="u-1")
+    assert (account["kind"], account["metadata"]["name"], account["metadata"]["namespace"]) == (
+        "ServiceAccount",
+        "orders-worker",
+        "shop",
+    )
+    assert account["metadata"]["ownerReferences"][0]["uid"] == "u-1"
+    assert account["automountServiceAccountToken"] is False
 
 
 def test_the_operators_legato_variables_win_over_the_users() -> None:

@@ -24,8 +24,6 @@ def pod_of(namespace: str, worker: dict[str, Any]) -> dict[str, Any]:
         name="orders", namespace=namespace, uid="u-1", queue=queue, address="legato:7233", replicas=1
     )
     template = deployment["spec"]["template"]
-    # What the ServiceAccount admission plugin (off on this API server) would fill in.
-    template["spec"].setdefault("serviceAccountName", "default")
     return {
         "apiVersion": "v1",
         "kind": "Pod",

@@ -108,6 +108,28 @@ async def test_a_task_queue_owns_a_worker_deployment_with_the_right_template(
     described = await status(kube_client, namespace)
     assert described["selector"] == f"app.kubernetes.io/component=worker,legato.dev/task-queue={QUEUE}"
     assert described["observedGeneration"] == owner["metadata"]["generation"]
+    # The workers run as a ServiceAccount of their own, which goes with the TaskQueue.
+    assert pod["spec"]["serviceAccountName"] == DEPLOYMENT
+    account = json.loads(apiserver.kubectl("get", "serviceaccount", DEPLOYMENT, "-n", namespace, "-o", "json").stdout)
+    [account_owner] = account["metadata"]["ownerReferences"]
+    assert (account_owner["kind"], account_owner["uid"]) == ("TaskQueue", owner["metadata"]["uid"])
+    assert account["automountServiceAccountToken"] is False
+
+
+async def test_a_task_queue_naming_its_service_account_gets_no_account_of_the_operators(
+    apiserver: APIServer, operator_process: ServerProcess, namespace: str, kube_client: kube.Kube
+) -> None:
+    manifest = task_queue(namespace)
+    manifest["spec"]["worker"]["serviceAccountName"] = "payments"
+    created(apiserver, manifest)
+
+    async def deployed() -> dict[str, Any] | None:
+        return await kube_client.get_deployment(namespace, DEPLOYMENT)
+
+    deployment = await eventually(deployed, within=30, what="the worker Deployment")
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "payments"
+    found = apiserver.kubectl("get", "serviceaccount", DEPLOYMENT, "-n", namespace, check=False)
+    assert found.returncode != 0
 
 
 async def test_replicas_follow_the_backlog_up_and_down_to_zero_and_up_again(

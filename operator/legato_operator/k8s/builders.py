@@ -85,6 +85,27 @@ def worker_deployment(
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
 
 
+def worker_service_account(*, name: str, namespace: str, uid: str) -> dict[str, Any]:
+    """The ServiceAccount the operator makes for a TaskQueue that names none: ``<queue>-worker``.
+
+    Its workers' identity is then theirs alone (not the namespace's ``default``, which other
+    pods share), and it goes with the TaskQueue.
+    """
+    metadata = {
+        "name": worker_deployment_name(name),
+        "namespace": namespace,
+        "labels": {**worker_selector(name), LABEL_MANAGED_BY: "legato"},
+        "ownerReferences": [owner_reference(name=name, uid=uid)],
+    }
+    # Legato's token is projected into the pod (token_volume); the API server's is not needed.
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata, "automountServiceAccountToken": False}
+
+
+def service_account_of(name: str, worker: models.WorkerSpec) -> str:
+    """The ServiceAccount a TaskQueue's workers run as: the one it names, else ``<queue>-worker``."""
+    return worker.service_account_name or worker_deployment_name(name)
+
+
 def _pod_metadata(worker: models.WorkerSpec, labels: dict[str, str]) -> dict[str, Any]:
     # Ours last: the selector's labels cannot be overridden.
     metadata: dict[str, Any] = {"labels": {**(worker.labels or {}), **labels}}
@@ -134,6 +155,7 @@ def worker_pod_spec(*, name: str, namespace: str, worker: models.WorkerSpec, add
     given = worker.model_dump(by_alias=True, exclude_none=True, mode="json")
     pod: dict[str, Any] = {ours: given[theirs] for theirs, ours in _POD_FIELDS.items() if theirs in given}
     pod["securityContext"] = restricted(RESTRICTED_POD, pod.get("securityContext"))
+    pod["serviceAccountName"] = service_account_of(name, worker)
     pod["containers"] = [worker_container(name=name, namespace=namespace, worker=worker, address=address)]
     volumes = [v for v in given.get("volumes", []) if v.get("name") != TOKEN_VOLUME]
     pod["volumes"] = [*volumes, token_volume()]

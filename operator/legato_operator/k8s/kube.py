@@ -120,6 +120,19 @@ class Kube:
             _content_type=APPLY_PATCH,
         )
 
+    async def apply_service_account(self, account: dict[str, Any]) -> dict[str, Any]:
+        """Server-side apply of a ServiceAccount; returns the stored object."""
+        meta = account["metadata"]
+        return await self._call(
+            self._core.patch_namespaced_service_account,
+            meta["name"],
+            meta["namespace"],
+            account,
+            field_manager=FIELD_MANAGER,
+            force=True,
+            _content_type=APPLY_PATCH,
+        )
+
     async def get_deployment(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The Deployment, or None when there is none."""
         return await self._get(self._apps.read_namespaced_deployment, name, namespace)

@@ -274,6 +274,9 @@ async def _apply(
     untouched = replicas is None or _spec_replicas(deployment) == replicas
     if deployment is not None and queue.applied == wanted and untouched:
         return deployment
+    if queue.spec.worker.service_account_name is None:
+        account = builders.worker_service_account(name=queue.name, namespace=queue.namespace, uid=queue.uid)
+        await ctx.kube.apply_service_account(account)
     manifest = builders.worker_deployment(
         name=queue.name,
         namespace=queue.namespace,
