@@ -75,21 +75,23 @@ ARGO_WORKFLOWS = {
 
 
 def test_beside_argo_wf_is_argos_workflow_and_lwf_legatos(apiserver: APIServer, namespace: str) -> None:
-    # Argo's CRD as Argo installs it: the same kind and plural, short name wf.
+    # Argo's CRD as Argo installs it: the same kind and plural, short name wf. Removed after:
+    # the session's other tests share this API server.
     code, out = apply(apiserver, ARGO_WORKFLOWS)
     assert code == 0, out
-    apiserver.kubectl("wait", "--for=condition=Established", "crd/workflows.argoproj.io", "--timeout=60s")
-    argo = {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Workflow",
-        "metadata": {"name": "argo-1", "namespace": namespace},
-    }
-    assert apply(apiserver, argo)[0] == 0
-    assert apply(apiserver, workflow(namespace))[0] == 0
-    assert apiserver.kubectl("get", "wf", "-n", namespace, "-o", "name").stdout.split() == [
-        "workflow.argoproj.io/argo-1"
-    ]
-    assert apiserver.kubectl("get", "lwf", "-n", namespace, "-o", "name").stdout.split() == [
-        "workflow.legato.dev/order-1"
-    ]
-    assert "order-1" in apiserver.kubectl("get", "legato", "-n", namespace).stdout
+    try:
+        apiserver.kubectl("wait", "--for=condition=Established", "crd/workflows.argoproj.io", "--timeout=60s")
+        argo = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": {"name": "argo-1", "namespace": namespace},
+        }
+        assert apply(apiserver, argo)[0] == 0
+        assert apply(apiserver, workflow(namespace))[0] == 0
+        found = apiserver.kubectl("get", "wf", "-n", namespace, "-o", "name").stdout.split()
+        assert found == ["workflow.argoproj.io/argo-1"]
+        ours = apiserver.kubectl("get", "lwf", "-n", namespace, "-o", "name").stdout.split()
+        assert ours == ["workflow.legato.dev/order-1"]
+        assert "order-1" in apiserver.kubectl("get", "legato", "-n", namespace).stdout
+    finally:
+        apiserver.kubectl("delete", "crd", "workflows.argoproj.io", "--wait=true", check=False)

@@ -96,7 +96,7 @@ async def kubectl(apiserver: APIServer, *args: str) -> str:
 
 
 async def resource(apiserver: APIServer, name: str, namespace: str) -> dict[str, Any] | None:
-    return await asyncio.to_thread(get, apiserver, "workflow", name, namespace)
+    return await asyncio.to_thread(get, apiserver, "workflows.legato.dev", name, namespace)
 
 
 async def status_when(
