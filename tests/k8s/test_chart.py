@@ -315,6 +315,46 @@ def test_the_roles_for_people_aggregate_into_view_edit_and_admin(binaries: testb
     assert not [o for o in render(binaries, "rbac.people=false") if o["metadata"]["name"].startswith("legato-data-")]
 
 
+CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=lambda p: p.name)
+def test_each_ci_scenario_lints_and_renders(binaries: testbin.TestBin, values: Path) -> None:
+    done = helm(binaries, "lint", "--strict", str(CHART), "-f", str(values), check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rendered = helm(binaries, "template", RELEASE, str(CHART), "-n", RELEASE_NAMESPACE, "-f", str(values), check=False)
+    assert rendered.returncode == 0, rendered.stderr
+    assert [d for d in yaml.safe_load_all(rendered.stdout) if d and d["kind"] == "Deployment"]
+
+
+def test_the_ci_scenarios_cover_the_installs_the_docs_describe() -> None:
+    names = {p.name.removesuffix("-values.yaml") for p in CI_VALUES}
+    assert {"default", "external-database", "quickstart-database", "ha-metrics"} <= names
+
+
+def test_network_policies_admit_workers_and_the_given_peers_and_are_off_by_default(
+    binaries: testbin.TestBin,
+) -> None:
+    assert not [o for o in render(binaries) if o["kind"] == "NetworkPolicy"]
+    objects = render(binaries, "networkPolicy.enabled=true", "postgresql.enabled=true")
+    operator = find(objects, "NetworkPolicy", "legato")
+    [rule] = operator["spec"]["ingress"]
+    assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+    [workers] = rule["from"]
+    assert workers["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "worker"
+    assert workers["namespaceSelector"] == {}
+    database = find(objects, "NetworkPolicy", "legato-postgresql")
+    [db_rule] = database["spec"]["ingress"]
+    assert db_rule["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "operator"
+
+
+def test_the_chart_refuses_a_kubernetes_older_than_it_supports(binaries: testbin.TestBin) -> None:
+    old = helm(binaries, "template", RELEASE, str(CHART), "--kube-version", "1.26.0", check=False)
+    assert old.returncode != 0
+    assert "kubeVersion" in old.stderr or "incompatible" in old.stderr
+    assert helm(binaries, "template", RELEASE, str(CHART), "--kube-version", "1.27.0", check=False).returncode == 0
+
+
 # --- the chart's files ----------------------------------------------------------------------
 
 
