@@ -110,7 +110,7 @@ bench-visibility: $(BENCH_STAMP) postgres ## List and count latency at 10^4, 10^
 
 .PHONY: crds
 crds: $(VENV_STAMP) ## Regenerate crds/ (and the chart's copy) from the pydantic models.
-	$(BIN)/python -m legato_operator.k8s.crdgen crds/ charts/legato/crds/
+	$(BIN)/python -m legato_operator.k8s.crdgen crds/ charts/legato/files/crds/
 
 .PHONY: e2e-kind
 e2e-kind: ## Full end-to-end run on kind (needs Docker; not on the CI machines).

@@ -360,9 +360,25 @@ def test_the_chart_refuses_a_kubernetes_older_than_it_supports(binaries: testbin
 
 def test_the_chart_crds_are_copies_of_the_generated_ones() -> None:
     generated = {p.name: p.read_text() for p in (REPO / "crds").glob("*.yaml")}
-    copies = {p.name: p.read_text() for p in (CHART / "crds").glob("*.yaml")}
+    copies = {p.name: p.read_text() for p in (CHART / "files" / "crds").glob("*.yaml")}
     assert generated, "crds/ is empty"
-    assert copies == generated, "charts/legato/crds/ differs from crds/: run `make crds`"
+    assert copies == generated, "charts/legato/files/crds/ differs from crds/: run `make crds`"
+
+
+def test_the_crds_are_templates_kept_on_uninstall_unless_told_otherwise(binaries: testbin.TestBin) -> None:
+    # Not in the chart's crds/ folder, which Helm never upgrades.
+    assert not (CHART / "crds").exists()
+    crds = [o for o in render(binaries) if o["kind"] == "CustomResourceDefinition"]
+    assert sorted(c["metadata"]["name"] for c in crds) == [
+        "schedules.legato.dev",
+        "taskqueues.legato.dev",
+        "workflows.legato.dev",
+    ]
+    assert all(c["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"} for c in crds)
+    assert all(c["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "Helm" for c in crds)
+    unkept = [o for o in render(binaries, "crds.keep=false") if o["kind"] == "CustomResourceDefinition"]
+    assert all("annotations" not in c["metadata"] for c in unkept)
+    assert not [o for o in render(binaries, "crds.enabled=false") if o["kind"] == "CustomResourceDefinition"]
 
 
 def test_every_value_has_a_doc_comment() -> None:
