@@ -112,6 +112,10 @@ bench-visibility: $(BENCH_STAMP) postgres ## List and count latency at 10^4, 10^
 crds: $(VENV_STAMP) ## Regenerate crds/ (and the chart's copy) from the pydantic models.
 	$(BIN)/python -m legato_operator.k8s.crdgen crds/ charts/legato/files/crds/
 
+.PHONY: chart-readme
+chart-readme: $(VENV_STAMP) ## Regenerate charts/legato/README.md from Chart.yaml and the values' `# --` comments.
+	$(BIN)/python scripts/chart_readme.py
+
 .PHONY: e2e-kind
 e2e-kind: ## Full end-to-end run on kind (needs Docker; not on the CI machines).
 	scripts/e2e-kind.sh

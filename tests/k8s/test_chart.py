@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -379,6 +380,20 @@ def test_the_crds_are_templates_kept_on_uninstall_unless_told_otherwise(binaries
     unkept = [o for o in render(binaries, "crds.keep=false") if o["kind"] == "CustomResourceDefinition"]
     assert all("annotations" not in c["metadata"] for c in unkept)
     assert not [o for o in render(binaries, "crds.enabled=false") if o["kind"] == "CustomResourceDefinition"]
+
+
+def test_the_chart_readme_is_generated_from_the_values_comments() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "chart_readme.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    readme = (CHART / "README.md").read_text()
+    assert "| `networkPolicy.enabled` | `false` |" in readme
+    assert "| `crds.keep` | `true` |" in readme
 
 
 def test_every_value_has_a_doc_comment() -> None:
