@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -37,18 +39,27 @@ async def test_a_poll_on_one_replica_is_woken_by_a_start_on_another_through_noti
         await notifications.stop()
 
 
+@contextlib.asynccontextmanager
+async def listening(pool: db.Pool, pg_dsn: str) -> AsyncIterator[runner.Runtime]:
+    """A replica's runtime with its LISTEN connection up, as a server process has it."""
+    rt = runner.Runtime(pool=pool, clock=clock.Clock())
+    notifications = listener.Listener(pg_dsn, rt.on_notify, rt.on_reconnect)
+    rt.listening = notifications.connected
+    await notifications.start()
+    try:
+        yield rt
+    finally:
+        await notifications.stop()
+
+
 async def test_a_run_started_here_and_closed_on_another_replica_answers_its_result_wait_at_once(
     pool: db.Pool, pg_dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A result wait on the starting replica skips its first read only while no close was
     # notified: the other replica's close must reach it, or the wait would sit out a recheck.
     monkeypatch.setattr(workflows, "RECHECK_SECONDS", 600.0)
-    starter = runner.Runtime(pool=pool, clock=clock.Clock())
     closer = runner.Runtime(pool=pool, clock=clock.Clock())
-    notifications = listener.Listener(pg_dsn, starter.on_notify, starter.on_reconnect)
-    starter.listening = notifications.connected
-    await notifications.start()
-    try:
+    async with listening(pool, pg_dsn) as starter:
         run = await flows.start(starter)
         assert starter.known_open(flows.NS, "wf-1", run.run_id)
         await workflows.terminate_workflow(closer, flows.NS, api.TerminateWorkflowRequest(workflow_id="wf-1"))
@@ -58,18 +69,12 @@ async def test_a_run_started_here_and_closed_on_another_replica_answers_its_resu
         outcome = await asyncio.wait_for(workflows.wait_for_close(starter, flows.NS, "wf-1", run.run_id, 60), 20)
         assert outcome is not None
         assert outcome.status.value == "TERMINATED"
-    finally:
-        await notifications.stop()
 
 
 async def test_a_result_wait_for_a_run_started_here_waits_for_its_close_without_a_read(
     pool: db.Pool, pg_dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    starter = runner.Runtime(pool=pool, clock=clock.Clock())
-    notifications = listener.Listener(pg_dsn, starter.on_notify, starter.on_reconnect)
-    starter.listening = notifications.connected
-    await notifications.start()
-    try:
+    async with listening(pool, pg_dsn) as starter:
         run = await flows.start(starter)
         reads = 0
         resolve = workflows.resolve
@@ -88,5 +93,3 @@ async def test_a_result_wait_for_a_run_started_here_waits_for_its_close_without_
         outcome = await asyncio.wait_for(waiting, 20)
         assert outcome is not None
         assert outcome.status.value == "TERMINATED"
-    finally:
-        await notifications.stop()

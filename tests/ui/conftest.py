@@ -9,18 +9,17 @@ CI run that should have run them cannot pass by skipping them.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
-from legato.client import Client
-from tests.support.server_process import ServerProcess
+from tests.support.server_fixtures import client, server
 from tests.ui.browser import CHROMIUM_FLAGS, chromium_path
+
+# The server process and client of the end-to-end tests: the page opens that server's UI.
+__all__ = ["browser", "client", "page", "server"]
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -64,32 +63,3 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     finally:
         await context.close()
     assert not errors, f"script errors on the page: {errors}"
-
-
-@pytest.fixture
-def server(pg_dsn: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
-    """A started server process on this test's database, with the test module's
-    ``SERVER_ARGS`` (more ``legato-operator run`` flags); its ``TOKENS`` (tokens-file
-    entries) turn authentication on with them."""
-    tokens: list[dict[str, Any]] = list(getattr(request.module, "TOKENS", ()))
-    extra: tuple[str, ...] = tuple(getattr(request.module, "SERVER_ARGS", ()))
-    if tokens:
-        path = tmp_path / "tokens.json"
-        path.write_text(json.dumps({"tokens": tokens}))
-        extra += ("--auth", "tokens", "--tokens-file", str(path))
-    proc = ServerProcess(dsn=pg_dsn, log_path=tmp_path / "server.log", extra_args=extra)
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
-@pytest.fixture
-async def client(server: ServerProcess, request: pytest.FixtureRequest) -> AsyncIterator[Client]:
-    """A client of the server, with the module's first token when it has ``TOKENS``."""
-    tokens = getattr(request.module, "TOKENS", ())
-    c = await Client.connect(server.address, api_key=tokens[0]["token"] if tokens else None)
-    yield c
-    with contextlib.suppress(Exception):
-        await c.close()
