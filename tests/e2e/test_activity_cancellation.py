@@ -89,7 +89,13 @@ async def test_the_workflow_sees_its_cancelled_activity_as_its_cancellation_type
 ) -> None:
     key = f"type-{cancellation_type}"
     async with running_worker(
-        client, task_queue=key, workflows=[CancelsItsActivityWorkflow], activities=[cleans_up_slowly]
+        client,
+        task_queue=key,
+        workflows=[CancelsItsActivityWorkflow],
+        activities=[cleans_up_slowly],
+        # Heartbeats well inside the three-second timeout even on a loaded machine: at the
+        # default 80% a late one times the attempt out and a second attempt runs.
+        max_heartbeat_throttle_interval=timedelta(seconds=0.5),
     ):
         result = await client.execute_workflow(
             CancelsItsActivityWorkflow.run, args=[key, cancellation_type], id=key, task_queue=key
