@@ -46,14 +46,20 @@ TEST_OPERATOR_ARGS = (
 
 
 def start_operator(
-    pg_dsn: str, apiserver: APIServer, log_dir: Path, identity: str = "replica-0", extra_args: tuple[str, ...] = ()
+    pg_dsn: str,
+    apiserver: APIServer,
+    log_dir: Path,
+    identity: str = "replica-0",
+    extra_args: tuple[str, ...] = (),
+    kubeconfig: Path | None = None,
 ) -> ServerProcess:
-    """A started `legato-operator run` replica on the test's database and the API server."""
+    """A started `legato-operator run` replica on the test's database and the API server
+    (with the test's admin credentials, unless ``kubeconfig`` gives others)."""
     apiserver.kubectl("create", "namespace", "legato-system", check=False)
     proc = ServerProcess(
         dsn=pg_dsn,
         log_path=log_dir / f"operator-{identity}.log",
-        kubeconfig=apiserver.kubeconfig,
+        kubeconfig=kubeconfig or apiserver.kubeconfig,
         identity=identity,
         extra_args=TEST_OPERATOR_ARGS + extra_args,
     )

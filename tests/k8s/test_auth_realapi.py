@@ -191,3 +191,18 @@ def test_only_a_service_account_gets_a_namespace() -> None:
     assert worker == auth.Principal("system:serviceaccount:shop:worker", frozenset({"shop"}))
     person = principal_of(kube.TokenIdentity("alice@example.com", ("system:authenticated",)))
     assert not person.may_act_in("shop")
+
+
+async def test_a_worker_of_a_namespace_the_operator_does_not_watch_gets_403_even_in_its_own(
+    apiserver: APIServer, kube_client: kube.Kube, pg_dsn: str, namespace: str, other_namespace: str
+) -> None:
+    watching_one = KubernetesAuthenticator(kube_client, watched=frozenset({namespace}))
+    options = server.Options(
+        database_url=pg_dsn, port=0, authenticator=watching_one, namespaces=(namespace, other_namespace)
+    )
+    async with server.serve(options) as serving:
+        base = f"http://{serving.address}"
+        status, body = await start(base, other_namespace, service_account_token(apiserver, other_namespace))
+        assert (status, body["error"]) == (403, "PermissionDenied")
+        status, body = await start(base, namespace, service_account_token(apiserver, namespace))
+        assert (status, body["started"]) == (200, True)

@@ -90,6 +90,7 @@ def test_default_values_render_the_operator_and_least_privilege_rbac(binaries: t
             "CustomResourceDefinition",
             "CustomResourceDefinition",
             "Deployment",
+            "Pod",  # the `helm test` hook
             "PodDisruptionBudget",
             "Role",
             "RoleBinding",
@@ -305,15 +306,16 @@ def test_rbac_grants_no_wildcards_secrets_or_pods(binaries: testbin.TestBin) -> 
 def test_the_roles_for_people_aggregate_into_view_edit_and_admin(binaries: testbin.TestBin) -> None:
     objects = render(binaries)
     aggregated = {
-        name: find(objects, "ClusterRole", f"legato-data-{name}")["metadata"]["labels"]
+        name: find(objects, "ClusterRole", f"legato-system-legato-data-{name}")["metadata"]["labels"]
         for name in ("viewer", "operator", "admin")
     }
     assert aggregated["viewer"]["rbac.authorization.k8s.io/aggregate-to-view"] == "true"
     assert aggregated["operator"]["rbac.authorization.k8s.io/aggregate-to-edit"] == "true"
     assert aggregated["admin"]["rbac.authorization.k8s.io/aggregate-to-admin"] == "true"
-    viewer = find(objects, "ClusterRole", "legato-data-viewer")["rules"]
+    viewer = find(objects, "ClusterRole", "legato-system-legato-data-viewer")["rules"]
     assert {v for r in viewer for v in r["verbs"]} == {"get", "list", "watch"}
-    assert not [o for o in render(binaries, "rbac.people=false") if o["metadata"]["name"].startswith("legato-data-")]
+    without = render(binaries, "rbac.people=false")
+    assert not [o for o in without if o["metadata"]["name"].startswith("legato-system-legato-data-")]
 
 
 CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
@@ -330,7 +332,7 @@ def test_each_ci_scenario_lints_and_renders(binaries: testbin.TestBin, values: P
 
 def test_the_ci_scenarios_cover_the_installs_the_docs_describe() -> None:
     names = {p.name.removesuffix("-values.yaml") for p in CI_VALUES}
-    assert {"default", "external-database", "quickstart-database", "ha-metrics"} <= names
+    assert {"default", "external-database", "quickstart-database", "ha-metrics", "namespace-scoped"} <= names
 
 
 def test_network_policies_admit_workers_and_the_given_peers_and_are_off_by_default(
@@ -341,9 +343,10 @@ def test_network_policies_admit_workers_and_the_given_peers_and_are_off_by_defau
     operator = find(objects, "NetworkPolicy", "legato")
     [rule] = operator["spec"]["ingress"]
     assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
-    [workers] = rule["from"]
+    workers, tests = rule["from"]
     assert workers["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "worker"
     assert workers["namespaceSelector"] == {}
+    assert tests["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "test"
     database = find(objects, "NetworkPolicy", "legato-postgresql")
     [db_rule] = database["spec"]["ingress"]
     assert db_rule["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "operator"
@@ -501,8 +504,8 @@ def test_helm_install_creates_the_operator_rbac_and_crds(installed: APIServer) -
         ("crd", "workflows.legato.dev"),
         ("crd", "taskqueues.legato.dev"),
         ("crd", "schedules.legato.dev"),
-        ("clusterrole", "legato-operator"),
-        ("clusterrolebinding", "legato-operator"),
+        ("clusterrole", "legato-system-legato-operator"),
+        ("clusterrolebinding", "legato-system-legato-operator"),
     ]:
         installed.kubectl("get", kind, name)
     for kind, name in [

@@ -39,7 +39,16 @@ def people_roles(apiserver: APIServer, tmp_path_factory: pytest.TempPathFactory)
     binaries = testbin.find()
     assert binaries is not None
     rendered = tmp_path_factory.mktemp("roles") / "rbac-people.yaml"
-    command = [str(binaries.helm), "template", "legato", str(CHART), "-s", "templates/rbac-people.yaml"]
+    command = [
+        str(binaries.helm),
+        "template",
+        "legato",
+        str(CHART),
+        "-n",
+        "legato-system",
+        "-s",
+        "templates/rbac-people.yaml",
+    ]
     rendered.write_text(subprocess.run(command, capture_output=True, text=True, check=True, timeout=120).stdout)
     apiserver.kubectl("apply", "-f", str(rendered))
 
@@ -49,7 +58,7 @@ def bind(apiserver: APIServer, person: str, role: str, namespace: str) -> None:
         "create",
         "rolebinding",
         f"{person}-{role}",
-        f"--clusterrole=legato-data-{role}",
+        f"--clusterrole=legato-system-legato-data-{role}",
         f"--user={person}",
         "-n",
         namespace,

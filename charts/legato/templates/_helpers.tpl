@@ -17,6 +17,17 @@
 {{- end }}
 {{- end }}
 
+{{/* Names of cluster-scoped objects: the release's namespace and full name, so that two
+releases of one name in two namespaces do not collide. */}}
+{{- define "legato.clusterScopedName" -}}
+{{- printf "%s-%s" .Release.Namespace (include "legato.fullname" .) }}
+{{- end }}
+
+{{/* The Lease that elects the reconciling replica, one per release. */}}
+{{- define "legato.leaseName" -}}
+{{- printf "%s-operator" (include "legato.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{- define "legato.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
@@ -99,4 +110,47 @@ app.kubernetes.io/component: postgresql
 {{- randAlphaNum 32 }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/* The operator's rights on namespaced objects: cluster-wide, or in each watched namespace. */}}
+{{- define "legato.namespacedRules" -}}
+# The resources it reconciles: kopf watches them and patches finalizers and annotations.
+- apiGroups: ["legato.dev"]
+  resources: ["workflows", "taskqueues", "schedules"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+# Finished Workflows past their ttlAfterFinished are deleted.
+- apiGroups: ["legato.dev"]
+  resources: ["workflows"]
+  verbs: ["delete"]
+# Status written back from the engine.
+- apiGroups: ["legato.dev"]
+  resources: ["workflows/status", "taskqueues/status", "schedules/status"]
+  verbs: ["patch", "update"]
+# Owner references with blockOwnerDeletion on the worker Deployments a TaskQueue owns.
+- apiGroups: ["legato.dev"]
+  resources: ["workflows/finalizers", "taskqueues/finalizers", "schedules/finalizers"]
+  verbs: ["patch", "update"]
+# The worker Deployment of each TaskQueue: applied, scaled, and deleted with it.
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+# The ServiceAccount of a TaskQueue that names none (<queue>-worker), applied with its
+# Deployment and owned by the TaskQueue.
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  verbs: ["get", "create", "patch"]
+# Kubernetes Events on Workflows, TaskQueues and Schedules (start, close, failure).
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}
+
+{{/* Labels of the `helm test` pods; the NetworkPolicy lets them reach the API. */}}
+{{- define "legato.testSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "legato.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: test
 {{- end }}

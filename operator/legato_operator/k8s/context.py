@@ -19,6 +19,7 @@ import kopf
 from legato_operator import metrics
 from legato_operator.engine.services import runner
 from legato_operator.k8s import kube
+from legato_operator.k8s.scope import Scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,6 +46,8 @@ class OperatorContext:
     stuck_after: float = 60.0
     # ttlAfterFinished of Workflows whose spec gives none (None: finished resources are kept).
     ttl_after_finished: float | None = None
+    # The namespaces and instance label of the resources this operator reconciles.
+    scope: Scope = field(default_factory=Scope)
     extras: dict[str, Any] = field(default_factory=dict)
 
 

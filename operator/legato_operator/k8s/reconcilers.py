@@ -1,7 +1,7 @@
 """Runs the reconcilers: kopf and the leader loops, on the replica that holds the Lease.
 
-`run` campaigns for the Lease and, while this replica leads, runs kopf (cluster-wide,
-standalone: the Lease, not kopf's peering, decides who reconciles) with the handlers of
+`run` campaigns for the Lease and, while this replica leads, runs kopf (over the context's
+`scope`, standalone: the Lease, not kopf's peering, decides who reconciles) with the handlers of
 `workflows`, `task_queues` and `schedules`, and every loop registered with `context.leader_loop`.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import kopf
 
-from legato_operator.k8s import context, diffbase, leader, schedules, task_queues, workflow_ttl, workflows
+from legato_operator.k8s import context, diffbase, leader, schedules, scope, task_queues, workflow_ttl, workflows
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,13 @@ def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
 
 
 @kopf.on.startup(registry=context.registry)
-def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    # Server-side: another instance's resources never reach this operator's handlers.
+    ours = context.of(memo).scope
+    settings.watching.label_selectors[scope.GROUP, kopf.EVERYTHING] = ours.label_selector
+    # Namespace-scoped, the operator may list neither namespaces nor CRDs: the resources are
+    # discovered once at start (the CRDs come before the operator), the namespaces are given.
+    settings.scanning.disabled = bool(ours.namespaces)
     settings.persistence.finalizer = context.FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="legato.dev")
     # Digests only: a resource's annotations cannot hold a copy of a large spec.
@@ -64,7 +70,9 @@ async def reconcile(ctx: context.OperatorContext, on_ready: Callable[[], None]) 
     ready = asyncio.Event()
     memo = kopf.Memo(legato=ctx)
     kopf_task = asyncio.create_task(
-        kopf.operator(registry=context.registry, clusterwide=True, standalone=True, memo=memo, ready_flag=ready),
+        kopf.operator(
+            registry=context.registry, standalone=True, memo=memo, ready_flag=ready, **ctx.scope.kopf_arguments()
+        ),
         name="legato-kopf",
     )
     loops: list[asyncio.Task[None]] = [

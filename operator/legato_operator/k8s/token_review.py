@@ -43,10 +43,12 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-def principal_of(identity: kube.TokenIdentity) -> auth.Principal:
-    """A ServiceAccount with a ``legato`` token acts in its own namespace; anyone else, nowhere."""
+def principal_of(identity: kube.TokenIdentity, watched: frozenset[str] | None = None) -> auth.Principal:
+    """A ServiceAccount with a ``legato`` token acts in its own namespace, if this operator
+    watches it (``watched`` None: all); anyone else, nowhere."""
     namespace = identity.service_account_namespace
-    return auth.Principal(identity.username, frozenset() if namespace is None else frozenset({namespace}))
+    allowed = namespace is not None and (watched is None or namespace in watched)
+    return auth.Principal(identity.username, frozenset({namespace}) if allowed and namespace else frozenset())
 
 
 class TtlCache(Generic[K, V]):
@@ -111,8 +113,11 @@ class KubernetesAuthenticator:
         invalid_ttl: float = INVALID_TTL,
         max_entries: int = MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
+        watched: frozenset[str] | None = None,
     ) -> None:
         self._kube = kube_client
+        # The namespaces this operator reconciles (None: all): a worker elsewhere is not ours.
+        self._watched = watched
         self._audience = audience
         self._valid_ttl = valid_ttl
         self._invalid_ttl = invalid_ttl
@@ -138,7 +143,7 @@ class KubernetesAuthenticator:
     async def _review(self, token: str) -> auth.Principal | None:
         worker = await self._identity(token, [self._audience])
         if worker is not None:
-            return principal_of(worker)
+            return principal_of(worker, self._watched)
         # Not a worker's: maybe a person's token for the API server, judged call by call.
         person = await self._identity(token, None)
         if person is None:

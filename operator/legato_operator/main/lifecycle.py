@@ -25,6 +25,7 @@ from legato_operator import postgres
 from legato_operator.api import auth
 from legato_operator.engine.rules.retention import Retention
 from legato_operator.k8s import context, kube, leader, reconcilers, token_review
+from legato_operator.k8s.scope import Scope
 from legato_operator.main import admin, process
 from legato_operator.store import db
 
@@ -128,7 +129,8 @@ def _authenticator(args: argparse.Namespace, kube_client: kube.Kube | None) -> a
         except auth.TokensFileError as e:
             _exit_usage(str(e))
     if mode == "kubernetes":
-        chain.append(token_review.KubernetesAuthenticator(kube_client or _kube_client(args)))
+        watched = frozenset(getattr(args, "watch_namespaces", ())) or None
+        chain.append(token_review.KubernetesAuthenticator(kube_client or _kube_client(args), watched=watched))
     return chain[0] if len(chain) == 1 else auth.FirstOf(chain)
 
 
@@ -182,8 +184,10 @@ async def _operate(serving: process.Server, args: argparse.Namespace, client: ku
         ttl_after_finished=args.workflow_ttl_after_finished.total_seconds()
         if args.workflow_ttl_after_finished is not None
         else None,
+        scope=Scope(namespaces=args.watch_namespaces, instance=args.instance),
     )
-    elector = leader.LeaderElector(client, namespace=args.lease_namespace, identity=args.identity)
+    log.info("Reconciling %s", ctx.scope.describe())
+    elector = leader.LeaderElector(client, namespace=args.lease_namespace, name=args.lease_name, identity=args.identity)
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     reconciling = asyncio.create_task(reconcilers.run(ctx, elector, on_ready=lambda: _install_signal_handlers(stop)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any
 
 from legato_operator import limits
 from legato_operator.engine.rules import retention
+from legato_operator.k8s.scope import INSTANCE_LABEL
 from legato_operator.main import admin
 
 RUN, DEV, MIGRATE = "run", "dev", "migrate"
@@ -50,6 +52,27 @@ def _ttl(text: str) -> timedelta:
 
 def _names(text: str) -> tuple[str, ...]:
     return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+# What Kubernetes accepts as a namespace name and as a label value (empty is a valid value).
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+
+
+def _dns_label(text: str) -> str:
+    if not _DNS_LABEL.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a DNS label (a-z, 0-9 and '-', at most 63 characters)")
+    return text
+
+
+def _dns_labels(text: str) -> tuple[str, ...]:
+    return tuple(_dns_label(n) for n in _names(text))
+
+
+def _label_value(text: str) -> str:
+    if not _LABEL_VALUE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Kubernetes label value")
+    return text
 
 
 def _periods(text: str) -> dict[str, timedelta]:
@@ -189,6 +212,33 @@ OPTIONS: tuple[Option, ...] = (
         "namespace of the Lease that elects the replica running the reconcilers",
         env="LEGATO_OPERATOR_NAMESPACE",
         default="default",
+    ),
+    Option(
+        "--lease-name",
+        (RUN,),
+        "name of that Lease; two releases in one namespace need two names",
+        env="LEGATO_LEASE_NAME",
+        type=_dns_label,
+        default="legato-operator",
+    ),
+    Option(
+        "--watch-namespaces",
+        (RUN,),
+        "reconcile only the Workflows, TaskQueues and Schedules of these Kubernetes namespaces, as "
+        "team-a,team-b (unset: every namespace)",
+        env="LEGATO_WATCH_NAMESPACES",
+        type=_dns_labels,
+        default="",
+        metavar="NS,...",
+    ),
+    Option(
+        "--instance",
+        (RUN,),
+        f"reconcile only the resources labelled {INSTANCE_LABEL}=<this> (unset: only those without the label), "
+        "so that two operators watching one namespace never handle the same resource",
+        env="LEGATO_INSTANCE",
+        type=_label_value,
+        default="",
     ),
     Option(
         "--advertise-address",
