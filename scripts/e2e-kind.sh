@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLUSTER=${CLUSTER:-legato-e2e}
-TAG=${TAG:-e2e}
 # Without Docker this run cannot happen here: say so and stop, as a skip, not a failure.
 if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
     echo "e2e-kind: skipped: no Docker engine here (it needs Docker, kind, kubectl and helm);" \
@@ -22,20 +21,21 @@ done
 cleanup() { [[ ${KEEP_CLUSTER:-0} == 1 ]] || kind delete cluster --name "$CLUSTER"; }
 trap cleanup EXIT
 
+# The README's quickstart, command for command (tests/test_readme.py keeps them the same).
 kind create cluster --name "$CLUSTER" --wait 120s
-docker build -t "legato/operator:$TAG" .
+docker build -t legato/operator:dev .
 # An example's image is FROM legato/worker-base: build that stage first.
 docker build --target worker-base -t legato/worker-base .
-docker build -t "shop/orders-worker:$TAG" examples/orders
-kind load docker-image --name "$CLUSTER" "legato/operator:$TAG" "shop/orders-worker:$TAG"
-
-helm install legato charts/legato --wait --timeout 5m --set postgresql.enabled=true \
-    --set image.repository=legato/operator --set image.tag="$TAG"
-kubectl create namespace shop --dry-run=client -o yaml | kubectl apply -f -
-sed "s#shop/orders-worker:[^[:space:]]*#shop/orders-worker:$TAG#" examples/orders/taskqueue.yaml \
-    | kubectl apply -n shop -f -
+docker build -t shop/orders-worker:1.0 examples/orders
+kind load docker-image --name "$CLUSTER" legato/operator:dev shop/orders-worker:1.0
+helm install legato charts/legato --namespace legato-system --create-namespace --wait --timeout 5m \
+  --set postgresql.enabled=true --set image.tag=dev
+# The chart's own check: its test pod asks the Service for /readyz and /openapi.json. No
+# --logs: the pod is deleted once it passes, and Helm then fails to find it (helm#9098).
+helm test legato --namespace legato-system --timeout 2m
+kubectl create namespace shop
+kubectl apply -n shop -f examples/orders/taskqueue.yaml
 kubectl apply -n shop -f examples/orders/workflow.yaml
-
-kubectl wait -n shop --for=jsonpath='{.status.phase}'=Completed workflows.legato.dev --all --timeout 5m
+kubectl wait -n shop --for=jsonpath='{.status.phase}'=Completed lwf/order-123 --timeout 5m
 kubectl get -n shop legato
 echo "e2e-kind: passed"
