@@ -101,7 +101,7 @@ bench: $(BENCH_STAMP) postgres ## Legato vs DBOS Transact on one Postgres; BENCH
 	BENCH_N=$(BENCH_N) $(BIN)/python bench/run.py
 
 .PHONY: bench-workloads
-bench-workloads: $(BENCH_STAMP) postgres ## Timers, 30-day sleepers, signals, two servers; BENCH_WORKLOADS=timers,...
+bench-workloads: $(BENCH_STAMP) postgres ## Timers, 30-day sleepers, signals, two servers, storage; BENCH_WORKLOADS=timers,...
 	$(BIN)/python bench/workloads.py
 
 .PHONY: bench-visibility

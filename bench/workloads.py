@@ -1,4 +1,4 @@
-"""`make bench-workloads`: four workloads beyond `make bench`, one figure line each.
+"""`make bench-workloads`: five workloads beyond `make bench`, one figure line each.
 
 All on one throwaway Postgres, each workload on a fresh database of its own, the server
 started as `legato-operator run --no-kubernetes` as bench/run.py does:
@@ -16,6 +16,11 @@ started as `legato-operator run --no-kubernetes` as bench/run.py does:
 - replicas: bench/run.py's workflow, BENCH_N (200) at once, with one server, then with two
   servers on one database (clients and one worker per server split across them).
   ``replicas n=.. one_server_wf_per_s=.. two_servers_wf_per_s=.. ratio=..``
+- storage: BENCH_STORAGE (2000) runs of bench/run.py's 3-activity workflow, 200 at a time,
+  all completed; the growth of the tables of the schema (pg_total_relation_size: heap,
+  indexes, TOAST) per closed workflow and per history event, and of history_events alone
+  per event. ``storage n=.. events_per_wf=.. db_bytes_per_wf=.. db_bytes_per_event=..
+  history_bytes_per_event=..``
 
 BENCH_WORKLOADS=timers,signals picks some. The workflows of the first three live here:
 run as ``workloads.py --worker TARGET`` this file is their worker. Every process started
@@ -43,7 +48,7 @@ from legato import workflow
 
 HERE = Path(__file__).resolve().parent
 TASK_QUEUE = "workloads"
-WORKLOADS = ("timers", "sleeping", "signals", "replicas")
+WORKLOADS = ("timers", "sleeping", "signals", "replicas", "storage")
 START_CONCURRENCY = 200
 SIGNAL_CONCURRENCY = 10
 # How long a workload may take to reach its end state before it counts as failed.
@@ -99,6 +104,7 @@ def sizes() -> dict[str, int]:
         "sleeping": int(env("BENCH_SLEEPERS", "100000")),
         "signals": int(env("BENCH_SIGNALS", "1000")),
         "replicas": int(env("BENCH_N", "200")),
+        "storage": int(env("BENCH_STORAGE", "2000")),
     }
 
 
@@ -126,6 +132,7 @@ async def bench(data_dir: Path, chosen: list[str], size: dict[str, int]) -> int:
         "sleeping": sleeping,
         "signals": signals,
         "replicas": replicas,
+        "storage": storage,
     }
     failed = 0
     async with postgres.EmbeddedPostgres(data_dir) as pg:
@@ -390,6 +397,49 @@ async def replicated_throughput(pg: Any, n: int, servers: int) -> float:
         seconds, _ = await benchlib.run_concurrently(n, one)
     print(f"  replicas: {servers} server(s): {n} workflows in {seconds:.2f}s", flush=True)
     return n / seconds
+
+
+# --- storage -----------------------------------------------------------------------------
+
+# Every table of the schema with its indexes and TOAST; history_events on its own.
+TABLE_BYTES = """
+SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS total,
+       coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relname = 'history_events'), 0)::bigint AS history
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+"""
+EVENTS = "SELECT count(*) AS n FROM history_events"
+
+
+async def storage(pg: Any, n: int) -> str:
+    """N completed 3-activity runs: what a closed workflow and a history event cost Postgres."""
+    from legato_worker import TASK_QUEUE as BENCH_QUEUE
+    from legato_worker import BenchWorkflow
+
+    database = "legato_storage"
+    worker = [sys.executable, str(HERE / "legato_worker.py")]
+    async with stack(pg, database, worker=worker) as servers:
+        client = servers[0][2]
+        before = await table_bytes(pg.dsn_for(database))
+
+        async def run_one(i: int) -> None:
+            await client.execute_workflow(BenchWorkflow.run, i, id=f"storage-{i}", task_queue=BENCH_QUEUE)
+
+        seconds = await start_all(n, run_one)
+        after = await table_bytes(pg.dsn_for(database))
+        events = int((await fetch(pg.dsn_for(database), EVENTS))[0]["n"])
+    print(f"  storage: {n} workflows completed in {seconds:.1f}s, {events} history events", flush=True)
+    grown, history = after[0] - before[0], after[1] - before[1]
+    return (
+        f"storage n={n} events_per_wf={events / n:.1f} db_bytes_per_wf={grown / n:.0f} "
+        f"db_bytes_per_event={grown / events:.0f} history_bytes_per_event={history / events:.0f}"
+    )
+
+
+async def table_bytes(dsn: str) -> tuple[int, int]:
+    """(all the schema's tables, history_events alone), in bytes."""
+    rows = await fetch(dsn, TABLE_BYTES)
+    return int(rows[0]["total"]), int(rows[0]["history"])
 
 
 def _terminate(signum: int, frame: object) -> None:
