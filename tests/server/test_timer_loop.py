@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -143,3 +143,43 @@ async def test_a_cancel_sent_to_a_child_before_it_started_waits_for_the_start_an
     seen = (" ".join(await flows.event_types(rt, parent.run_id)), left)
     assert "WorkflowExecutionCancelRequested" in await flows.event_types(rt, child.run_id), seen
     assert (await flows.event_types(rt, parent.run_id))[-1] == "ExternalWorkflowExecutionCancelRequested"
+
+
+async def test_timers_due_together_fire_a_group_to_a_transaction_and_each_once(
+    rt: runner.Runtime, test_clock: clock.Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = []
+    for i in range(30):
+        runs.append(await flows.start(rt, workflow_id=f"wf-{i}"))
+        await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=60))
+    sizes: list[int] = []
+    fire_all = timer_loop.fire_all
+
+    async def counted(rt: runner.Runtime, group: list[rows.Timer]) -> None:
+        sizes.append(len(group))
+        await fire_all(rt, group)
+
+    monkeypatch.setattr(timer_loop, "fire_all", counted)
+    test_clock.advance(61)
+    assert await timer_loop.TimerLoop(rt).fire_due() == 30
+    assert sorted(sizes) == [5, timer_loop.GROUP_SIZE]
+    for run in runs:
+        assert (await flows.event_types(rt, run.run_id)).count("TimerFired") == 1
+
+
+def timer(run_id: str, kind: rows.TimerKind, timer_id: int) -> rows.Timer:
+    due = datetime(2026, 1, 1, tzinfo=UTC)
+    return rows.Timer(timer_id, "default", run_id, kind, ref=1, attempt=1, timer_id=None, due_at=due)
+
+
+def test_a_group_holds_one_timer_per_run_in_run_order_and_leaves_transfers_alone() -> None:
+    due = [
+        timer("run-b", rows.TimerKind.USER, 1),
+        timer("run-a", rows.TimerKind.ACTIVITY_HEARTBEAT, 2),
+        timer("run-b", rows.TimerKind.WORKFLOW_TASK_TIMEOUT, 3),
+        timer("run-c", rows.TimerKind.CHILD_START, 4),
+        timer("run-d", rows.TimerKind.TASK_READY, 5),
+    ]
+    groups, alone = timer_loop.grouped(due, 2)
+    assert [[t.id for t in g] for g in groups] == [[2, 1], [5]]
+    assert [t.id for t in alone] == [3, 4]
