@@ -37,6 +37,13 @@ async def load(conn: db.Connection, run_id: str, *, lock: bool = False) -> rows.
     return _maybe(await conn.fetchrow(f"{_SELECT} WHERE run_id = $1{suffix}", run_id))
 
 
+async def load_locked(conn: db.Connection, run_ids: list[str]) -> dict[str, rows.Execution]:
+    """The runs of ``run_ids`` that exist, each locked, in one statement; the rows are
+    locked in run-id order, so two such calls never wait on each other in a cycle."""
+    sql = f"{_SELECT} WHERE run_id = ANY($1::uuid[]) ORDER BY run_id FOR UPDATE"
+    return {ex.run_id: ex for ex in map(_row, await conn.fetch(sql, run_ids))}
+
+
 async def statuses(conn: db.Connection, run_ids: list[str]) -> dict[str, WorkflowExecutionStatus]:
     """The status of each of ``run_ids`` that exists, in one statement."""
     records = await conn.fetch("SELECT run_id, status FROM executions WHERE run_id = ANY($1::uuid[])", run_ids)

@@ -65,6 +65,12 @@ async def take(conn: db.Connection, timer_id: int) -> rows.Timer | None:
     return None if record is None else _row(record)
 
 
+async def take_all(conn: db.Connection, timer_ids: list[int]) -> dict[int, rows.Timer]:
+    """Delete the timer rows to fire them, in one statement; those already gone are missing."""
+    records = await conn.fetch("DELETE FROM timers WHERE id = ANY($1::bigint[]) RETURNING " + _COLUMNS, timer_ids)
+    return {t.id: t for t in map(_row, records)}
+
+
 async def next_due(conn: db.Connection, after: datetime) -> datetime | None:
     """The earliest due time later than ``after``, for the loop's sleep."""
     value = await conn.fetchval("SELECT due_at FROM timers WHERE due_at > $1 ORDER BY due_at LIMIT 1", after)

@@ -5,8 +5,9 @@ Any number of replicas run it on one database. Each leases a batch of due rows
 transactions that delete each row along with recording its effect: a row fires once even
 if its lease runs out under a slow replica. Timers that touch only their own run fire up
 to `GROUP_SIZE` to a transaction, one per run, their runs locked in run-id order (so two
-replicas' groups never wait on each other in a cycle): a thousand timers due in the same
-second cost some forty commits, not a thousand. A group that fails is fired again timer
+replicas' groups never wait on each other in a cycle) by one statement, and their rows
+deleted by another: a thousand timers due in the same second cost some forty commits,
+not a thousand. A group that fails is fired again timer
 by timer, so that one bad timer is set aside alone. Between batches the loop sleeps until the next
 due time, or until a wake-up says a sooner timer was armed (this process's own commits,
 or NOTIFY from another replica), re-checking at least every few seconds.
@@ -168,11 +169,16 @@ async def fire(rt: runner.Runtime, timer: rows.Timer) -> None:
 
 
 async def fire_all(rt: runner.Runtime, group: list[rows.Timer]) -> None:
-    """Fire a group of `grouped` timers in one transaction: all of them, or none."""
+    """Fire a group of `grouped` timers in one transaction: all of them, or none. Their runs
+    are locked, then their rows deleted, each in one statement (the order every writer keeps)."""
 
     async def change(tx: runner.Tx) -> None:
+        runs = await executions.load_locked(tx.conn, [t.run_id for t in group])
+        taken = await timers.take_all(tx.conn, [t.id for t in group])
         for timer in group:
-            await _fire_in(rt, tx, timer)
+            ex, fired = runs.get(timer.run_id), taken.get(timer.id)
+            if ex is not None and ex.status == WorkflowExecutionStatus.RUNNING and fired is not None:
+                await _effect(rt, tx, ex, fired)
 
     await rt.run("fire_timers", change)
 
@@ -185,8 +191,12 @@ async def _fire_in(rt: runner.Runtime, tx: runner.Tx, timer: rows.Timer) -> None
     # The run first, then the timer row: every writer locks in this order.
     ex = await _load_running(tx, timer.run_id)
     taken = await timers.take(tx.conn, timer.id)
-    if taken is None or ex is None:
-        return
+    if taken is not None and ex is not None:
+        await _effect(rt, tx, ex, taken)
+
+
+async def _effect(rt: runner.Runtime, tx: runner.Tx, ex: rows.Execution, taken: rows.Timer) -> None:
+    """What a fired timer does to its locked, running run."""
     if taken.kind == rows.TimerKind.TASK_READY:
         await _make_ready(tx, taken)
         return
