@@ -128,11 +128,16 @@ async def test_unknown_query_lists_the_known_ones_and_a_raising_handler_fails(cl
         with pytest.raises(WorkflowQueryFailedError) as raised:
             await handle.query(Counter.boom)
         assert str(raised.value) == "kaput"
-        assert "Stack for" in await handle.query("__stack_trace")
+        trace = await handle.query("__stack_trace")
+        assert "Stack for" in trace
+        # Down to the workflow's own line that waits, not only the SDK's wrapper around it.
+        assert "await workflow.wait_condition(lambda: self.done)" in trace
         stacks = await handle.query("__enhanced_stack_trace")
         assert stacks["sdk"]["name"] == "sdk-python"
         assert all(loc["filePath"] in stacks["sources"] for stack in stacks["stacks"] for loc in stack["locations"])
         assert stacks["stacks"]
+        here = [loc for stack in stacks["stacks"] for loc in stack["locations"] if loc["filePath"] == __file__]
+        assert [loc["functionName"] for loc in here] == ["run"]
         metadata = await handle.query("__temporal_workflow_metadata")
         assert metadata["definition"]["type"] == "Counter"
         assert [d["name"] for d in metadata["definition"]["signalDefinitions"]] == ["add", "finish"]

@@ -15,6 +15,7 @@ import inspect
 import traceback
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from legato.api.common.v1 import Payload
@@ -147,12 +148,30 @@ def run_at_once(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 def stack_trace(instance: WorkflowInstance) -> str:
-    """What each of the run's tasks is waiting on, as temporalio's ``__stack_trace`` shows it."""
+    """What each of the run's tasks is waiting on, in temporalio's ``__stack_trace`` format."""
     stacks = []
     for task in asyncio.all_tasks(instance):
-        frames = [traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name) for f in task.get_stack()]
+        frames = [traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name) for f in awaiting(task)]
         stacks.append(f"Stack for {task!r} (most recent call last):\n" + "\n".join(traceback.format_list(frames)))
     return "\n\n".join(stacks)
+
+
+def awaiting(task: asyncio.Task[Any]) -> list[FrameType]:
+    """The task's frames, outermost first, down its chain of awaits to the one it waits in.
+
+    ``Task.get_stack()`` (which temporalio reads) gives a suspended coroutine's outermost
+    frame only: for a workflow, the SDK's wrapper of its run method, never the line of
+    workflow code that waits. Each awaited coroutine's frame is followed here instead.
+    """
+    frames: list[FrameType] = []
+    awaited: Any = task.get_coro()
+    while awaited is not None:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return frames
 
 
 def enhanced_stack_trace(instance: WorkflowInstance) -> dict[str, Any]:
@@ -160,7 +179,7 @@ def enhanced_stack_trace(instance: WorkflowInstance) -> dict[str, Any]:
     stacks, sources = [], {}
     for task in asyncio.all_tasks(instance):
         locations = []
-        for frame in task.get_stack():
+        for frame in awaiting(task):
             path = frame.f_code.co_filename
             if path not in sources:
                 sources[path] = {"lineOffset": 0, "content": _source(path)}
