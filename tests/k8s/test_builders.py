@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from legato_operator.k8s import builders, models
+from legato_operator.k8s.scope import INSTANCE_LABEL
 
 
 def queue(**scaling: object) -> models.TaskQueueSpec:
@@ -161,3 +162,16 @@ def test_a_malformed_duration_is_refused_by_name() -> None:
 def test_durations_format_in_the_largest_units() -> None:
     assert builders.format_duration(3725) == "1h2m5s"
     assert builders.format_duration(0) == "0s"
+
+
+def test_an_instance_labels_the_deployment_and_account_but_not_the_pods_or_selector() -> None:
+    built = builders.worker_deployment(
+        name="orders", namespace="shop", uid="u-1", queue=queue(), address="a:1", replicas=1, instance="blue"
+    )
+    account = builders.worker_service_account(name="orders", namespace="shop", uid="u-1", instance="blue")
+    assert built["metadata"]["labels"][INSTANCE_LABEL] == "blue"
+    assert account["metadata"]["labels"][INSTANCE_LABEL] == "blue"
+    # A pod template change would roll the workers: the label stays on the objects.
+    assert INSTANCE_LABEL not in built["spec"]["template"]["metadata"]["labels"]
+    assert INSTANCE_LABEL not in built["spec"]["selector"]["matchLabels"]
+    assert INSTANCE_LABEL not in deployment(queue())["metadata"]["labels"]

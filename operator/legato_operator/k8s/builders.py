@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from legato_operator.k8s import models
+from legato_operator.k8s.scope import INSTANCE_LABEL
 
 LABEL_QUEUE = "legato.dev/task-queue"
 LABEL_COMPONENT = "app.kubernetes.io/component"
@@ -59,12 +60,19 @@ def owner_reference(*, name: str, uid: str) -> dict[str, Any]:
 
 
 def worker_deployment(
-    *, name: str, namespace: str, uid: str, queue: models.TaskQueueSpec, address: str, replicas: int | None
+    *,
+    name: str,
+    namespace: str,
+    uid: str,
+    queue: models.TaskQueueSpec,
+    address: str,
+    replicas: int | None,
+    instance: str = "",
 ) -> dict[str, Any]:
     """The worker Deployment of a TaskQueue; ``replicas`` None leaves them to others (HPA, KEDA).
 
     The object is complete on every apply: it is sent by server-side apply, where a field
-    left out is a field given up.
+    left out is a field given up. An operator's ``instance`` labels it, as its TaskQueue is.
     """
     labels = {**worker_selector(name), LABEL_MANAGED_BY: "legato"}
     spec: dict[str, Any] = {
@@ -79,13 +87,18 @@ def worker_deployment(
     metadata = {
         "name": worker_deployment_name(name),
         "namespace": namespace,
-        "labels": labels,
+        "labels": {**labels, **instance_label(instance)},
         "ownerReferences": [owner_reference(name=name, uid=uid)],
     }
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
 
 
-def worker_service_account(*, name: str, namespace: str, uid: str) -> dict[str, Any]:
+def instance_label(instance: str) -> dict[str, str]:
+    """The label of an object made for a resource of operator ``instance`` ("" for none)."""
+    return {INSTANCE_LABEL: instance} if instance else {}
+
+
+def worker_service_account(*, name: str, namespace: str, uid: str, instance: str = "") -> dict[str, Any]:
     """The ServiceAccount the operator makes for a TaskQueue that names none: ``<queue>-worker``.
 
     Its workers' identity is then theirs alone (not the namespace's ``default``, which other
@@ -94,7 +107,7 @@ def worker_service_account(*, name: str, namespace: str, uid: str) -> dict[str, 
     metadata = {
         "name": worker_deployment_name(name),
         "namespace": namespace,
-        "labels": {**worker_selector(name), LABEL_MANAGED_BY: "legato"},
+        "labels": {**worker_selector(name), LABEL_MANAGED_BY: "legato", **instance_label(instance)},
         "ownerReferences": [owner_reference(name=name, uid=uid)],
     }
     # Legato's token is projected into the pod (token_volume); the API server's is not needed.

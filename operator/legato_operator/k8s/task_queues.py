@@ -275,7 +275,9 @@ async def _apply(
     if deployment is not None and queue.applied == wanted and untouched:
         return deployment
     if queue.spec.worker.service_account_name is None:
-        account = builders.worker_service_account(name=queue.name, namespace=queue.namespace, uid=queue.uid)
+        account = builders.worker_service_account(
+            name=queue.name, namespace=queue.namespace, uid=queue.uid, instance=ctx.scope.instance
+        )
         await ctx.kube.apply_service_account(account)
     manifest = builders.worker_deployment(
         name=queue.name,
@@ -284,6 +286,7 @@ async def _apply(
         queue=queue.spec,
         address=ctx.server_address,
         replicas=replicas,
+        instance=ctx.scope.instance,
     )
     stored = await ctx.kube.apply_deployment(manifest)
     queue.applied = wanted
