@@ -25,11 +25,17 @@ _namespace_numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def apiserver() -> Iterator[APIServer]:
-    """The session's kube-apiserver, with Legato's CRDs established."""
-    binaries = testbin.find()
-    if binaries is None:
+def binaries() -> testbin.TestBin:
+    """The binaries of `make testbin` (helm, kubectl, the control plane), else a skip."""
+    found = testbin.find()
+    if found is None:
         pytest.skip(testbin.MISSING_REASON)
+    return found
+
+
+@pytest.fixture(scope="session")
+def apiserver(binaries: testbin.TestBin) -> Iterator[APIServer]:
+    """The session's kube-apiserver, with Legato's CRDs established."""
     with APIServer(binaries) as server:
         server.kubectl("apply", "--server-side", "-f", str(CRDS))
         for crd in ("workflows.legato.dev", "taskqueues.legato.dev", "schedules.legato.dev"):

@@ -23,35 +23,10 @@ from legato_operator.k8s import kube
 from legato_operator.k8s.token_review import KubernetesAuthenticator
 from tests.k8s import testbin
 from tests.k8s.apiserver import APIServer
+from tests.k8s.chart import CHART, RELEASE, RELEASE_NAMESPACE, find, helm, render
 
 REPO = Path(__file__).resolve().parents[2]
-CHART = REPO / "charts" / "legato"
-RELEASE, RELEASE_NAMESPACE = "legato", "legato-system"
 OPERATOR = f"system:serviceaccount:{RELEASE_NAMESPACE}:legato"
-
-
-@pytest.fixture(scope="module")
-def binaries() -> testbin.TestBin:
-    found = testbin.find()
-    if found is None:
-        pytest.skip(testbin.MISSING_REASON)
-    return found
-
-
-def helm(binaries: testbin.TestBin, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(binaries.helm), *args], capture_output=True, text=True, check=check, timeout=120)
-
-
-def render(binaries: testbin.TestBin, *sets: str) -> list[dict[str, Any]]:
-    flags = [f for s in sets for f in ("--set", s)]
-    out = helm(binaries, "template", RELEASE, str(CHART), "-n", RELEASE_NAMESPACE, "--include-crds", *flags).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
-
-
-def find(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
-    matches = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
-    assert len(matches) == 1, f"{len(matches)} {kind} {name or ''} rendered"
-    return matches[0]
 
 
 # --- lint and render -------------------------------------------------------------------------

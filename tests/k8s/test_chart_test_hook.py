@@ -10,22 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.k8s import testbin
 from tests.k8s.apiserver import APIServer
+from tests.k8s.chart import find, render
 from tests.k8s.harness import apply
-from tests.k8s.test_chart import find, render
 
 HOOK = "legato-test-api"
-
-
-@pytest.fixture(scope="module")
-def binaries() -> testbin.TestBin:
-    found = testbin.find()
-    if found is None:
-        pytest.skip(testbin.MISSING_REASON)
-    return found
 
 
 def test_the_api_test_is_a_helm_test_hook_replaced_on_rerun_and_kept_when_it_fails(

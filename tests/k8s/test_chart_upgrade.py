@@ -14,21 +14,13 @@ import yaml
 
 from tests.k8s import testbin
 from tests.k8s.apiserver import APIServer
+from tests.k8s.chart import CHART, RELEASE
+from tests.k8s.chart import RELEASE_NAMESPACE as NAMESPACE
 from tests.k8s.harness import apply
 
 pytestmark = pytest.mark.realapi
 
-CHART = Path(__file__).resolve().parents[2] / "charts" / "legato"
-RELEASE, NAMESPACE = "legato", "legato-system"
 CRD = "workflows.legato.dev"
-
-
-@pytest.fixture(scope="module")
-def binaries() -> testbin.TestBin:
-    found = testbin.find()
-    if found is None:
-        pytest.skip(testbin.MISSING_REASON)
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -28,28 +28,17 @@ from legato_operator.k8s.token_review import KubernetesAuthenticator
 from legato_operator.main import process as server
 from tests.k8s import testbin
 from tests.k8s.apiserver import APIServer
+from tests.k8s.chart import CHART, RELEASE, RELEASE_NAMESPACE, helm
 
-CHART = Path(__file__).resolve().parents[2] / "charts" / "legato"
 QUEUE = "orders"
 
 
 @pytest.fixture(scope="module")
-def people_roles(apiserver: APIServer, tmp_path_factory: pytest.TempPathFactory) -> None:
+def people_roles(apiserver: APIServer, binaries: testbin.TestBin, tmp_path_factory: pytest.TempPathFactory) -> None:
     """The chart's ClusterRoles for people, on the API server."""
-    binaries = testbin.find()
-    assert binaries is not None
     rendered = tmp_path_factory.mktemp("roles") / "rbac-people.yaml"
-    command = [
-        str(binaries.helm),
-        "template",
-        "legato",
-        str(CHART),
-        "-n",
-        "legato-system",
-        "-s",
-        "templates/rbac-people.yaml",
-    ]
-    rendered.write_text(subprocess.run(command, capture_output=True, text=True, check=True, timeout=120).stdout)
+    out = helm(binaries, "template", RELEASE, str(CHART), "-n", RELEASE_NAMESPACE, "-s", "templates/rbac-people.yaml")
+    rendered.write_text(out.stdout)
     apiserver.kubectl("apply", "-f", str(rendered))
 
 

@@ -10,42 +10,26 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-import yaml
 
 from legato_operator import postgres
 from legato_operator.k8s.context import FINALIZER
 from legato_operator.k8s.scope import INSTANCE_LABEL
 from tests.k8s import harness, testbin
 from tests.k8s.apiserver import APIServer
+from tests.k8s.chart import CHART, RELEASE, helm, render
 from tests.k8s.harness import apply, get, workflow_manifest
 from tests.support import databases
 from tests.support.deadline import eventually
 from tests.support.server_process import ServerProcess
 
-CHART = Path(__file__).resolve().parents[2] / "charts" / "legato"
 WITHIN = 30.0
 _numbers = itertools.count(1)
-
-
-def helm(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    binaries = testbin.find()
-    assert binaries is not None
-    done = subprocess.run([str(binaries.helm), *args], capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0 or not check, done.stdout + done.stderr
-    return done
-
-
-def render(namespace: str, *sets: str) -> list[dict[str, Any]]:
-    flags = [f for s in sets for f in ("--set", s)]
-    out = helm("template", "legato", str(CHART), "-n", namespace, *flags).stdout
-    return [doc for doc in yaml.safe_load_all(out) if doc]
 
 
 def rules_of(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -61,16 +45,9 @@ def fresh_namespace(apiserver: APIServer, prefix: str) -> str:
 # --- rendered ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def needs_helm() -> None:
-    if testbin.find() is None:
-        pytest.skip(testbin.MISSING_REASON)
-
-
-@pytest.mark.usefixtures("needs_helm")
-def test_two_releases_of_one_name_in_two_namespaces_share_no_cluster_scoped_object() -> None:
+def test_two_releases_of_one_name_in_two_namespaces_share_no_cluster_scoped_object(binaries: testbin.TestBin) -> None:
     def cluster_scoped(namespace: str) -> set[tuple[str, str]]:
-        objects = render(namespace, "crds.enabled=false")
+        objects = render(binaries, "crds.enabled=false", namespace=namespace)
         return {(o["kind"], o["metadata"]["name"]) for o in objects if "namespace" not in o["metadata"]}
 
     team_a, team_b = cluster_scoped("team-a"), cluster_scoped("team-b")
@@ -79,9 +56,8 @@ def test_two_releases_of_one_name_in_two_namespaces_share_no_cluster_scoped_obje
     assert not team_a & team_b
 
 
-@pytest.mark.usefixtures("needs_helm")
-def test_watch_namespaces_turn_the_operators_rights_into_roles_in_those_namespaces() -> None:
-    objects = render("team-a", "watchNamespaces={team-a,team-a-ci}")
+def test_watch_namespaces_turn_the_operators_rights_into_roles_in_those_namespaces(binaries: testbin.TestBin) -> None:
+    objects = render(binaries, "watchNamespaces={team-a,team-a-ci}", namespace="team-a")
     operator_roles = [o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == "legato-operator"]
     roles = {o["metadata"]["namespace"] for o in operator_roles}
     assert roles == {"team-a", "team-a-ci"}
@@ -100,9 +76,8 @@ def test_watch_namespaces_turn_the_operators_rights_into_roles_in_those_namespac
     assert "LEGATO_INSTANCE" not in env
 
 
-@pytest.mark.usefixtures("needs_helm")
-def test_the_instance_and_the_lease_are_the_releases_own() -> None:
-    objects = render("team-a", "instance=blue", "fullnameOverride=blue-legato")
+def test_the_instance_and_the_lease_are_the_releases_own(binaries: testbin.TestBin) -> None:
+    objects = render(binaries, "instance=blue", "fullnameOverride=blue-legato", namespace="team-a")
     env = {e["name"]: e.get("value") for e in _operator_container(objects)["env"]}
     assert env["LEGATO_INSTANCE"] == "blue"
     assert env["LEGATO_LEASE_NAME"] == "blue-legato-operator"
@@ -110,10 +85,9 @@ def test_the_instance_and_the_lease_are_the_releases_own() -> None:
     assert lease_rules[0]["resourceNames"] == ["blue-legato-operator"]
 
 
-@pytest.mark.usefixtures("needs_helm")
 @pytest.mark.parametrize(("key", "value"), [("watchNamespaces", "{Team_A}"), ("instance", "not a label!")])
-def test_a_bad_scope_value_is_refused_naming_it(key: str, value: str) -> None:
-    done = helm("template", "legato", str(CHART), "--set", f"{key}={value}", check=False)
+def test_a_bad_scope_value_is_refused_naming_it(binaries: testbin.TestBin, key: str, value: str) -> None:
+    done = helm(binaries, "template", RELEASE, str(CHART), "--set", f"{key}={value}", check=False)
     assert done.returncode != 0
     assert key in done.stderr
 
@@ -127,10 +101,22 @@ def _operator_container(objects: list[dict[str, Any]]) -> dict[str, Any]:
 # --- installed on the API server ---------------------------------------------------------------
 
 
-def install(apiserver: APIServer, release_namespace: str, *sets: str) -> None:
+def install(binaries: testbin.TestBin, apiserver: APIServer, release_namespace: str, *sets: str) -> None:
     flags = [f for s in ("crds.enabled=false", "database.url=postgresql://u:p@db/legato", *sets) for f in ("--set", s)]
     kubeconfig = str(apiserver.kubeconfig)
-    helm("install", "legato", str(CHART), "--kubeconfig", kubeconfig, "-n", release_namespace, *flags)
+    done = helm(
+        binaries,
+        "install",
+        RELEASE,
+        str(CHART),
+        "--kubeconfig",
+        kubeconfig,
+        "-n",
+        release_namespace,
+        *flags,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def can_i(apiserver: APIServer, release_namespace: str, *args: str) -> bool:
@@ -141,12 +127,12 @@ def can_i(apiserver: APIServer, release_namespace: str, *args: str) -> bool:
 
 
 def test_two_teams_install_the_chart_side_by_side_each_with_rights_in_its_namespaces_only(
-    apiserver: APIServer,
+    apiserver: APIServer, binaries: testbin.TestBin
 ) -> None:
     teams = {fresh_namespace(apiserver, "team-a-"): fresh_namespace(apiserver, "shop-a-")}
     teams[fresh_namespace(apiserver, "team-b-")] = fresh_namespace(apiserver, "shop-b-")
     for release_namespace, watched in teams.items():
-        install(apiserver, release_namespace, f"watchNamespaces={{{watched}}}")
+        install(binaries, apiserver, release_namespace, f"watchNamespaces={{{watched}}}")
     (a, shop_a), (b, shop_b) = teams.items()
     assert can_i(apiserver, a, "patch", "workflows.legato.dev", "--subresource=status", "-n", shop_a)
     assert can_i(apiserver, a, "create", "deployments.apps", "-n", shop_a)
@@ -260,11 +246,11 @@ async def test_operators_of_one_namespace_split_its_resources_by_their_instance_
 
 
 async def test_an_operator_with_the_charts_namespace_scoped_rbac_reconciles_its_namespace_only(
-    operators: Operators, apiserver: APIServer, tmp_path: Path
+    operators: Operators, apiserver: APIServer, binaries: testbin.TestBin, tmp_path: Path
 ) -> None:
     release_namespace = fresh_namespace(apiserver, "team-")
     shop, elsewhere = fresh_namespace(apiserver, "shop-"), fresh_namespace(apiserver, "other-")
-    install(apiserver, release_namespace, f"watchNamespaces={{{shop}}}")
+    install(binaries, apiserver, release_namespace, f"watchNamespaces={{{shop}}}")
     kubeconfig = _token_kubeconfig(apiserver, release_namespace, tmp_path)
     create_workflow(apiserver, "not-mine", elsewhere)
     proc = await operators.start(

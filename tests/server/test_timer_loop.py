@@ -16,13 +16,19 @@ from tests.server import flows
 from tests.support.deadline import eventually
 
 
+async def sleeping_runs(rt: runner.Runtime, n: int) -> list[api.StartWorkflowResponse]:
+    """``n`` started runs, each of whose first workflow task started a 60 s timer."""
+    runs = []
+    for i in range(n):
+        runs.append(await flows.start(rt, workflow_id=f"wf-{i}"))
+        await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=60))
+    return runs
+
+
 async def test_two_timer_loops_on_one_database_fire_each_timer_once(
     rt: runner.Runtime, pool: db.Pool, test_clock: clock.Clock
 ) -> None:
-    runs = []
-    for i in range(12):
-        runs.append(await flows.start(rt, workflow_id=f"wf-{i}"))
-        await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=60))
+    runs = await sleeping_runs(rt, 12)
     test_clock.advance(61)
     other = runner.Runtime(pool=pool, clock=test_clock)
     loops = [timer_loop.TimerLoop(rt, batch_size=3), timer_loop.TimerLoop(other, batch_size=3)]
@@ -148,10 +154,7 @@ async def test_a_cancel_sent_to_a_child_before_it_started_waits_for_the_start_an
 async def test_timers_due_together_fire_a_group_to_a_transaction_and_each_once(
     rt: runner.Runtime, test_clock: clock.Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runs = []
-    for i in range(30):
-        runs.append(await flows.start(rt, workflow_id=f"wf-{i}"))
-        await flows.answer(rt, await flows.workflow_task(rt), cmd.StartTimer(timer_id="t", start_to_fire_timeout=60))
+    runs = await sleeping_runs(rt, 30)
     sizes: list[int] = []
     fire_all = timer_loop.fire_all
 

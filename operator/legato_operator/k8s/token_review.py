@@ -47,8 +47,9 @@ def principal_of(identity: kube.TokenIdentity, watched: frozenset[str] | None = 
     """A ServiceAccount with a ``legato`` token acts in its own namespace, if this operator
     watches it (``watched`` None: all); anyone else, nowhere."""
     namespace = identity.service_account_namespace
-    allowed = namespace is not None and (watched is None or namespace in watched)
-    return auth.Principal(identity.username, frozenset({namespace}) if allowed and namespace else frozenset())
+    if namespace is None or (watched is not None and namespace not in watched):
+        return auth.Principal(identity.username, frozenset())
+    return auth.Principal(identity.username, frozenset({namespace}))
 
 
 class TtlCache(Generic[K, V]):
